@@ -1,0 +1,830 @@
+//! One Raft server as a deterministic state machine: [`Node::step`] is the single entry point.
+//!
+//! Section numbers refer to "In Search of an Understandable Consensus Algorithm" (Ongaro and
+//! Ousterhout, 2014); "thesis" refers to Ongaro's PhD thesis (2014).
+
+use crate::types::*;
+use rand_core::{RngCore, SeedableRng};
+use rand_pcg::Pcg32;
+use std::collections::BTreeMap;
+
+/// Deliberate departures from the paper, for teaching and for proving the checker can fail.
+/// All are off by default; a correct cluster never turns them on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bugs {
+    /// Commit an entry of a previous term as soon as it is on a majority, ignoring the rule of
+    /// 5.4.2 that Figure 8 illustrates.
+    pub commit_previous_term: bool,
+    /// Grant votes without the "at least as up to date" log check of 5.4.1.
+    pub skip_vote_log_check: bool,
+}
+
+/// Timing and behaviour settings of a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Election timeouts are drawn uniformly from `[min, max]` microseconds (5.2).
+    pub election_timeout_us: (Micros, Micros),
+    /// A leader sends AppendEntries to each follower at least this often (5.2).
+    pub heartbeat_us: Micros,
+    /// At most this many entries travel in one AppendEntries.
+    pub max_entries_per_message: usize,
+    /// Injected bugs; see [`Bugs`].
+    pub bugs: Bugs,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            election_timeout_us: (150_000, 300_000),
+            heartbeat_us: 50_000,
+            max_entries_per_message: 64,
+            bugs: Bugs::default(),
+        }
+    }
+}
+
+/// The state a server keeps on stable storage and recovers after a crash (Figure 2,
+/// "Persistent state on all servers").
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Persistent {
+    /// Latest term this server has seen.
+    pub current_term: Term,
+    /// The candidate that received this server's vote in `current_term`, if any.
+    pub voted_for: Option<NodeId>,
+    /// The log; `log[0]` has index 1.
+    pub log: Vec<Entry>,
+}
+
+/// What a server is told: time passing, a message, a client request, or a forced timeout.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// Time has advanced to the `now` given to [`Node::step`]; fire any timer that is due.
+    Tick,
+    /// A message from another server arrived.
+    Message(Message),
+    /// A client asks to append `command` to the replicated log.
+    ClientWrite {
+        /// Id used in the reply.
+        request: RequestId,
+        /// The command to replicate.
+        command: Command,
+    },
+    /// Make the election timeout expire now (a teaching control; same path as a real timeout).
+    Timeout,
+}
+
+/// Something that happened inside a node, reported so a simulator can trace and check it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The node became a follower in `term`.
+    BecomeFollower {
+        /// Its term.
+        term: Term,
+    },
+    /// The node became a candidate for `term`.
+    BecomeCandidate {
+        /// Its new term.
+        term: Term,
+    },
+    /// The node won the election for `term`.
+    BecomeLeader {
+        /// Its term.
+        term: Term,
+    },
+    /// The node granted its vote in `term` to `candidate` (itself included).
+    Vote {
+        /// Who got the vote.
+        candidate: NodeId,
+        /// In which term.
+        term: Term,
+    },
+    /// The node stored an entry at `index`.
+    Append {
+        /// Where.
+        index: Index,
+        /// The entry's term.
+        term: Term,
+        /// The entry's command.
+        command: Command,
+    },
+    /// The node deleted its entries from `from` on (a conflict, 5.3).
+    Truncate {
+        /// The first index removed.
+        from: Index,
+    },
+    /// The node's commit index became `index`.
+    Commit {
+        /// The new commit index.
+        index: Index,
+    },
+    /// The node applied the entry at `index` to its state machine.
+    Apply {
+        /// Index applied.
+        index: Index,
+        /// The entry's term.
+        term: Term,
+        /// The entry's command.
+        command: Command,
+    },
+}
+
+/// Everything one step asks the caller to do, in order: persist first, then send (as in
+/// etcd's `Ready`). Reuse one value across steps; [`Ready::clear`] empties it.
+#[derive(Clone, Debug, Default)]
+pub struct Ready {
+    /// True when `current_term`, `voted_for` or the log changed and must reach stable storage
+    /// before any message below is sent.
+    pub persist: bool,
+    /// Messages to send.
+    pub messages: Vec<Message>,
+    /// Replies to client requests.
+    pub replies: Vec<ClientReply>,
+    /// What happened, in order.
+    pub events: Vec<Event>,
+}
+
+impl Ready {
+    /// Empties the value for the next step, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.persist = false;
+        self.messages.clear();
+        self.replies.clear();
+        self.events.clear();
+    }
+}
+
+/// A leader's view of one follower (Figure 2, "Volatile state on leaders").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// The follower.
+    pub id: NodeId,
+    /// Index of the next entry to send to it.
+    pub next_index: Index,
+    /// Highest index known to be replicated on it.
+    pub match_index: Index,
+}
+
+/// One Raft server.
+#[derive(Clone, Debug)]
+pub struct Node {
+    id: NodeId,
+    peers: Vec<NodeId>,
+    config: Config,
+    rng: Pcg32,
+    persistent: Persistent,
+    // Volatile state on all servers (Figure 2).
+    role: Role,
+    commit_index: Index,
+    last_applied: Index,
+    leader: Option<NodeId>,
+    votes: Vec<NodeId>,
+    // Volatile state on leaders (Figure 2).
+    progress: Vec<Progress>,
+    pending: Vec<(Index, Term, RequestId)>,
+    kv: BTreeMap<String, String>,
+    // Timers as absolute deadlines.
+    election_started: Micros,
+    election_deadline: Micros,
+    heartbeat_deadline: Micros,
+}
+
+impl Node {
+    /// A new server with an empty log. `members` lists every server of the cluster, this one
+    /// included. `seed` feeds the node's own random generator (election timeouts).
+    pub fn new(id: NodeId, members: &[NodeId], config: Config, seed: u64, now: Micros) -> Node {
+        Node::recover(id, members, config, Persistent::default(), seed, now)
+    }
+
+    /// A server started from its persistent state, as after a crash: everything volatile
+    /// starts afresh, so `commit_index` is 0 until a leader says more (Figure 2).
+    pub fn recover(
+        id: NodeId,
+        members: &[NodeId],
+        config: Config,
+        persistent: Persistent,
+        seed: u64,
+        now: Micros,
+    ) -> Node {
+        let mut node = Node {
+            id,
+            peers: members.iter().copied().filter(|&m| m != id).collect(),
+            config,
+            rng: Pcg32::seed_from_u64(seed),
+            persistent,
+            role: Role::Follower,
+            commit_index: 0,
+            last_applied: 0,
+            leader: None,
+            votes: Vec::new(),
+            progress: Vec::new(),
+            pending: Vec::new(),
+            kv: BTreeMap::new(),
+            election_started: now,
+            election_deadline: now,
+            heartbeat_deadline: Micros::MAX,
+        };
+        node.reset_election_timer(now);
+        node
+    }
+
+    /// Gives up all volatile state and returns what survives a crash.
+    pub fn into_persistent(self) -> Persistent {
+        self.persistent
+    }
+
+    // ----- accessors -----
+
+    /// This server's id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+    /// The other servers of the cluster.
+    pub fn peers(&self) -> &[NodeId] {
+        &self.peers
+    }
+    /// Current settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    /// Changes settings; timers already running keep their deadlines.
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+    /// Current role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    /// `currentTerm`.
+    pub fn term(&self) -> Term {
+        self.persistent.current_term
+    }
+    /// `votedFor` in the current term.
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.persistent.voted_for
+    }
+    /// The persistent state.
+    pub fn persistent(&self) -> &Persistent {
+        &self.persistent
+    }
+    /// The log, index 1 first.
+    pub fn log(&self) -> &[Entry] {
+        &self.persistent.log
+    }
+    /// `commitIndex`.
+    pub fn commit_index(&self) -> Index {
+        self.commit_index
+    }
+    /// `lastApplied`.
+    pub fn last_applied(&self) -> Index {
+        self.last_applied
+    }
+    /// The leader this server believes in for its current term (itself when leading).
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+    /// Votes a candidate has collected in its current election (itself included).
+    pub fn votes(&self) -> &[NodeId] {
+        &self.votes
+    }
+    /// A leader's `nextIndex` and `matchIndex` per follower; empty otherwise.
+    pub fn progress(&self) -> &[Progress] {
+        &self.progress
+    }
+    /// The applied key-value store.
+    pub fn kv(&self) -> &BTreeMap<String, String> {
+        &self.kv
+    }
+    /// When the current election timer started and when it fires (`Micros::MAX`: not running).
+    pub fn election_timer(&self) -> (Micros, Micros) {
+        (self.election_started, self.election_deadline)
+    }
+    /// The earliest time at which a [`Input::Tick`] would change something.
+    pub fn next_deadline(&self) -> Micros {
+        self.election_deadline.min(self.heartbeat_deadline)
+    }
+    /// Index of the last log entry (0 when the log is empty).
+    pub fn last_index(&self) -> Index {
+        self.persistent.log.len() as Index
+    }
+    /// Term of the entry at `index`; 0 for index 0; `None` past the end.
+    pub fn term_at(&self, index: Index) -> Option<Term> {
+        if index == 0 {
+            return Some(0);
+        }
+        self.persistent
+            .log
+            .get(index as usize - 1)
+            .map(|entry| entry.term)
+    }
+    fn last_term(&self) -> Term {
+        self.persistent.log.last().map_or(0, |entry| entry.term)
+    }
+    fn cluster_size(&self) -> usize {
+        self.peers.len() + 1
+    }
+    fn quorum(&self) -> usize {
+        self.cluster_size() / 2 + 1
+    }
+
+    // ----- the entry point -----
+
+    /// Steps the node at time `now` with one input. What it must do is appended to `out`
+    /// (the caller clears `out` between steps or keeps accumulating, as it prefers).
+    pub fn step(&mut self, now: Micros, input: Input, out: &mut Ready) {
+        match input {
+            Input::Tick => self.tick(now, out),
+            Input::Message(message) => self.receive(now, message, out),
+            Input::ClientWrite { request, command } => {
+                self.client_write(now, request, command, out)
+            }
+            Input::Timeout => {
+                if self.role != Role::Leader {
+                    self.start_election(now, out);
+                }
+            }
+        }
+    }
+
+    fn tick(&mut self, now: Micros, out: &mut Ready) {
+        if self.role != Role::Leader && now >= self.election_deadline {
+            // Figure 2, Followers and Candidates: on election timeout, start an election.
+            self.start_election(now, out);
+        }
+        if self.role == Role::Leader && now >= self.heartbeat_deadline {
+            // 5.2: leaders send periodic heartbeats to keep their authority.
+            self.broadcast_append(now, out);
+        }
+    }
+
+    fn reset_election_timer(&mut self, now: Micros) {
+        // 5.2: election timeouts are chosen randomly from a fixed interval.
+        let (lo, hi) = self.config.election_timeout_us;
+        let span = hi.saturating_sub(lo) + 1;
+        let draw = ((self.rng.next_u64() as u128 * span as u128) >> 64) as u64;
+        self.election_started = now;
+        self.election_deadline = now + lo + draw;
+    }
+
+    fn set_term(&mut self, term: Term, out: &mut Ready) {
+        if term != self.persistent.current_term {
+            self.persistent.current_term = term;
+            self.persistent.voted_for = None;
+            out.persist = true;
+        }
+    }
+
+    fn become_follower(&mut self, now: Micros, term: Term, leader: Option<NodeId>, out: &mut Ready) {
+        let was = self.role;
+        self.set_term(term, out);
+        self.role = Role::Follower;
+        self.leader = leader;
+        self.votes.clear();
+        self.progress.clear();
+        // A deposed leader's pending clients get no answer from it: they time out, since
+        // their entries may still be committed by a later leader.
+        self.pending.clear();
+        self.heartbeat_deadline = Micros::MAX;
+        if was != Role::Follower {
+            self.reset_election_timer(now);
+        }
+        out.events.push(Event::BecomeFollower { term });
+    }
+
+    fn start_election(&mut self, now: Micros, out: &mut Ready) {
+        // Figure 2, Candidates: increment currentTerm, vote for self, reset the election
+        // timer, send RequestVote to all other servers.
+        let term = self.term() + 1;
+        self.set_term(term, out);
+        self.role = Role::Candidate;
+        self.leader = None;
+        self.progress.clear();
+        self.pending.clear();
+        self.heartbeat_deadline = Micros::MAX;
+        self.persistent.voted_for = Some(self.id);
+        out.persist = true;
+        self.votes.clear();
+        self.votes.push(self.id);
+        self.reset_election_timer(now);
+        out.events.push(Event::BecomeCandidate { term });
+        out.events.push(Event::Vote {
+            candidate: self.id,
+            term,
+        });
+        if self.votes.len() >= self.quorum() {
+            self.become_leader(now, out);
+            return;
+        }
+        let (last_log_index, last_log_term) = (self.last_index(), self.last_term());
+        for &peer in &self.peers {
+            out.messages.push(Message {
+                from: self.id,
+                to: peer,
+                term,
+                body: Body::RequestVote {
+                    last_log_index,
+                    last_log_term,
+                },
+            });
+        }
+    }
+
+    fn become_leader(&mut self, now: Micros, out: &mut Ready) {
+        self.role = Role::Leader;
+        self.leader = Some(self.id);
+        self.election_deadline = Micros::MAX;
+        let term = self.term();
+        out.events.push(Event::BecomeLeader { term });
+        // Figure 2: nextIndex starts at the leader's last index + 1, matchIndex at 0.
+        let next_index = self.last_index() + 1;
+        self.progress = self
+            .peers
+            .iter()
+            .map(|&id| Progress {
+                id,
+                next_index,
+                match_index: 0,
+            })
+            .collect();
+        // Section 8: a new leader commits a blank no-op entry of its own term, which is how
+        // entries of earlier terms get committed (5.4.2).
+        self.append_own(Command::Noop, out);
+        self.broadcast_append(now, out);
+        self.advance_commit(out);
+    }
+
+    fn append_own(&mut self, command: Command, out: &mut Ready) -> Index {
+        let term = self.term();
+        self.persistent.log.push(Entry {
+            term,
+            command: command.clone(),
+        });
+        out.persist = true;
+        let index = self.last_index();
+        out.events.push(Event::Append {
+            index,
+            term,
+            command,
+        });
+        index
+    }
+
+    fn client_write(&mut self, now: Micros, request: RequestId, command: Command, out: &mut Ready) {
+        if self.role != Role::Leader {
+            out.replies.push(ClientReply {
+                request,
+                result: ClientResult::Redirect {
+                    leader: self.leader,
+                },
+            });
+            return;
+        }
+        // Figure 2, Leaders: append the command to the local log, reply once it is applied.
+        let index = self.append_own(command, out);
+        self.pending.push((index, self.term(), request));
+        self.broadcast_append(now, out);
+        self.advance_commit(out);
+    }
+
+    fn broadcast_append(&mut self, now: Micros, out: &mut Ready) {
+        for i in 0..self.progress.len() {
+            self.send_append(i, out);
+        }
+        self.heartbeat_deadline = now + self.config.heartbeat_us;
+    }
+
+    fn send_append(&mut self, i: usize, out: &mut Ready) {
+        let progress = self.progress[i];
+        let prev_log_index = progress.next_index - 1;
+        let prev_log_term = self.term_at(prev_log_index).unwrap_or(0);
+        let from = progress.next_index as usize - 1;
+        let to = self
+            .persistent
+            .log
+            .len()
+            .min(from + self.config.max_entries_per_message);
+        let entries = self.persistent.log[from.min(to)..to].to_vec();
+        out.messages.push(Message {
+            from: self.id,
+            to: progress.id,
+            term: self.term(),
+            body: Body::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit: self.commit_index,
+            },
+        });
+    }
+
+    fn receive(&mut self, now: Micros, message: Message, out: &mut Ready) {
+        if message.to != self.id {
+            return;
+        }
+        // Figure 2, All Servers: a request or reply with a higher term makes us a follower
+        // of that term (5.1).
+        if message.term > self.term() {
+            let leader = match message.body {
+                Body::AppendEntries { .. } => Some(message.from),
+                _ => None,
+            };
+            self.become_follower(now, message.term, leader, out);
+        }
+        match message.body {
+            Body::RequestVote {
+                last_log_index,
+                last_log_term,
+            } => self.on_request_vote(now, message.from, message.term, last_log_index, last_log_term, out),
+            Body::RequestVoteReply { granted } => {
+                self.on_vote_reply(now, message.from, message.term, granted, out)
+            }
+            Body::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            } => self.on_append(
+                now,
+                message.from,
+                message.term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+                out,
+            ),
+            Body::AppendEntriesReply {
+                success,
+                match_index,
+                conflict_index,
+                conflict_term,
+            } => self.on_append_reply(
+                message.from,
+                message.term,
+                success,
+                match_index,
+                conflict_index,
+                conflict_term,
+                out,
+            ),
+        }
+    }
+
+    fn on_request_vote(
+        &mut self,
+        now: Micros,
+        candidate: NodeId,
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+        out: &mut Ready,
+    ) {
+        // Figure 2, RequestVote: refuse a stale term; grant if we have not voted for someone
+        // else in this term and the candidate's log is at least as up to date as ours (5.4.1:
+        // a later last term wins; with equal last terms the longer log wins).
+        let up_to_date = last_log_term > self.last_term()
+            || (last_log_term == self.last_term() && last_log_index >= self.last_index());
+        let free = matches!(self.voted_for(), None) || self.voted_for() == Some(candidate);
+        let granted = term == self.term()
+            && free
+            && self.role == Role::Follower
+            && (up_to_date || self.config.bugs.skip_vote_log_check);
+        if granted {
+            if self.voted_for() != Some(candidate) {
+                self.persistent.voted_for = Some(candidate);
+                out.persist = true;
+                out.events.push(Event::Vote { candidate, term });
+            }
+            // Figure 2, Followers: granting a vote resets the election timer.
+            self.reset_election_timer(now);
+        }
+        out.messages.push(Message {
+            from: self.id,
+            to: candidate,
+            term: self.term(),
+            body: Body::RequestVoteReply { granted },
+        });
+    }
+
+    fn on_vote_reply(&mut self, now: Micros, from: NodeId, term: Term, granted: bool, out: &mut Ready) {
+        if self.role != Role::Candidate || term != self.term() || !granted {
+            return;
+        }
+        if !self.votes.contains(&from) {
+            self.votes.push(from);
+        }
+        // 5.2: a candidate that receives votes from a majority becomes leader.
+        if self.votes.len() >= self.quorum() {
+            self.become_leader(now, out);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_append(
+        &mut self,
+        now: Micros,
+        leader: NodeId,
+        term: Term,
+        prev_log_index: Index,
+        prev_log_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: Index,
+        out: &mut Ready,
+    ) {
+        if term < self.term() {
+            // Figure 2, AppendEntries rule 1: reply false if term < currentTerm; our term in
+            // the reply makes the stale leader step down.
+            let message = self.append_reply(leader, false, prev_log_index, 0, None);
+            out.messages.push(message);
+            return;
+        }
+        // 5.2: a candidate that hears from a leader of its term returns to follower.
+        if self.role != Role::Follower {
+            self.become_follower(now, term, Some(leader), out);
+        }
+        self.leader = Some(leader);
+        self.reset_election_timer(now);
+
+        // Figure 2, rule 2: reply false if the log has no entry at prevLogIndex whose term
+        // matches prevLogTerm. The hint lets the leader skip a whole term per round trip (5.3).
+        match self.term_at(prev_log_index) {
+            None => {
+                let message = self.append_reply(leader, false, prev_log_index, self.last_index() + 1, None);
+                out.messages.push(message);
+                return;
+            }
+            Some(t) if t != prev_log_term => {
+                let mut first = prev_log_index;
+                while first > 1 && self.term_at(first - 1) == Some(t) {
+                    first -= 1;
+                }
+                let message = self.append_reply(leader, false, prev_log_index, first, Some(t));
+                out.messages.push(message);
+                return;
+            }
+            Some(_) => {}
+        }
+        // Rules 3 and 4: delete a conflicting entry and all that follow it; append the new
+        // entries not already in the log.
+        let mut index = prev_log_index;
+        for entry in entries {
+            index += 1;
+            match self.term_at(index) {
+                Some(t) if t == entry.term => continue,
+                Some(_) => {
+                    self.persistent.log.truncate(index as usize - 1);
+                    out.persist = true;
+                    out.events.push(Event::Truncate { from: index });
+                }
+                None => {}
+            }
+            out.events.push(Event::Append {
+                index,
+                term: entry.term,
+                command: entry.command.clone(),
+            });
+            self.persistent.log.push(entry);
+            out.persist = true;
+        }
+        // Rule 5: commitIndex = min(leaderCommit, index of the last new entry). Only the
+        // prefix up to `index` is known to match the leader's log.
+        let match_index = index;
+        if leader_commit > self.commit_index {
+            let commit = leader_commit.min(match_index);
+            if commit > self.commit_index {
+                self.set_commit(commit, out);
+            }
+        }
+        let message = self.append_reply(leader, true, match_index, 0, None);
+        out.messages.push(message);
+    }
+
+    fn append_reply(
+        &self,
+        leader: NodeId,
+        success: bool,
+        match_index: Index,
+        conflict_index: Index,
+        conflict_term: Option<Term>,
+    ) -> Message {
+        Message {
+            from: self.id,
+            to: leader,
+            term: self.term(),
+            body: Body::AppendEntriesReply {
+                success,
+                match_index,
+                conflict_index,
+                conflict_term,
+            },
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_append_reply(
+        &mut self,
+        from: NodeId,
+        term: Term,
+        success: bool,
+        match_index: Index,
+        conflict_index: Index,
+        conflict_term: Option<Term>,
+        out: &mut Ready,
+    ) {
+        if self.role != Role::Leader || term != self.term() {
+            return;
+        }
+        let Some(i) = self.progress.iter().position(|p| p.id == from) else {
+            return;
+        };
+        if success {
+            // Figure 2, Leaders: on success update nextIndex and matchIndex. Replies may
+            // arrive out of order, so matchIndex only grows.
+            let progress = &mut self.progress[i];
+            if match_index > progress.match_index {
+                progress.match_index = match_index;
+            }
+            progress.next_index = progress.next_index.max(progress.match_index + 1);
+            self.advance_commit(out);
+            if self.progress[i].next_index <= self.last_index() {
+                self.send_append(i, out);
+            }
+            return;
+        }
+        // A refusal for an index at or below what is known to match is stale: ignore it.
+        if match_index <= self.progress[i].match_index {
+            return;
+        }
+        // 5.3: after a refusal, back nextIndex off. With the hint, skip the follower's whole
+        // conflicting term, or to the end of the leader's entries of that term.
+        let mut next = conflict_index.max(1);
+        if let Some(ct) = conflict_term {
+            if let Some(last) = (1..=self.last_index()).rev().find(|&k| self.term_at(k) == Some(ct)) {
+                next = last + 1;
+            }
+        }
+        let progress = &mut self.progress[i];
+        next = next.min(match_index).max(progress.match_index + 1);
+        if next < progress.next_index {
+            progress.next_index = next;
+            self.send_append(i, out);
+        }
+    }
+
+    fn advance_commit(&mut self, out: &mut Ready) {
+        // Figure 2, Leaders: if there is N > commitIndex with matchIndex >= N on a majority
+        // and log[N].term == currentTerm, set commitIndex = N (5.3, 5.4.2).
+        let mut matches: Vec<Index> = self.progress.iter().map(|p| p.match_index).collect();
+        matches.push(self.last_index());
+        matches.sort_unstable_by(|a, b| b.cmp(a));
+        let n = matches[self.quorum() - 1];
+        if n <= self.commit_index {
+            return;
+        }
+        // Figure 8: counting replicas commits only an entry of the current term.
+        if self.term_at(n) == Some(self.term()) || self.config.bugs.commit_previous_term {
+            self.set_commit(n, out);
+        }
+    }
+
+    fn set_commit(&mut self, index: Index, out: &mut Ready) {
+        self.commit_index = index;
+        out.events.push(Event::Commit { index });
+        // Figure 2, All Servers: while commitIndex > lastApplied, apply log[lastApplied + 1].
+        while self.last_applied < self.commit_index {
+            self.last_applied += 1;
+            let entry = &self.persistent.log[self.last_applied as usize - 1];
+            match &entry.command {
+                Command::Noop => {}
+                Command::Set { key, value } => {
+                    self.kv.insert(key.clone(), value.clone());
+                }
+                Command::Delete { key } => {
+                    self.kv.remove(key);
+                }
+            }
+            out.events.push(Event::Apply {
+                index: self.last_applied,
+                term: entry.term,
+                command: entry.command.clone(),
+            });
+        }
+        // The leader answers a client once its entry is applied (Figure 2, Leaders).
+        let applied = self.last_applied;
+        let term = self.term();
+        let log = &self.persistent.log;
+        self.pending.retain(|&(index, entry_term, request)| {
+            if index > applied {
+                return true;
+            }
+            let result = if log[index as usize - 1].term == entry_term && entry_term == term {
+                Some(ClientResult::Ok)
+            } else {
+                None
+            };
+            if let Some(result) = result {
+                out.replies.push(ClientReply { request, result });
+            }
+            false
+        });
+    }
+}

@@ -1,0 +1,165 @@
+//! Plain data shared by the core and its users: ids, log entries, commands, messages.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A server's id. Servers are numbered from 1.
+pub type NodeId = u32;
+/// A Raft term (paper Figure 2: `currentTerm` starts at 0 and only grows).
+pub type Term = u64;
+/// A log index; the first entry has index 1, index 0 means "before the log".
+pub type Index = u64;
+/// Simulated time in microseconds. The core never reads a clock: time is an input.
+pub type Micros = u64;
+/// Identifies one client request so its reply can be matched to it.
+pub type RequestId = u64;
+
+/// A state-machine command carried by a log entry.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Command {
+    /// The empty entry a new leader appends in its own term (paper section 8).
+    Noop,
+    /// Set `key` to `value` in the key-value store.
+    Set {
+        /// The key written.
+        key: String,
+        /// The value stored.
+        value: String,
+    },
+    /// Remove `key` from the key-value store.
+    Delete {
+        /// The key removed.
+        key: String,
+    },
+}
+
+impl fmt::Display for Command {
+    /// The trace form of a command: `noop`, `set x=2`, `delete x`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Command::Noop => f.write_str("noop"),
+            Command::Set { key, value } => write!(f, "set {key}={value}"),
+            Command::Delete { key } => write!(f, "delete {key}"),
+        }
+    }
+}
+
+/// One log entry: a command and the term in which a leader created it (paper 5.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The term of the leader that created the entry.
+    pub term: Term,
+    /// The command to apply once the entry is committed.
+    pub command: Command,
+}
+
+/// Which part of Raft a server is playing (paper 5.1, Figure 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Passive: answers leaders and candidates.
+    Follower,
+    /// Asking for votes to become leader.
+    Candidate,
+    /// Handles clients and replicates the log.
+    Leader,
+}
+
+impl Role {
+    /// The lowercase name used in traces and the scripting API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// A message between two servers. Every message carries the sender's term (paper 5.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// The sender's current term.
+    pub term: Term,
+    /// What the message says.
+    pub body: Body,
+}
+
+/// The RPCs of paper Figure 2, with the repair hint of section 5.3.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Body {
+    /// A candidate asks for a vote (Figure 2, RequestVote arguments).
+    RequestVote {
+        /// Index of the candidate's last log entry.
+        last_log_index: Index,
+        /// Term of the candidate's last log entry.
+        last_log_term: Term,
+    },
+    /// The answer to a RequestVote.
+    RequestVoteReply {
+        /// True when the voter granted its vote.
+        granted: bool,
+    },
+    /// A leader replicates entries, or sends a heartbeat when `entries` is empty.
+    AppendEntries {
+        /// Index of the entry just before the new ones.
+        prev_log_index: Index,
+        /// Term of the entry at `prev_log_index`.
+        prev_log_term: Term,
+        /// Entries to store (empty for a heartbeat).
+        entries: Vec<Entry>,
+        /// The leader's commit index.
+        leader_commit: Index,
+    },
+    /// The answer to an AppendEntries.
+    AppendEntriesReply {
+        /// True when the follower's log matched at `prev_log_index` and now holds the entries.
+        success: bool,
+        /// On success: the index of the last entry known to match the leader's log.
+        /// On failure: the `prev_log_index` that was refused.
+        match_index: Index,
+        /// On failure, the repair hint: the first index of the conflicting term, or the
+        /// follower's last index + 1 when its log is too short (paper 5.3, last paragraphs).
+        conflict_index: Index,
+        /// On failure, the term of the follower's entry at `prev_log_index`, if it had one.
+        conflict_term: Option<Term>,
+    },
+}
+
+impl Body {
+    /// The RPC name used in traces: `RequestVote`, `RequestVoteReply`, `AppendEntries`,
+    /// `AppendEntriesReply`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Body::RequestVote { .. } => "RequestVote",
+            Body::RequestVoteReply { .. } => "RequestVoteReply",
+            Body::AppendEntries { .. } => "AppendEntries",
+            Body::AppendEntriesReply { .. } => "AppendEntriesReply",
+        }
+    }
+}
+
+/// The outcome of a client request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientResult {
+    /// The command was committed and applied.
+    Ok,
+    /// This server is not the leader; `leader` is the one it knows of, if any.
+    Redirect {
+        /// The leader this server knows of.
+        leader: Option<NodeId>,
+    },
+}
+
+/// A reply to a client request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientReply {
+    /// The request answered.
+    pub request: RequestId,
+    /// What happened to it.
+    pub result: ClientResult,
+}
