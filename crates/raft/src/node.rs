@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Bugs {
     /// Commit an entry of a previous term as soon as it is on a majority, ignoring the rule of
-    /// 5.4.2 that Figure 8 illustrates.
+    /// 5.4.2 that Figure 8 illustrates. As in Figure 8, a new leader then also skips its no-op
+    /// entry (which would otherwise mask the bug by committing older entries safely).
     pub commit_previous_term: bool,
     /// Grant votes without the "at least as up to date" log check of 5.4.1.
     pub skip_vote_log_check: bool,
@@ -373,7 +374,13 @@ impl Node {
         }
     }
 
-    fn become_follower(&mut self, now: Micros, term: Term, leader: Option<NodeId>, out: &mut Ready) {
+    fn become_follower(
+        &mut self,
+        now: Micros,
+        term: Term,
+        leader: Option<NodeId>,
+        out: &mut Ready,
+    ) {
         let was = self.role;
         self.set_term(term, out);
         self.role = Role::Follower;
@@ -447,7 +454,9 @@ impl Node {
             .collect();
         // Section 8: a new leader commits a blank no-op entry of its own term, which is how
         // entries of earlier terms get committed (5.4.2).
-        self.append_own(Command::Noop, out);
+        if !self.config.bugs.commit_previous_term {
+            self.append_own(Command::Noop, out);
+        }
         self.broadcast_append(now, out);
         self.advance_commit(out);
     }
@@ -533,7 +542,14 @@ impl Node {
             Body::RequestVote {
                 last_log_index,
                 last_log_term,
-            } => self.on_request_vote(now, message.from, message.term, last_log_index, last_log_term, out),
+            } => self.on_request_vote(
+                now,
+                message.from,
+                message.term,
+                last_log_index,
+                last_log_term,
+                out,
+            ),
             Body::RequestVoteReply { granted } => {
                 self.on_vote_reply(now, message.from, message.term, granted, out)
             }
@@ -605,7 +621,14 @@ impl Node {
         });
     }
 
-    fn on_vote_reply(&mut self, now: Micros, from: NodeId, term: Term, granted: bool, out: &mut Ready) {
+    fn on_vote_reply(
+        &mut self,
+        now: Micros,
+        from: NodeId,
+        term: Term,
+        granted: bool,
+        out: &mut Ready,
+    ) {
         if self.role != Role::Candidate || term != self.term() || !granted {
             return;
         }
@@ -648,7 +671,8 @@ impl Node {
         // matches prevLogTerm. The hint lets the leader skip a whole term per round trip (5.3).
         match self.term_at(prev_log_index) {
             None => {
-                let message = self.append_reply(leader, false, prev_log_index, self.last_index() + 1, None);
+                let message =
+                    self.append_reply(leader, false, prev_log_index, self.last_index() + 1, None);
                 out.messages.push(message);
                 return;
             }
@@ -758,7 +782,10 @@ impl Node {
         // conflicting term, or to the end of the leader's entries of that term.
         let mut next = conflict_index.max(1);
         if let Some(ct) = conflict_term {
-            if let Some(last) = (1..=self.last_index()).rev().find(|&k| self.term_at(k) == Some(ct)) {
+            if let Some(last) = (1..=self.last_index())
+                .rev()
+                .find(|&k| self.term_at(k) == Some(ct))
+            {
                 next = last + 1;
             }
         }

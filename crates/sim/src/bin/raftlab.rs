@@ -1,1 +1,429 @@
-fn main(){}
+//! `raftlab`: run scenarios, fuzz the Raft core with random fault campaigns, benchmark the
+//! simulator. Exit codes: 0 ok, 1 a safety or liveness violation, 2 bad input.
+
+use clap::{Args, Parser, Subcommand};
+use raftlab_raft::Bugs;
+use raftlab_sim::fuzz::{fuzz_one, FuzzOptions};
+use raftlab_sim::run::{run, Outcome};
+use raftlab_sim::scenario::{Action, Scenario, TimedAction, BUG_NAMES, MAX_UNTIL_MS};
+use raftlab_sim::Simulation;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Like `println!`, but a closed standard output (`raftlab ... | head`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+#[derive(Parser)]
+#[command(
+    name = "raftlab",
+    version,
+    about = "Deterministic Raft cluster simulator with a safety checker",
+    long_about = "Deterministic Raft cluster simulator with a safety checker.\n\n\
+        Exit codes: 0 ok, 1 a safety or liveness violation, 2 bad input."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario file and print a summary (leader, terms, commit indexes, violations).
+    Run(RunArgs),
+    /// Run random fault campaigns with the safety checker after every event.
+    Fuzz(FuzzArgs),
+    /// Measure simulated events per second, with and without the checker.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Scenario file (JSON, see docs/scenario-format.md); `-` reads standard input.
+    file: String,
+    /// Use this seed instead of the scenario's.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Stop at this simulated time (milliseconds) instead of the scenario's `until_ms`.
+    #[arg(long, value_name = "MS", value_parser = parse_until)]
+    until_ms: Option<u64>,
+    /// Write the NDJSON trace to PATH, or to standard output with `-` (the summary then goes
+    /// to standard error).
+    #[arg(long, value_name = "PATH|-")]
+    trace: Option<String>,
+}
+
+#[derive(Args)]
+struct FuzzArgs {
+    /// Number of campaigns (one seed each).
+    #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    seeds: u64,
+    /// First seed.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    from_seed: u64,
+    /// Cluster sizes to draw from, comma-separated (1 to 9).
+    #[arg(long, default_value = "3,5,7", value_name = "LIST", value_parser = parse_nodes)]
+    nodes: NodeList,
+    /// Simulated length of each campaign's fault phase, in milliseconds.
+    #[arg(long, default_value_t = 10_000, value_name = "MS", value_parser = parse_until)]
+    until_ms: u64,
+    /// After the faults stop, the cluster must settle within this many milliseconds.
+    #[arg(long, default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    liveness_ms: u64,
+    /// Inject a bug into every node (to see the checker catch it): commit_previous_term or
+    /// skip_vote_log_check. May be repeated.
+    #[arg(long = "bug", value_name = "NAME", value_parser = BUG_NAMES)]
+    bugs: Vec<String>,
+    /// Directory for reproducer scenario files.
+    #[arg(long, default_value = "fuzz-failures", value_name = "DIR")]
+    out: PathBuf,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    jobs: Option<u64>,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Cluster size.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=9))]
+    nodes: u32,
+    /// Simulated seconds per measurement.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    sim_seconds: u64,
+    /// Client writes per simulated second (spread evenly).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=1000))]
+    writes_per_second: u64,
+}
+
+#[derive(Clone)]
+struct NodeList(Vec<u32>);
+
+fn parse_nodes(text: &str) -> Result<NodeList, String> {
+    let mut sizes = Vec::new();
+    for part in text.split(',') {
+        let part = part.trim();
+        match part.parse::<u32>() {
+            Ok(n) if (1..=9).contains(&n) => sizes.push(n),
+            Ok(n) => return Err(format!("{n} is not a cluster size from 1 to 9")),
+            Err(_) => {
+                return Err(format!(
+                    "{part:?} is not a number; expected a list such as 3,5,7"
+                ))
+            }
+        }
+    }
+    Ok(NodeList(sizes))
+}
+
+fn parse_until(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if n <= MAX_UNTIL_MS => Ok(n),
+        Ok(_) => Err(format!("at most {MAX_UNTIL_MS} ms (24 hours)")),
+        Err(_) => Err(format!("{text:?} is not a whole number of milliseconds")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => cmd_run(args),
+        Command::Fuzz(args) => cmd_fuzz(args),
+        Command::Bench(args) => cmd_bench(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            esay!("raftlab: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_scenario(file: &str) -> Result<Scenario, String> {
+    let mut text = String::new();
+    if file == "-" {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+    } else {
+        let meta = std::fs::metadata(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+        if meta.len() > 64 << 20 {
+            return Err(format!(
+                "{file} is {} MB; a scenario file is at most 64 MB",
+                meta.len() >> 20
+            ));
+        }
+        text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    }
+    Scenario::parse(&text).map_err(|e| format!("{file}: {e}"))
+}
+
+fn cmd_run(args: RunArgs) -> Result<ExitCode, String> {
+    let mut scenario = read_scenario(&args.file)?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(ms) = args.until_ms {
+        scenario.until_us = ms * 1000;
+    }
+    let to_stdout = args.trace.as_deref() == Some("-");
+    let sink: Option<Box<dyn Write>> = match args.trace.as_deref() {
+        None => None,
+        Some("-") => Some(Box::new(std::io::stdout().lock())),
+        Some(path) => {
+            Some(Box::new(std::fs::File::create(path).map_err(|e| {
+                format!("cannot write the trace to {path}: {e}")
+            })?))
+        }
+    };
+    let write_error = std::rc::Rc::new(std::cell::RefCell::new(None::<String>));
+    let trace = sink.map(|w| {
+        let mut w = BufWriter::new(w);
+        let error = write_error.clone();
+        let sink: raftlab_sim::sim::TraceSink = Box::new(move |event| {
+            if error.borrow().is_none() {
+                if let Err(e) = writeln!(w, "{}", event.to_json()).and_then(|_| {
+                    if matches!(event.kind, raftlab_sim::TraceKind::Final { .. }) {
+                        w.flush()
+                    } else {
+                        Ok(())
+                    }
+                }) {
+                    *error.borrow_mut() = Some(e.to_string());
+                }
+            }
+        });
+        sink
+    });
+    let outcome = run(&scenario, trace, false);
+    if let Some(e) = write_error.borrow().as_ref() {
+        return Err(format!("writing the trace failed: {e}"));
+    }
+    let summary = summarize(&args.file, &scenario, &outcome);
+    if to_stdout {
+        eprint!("{summary}");
+    } else {
+        let _ = std::io::stdout().write_all(summary.as_bytes());
+    }
+    Ok(if outcome.violations.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn summarize(file: &str, scenario: &Scenario, outcome: &Outcome) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{file}: seed {}, {} nodes, {} actions, {} ms simulated, {} events\n",
+        scenario.seed,
+        scenario.nodes,
+        scenario.events.len(),
+        outcome.end_us / 1000,
+        outcome.events
+    ));
+    match outcome.leader {
+        Some(l) => {
+            let term = outcome.nodes[l as usize - 1].term;
+            s.push_str(&format!("leader: S{l} in term {term}\n"));
+        }
+        None => s.push_str("leader: none\n"),
+    }
+    s.push_str("node  state      term  commit  log\n");
+    for n in &outcome.nodes {
+        let state = if n.alive { n.role } else { "crashed" };
+        s.push_str(&format!(
+            "S{:<4} {:<10} {:>4}  {:>6}  {:>3}\n",
+            n.id, state, n.term, n.commit_index, n.log_len
+        ));
+    }
+    if let Some(t) = outcome.settled_after_us {
+        s.push_str(&format!(
+            "liveness: settled {:.1} ms after the faults stopped\n",
+            t as f64 / 1000.0
+        ));
+    }
+    if outcome.violations.is_empty() {
+        s.push_str("safety: no violation (election safety, leader append-only, log matching, leader completeness, state machine safety, one vote per term, commit monotonic)\n");
+    } else {
+        s.push_str(&format!("VIOLATIONS: {}\n", outcome.violations.len()));
+        for v in outcome.violations.iter().take(20) {
+            s.push_str(&format!("  {v}\n"));
+        }
+    }
+    s
+}
+
+fn cmd_fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
+    let mut bugs = Bugs::default();
+    for b in &args.bugs {
+        match b.as_str() {
+            "commit_previous_term" => bugs.commit_previous_term = true,
+            _ => bugs.skip_vote_log_check = true,
+        }
+    }
+    let options = FuzzOptions {
+        nodes: args.nodes.0.clone(),
+        until_us: args.until_ms * 1000,
+        liveness_us: args.liveness_ms * 1000,
+        bugs,
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64))
+        .min(args.seeds) as usize;
+    let bar = indicatif::ProgressBar::new(args.seeds);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} seeds, {elapsed} elapsed, ~{eta} left {msg}",
+        )
+        .expect("valid template"),
+    );
+    let started = Instant::now();
+    let next = AtomicU64::new(0);
+    let events = AtomicU64::new(0);
+    let slowest_settle = AtomicU64::new(0);
+    let failures: Mutex<Vec<(u64, Scenario, Outcome)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= args.seeds {
+                    break;
+                }
+                let seed = args.from_seed.wrapping_add(i);
+                match fuzz_one(seed, &options) {
+                    Ok(outcome) => {
+                        events.fetch_add(outcome.events, Ordering::Relaxed);
+                        slowest_settle
+                            .fetch_max(outcome.settled_after_us.unwrap_or(0), Ordering::Relaxed);
+                    }
+                    Err(failure) => {
+                        let (scenario, outcome) = *failure;
+                        events.fetch_add(outcome.events, Ordering::Relaxed);
+                        let mut list = failures.lock().expect("no worker panics");
+                        list.push((seed, scenario, outcome));
+                        bar.set_message(format!("{} failing", list.len()));
+                    }
+                }
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut failures = failures.into_inner().expect("no worker panics");
+    failures.sort_by_key(|f| f.0);
+    let sizes: Vec<String> = options.nodes.iter().map(u32::to_string).collect();
+    say!(
+        "{} campaigns (seeds {}..={}), {} nodes, {} ms of faults then up to {} ms to settle; {} events in {:.1} s ({:.0} events/s)",
+        args.seeds,
+        args.from_seed,
+        args.from_seed.wrapping_add(args.seeds - 1),
+        sizes.join("/"),
+        args.until_ms,
+        args.liveness_ms,
+        events.load(Ordering::Relaxed),
+        elapsed,
+        events.load(Ordering::Relaxed) as f64 / elapsed.max(1e-9)
+    );
+    if failures.is_empty() {
+        say!(
+            "no violation; slowest recovery after the faults stopped: {:.1} ms",
+            slowest_settle.load(Ordering::Relaxed) as f64 / 1000.0
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    say!("{} failing campaign(s):", failures.len());
+    for (seed, scenario, outcome) in failures.iter().take(10) {
+        let path = args.out.join(format!("seed-{seed}.json"));
+        std::fs::write(&path, scenario.to_pretty())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        say!("  seed {seed}: {}", outcome.violations[0]);
+        say!("    replay: raftlab run {}", shell_path(&path));
+    }
+    if failures.len() > 10 {
+        say!("  ... and {} more", failures.len() - 10);
+    }
+    Ok(ExitCode::from(1))
+}
+
+fn shell_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+fn cmd_bench(args: BenchArgs) -> Result<ExitCode, String> {
+    let until_us = args.sim_seconds * 1_000_000;
+    let mut scenario = Scenario {
+        seed: 7,
+        nodes: args.nodes,
+        until_us,
+        ..Scenario::default()
+    };
+    if args.writes_per_second > 0 {
+        let gap = 1_000_000 / args.writes_per_second;
+        let mut t = 1_000_000;
+        let mut i = 0u64;
+        while t < until_us {
+            i += 1;
+            scenario.events.push(TimedAction {
+                at_us: t,
+                action: Action::ClientWrite {
+                    node: None,
+                    key: format!("k{}", i % 10),
+                    value: i.to_string(),
+                },
+            });
+            t += gap;
+        }
+    }
+    say!(
+        "{} nodes, {} simulated seconds, {} client writes per second, default settings",
+        args.nodes,
+        args.sim_seconds,
+        args.writes_per_second
+    );
+    for checker in [false, true] {
+        let mut best = f64::MAX;
+        let mut events = 0;
+        for _ in 0..3 {
+            let mut sim = Simulation::from_scenario(&scenario);
+            sim.set_checker(checker);
+            let start = Instant::now();
+            sim.run_until(until_us, false);
+            best = best.min(start.elapsed().as_secs_f64());
+            events = sim.events_processed();
+            if !sim.violations().is_empty() {
+                return Err(format!(
+                    "the benchmark run found a violation: {}",
+                    sim.violations()[0]
+                ));
+            }
+        }
+        say!(
+            "checker {:<3}: {} events in {:.3} s = {:.0} events/s (best of 3)",
+            if checker { "on" } else { "off" },
+            events,
+            best,
+            events as f64 / best
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

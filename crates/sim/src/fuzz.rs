@@ -1,0 +1,144 @@
+//! Random fault campaigns: a seed becomes a scenario full of crashes, restarts, partitions,
+//! isolations, message loss and duplication, forced timeouts and client writes, followed by a
+//! liveness phase. A failing campaign is its own reproducer: the scenario file.
+
+use crate::run::{run, Outcome};
+use crate::scenario::{Action, ConfigPatch, Scenario, SimConfig, Target, TimedAction};
+use raftlab_raft::{Bugs, Micros, NodeId};
+use rand_core::{RngCore, SeedableRng};
+use rand_pcg::Pcg32;
+
+/// What campaigns to generate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FuzzOptions {
+    /// Cluster sizes to pick from.
+    pub nodes: Vec<u32>,
+    /// Length of the fault phase.
+    pub until_us: Micros,
+    /// Bound for the liveness phase.
+    pub liveness_us: Micros,
+    /// Bugs to inject (to show the checker catches them).
+    pub bugs: Bugs,
+}
+
+impl Default for FuzzOptions {
+    fn default() -> Self {
+        FuzzOptions {
+            nodes: vec![3, 5, 7],
+            until_us: 10_000_000,
+            liveness_us: 10_000_000,
+            bugs: Bugs::default(),
+        }
+    }
+}
+
+struct Dice(Pcg32);
+
+impl Dice {
+    fn below(&mut self, n: u64) -> u64 {
+        ((self.0.next_u64() as u128 * n as u128) >> 64) as u64
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+    fn rate(&mut self, max_percent: u64) -> f64 {
+        self.range(0, max_percent) as f64 / 100.0
+    }
+}
+
+/// The campaign for `seed`: a scenario whose seed is `seed`.
+pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
+    let mut dice = Dice(Pcg32::seed_from_u64(seed ^ 0x5EED_CA3E_0000_0000));
+    let sizes = if options.nodes.is_empty() {
+        &[5][..]
+    } else {
+        &options.nodes[..]
+    };
+    let nodes = sizes[dice.below(sizes.len() as u64) as usize];
+    let mut config = SimConfig {
+        bugs: options.bugs,
+        ..SimConfig::default()
+    };
+    if dice.below(3) == 0 {
+        config.drop_rate = dice.rate(30);
+    }
+    if dice.below(3) == 0 {
+        config.duplicate_rate = dice.rate(10);
+    }
+    let mut events = Vec::new();
+    let mut t: Micros = dice.range(0, 300_000);
+    let mut value = 0u64;
+    let node = |dice: &mut Dice| -> Target {
+        if dice.below(4) == 0 {
+            Target::Leader
+        } else {
+            Target::Node(dice.range(1, nodes as u64) as NodeId)
+        }
+    };
+    while t < options.until_us {
+        let action = match dice.below(100) {
+            0..=34 => {
+                value += 1;
+                let key = ["x", "y", "z", "w"][dice.below(4) as usize].to_string();
+                let target = if dice.below(3) == 0 {
+                    Some(node(&mut dice))
+                } else {
+                    None
+                };
+                Action::ClientWrite {
+                    node: target,
+                    key,
+                    value: value.to_string(),
+                }
+            }
+            35..=37 => Action::ClientDelete {
+                node: None,
+                key: ["x", "y", "z", "w"][dice.below(4) as usize].to_string(),
+            },
+            38..=47 => Action::Crash(node(&mut dice)),
+            48..=57 => Action::Restart(node(&mut dice)),
+            58..=64 => {
+                let count = dice.range(2, 3) as usize;
+                let mut groups = vec![Vec::new(); count];
+                for n in 1..=nodes {
+                    groups[dice.below(count as u64) as usize].push(n);
+                }
+                groups.retain(|g| !g.is_empty());
+                Action::Partition(groups)
+            }
+            65..=69 => Action::Isolate(node(&mut dice)),
+            70..=79 => Action::Heal,
+            80..=87 => Action::Timeout(node(&mut dice)),
+            88..=92 => Action::Set(ConfigPatch {
+                drop_rate: Some(dice.rate(30)),
+                ..ConfigPatch::default()
+            }),
+            _ => Action::Set(ConfigPatch {
+                duplicate_rate: Some(dice.rate(10)),
+                ..ConfigPatch::default()
+            }),
+        };
+        events.push(TimedAction { at_us: t, action });
+        t += dice.range(20_000, 400_000);
+    }
+    Scenario {
+        seed,
+        nodes,
+        until_us: options.until_us,
+        config,
+        events,
+        liveness_us: Some(options.liveness_us),
+    }
+}
+
+/// Runs the campaign for `seed`; on failure returns the scenario that reproduces it with the
+/// outcome.
+pub fn fuzz_one(seed: u64, options: &FuzzOptions) -> Result<Outcome, Box<(Scenario, Outcome)>> {
+    let scenario = campaign(seed, options);
+    let outcome = run(&scenario, None, true);
+    if outcome.violations.is_empty() {
+        Ok(outcome)
+    } else {
+        Err(Box::new((scenario, outcome)))
+    }
+}

@@ -1,0 +1,81 @@
+//! Running a whole scenario: the actions, the checker after every event, the optional liveness
+//! phase, and the final trace lines.
+
+use crate::checker::Violation;
+use crate::scenario::Scenario;
+use crate::sim::{Simulation, TraceSink};
+use raftlab_raft::{Index, Micros, NodeId, Term};
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Safety violations, then the liveness failure if any.
+    pub violations: Vec<Violation>,
+    /// Events handled.
+    pub events: u64,
+    /// Simulated time at the end.
+    pub end_us: Micros,
+    /// The leader at the end, if any.
+    pub leader: Option<NodeId>,
+    /// Per node: (id, term, role, alive, commit index, log length).
+    pub nodes: Vec<NodeSummary>,
+    /// How long the cluster took to settle in the liveness phase, when there was one and it
+    /// settled.
+    pub settled_after_us: Option<Micros>,
+}
+
+/// The end state of one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeSummary {
+    /// The node.
+    pub id: NodeId,
+    /// Its term.
+    pub term: Term,
+    /// Its role name.
+    pub role: &'static str,
+    /// Whether it is up.
+    pub alive: bool,
+    /// Its commit index.
+    pub commit_index: Index,
+    /// Its log length.
+    pub log_len: Index,
+}
+
+/// Runs `scenario` to its end (and through its liveness phase, if it asks for one), sending
+/// the trace to `trace`. With `stop_on_violation`, stops at the first safety violation.
+pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: bool) -> Outcome {
+    let mut sim = Simulation::from_scenario(scenario);
+    if let Some(sink) = trace {
+        sim.set_trace(sink);
+    }
+    let mut violations = Vec::new();
+    let mut settled_after_us = None;
+    let safe = sim.run_until(scenario.until_us, stop_on_violation);
+    if let (true, Some(within)) = (safe, scenario.liveness_us) {
+        match sim.check_liveness(within) {
+            Ok(t) => settled_after_us = Some(t),
+            Err(v) => violations.push(v),
+        }
+    }
+    sim.finish();
+    violations.splice(0..0, sim.violations().iter().cloned());
+    Outcome {
+        violations,
+        events: sim.events_processed(),
+        end_us: sim.now(),
+        leader: sim.leader(),
+        nodes: sim
+            .nodes()
+            .iter()
+            .map(|n| NodeSummary {
+                id: n.id(),
+                term: n.term(),
+                role: n.role().as_str(),
+                alive: sim.is_alive(n.id()),
+                commit_index: n.commit_index(),
+                log_len: n.last_index(),
+            })
+            .collect(),
+        settled_after_us,
+    }
+}

@@ -1,0 +1,902 @@
+//! Scenario files: a seed, a cluster size, settings and timed actions (`docs/scenario-format.md`).
+//!
+//! Parsing is strict and explains itself: every error names the field and where it is
+//! (`events[3].node: node 7 does not exist; the cluster has nodes 1 to 5`). Nothing here panics
+//! on any input.
+
+use raftlab_raft::{Bugs, Micros, NodeId};
+use serde_json::{json, Map, Value};
+use std::fmt;
+
+/// The newest scenario format version this build reads and writes.
+pub const VERSION: u64 = 1;
+/// Largest cluster.
+pub const MAX_NODES: u32 = 9;
+/// Longest run a scenario may ask for: 24 hours of simulated time.
+pub const MAX_UNTIL_MS: u64 = 24 * 3600 * 1000;
+/// Most events a scenario may hold.
+pub const MAX_EVENTS: usize = 100_000;
+/// Longest key or value a client may write.
+pub const MAX_TEXT: usize = 256;
+
+/// Network and timing settings of a simulated cluster (the scenario's `config`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    /// Election timeout range, microseconds, drawn uniformly per node (`election_timeout_ms`).
+    pub election_timeout_us: (Micros, Micros),
+    /// Heartbeat interval, microseconds (`heartbeat_ms`).
+    pub heartbeat_us: Micros,
+    /// One-way message latency range, microseconds (`latency_ms`).
+    pub latency_us: (Micros, Micros),
+    /// Probability that a message is lost (`drop_rate`, 0 to 1).
+    pub drop_rate: f64,
+    /// Probability that a message is delivered twice (`duplicate_rate`, 0 to 1).
+    pub duplicate_rate: f64,
+    /// How long a client waits for an answer before giving up (`client_timeout_ms`).
+    pub client_timeout_us: Micros,
+    /// Injected bugs (`bugs`), for teaching and for testing the checker.
+    pub bugs: Bugs,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            election_timeout_us: (150_000, 300_000),
+            heartbeat_us: 50_000,
+            latency_us: (10_000, 15_000),
+            drop_rate: 0.0,
+            duplicate_rate: 0.0,
+            client_timeout_us: 1_000_000,
+            bugs: Bugs::default(),
+        }
+    }
+}
+
+/// The names accepted in `config.bugs`.
+pub const BUG_NAMES: [&str; 2] = ["commit_previous_term", "skip_vote_log_check"];
+
+impl SimConfig {
+    /// The settings as the scenario's `config` object (every field present).
+    pub fn to_json(&self) -> Value {
+        let mut bugs = Vec::new();
+        if self.bugs.commit_previous_term {
+            bugs.push("commit_previous_term");
+        }
+        if self.bugs.skip_vote_log_check {
+            bugs.push("skip_vote_log_check");
+        }
+        let mut v = json!({
+            "election_timeout_ms": [ms(self.election_timeout_us.0), ms(self.election_timeout_us.1)],
+            "heartbeat_ms": ms(self.heartbeat_us),
+            "latency_ms": [ms(self.latency_us.0), ms(self.latency_us.1)],
+            "drop_rate": self.drop_rate,
+            "duplicate_rate": self.duplicate_rate,
+            "client_timeout_ms": ms(self.client_timeout_us),
+        });
+        if !bugs.is_empty() {
+            v["bugs"] = json!(bugs);
+        }
+        v
+    }
+
+    /// The Raft core settings these simulator settings imply.
+    pub fn raft_config(&self) -> raftlab_raft::Config {
+        raftlab_raft::Config {
+            election_timeout_us: self.election_timeout_us,
+            heartbeat_us: self.heartbeat_us,
+            bugs: self.bugs,
+            ..raftlab_raft::Config::default()
+        }
+    }
+}
+
+/// Which node an action is aimed at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A node by number.
+    Node(NodeId),
+    /// The node that believes it leads in the highest term at that moment, if any.
+    Leader,
+}
+
+impl Target {
+    fn to_json(self) -> Value {
+        match self {
+            Target::Node(n) => json!(n),
+            Target::Leader => json!("leader"),
+        }
+    }
+}
+
+/// Settings changed by a `set` action; absent fields keep their value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConfigPatch {
+    /// New election timeout range.
+    pub election_timeout_us: Option<(Micros, Micros)>,
+    /// New heartbeat interval.
+    pub heartbeat_us: Option<Micros>,
+    /// New latency range.
+    pub latency_us: Option<(Micros, Micros)>,
+    /// New drop rate.
+    pub drop_rate: Option<f64>,
+    /// New duplicate rate.
+    pub duplicate_rate: Option<f64>,
+    /// New client timeout.
+    pub client_timeout_us: Option<Micros>,
+}
+
+impl ConfigPatch {
+    /// Applies the patch to `config`.
+    pub fn apply(&self, config: &mut SimConfig) {
+        if let Some(v) = self.election_timeout_us {
+            config.election_timeout_us = v;
+        }
+        if let Some(v) = self.heartbeat_us {
+            config.heartbeat_us = v;
+        }
+        if let Some(v) = self.latency_us {
+            config.latency_us = v;
+        }
+        if let Some(v) = self.drop_rate {
+            config.drop_rate = v;
+        }
+        if let Some(v) = self.duplicate_rate {
+            config.duplicate_rate = v;
+        }
+        if let Some(v) = self.client_timeout_us {
+            config.client_timeout_us = v;
+        }
+    }
+}
+
+/// Something done to the cluster at a moment of a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Stop a node; it keeps only its persistent state. No effect on a node already down.
+    Crash(Target),
+    /// Start a node from its persistent state; a running node is rebooted (crash, then start).
+    Restart(Target),
+    /// Make a node's election timeout expire now.
+    Timeout(Target),
+    /// Cut one node off from all the others.
+    Isolate(Target),
+    /// Split the network into groups; nodes listed in no group form one more group together.
+    Partition(Vec<Vec<NodeId>>),
+    /// Restore every link.
+    Heal,
+    /// A client asks a node (or the current leader when `node` is `None`) to set `key`.
+    ClientWrite {
+        /// Where the request goes; `None`: to the current leader.
+        node: Option<Target>,
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+    },
+    /// A client asks a node (or the current leader) to delete `key`.
+    ClientDelete {
+        /// Where the request goes; `None`: to the current leader.
+        node: Option<Target>,
+        /// The key.
+        key: String,
+    },
+    /// Change settings from now on.
+    Set(ConfigPatch),
+}
+
+/// An action and the simulated time at which it happens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedAction {
+    /// When, in microseconds (written as `at_ms`, with up to three decimals).
+    pub at_us: Micros,
+    /// What.
+    pub action: Action,
+}
+
+/// A whole scenario: everything needed to reproduce a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// The seed every random choice of the run derives from.
+    pub seed: u64,
+    /// Cluster size, 1 to 9.
+    pub nodes: u32,
+    /// The run ends at this time (microseconds; written as `until_ms`).
+    pub until_us: Micros,
+    /// Settings at the start.
+    pub config: SimConfig,
+    /// Timed actions, in the order given (equal times run in that order).
+    pub events: Vec<TimedAction>,
+    /// When set, after `until` the faults stop (heal, restart every node, no loss) and the
+    /// cluster must within this many microseconds have one leader and equal logs.
+    pub liveness_us: Option<Micros>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            seed: 1,
+            nodes: 5,
+            until_us: 5_000_000,
+            config: SimConfig::default(),
+            events: Vec::new(),
+            liveness_us: None,
+        }
+    }
+}
+
+/// A scenario that could not be read: where, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Where the problem is: a field path such as `events[2].node`, or `line 3, column 7`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+fn err<T>(path: &str, message: impl Into<String>) -> Result<T, ParseError> {
+    Err(ParseError {
+        path: path.to_string(),
+        message: message.into(),
+    })
+}
+
+/// Microseconds as a JSON number of milliseconds: an integer when whole, else 3 decimals.
+pub fn ms(us: Micros) -> Value {
+    if us % 1000 == 0 {
+        json!(us / 1000)
+    } else {
+        json!(us as f64 / 1000.0)
+    }
+}
+
+fn describe(v: &Value) -> String {
+    let text = match v {
+        Value::Null => return "null".into(),
+        Value::Bool(b) => return format!("the boolean {b}"),
+        Value::Number(n) => return format!("the number {n}"),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Array(_) => return "a list".into(),
+        Value::Object(_) => return "an object".into(),
+    };
+    if text.len() > 60 {
+        format!(
+            "{}...",
+            &text[..text.char_indices().nth(50).map_or(text.len(), |(i, _)| i)]
+        )
+    } else {
+        text
+    }
+}
+
+/// Reads the fields of one JSON object, remembering which were used so that unknown fields
+/// can be reported.
+struct Fields<'a> {
+    path: String,
+    map: &'a Map<String, Value>,
+    used: Vec<&'static str>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(path: &str, value: &'a Value) -> Result<Fields<'a>, ParseError> {
+        match value {
+            Value::Object(map) => Ok(Fields {
+                path: path.to_string(),
+                map,
+                used: Vec::new(),
+            }),
+            other => err(
+                path,
+                format!("expected an object, found {}", describe(other)),
+            ),
+        }
+    }
+
+    fn at(&self, name: &str) -> String {
+        if self.path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.path)
+        }
+    }
+
+    fn get(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.used.push(name);
+        self.map.get(name)
+    }
+
+    fn finish(self, expected: &[&str]) -> Result<(), ParseError> {
+        for key in self.map.keys() {
+            if !self.used.contains(&key.as_str()) {
+                return err(
+                    &self.at(key),
+                    format!("unknown field; expected one of: {}", expected.join(", ")),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+fn as_u64(path: &str, v: &Value, what: &str) -> Result<u64, ParseError> {
+    match v.as_u64() {
+        Some(n) => Ok(n),
+        None => err(path, format!("expected {what}, found {}", describe(v))),
+    }
+}
+
+/// A time in milliseconds with at most microsecond precision, as microseconds.
+fn as_ms(path: &str, v: &Value, max_ms: u64) -> Result<Micros, ParseError> {
+    let Some(x) = v.as_f64() else {
+        return err(
+            path,
+            format!("expected a number of milliseconds, found {}", describe(v)),
+        );
+    };
+    if !(x >= 0.0) {
+        return err(path, format!("must not be negative (found {x})"));
+    }
+    if x > max_ms as f64 {
+        return err(path, format!("{x} ms is too large; at most {max_ms} ms"));
+    }
+    Ok((x * 1000.0).round() as Micros)
+}
+
+fn as_range(path: &str, v: &Value, min_low_us: Micros) -> Result<(Micros, Micros), ParseError> {
+    let Some(items) = v.as_array().filter(|a| a.len() == 2) else {
+        return err(
+            path,
+            format!(
+                "expected a list of two numbers [min, max] in milliseconds, found {}",
+                describe(v)
+            ),
+        );
+    };
+    let lo = as_ms(&format!("{path}[0]"), &items[0], 3_600_000)?;
+    let hi = as_ms(&format!("{path}[1]"), &items[1], 3_600_000)?;
+    if lo > hi {
+        return err(
+            path,
+            format!("min {} ms is greater than max {} ms", ms(lo), ms(hi)),
+        );
+    }
+    if lo < min_low_us {
+        return err(path, format!("min must be at least {} ms", ms(min_low_us)));
+    }
+    Ok((lo, hi))
+}
+
+fn as_rate(path: &str, v: &Value) -> Result<f64, ParseError> {
+    match v.as_f64() {
+        Some(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        Some(x) => err(path, format!("must be between 0 and 1 (found {x})")),
+        None => err(
+            path,
+            format!("expected a number between 0 and 1, found {}", describe(v)),
+        ),
+    }
+}
+
+fn as_text(path: &str, v: &Value) -> Result<String, ParseError> {
+    match v.as_str() {
+        Some(s) if s.is_empty() => err(path, "must not be empty"),
+        Some(s) if s.len() > MAX_TEXT => err(path, format!("longer than {MAX_TEXT} bytes")),
+        Some(s) if s.chars().any(|c| c.is_control()) => {
+            err(path, "must not contain control characters")
+        }
+        Some(s) => Ok(s.to_string()),
+        None => err(path, format!("expected a string, found {}", describe(v))),
+    }
+}
+
+fn node_number(path: &str, v: &Value, nodes: u32) -> Result<NodeId, ParseError> {
+    match v.as_u64() {
+        Some(n) if n >= 1 && n <= nodes as u64 => Ok(n as NodeId),
+        Some(n) => err(
+            path,
+            format!("node {n} does not exist; the cluster has nodes 1 to {nodes}"),
+        ),
+        None => err(
+            path,
+            format!(
+                "expected a node number from 1 to {nodes}, found {}",
+                describe(v)
+            ),
+        ),
+    }
+}
+
+fn target(path: &str, v: &Value, nodes: u32) -> Result<Target, ParseError> {
+    if v.as_str() == Some("leader") {
+        return Ok(Target::Leader);
+    }
+    if v.is_string() {
+        return err(
+            path,
+            format!(
+                "expected a node number from 1 to {nodes} or \"leader\", found {}",
+                describe(v)
+            ),
+        );
+    }
+    node_number(path, v, nodes).map(Target::Node)
+}
+
+const CONFIG_FIELDS: [&str; 7] = [
+    "election_timeout_ms",
+    "heartbeat_ms",
+    "latency_ms",
+    "drop_rate",
+    "duplicate_rate",
+    "client_timeout_ms",
+    "bugs",
+];
+
+fn parse_patch(
+    f: &mut Fields,
+    allow_bugs: bool,
+) -> Result<(ConfigPatch, Option<Bugs>), ParseError> {
+    let mut patch = ConfigPatch::default();
+    if let Some(v) = f.get("election_timeout_ms") {
+        patch.election_timeout_us = Some(as_range(&f.at("election_timeout_ms"), v, 1000)?);
+    }
+    if let Some(v) = f.get("heartbeat_ms") {
+        let p = f.at("heartbeat_ms");
+        let h = as_ms(&p, v, 3_600_000)?;
+        if h < 1000 {
+            return err(&p, "must be at least 1 ms");
+        }
+        patch.heartbeat_us = Some(h);
+    }
+    if let Some(v) = f.get("latency_ms") {
+        patch.latency_us = Some(as_range(&f.at("latency_ms"), v, 0)?);
+    }
+    if let Some(v) = f.get("drop_rate") {
+        patch.drop_rate = Some(as_rate(&f.at("drop_rate"), v)?);
+    }
+    if let Some(v) = f.get("duplicate_rate") {
+        patch.duplicate_rate = Some(as_rate(&f.at("duplicate_rate"), v)?);
+    }
+    if let Some(v) = f.get("client_timeout_ms") {
+        let p = f.at("client_timeout_ms");
+        let t = as_ms(&p, v, 3_600_000)?;
+        if t < 1000 {
+            return err(&p, "must be at least 1 ms");
+        }
+        patch.client_timeout_us = Some(t);
+    }
+    let mut bugs = None;
+    if allow_bugs {
+        if let Some(v) = f.get("bugs") {
+            let p = f.at("bugs");
+            let Some(list) = v.as_array() else {
+                return err(
+                    &p,
+                    format!("expected a list of bug names, found {}", describe(v)),
+                );
+            };
+            let mut b = Bugs::default();
+            for (i, item) in list.iter().enumerate() {
+                match item.as_str() {
+                    Some("commit_previous_term") => b.commit_previous_term = true,
+                    Some("skip_vote_log_check") => b.skip_vote_log_check = true,
+                    _ => {
+                        return err(
+                            &format!("{p}[{i}]"),
+                            format!(
+                                "unknown bug {}; known: {}",
+                                describe(item),
+                                BUG_NAMES.join(", ")
+                            ),
+                        )
+                    }
+                }
+            }
+            bugs = Some(b);
+        }
+    }
+    Ok((patch, bugs))
+}
+
+const ACTIONS: [&str; 10] = [
+    "crash",
+    "restart",
+    "timeout",
+    "isolate",
+    "partition",
+    "heal",
+    "client_write",
+    "client_delete",
+    "set",
+    "",
+];
+
+fn parse_partition(path: &str, v: &Value, nodes: u32) -> Result<Vec<Vec<NodeId>>, ParseError> {
+    let Some(list) = v.as_array() else {
+        return err(
+            path,
+            format!(
+                "expected a list of groups such as [[1, 2], [3, 4, 5]], found {}",
+                describe(v)
+            ),
+        );
+    };
+    let mut seen = vec![false; nodes as usize + 1];
+    let mut groups = Vec::new();
+    for (g, group) in list.iter().enumerate() {
+        let gp = format!("{path}[{g}]");
+        let Some(members) = group.as_array() else {
+            return err(
+                &gp,
+                format!("expected a list of node numbers, found {}", describe(group)),
+            );
+        };
+        if members.is_empty() {
+            return err(&gp, "a group must not be empty");
+        }
+        let mut out = Vec::new();
+        for (k, m) in members.iter().enumerate() {
+            let mp = format!("{gp}[{k}]");
+            let n = node_number(&mp, m, nodes)?;
+            if seen[n as usize] {
+                return err(&mp, format!("node {n} is in more than one group"));
+            }
+            seen[n as usize] = true;
+            out.push(n);
+        }
+        groups.push(out);
+    }
+    if groups.is_empty() {
+        return err(path, "expected at least one group");
+    }
+    Ok(groups)
+}
+
+fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseError> {
+    let mut f = Fields::new(path, v)?;
+    let Some(at) = f.get("at_ms") else {
+        return err(
+            &f.at("at_ms"),
+            "missing (when the action happens, in milliseconds)",
+        );
+    };
+    let at_us = as_ms(&f.at("at_ms"), at, MAX_UNTIL_MS)?;
+    let Some(kind) = f.get("do") else {
+        return err(
+            &f.at("do"),
+            format!("missing (the action: one of {})", ACTIONS[..9].join(", ")),
+        );
+    };
+    let Some(kind) = kind.as_str() else {
+        return err(
+            &f.at("do"),
+            format!("expected an action name, found {}", describe(kind)),
+        );
+    };
+    let need_target = |f: &mut Fields| -> Result<Target, ParseError> {
+        match f.get("node") {
+            Some(n) => target(&f.at("node"), n, nodes),
+            None => err(
+                &f.at("node"),
+                format!("missing: \"{kind}\" needs a node number or \"leader\""),
+            ),
+        }
+    };
+    let (action, fields): (Action, &[&str]) = match kind {
+        "crash" => (
+            Action::Crash(need_target(&mut f)?),
+            &["at_ms", "do", "node"],
+        ),
+        "restart" => (
+            Action::Restart(need_target(&mut f)?),
+            &["at_ms", "do", "node"],
+        ),
+        "timeout" => (
+            Action::Timeout(need_target(&mut f)?),
+            &["at_ms", "do", "node"],
+        ),
+        "isolate" => (
+            Action::Isolate(need_target(&mut f)?),
+            &["at_ms", "do", "node"],
+        ),
+        "heal" => (Action::Heal, &["at_ms", "do"]),
+        "partition" => {
+            let Some(g) = f.get("groups") else {
+                return err(
+                    &f.at("groups"),
+                    "missing: \"partition\" needs groups such as [[1, 2], [3, 4, 5]]",
+                );
+            };
+            (
+                Action::Partition(parse_partition(&f.at("groups"), g, nodes)?),
+                &["at_ms", "do", "groups"],
+            )
+        }
+        "client_write" | "client_delete" => {
+            let node = match f.get("node") {
+                Some(n) => Some(target(&f.at("node"), n, nodes)?),
+                None => None,
+            };
+            let Some(key) = f.get("key") else {
+                return err(&f.at("key"), "missing: a client request needs a key");
+            };
+            let key = as_text(&f.at("key"), key)?;
+            if kind == "client_write" {
+                let Some(value) = f.get("value") else {
+                    return err(&f.at("value"), "missing: \"client_write\" needs a value");
+                };
+                let value = as_text(&f.at("value"), value)?;
+                (
+                    Action::ClientWrite { node, key, value },
+                    &["at_ms", "do", "node", "key", "value"],
+                )
+            } else {
+                (
+                    Action::ClientDelete { node, key },
+                    &["at_ms", "do", "node", "key"],
+                )
+            }
+        }
+        "set" => {
+            let (patch, _) = parse_patch(&mut f, false)?;
+            if patch == ConfigPatch::default() {
+                return err(path, "\"set\" changes nothing: give at least one setting");
+            }
+            (
+                Action::Set(patch),
+                &[
+                    "at_ms",
+                    "do",
+                    "election_timeout_ms",
+                    "heartbeat_ms",
+                    "latency_ms",
+                    "drop_rate",
+                    "duplicate_rate",
+                    "client_timeout_ms",
+                ],
+            )
+        }
+        other => {
+            return err(
+                &f.at("do"),
+                format!(
+                    "unknown action {:?}; expected one of: {}",
+                    other,
+                    ACTIONS[..9].join(", ")
+                ),
+            )
+        }
+    };
+    f.finish(fields)?;
+    Ok(TimedAction { at_us, action })
+}
+
+impl Scenario {
+    /// Reads a scenario from JSON text.
+    pub fn parse(text: &str) -> Result<Scenario, ParseError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| ParseError {
+            path: if e.line() > 0 {
+                format!("line {}, column {}", e.line(), e.column())
+            } else {
+                String::new()
+            },
+            message: format!("not valid JSON: {}", strip_position(&e.to_string())),
+        })?;
+        Scenario::from_json(&value)
+    }
+
+    /// Reads a scenario from a parsed JSON value.
+    pub fn from_json(value: &Value) -> Result<Scenario, ParseError> {
+        let mut s = Scenario::default();
+        let mut f = Fields::new("", value)?;
+        match f.get("version") {
+            None => return err("version", format!("missing: write \"version\": {VERSION}")),
+            Some(v) => {
+                let version = as_u64("version", v, "a version number")?;
+                if version > VERSION {
+                    return err(
+                        "version",
+                        format!("version {version} is newer than this raftlab understands (up to {VERSION}); update raftlab"),
+                    );
+                }
+                if version == 0 {
+                    return err("version", "must be 1 or more");
+                }
+            }
+        }
+        if let Some(v) = f.get("seed") {
+            s.seed = as_u64("seed", v, "a whole number from 0 to 18446744073709551615")?;
+        }
+        if let Some(v) = f.get("nodes") {
+            let n = as_u64("nodes", v, "a cluster size from 1 to 9")?;
+            if n == 0 || n > MAX_NODES as u64 {
+                return err(
+                    "nodes",
+                    format!("a cluster has 1 to {MAX_NODES} nodes (found {n})"),
+                );
+            }
+            s.nodes = n as u32;
+        }
+        if let Some(v) = f.get("until_ms") {
+            s.until_us = as_ms("until_ms", v, MAX_UNTIL_MS)?;
+        }
+        if let Some(v) = f.get("liveness_ms") {
+            s.liveness_us = Some(as_ms("liveness_ms", v, 3_600_000)?);
+        }
+        if let Some(v) = f.get("config") {
+            let mut c = Fields::new("config", v)?;
+            let (patch, bugs) = parse_patch(&mut c, true)?;
+            c.finish(&CONFIG_FIELDS)?;
+            patch.apply(&mut s.config);
+            if let Some(b) = bugs {
+                s.config.bugs = b;
+            }
+        }
+        if let Some(v) = f.get("events") {
+            let Some(list) = v.as_array() else {
+                return err(
+                    "events",
+                    format!("expected a list of actions, found {}", describe(v)),
+                );
+            };
+            if list.len() > MAX_EVENTS {
+                return err(
+                    "events",
+                    format!("{} events is too many; at most {MAX_EVENTS}", list.len()),
+                );
+            }
+            for (i, e) in list.iter().enumerate() {
+                s.events
+                    .push(parse_event(&format!("events[{i}]"), e, s.nodes)?);
+            }
+        }
+        f.finish(&[
+            "version",
+            "seed",
+            "nodes",
+            "until_ms",
+            "liveness_ms",
+            "config",
+            "events",
+        ])?;
+        Ok(s)
+    }
+
+    /// The scenario as JSON; [`Scenario::parse`] reads it back to an equal value.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "version": VERSION,
+            "seed": self.seed,
+            "nodes": self.nodes,
+            "until_ms": ms(self.until_us),
+            "config": self.config.to_json(),
+            "events": self.events.iter().map(TimedAction::to_json).collect::<Vec<_>>(),
+        });
+        if let Some(l) = self.liveness_us {
+            v["liveness_ms"] = ms(l);
+        }
+        v
+    }
+
+    /// Pretty JSON text with one event per line.
+    pub fn to_pretty(&self) -> String {
+        let v = self.to_json();
+        let mut out = String::from("{");
+        let order = [
+            "version",
+            "seed",
+            "nodes",
+            "until_ms",
+            "liveness_ms",
+            "config",
+            "events",
+        ];
+        let mut first = true;
+        for k in order {
+            let Some(val) = v.get(k) else { continue };
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push_str(&format!("\n  \"{k}\": "));
+            if k == "events" {
+                let list = val.as_array().map(Vec::as_slice).unwrap_or_default();
+                if list.is_empty() {
+                    out.push_str("[]");
+                } else {
+                    out.push('[');
+                    for (i, e) in list.iter().enumerate() {
+                        out.push_str(if i == 0 { "\n    " } else { ",\n    " });
+                        out.push_str(&e.to_string());
+                    }
+                    out.push_str("\n  ]");
+                }
+            } else {
+                out.push_str(&val.to_string());
+            }
+        }
+        out.push_str("\n}\n");
+        out
+    }
+}
+
+impl TimedAction {
+    /// The action as one element of the scenario's `events`.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({ "at_ms": ms(self.at_us) });
+        let o = v.as_object_mut().expect("object");
+        let name = match &self.action {
+            Action::Crash(t) | Action::Restart(t) | Action::Timeout(t) | Action::Isolate(t) => {
+                o.insert("node".into(), t.to_json());
+                match &self.action {
+                    Action::Crash(_) => "crash",
+                    Action::Restart(_) => "restart",
+                    Action::Timeout(_) => "timeout",
+                    _ => "isolate",
+                }
+            }
+            Action::Partition(groups) => {
+                o.insert("groups".into(), json!(groups));
+                "partition"
+            }
+            Action::Heal => "heal",
+            Action::ClientWrite { node, key, value } => {
+                if let Some(t) = node {
+                    o.insert("node".into(), t.to_json());
+                }
+                o.insert("key".into(), json!(key));
+                o.insert("value".into(), json!(value));
+                "client_write"
+            }
+            Action::ClientDelete { node, key } => {
+                if let Some(t) = node {
+                    o.insert("node".into(), t.to_json());
+                }
+                o.insert("key".into(), json!(key));
+                "client_delete"
+            }
+            Action::Set(p) => {
+                if let Some((a, b)) = p.election_timeout_us {
+                    o.insert("election_timeout_ms".into(), json!([ms(a), ms(b)]));
+                }
+                if let Some(h) = p.heartbeat_us {
+                    o.insert("heartbeat_ms".into(), ms(h));
+                }
+                if let Some((a, b)) = p.latency_us {
+                    o.insert("latency_ms".into(), json!([ms(a), ms(b)]));
+                }
+                if let Some(r) = p.drop_rate {
+                    o.insert("drop_rate".into(), json!(r));
+                }
+                if let Some(r) = p.duplicate_rate {
+                    o.insert("duplicate_rate".into(), json!(r));
+                }
+                if let Some(t) = p.client_timeout_us {
+                    o.insert("client_timeout_ms".into(), ms(t));
+                }
+                "set"
+            }
+        };
+        o.insert("do".into(), json!(name));
+        v
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; the path already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}

@@ -1,0 +1,754 @@
+//! The discrete-event simulator: a logical clock in microseconds, an event queue, a network
+//! with latency, loss, duplication and partitions, and the cluster's nodes. One seed drives
+//! every random choice, so the same scenario always gives the same trace.
+
+use crate::checker::{Checker, Property, Violation};
+use crate::scenario::{Action, ConfigPatch, Scenario, SimConfig, Target};
+use crate::trace::{DropReason, ReplyResult, TraceEvent, TraceKind, TraceMsg};
+use raftlab_raft::{
+    ClientResult, Command, Event, Input, Message, Micros, Node, NodeId, Ready, RequestId, Role,
+};
+use rand_core::{RngCore, SeedableRng};
+use rand_pcg::Pcg32;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// At most this many violations are kept (and traced) per run.
+pub const MAX_VIOLATIONS: usize = 100;
+
+/// A function that receives every trace event as it happens.
+pub type TraceSink = Box<dyn FnMut(&TraceEvent)>;
+
+#[derive(Debug)]
+enum Item {
+    Deliver {
+        id: u64,
+        message: Message,
+        lost: bool,
+    },
+    Timer {
+        node: NodeId,
+        generation: u64,
+    },
+    Action(Action),
+    ClientTimeout {
+        request: RequestId,
+    },
+}
+
+#[derive(Debug)]
+struct Queued {
+    at: Micros,
+    seq: u64,
+    item: Item,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    /// Reversed, so that the max-heap pops the earliest event; ties go in insertion order.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+/// Per-node bookkeeping of the simulator.
+#[derive(Clone, Debug)]
+struct Slot {
+    alive: bool,
+    incarnation: u64,
+    timer_at: Micros,
+    timer_generation: u64,
+    group: u32,
+}
+
+/// splitmix64: derives independent seeds from the run's seed.
+fn mix(seed: u64, a: u64, b: u64) -> u64 {
+    let mut z =
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A simulated cluster.
+pub struct Simulation {
+    now: Micros,
+    seed: u64,
+    config: SimConfig,
+    rng: Pcg32,
+    members: Vec<NodeId>,
+    nodes: Vec<Node>,
+    slots: Vec<Slot>,
+    queue: BinaryHeap<Queued>,
+    seq: u64,
+    next_message: u64,
+    next_request: RequestId,
+    clients: BTreeMap<RequestId, Option<NodeId>>,
+    ready: Ready,
+    checker: Option<Checker>,
+    violations: Vec<Violation>,
+    traced_violations: usize,
+    trace: Option<TraceSink>,
+    processed: u64,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("now", &self.now)
+            .field("seed", &self.seed)
+            .field("nodes", &self.nodes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulation {
+    /// A cluster of `nodes` servers (1 to 9) at time 0, with the safety checker on.
+    pub fn new(nodes: u32, config: SimConfig, seed: u64) -> Simulation {
+        let members: Vec<NodeId> = (1..=nodes).collect();
+        let raft = config.raft_config();
+        let mut sim = Simulation {
+            now: 0,
+            seed,
+            rng: Pcg32::seed_from_u64(mix(seed, 0, 0)),
+            nodes: members
+                .iter()
+                .map(|&id| Node::new(id, &members, raft, mix(seed, id as u64, 0), 0))
+                .collect(),
+            slots: vec![
+                Slot {
+                    alive: true,
+                    incarnation: 0,
+                    timer_at: Micros::MAX,
+                    timer_generation: 0,
+                    group: 0,
+                };
+                nodes as usize
+            ],
+            members,
+            config,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            next_message: 1,
+            next_request: 1,
+            clients: BTreeMap::new(),
+            ready: Ready::default(),
+            checker: Some(Checker::new(nodes as usize, seed)),
+            violations: Vec::new(),
+            traced_violations: 0,
+            trace: None,
+            processed: 0,
+        };
+        for k in 0..sim.nodes.len() {
+            sim.schedule_timer(k);
+        }
+        sim
+    }
+
+    /// A cluster set up as `scenario` says, with its actions scheduled.
+    pub fn from_scenario(scenario: &Scenario) -> Simulation {
+        let mut sim = Simulation::new(scenario.nodes, scenario.config.clone(), scenario.seed);
+        for event in &scenario.events {
+            sim.schedule(event.at_us, event.action.clone());
+        }
+        sim
+    }
+
+    /// Sends every trace event to `sink` from now on.
+    pub fn set_trace(&mut self, sink: TraceSink) {
+        self.trace = Some(sink);
+    }
+
+    /// Turns the safety checker on or off (it is on by default). Turning it on mid-run
+    /// starts it with no history.
+    pub fn set_checker(&mut self, on: bool) {
+        self.checker = on.then(|| Checker::new(self.nodes.len(), self.seed));
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+    /// The run's seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Settings in force.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+    /// Every node, node `n` at index `n - 1` (down nodes keep only their persistent state).
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+    /// Whether node `id` is up.
+    pub fn is_alive(&self, id: NodeId) -> bool {
+        self.slots.get(id as usize - 1).is_some_and(|s| s.alive)
+    }
+    /// Violations found so far (at most [`MAX_VIOLATIONS`]).
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+    /// Events handled so far (message arrivals and losses, timer firings, actions, client
+    /// timeouts).
+    pub fn events_processed(&self) -> u64 {
+        self.processed
+    }
+    /// The partition groups now in force (one group: no partition).
+    pub fn groups(&self) -> Vec<Vec<NodeId>> {
+        let mut by_group: BTreeMap<u32, Vec<NodeId>> = BTreeMap::new();
+        for (k, slot) in self.slots.iter().enumerate() {
+            by_group
+                .entry(slot.group)
+                .or_default()
+                .push(k as NodeId + 1);
+        }
+        by_group.into_values().collect()
+    }
+    /// The node that believes it leads in the highest term, if any is up.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .filter(|n| self.is_alive(n.id()) && n.role() == Role::Leader)
+            .max_by_key(|n| (n.term(), std::cmp::Reverse(n.id())))
+            .map(Node::id)
+    }
+    /// Time of the next queued event, if any.
+    pub fn next_event_time(&self) -> Option<Micros> {
+        self.queue.peek().map(|q| q.at)
+    }
+
+    /// Schedules `action` at `at_us` (not before now).
+    pub fn schedule(&mut self, at_us: Micros, action: Action) {
+        self.push(at_us.max(self.now), Item::Action(action));
+    }
+
+    fn push(&mut self, at: Micros, item: Item) {
+        self.seq += 1;
+        self.queue.push(Queued {
+            at,
+            seq: self.seq,
+            item,
+        });
+    }
+
+    fn emit(&mut self, make: impl FnOnce() -> TraceKind) {
+        if let Some(sink) = self.trace.as_mut() {
+            sink(&TraceEvent {
+                t_us: self.now,
+                kind: make(),
+            });
+        }
+    }
+
+    /// Handles the next queued event, whatever its time. Returns false when nothing is queued.
+    pub fn step(&mut self) -> bool {
+        let Some(q) = self.queue.pop() else {
+            return false;
+        };
+        self.now = self.now.max(q.at);
+        self.handle(q.item);
+        true
+    }
+
+    /// Handles every event due at or before `t_us`, then sets the clock to `t_us`. Stops early
+    /// (returning false) if `stop_on_violation` is set and a violation is found.
+    pub fn run_until(&mut self, t_us: Micros, stop_on_violation: bool) -> bool {
+        while let Some(q) = self.queue.peek() {
+            if q.at > t_us {
+                break;
+            }
+            self.step();
+            if stop_on_violation && !self.violations.is_empty() {
+                return false;
+            }
+        }
+        self.now = self.now.max(t_us);
+        true
+    }
+
+    fn handle(&mut self, item: Item) {
+        match item {
+            Item::Timer { node, generation } => {
+                let k = node as usize - 1;
+                if self.slots[k].timer_generation != generation || !self.slots[k].alive {
+                    return; // superseded by a newer deadline
+                }
+                self.processed += 1;
+                self.slots[k].timer_at = Micros::MAX;
+                self.step_node(k, Input::Tick);
+            }
+            Item::Deliver { id, message, lost } => {
+                self.processed += 1;
+                let (from, to) = (message.from as usize - 1, message.to as usize - 1);
+                let reason = if lost {
+                    Some(DropReason::Loss)
+                } else if self.slots[from].group != self.slots[to].group {
+                    Some(DropReason::Partition)
+                } else if !self.slots[to].alive {
+                    Some(DropReason::Crashed)
+                } else {
+                    None
+                };
+                let node = message.to;
+                match reason {
+                    Some(reason) => self.emit(|| TraceKind::Drop {
+                        node,
+                        msg: TraceMsg { id, message },
+                        reason,
+                    }),
+                    None => {
+                        if self.trace.is_some() {
+                            let msg = TraceMsg {
+                                id,
+                                message: message.clone(),
+                            };
+                            self.emit(|| TraceKind::Deliver { node, msg });
+                        }
+                        self.step_node(to, Input::Message(message));
+                    }
+                }
+            }
+            Item::Action(action) => {
+                self.processed += 1;
+                self.act(&action);
+            }
+            Item::ClientTimeout { request } => {
+                if let Some(node) = self.clients.remove(&request) {
+                    self.processed += 1;
+                    self.emit(|| TraceKind::ClientReply {
+                        node,
+                        id: request,
+                        result: ReplyResult::Timeout,
+                        leader: None,
+                    });
+                }
+            }
+        }
+    }
+
+    fn resolve(&self, target: Target) -> Option<usize> {
+        match target {
+            Target::Node(n) => {
+                (n >= 1 && (n as usize) <= self.nodes.len()).then_some(n as usize - 1)
+            }
+            Target::Leader => self.leader().map(|n| n as usize - 1),
+        }
+    }
+
+    /// Performs `action` now. Actions aimed at a node that does not exist, or at "leader"
+    /// when there is none, do nothing.
+    pub fn act(&mut self, action: &Action) {
+        match action {
+            Action::Crash(t) => {
+                if let Some(k) = self.resolve(*t) {
+                    self.crash(k);
+                }
+            }
+            Action::Restart(t) => {
+                if let Some(k) = self.resolve(*t) {
+                    self.crash(k);
+                    self.start(k);
+                }
+            }
+            Action::Timeout(t) => {
+                if let Some(k) = self.resolve(*t) {
+                    if self.slots[k].alive {
+                        self.emit(|| TraceKind::Timeout {
+                            node: k as NodeId + 1,
+                        });
+                        self.step_node(k, Input::Timeout);
+                    }
+                }
+            }
+            Action::Isolate(t) => {
+                if let Some(k) = self.resolve(*t) {
+                    self.partition(&[vec![k as NodeId + 1]]);
+                }
+            }
+            Action::Partition(groups) => self.partition(groups),
+            Action::Heal => {
+                for slot in &mut self.slots {
+                    slot.group = 0;
+                }
+                self.emit(|| TraceKind::Heal);
+            }
+            Action::ClientWrite { node, key, value } => self.client(
+                *node,
+                Command::Set {
+                    key: key.clone(),
+                    value: value.clone(),
+                },
+            ),
+            Action::ClientDelete { node, key } => {
+                self.client(*node, Command::Delete { key: key.clone() })
+            }
+            Action::Set(patch) => self.set(patch),
+        }
+    }
+
+    fn set(&mut self, patch: &ConfigPatch) {
+        patch.apply(&mut self.config);
+        let raft = self.config.raft_config();
+        for node in &mut self.nodes {
+            node.set_config(raft);
+        }
+        if self.trace.is_some() {
+            let config = self.config.to_json();
+            self.emit(|| TraceKind::Set { config });
+        }
+    }
+
+    fn partition(&mut self, groups: &[Vec<NodeId>]) {
+        for slot in &mut self.slots {
+            slot.group = 0;
+        }
+        for (g, group) in groups.iter().enumerate() {
+            for &n in group {
+                if let Some(slot) = self.slots.get_mut((n as usize).wrapping_sub(1)) {
+                    slot.group = g as u32 + 1;
+                }
+            }
+        }
+        if self.trace.is_some() {
+            let groups = self.groups();
+            self.emit(|| TraceKind::Partition { groups });
+        }
+    }
+
+    fn crash(&mut self, k: usize) {
+        if !self.slots[k].alive {
+            return;
+        }
+        let id = k as NodeId + 1;
+        self.slots[k].alive = false;
+        self.slots[k].timer_generation += 1;
+        self.slots[k].timer_at = Micros::MAX;
+        // Only the persistent state survives (Figure 2); the rest is rebuilt on restart.
+        self.rebuild(k, 0);
+        if let Some(c) = self.checker.as_mut() {
+            c.on_crash(id);
+        }
+        self.emit(|| TraceKind::Crash { node: id });
+    }
+
+    fn start(&mut self, k: usize) {
+        let id = k as NodeId + 1;
+        let slot = &mut self.slots[k];
+        slot.alive = true;
+        slot.incarnation += 1;
+        let seed = mix(self.seed, id as u64, slot.incarnation);
+        self.rebuild(k, seed);
+        self.emit(|| TraceKind::Restart { node: id });
+        self.schedule_timer(k);
+    }
+
+    /// Replaces node `k` by one recovered from its persistent state, with fresh volatile state.
+    fn rebuild(&mut self, k: usize, seed: u64) {
+        let id = k as NodeId + 1;
+        let config = self.config.raft_config();
+        let placeholder = Node::new(id, &[], config, 0, self.now);
+        let persistent = std::mem::replace(&mut self.nodes[k], placeholder).into_persistent();
+        self.nodes[k] = Node::recover(id, &self.members, config, persistent, seed, self.now);
+    }
+
+    fn client(&mut self, target: Option<Target>, command: Command) {
+        let k = self.resolve(target.unwrap_or(Target::Leader));
+        let request = self.next_request;
+        self.next_request += 1;
+        let node = k.map(|k| k as NodeId + 1);
+        if self.trace.is_some() {
+            let command = command.clone();
+            self.emit(|| TraceKind::ClientRequest {
+                node,
+                id: request,
+                command,
+            });
+        }
+        self.clients.insert(request, node);
+        let at = self.now + self.config.client_timeout_us;
+        self.push(at, Item::ClientTimeout { request });
+        if let Some(k) = k.filter(|&k| self.slots[k].alive) {
+            self.step_node(k, Input::ClientWrite { request, command });
+        }
+    }
+
+    fn schedule_timer(&mut self, k: usize) {
+        let deadline = self.nodes[k].next_deadline();
+        let slot = &mut self.slots[k];
+        if deadline == slot.timer_at || !slot.alive {
+            return;
+        }
+        slot.timer_generation += 1;
+        slot.timer_at = deadline;
+        if deadline != Micros::MAX {
+            let item = Item::Timer {
+                node: k as NodeId + 1,
+                generation: slot.timer_generation,
+            };
+            let at = deadline.max(self.now);
+            self.push(at, item);
+        }
+    }
+
+    fn draw(&mut self, (lo, hi): (Micros, Micros)) -> Micros {
+        let span = hi.saturating_sub(lo) + 1;
+        lo + ((self.rng.next_u64() as u128 * span as u128) >> 64) as u64
+    }
+
+    fn chance(&mut self, rate: f64) -> bool {
+        rate > 0.0 && ((self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < rate
+    }
+
+    fn send(&mut self, message: Message) {
+        let id = self.next_message;
+        self.next_message += 1;
+        let at = self.now + self.draw(self.config.latency_us);
+        let lost = self.chance(self.config.drop_rate);
+        let copy = self
+            .chance(self.config.duplicate_rate)
+            .then(|| message.clone());
+        let from = message.from;
+        if self.trace.is_some() {
+            let msg = TraceMsg {
+                id,
+                message: message.clone(),
+            };
+            self.emit(|| TraceKind::Send {
+                node: from,
+                msg,
+                deliver_at_us: at,
+            });
+        }
+        self.push(at, Item::Deliver { id, message, lost });
+        if let Some(message) = copy {
+            let copy_id = self.next_message;
+            self.next_message += 1;
+            let at = self.now + self.draw(self.config.latency_us);
+            let lost = self.chance(self.config.drop_rate);
+            if self.trace.is_some() {
+                let msg = TraceMsg {
+                    id: copy_id,
+                    message: message.clone(),
+                };
+                self.emit(|| TraceKind::Duplicate {
+                    node: from,
+                    msg,
+                    of: id,
+                    deliver_at_us: at,
+                });
+            }
+            self.push(
+                at,
+                Item::Deliver {
+                    id: copy_id,
+                    message,
+                    lost,
+                },
+            );
+        }
+    }
+
+    fn step_node(&mut self, k: usize, input: Input) {
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.clear();
+        self.nodes[k].step(self.now, input, &mut ready);
+        let id = k as NodeId + 1;
+        if self.trace.is_some() {
+            for event in &ready.events {
+                let kind = node_event(id, event);
+                self.emit(|| kind);
+            }
+        }
+        if let Some(checker) = self.checker.as_mut() {
+            if self.violations.len() < MAX_VIOLATIONS {
+                checker.after_step(
+                    self.now,
+                    id,
+                    &ready.events,
+                    &self.nodes,
+                    &mut self.violations,
+                );
+                self.violations.truncate(MAX_VIOLATIONS);
+            }
+            self.trace_violations();
+        }
+        // Figure 2: persistent state is saved before messages go out. Here the node's
+        // persistent state lives in the simulator's memory and survives crashes, so saving
+        // is immediate; the messages leave now.
+        for message in ready.messages.drain(..) {
+            self.send(message);
+        }
+        for reply in ready.replies.drain(..) {
+            if self.clients.remove(&reply.request).is_some() {
+                let (result, leader) = match reply.result {
+                    ClientResult::Ok => (ReplyResult::Ok, None),
+                    ClientResult::Redirect { leader } => (ReplyResult::Redirect, Some(leader)),
+                };
+                self.emit(|| TraceKind::ClientReply {
+                    node: Some(id),
+                    id: reply.request,
+                    result,
+                    leader,
+                });
+            }
+        }
+        self.ready = ready;
+        self.schedule_timer(k);
+    }
+
+    fn trace_violations(&mut self) {
+        while self.traced_violations < self.violations.len() {
+            let v = self.violations[self.traced_violations].clone();
+            self.traced_violations += 1;
+            self.emit(|| TraceKind::Violation {
+                property: v.property.name().to_string(),
+                detail: v.detail,
+                nodes: v.nodes,
+                seed: v.seed,
+            });
+        }
+    }
+
+    /// Emits one `final` trace line per node.
+    pub fn finish(&mut self) {
+        for k in 0..self.nodes.len() {
+            let node = &self.nodes[k];
+            let kind = TraceKind::Final {
+                node: node.id(),
+                term: node.term(),
+                role: node.role().as_str(),
+                alive: self.slots[k].alive,
+                commit_index: node.commit_index(),
+                log: node.log().to_vec(),
+            };
+            self.emit(|| kind);
+        }
+    }
+
+    /// The liveness phase: the faults stop (scheduled actions are dropped, partitions heal,
+    /// loss and duplication end, crashed nodes restart) and within `within_us` the cluster must
+    /// have one leader that every node follows, with equal logs, all committed. Returns the
+    /// time it took, or the violation.
+    pub fn check_liveness(&mut self, within_us: Micros) -> Result<Micros, Violation> {
+        let start = self.now;
+        let items = std::mem::take(&mut self.queue).into_vec();
+        self.queue = items
+            .into_iter()
+            .filter(|q| !matches!(q.item, Item::Action(_)))
+            .collect();
+        self.act(&Action::Heal);
+        self.act(&Action::Set(ConfigPatch {
+            drop_rate: Some(0.0),
+            duplicate_rate: Some(0.0),
+            ..ConfigPatch::default()
+        }));
+        for k in 0..self.nodes.len() {
+            if !self.slots[k].alive {
+                self.start(k);
+            }
+        }
+        let deadline = start + within_us;
+        loop {
+            if self.settled().is_ok() {
+                return Ok(self.now - start);
+            }
+            if self.now >= deadline {
+                break;
+            }
+            let next = (self.now + 10_000).min(deadline);
+            self.run_until(next, false);
+        }
+        let detail = self.settled().err().unwrap_or_default();
+        Err(Violation {
+            property: Property::Liveness,
+            t_us: self.now,
+            nodes: self.members.clone(),
+            detail: format!(
+                "the cluster did not settle within {} ms after the faults stopped: {detail}",
+                within_us / 1000
+            ),
+            seed: self.seed,
+        })
+    }
+
+    /// Ok when one leader is followed by every node in its term and all logs are equal and
+    /// committed; otherwise what is still missing.
+    pub fn settled(&self) -> Result<NodeId, String> {
+        let Some(l) = self.leader() else {
+            return Err("there is no leader".into());
+        };
+        let leader = &self.nodes[l as usize - 1];
+        for (k, node) in self.nodes.iter().enumerate() {
+            let id = k as NodeId + 1;
+            if !self.slots[k].alive {
+                return Err(format!("S{id} is down"));
+            }
+            if node.term() != leader.term() || node.leader() != Some(l) {
+                return Err(format!(
+                    "S{id} is in term {} following {:?}, not S{l}'s term {}",
+                    node.term(),
+                    node.leader(),
+                    leader.term()
+                ));
+            }
+            if node.log() != leader.log() {
+                return Err(format!("S{id}'s log differs from leader S{l}'s"));
+            }
+            if node.commit_index() != leader.last_index() {
+                return Err(format!(
+                    "S{id} has committed {} of {} entries",
+                    node.commit_index(),
+                    leader.last_index()
+                ));
+            }
+        }
+        Ok(l)
+    }
+}
+
+fn node_event(node: NodeId, event: &Event) -> TraceKind {
+    match event.clone() {
+        Event::BecomeFollower { term } => TraceKind::BecomeFollower { node, term },
+        Event::BecomeCandidate { term } => TraceKind::BecomeCandidate { node, term },
+        Event::BecomeLeader { term } => TraceKind::BecomeLeader { node, term },
+        Event::Vote { candidate, term } => TraceKind::Vote {
+            node,
+            candidate,
+            term,
+        },
+        Event::Append {
+            index,
+            term,
+            command,
+        } => TraceKind::Append {
+            node,
+            index,
+            term,
+            command,
+        },
+        Event::Truncate { from } => TraceKind::Truncate { node, index: from },
+        Event::Commit { index } => TraceKind::Commit { node, index },
+        Event::Apply {
+            index,
+            term,
+            command,
+        } => TraceKind::Apply {
+            node,
+            index,
+            term,
+            command,
+        },
+    }
+}
