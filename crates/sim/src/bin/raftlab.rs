@@ -140,7 +140,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(message) => {
-            esay!("raftlab: error: {message}");
+            eprintln!("raftlab: error: {message}");
             ExitCode::from(2)
         }
     }
