@@ -42,6 +42,20 @@ enum Command {
     Fuzz(FuzzArgs),
     /// Measure simulated events per second, with and without the checker.
     Bench(BenchArgs),
+    /// Print the scenario of one fuzz campaign (what `fuzz` runs for that seed).
+    Campaign(CampaignArgs),
+}
+
+#[derive(Args)]
+struct CampaignArgs {
+    /// The campaign's seed.
+    seed: u64,
+    /// Cluster sizes to draw from, comma-separated (1 to 9).
+    #[arg(long, default_value = "3,5,7", value_name = "LIST", value_parser = parse_nodes)]
+    nodes: NodeList,
+    /// Simulated length of the fault phase, in milliseconds.
+    #[arg(long, default_value_t = 10_000, value_name = "MS", value_parser = parse_until)]
+    until_ms: u64,
 }
 
 #[derive(Args)]
@@ -136,6 +150,16 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd_run(args),
         Command::Fuzz(args) => cmd_fuzz(args),
         Command::Bench(args) => cmd_bench(args),
+        Command::Campaign(args) => {
+            let options = FuzzOptions {
+                nodes: args.nodes.0,
+                until_us: args.until_ms * 1000,
+                ..FuzzOptions::default()
+            };
+            let scenario = raftlab_sim::fuzz::campaign(args.seed, &options);
+            let _ = std::io::stdout().write_all(scenario.to_pretty().as_bytes());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

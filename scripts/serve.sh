@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets up what is needed, builds the page and serves it on http://127.0.0.1:${PORT:-8080}/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh web
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+port="${PORT:-8080}"
+trunk build --release --offline
+echo "raftlab is served at http://127.0.0.1:$port/ (Ctrl-C stops)"
+exec trunk serve --release --offline --address 127.0.0.1 --port "$port" --no-autoreload

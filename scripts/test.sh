@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets up what is needed and runs every test of raftlab (the README's test command).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh rust
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "Rust tests (core paper tests, simulator, checker, parser, CLI, randomized campaigns)"
+cargo test --workspace
+
+step "release build of the CLI"
+cargo build --release -p raftlab-sim
+raftlab=target/release/raftlab
+
+step "wasm and native give byte-identical traces"
+cargo build -p raftlab-trace-wasm --target wasm32-unknown-unknown --profile wasm
+mkdir -p target/wasm-check
+for seed in 1 2 3 4 5 6 7 8; do
+  "$raftlab" campaign "$seed" > "target/wasm-check/campaign-$seed.json"
+done
+node tests/wasm-determinism.mjs target/wasm32-unknown-unknown/wasm/raftlab_trace_wasm.wasm \
+  "$raftlab" examples/*.json target/wasm-check/campaign-*.json
+
+step "fuzz: 10,000 random fault campaigns over 3, 5 and 7 nodes"
+"$raftlab" fuzz --seeds 10000 --out target/fuzz-failures
+
+step "benchmark (figures only; not a pass/fail test)"
+"$raftlab" bench --sim-seconds 300
+
+printf '\nall tests passed\n'

@@ -1,0 +1,39 @@
+//! Every scenario in `examples/` runs to its end: those without injected bugs break no
+//! property; those with `config.bugs` are caught by the checker.
+
+use raftlab_sim::run::run;
+use raftlab_sim::Scenario;
+
+#[test]
+fn every_example_behaves_as_documented() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("examples/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "expected example scenarios in {}", dir.display());
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable example");
+        let scenario = Scenario::parse(&text)
+            .unwrap_or_else(|e| panic!("{} does not parse: {e}", file.display()));
+        let outcome = run(&scenario, None, false);
+        let buggy = scenario.config.bugs != Default::default();
+        if buggy {
+            assert!(
+                !outcome.violations.is_empty(),
+                "{} injects a bug but the checker found nothing",
+                file.display()
+            );
+        } else {
+            assert!(
+                outcome.violations.is_empty(),
+                "{} broke {}",
+                file.display(),
+                outcome.violations[0]
+            );
+            assert!(outcome.leader.is_some(), "{} ends without a leader", file.display());
+        }
+    }
+}
