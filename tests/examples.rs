@@ -13,7 +13,11 @@ fn every_example_behaves_as_documented() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 3, "expected example scenarios in {}", dir.display());
+    assert!(
+        files.len() >= 3,
+        "expected example scenarios in {}",
+        dir.display()
+    );
     for file in files {
         let text = std::fs::read_to_string(&file).expect("readable example");
         let scenario = Scenario::parse(&text)
@@ -33,7 +37,11 @@ fn every_example_behaves_as_documented() {
                 file.display(),
                 outcome.violations[0]
             );
-            assert!(outcome.leader.is_some(), "{} ends without a leader", file.display());
+            assert!(
+                outcome.leader.is_some(),
+                "{} ends without a leader",
+                file.display()
+            );
         }
     }
 }

@@ -512,6 +512,9 @@ impl Node {
             .len()
             .min(from + self.config.max_entries_per_message);
         let entries = self.persistent.log[from.min(to)..to].to_vec();
+        // Entries in flight are not sent again with every heartbeat: nextIndex moves past
+        // them at once, and a refusal (a lost message) moves it back (5.3).
+        self.progress[i].next_index = prev_log_index + entries.len() as Index + 1;
         out.messages.push(Message {
             from: self.id,
             to: progress.id,
@@ -599,7 +602,7 @@ impl Node {
         // a later last term wins; with equal last terms the longer log wins).
         let up_to_date = last_log_term > self.last_term()
             || (last_log_term == self.last_term() && last_log_index >= self.last_index());
-        let free = matches!(self.voted_for(), None) || self.voted_for() == Some(candidate);
+        let free = self.voted_for().is_none() || self.voted_for() == Some(candidate);
         let granted = term == self.term()
             && free
             && self.role == Role::Follower

@@ -228,7 +228,8 @@ fn candidate_steps_down_on_append_of_its_term_5_2() {
 // 5.4.1 Election restriction
 // ---------------------------------------------------------------------------------------
 
-/// Step a lone voter with a RequestVote and return whether it granted.
+/// Step a lone voter with a RequestVote, 1 ms after its election timer last started, and
+/// return whether it granted.
 fn ask_vote(
     voter: &mut Node,
     candidate: NodeId,
@@ -237,8 +238,10 @@ fn ask_vote(
     last_term: Term,
 ) -> (bool, Ready) {
     let mut ready = Ready::default();
+    // Each request arrives 1 ms after the voter's election timer last started.
+    let now = voter.election_timer().0 + 1_000;
     voter.step(
-        0,
+        now,
         Input::Message(Message {
             from: candidate,
             to: voter.id(),
@@ -288,6 +291,11 @@ fn voter_refuses_less_up_to_date_candidate_5_4_1() {
     let mut v = voter(state(2, None, &[1, 2]), bugs);
     let (granted, ready) = ask_vote(&mut v, 2, 3, 3, 1);
     assert!(!granted, "lower last term must be refused");
+    assert_eq!(
+        v.election_timer().0,
+        0,
+        "a refusal does not reset the election timer"
+    );
     assert_eq!(v.term(), 3);
     assert_eq!(v.voted_for(), None);
     assert!(!ready.events.iter().any(|e| matches!(e, Event::Vote { .. })));
@@ -303,6 +311,11 @@ fn voter_refuses_less_up_to_date_candidate_5_4_1() {
     let (granted, ready) = ask_vote(&mut v, 2, 2, 3, 1);
     assert!(granted, "an equally up-to-date candidate gets the vote");
     assert_eq!(v.voted_for(), Some(2));
+    assert_eq!(
+        v.election_timer().0,
+        1_000,
+        "granting resets the election timer (Figure 2)"
+    );
     assert!(
         ready.persist,
         "the vote is persisted before the reply is sent"
@@ -388,6 +401,8 @@ fn figure_7_leader_repairs_follower_logs_5_3() {
         follower: &'static [Term],
         /// (conflict_index, conflict_term) of each refusal, in order.
         refusals: &'static [(Index, Option<Term>)],
+        /// `prev_log_index` of the first AppendEntries the follower accepts.
+        repaired_at: Index,
         truncated_from: Option<Index>,
     }
     let cases = [
@@ -395,45 +410,57 @@ fn figure_7_leader_repairs_follower_logs_5_3() {
             name: "a",
             follower: &[1, 1, 1, 4, 4, 5, 5, 6, 6],
             refusals: &[(10, None)],
+            repaired_at: 9,
             truncated_from: None,
         },
         Case {
             name: "b",
             follower: &[1, 1, 1, 4, 4],
             refusals: &[(6, None)],
+            repaired_at: 5,
             truncated_from: None,
         },
         Case {
             name: "c",
             follower: &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6],
             refusals: &[],
+            repaired_at: 10,
             truncated_from: Some(11),
         },
         Case {
             name: "d",
             follower: &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7],
             refusals: &[],
+            repaired_at: 10,
             truncated_from: Some(11),
         },
         Case {
             name: "e",
             follower: &[1, 1, 1, 4, 4, 4, 4],
             refusals: &[(8, None), (4, Some(4))],
+            repaired_at: 5,
             truncated_from: Some(6),
         },
         Case {
             name: "f",
             follower: &[1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],
             refusals: &[(7, Some(3)), (4, Some(2))],
+            repaired_at: 3,
             truncated_from: Some(4),
         },
     ];
     let expected: Vec<Entry> = [log_of_terms(LEADER), vec![noop(8)]].concat();
 
-    for case in &cases {
-        let name = case.name;
+    // Whole batches, then one entry per AppendEntries (so that commit information reaches
+    // the follower while its log is still being repaired).
+    for (case, max_entries) in cases.iter().flat_map(|case| [(case, 64), (case, 1)]) {
+        let name = format!("{} max_entries={max_entries}", case.name);
+        let config = Config {
+            max_entries_per_message: max_entries,
+            ..Config::default()
+        };
         let mut c = Cluster::from_states(
-            Config::default(),
+            config,
             vec![
                 state(7, None, LEADER),
                 state(7, None, case.follower),
@@ -471,6 +498,23 @@ fn figure_7_leader_repairs_follower_logs_5_3() {
             })
             .collect();
         assert_eq!(hints, case.refusals, "({name}) refusals and their hints");
+        let prevs: Vec<Index> = c
+            .delivered_where(|m| m.from == 1 && m.to == 2)
+            .into_iter()
+            .filter_map(|m| match m.body {
+                Body::AppendEntries { prev_log_index, .. } => Some(prev_log_index),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            prevs[0], 10,
+            "({name}) nextIndex starts after the leader's log"
+        );
+        assert_eq!(
+            prevs[case.refusals.len()],
+            case.repaired_at,
+            "({name}) where the logs were found to match"
+        );
         assert!(
             c.append_refusals(2, 1) <= 2,
             "({name}) too many round trips"
@@ -820,7 +864,11 @@ fn crash_and_restart_keep_persistent_state_figure_2() {
     // A vote survives a restart; a forgotten one allows two leaders in one term.
     for amnesia in [false, true] {
         let mut c = vote_then_restart(amnesia);
-        assert_eq!(c.node(2).log(), &[] as &[Entry], "2 has heard nothing but the vote");
+        assert_eq!(
+            c.node(2).log(),
+            &[] as &[Entry],
+            "2 has heard nothing but the vote"
+        );
         assert_eq!(c.node(3).term(), 0, "3 never heard of term 1");
         c.timeout(3); // 3 asks 2 for a vote in the same term 1, with an equally good log.
         assert_eq!(c.node(3).term(), 1);
@@ -880,7 +928,11 @@ fn vote_then_restart(amnesia: bool) -> Cluster {
 /// `Delete` removes it everywhere.
 #[test]
 fn client_writes_redirect_and_commit_section_8() {
-    let mut c = Cluster::new(3, Config::default());
+    let config = Config {
+        max_entries_per_message: 1,
+        ..Config::default()
+    };
+    let mut c = Cluster::new(3, config);
     let ready = c.client_write(2, 1, set("x", "1"));
     assert_eq!(
         ready.replies,
@@ -903,6 +955,7 @@ fn client_writes_redirect_and_commit_section_8() {
     assert!(ready.messages.is_empty());
     assert_eq!(c.node(2).last_index(), 1, "a follower appends nothing");
 
+    // Two writes at once; one entry per AppendEntries, so index 2 commits before index 3.
     let ready = c.client_write(1, 3, set("x", "1"));
     assert!(ready.replies.is_empty(), "no answer before commit");
     assert!(ready.events.contains(&Event::Append {
@@ -910,13 +963,34 @@ fn client_writes_redirect_and_commit_section_8() {
         term: 1,
         command: set("x", "1")
     }));
+    let ready = c.client_write(1, 4, set("y", "2"));
+    assert!(ready.replies.is_empty(), "no answer before commit");
+    assert_eq!(c.node(1).last_index(), 3);
     assert_eq!(c.node(1).commit_index(), 1);
     assert!(c.node(1).kv().is_empty());
-    assert!(c.deliver_until(|c| has_ok(c.replies(1), 3)));
-    let leader = c.node(1);
-    assert!(leader.commit_index() >= 2);
-    assert!(leader.last_applied() >= 2);
-    assert_eq!(leader.kv().get("x").map(String::as_str), Some("1"));
+    // At every step, a request is answered only once its entry is committed and applied.
+    let mut answered_at = Vec::new();
+    while c.deliver_one().is_some() {
+        let leader = c.node(1);
+        for (request, index, key) in [(3, 2, "x"), (4, 3, "y")] {
+            if has_ok(c.replies(1), request) {
+                assert!(
+                    leader.commit_index() >= index,
+                    "request {request} answered early"
+                );
+                assert!(leader.last_applied() >= index);
+                assert!(leader.kv().contains_key(key));
+                if !answered_at.iter().any(|&(r, _)| r == request) {
+                    answered_at.push((request, leader.commit_index()));
+                }
+            }
+        }
+    }
+    assert_eq!(
+        answered_at,
+        vec![(3, 2), (4, 3)],
+        "each answered when committed"
+    );
     let events = c.events(1);
     let applied_at = events
         .iter()
@@ -924,29 +998,30 @@ fn client_writes_redirect_and_commit_section_8() {
         .expect("applied");
     assert!(events[..applied_at].contains(&Event::Commit { index: 2 }));
 
-    c.deliver_all();
     c.heartbeat();
     for id in 1..=3 {
-        assert_eq!(
-            c.node(id).kv().get("x").map(String::as_str),
-            Some("1"),
-            "node {id}"
-        );
+        let kv = c.node(id).kv();
+        assert_eq!(kv.get("x").map(String::as_str), Some("1"), "node {id}");
+        assert_eq!(kv.get("y").map(String::as_str), Some("2"), "node {id}");
     }
 
-    c.client_write(1, 4, delete("x"));
+    c.client_write(1, 5, delete("x"));
     c.deliver_all();
-    assert!(has_ok(c.replies(1), 4));
+    assert!(has_ok(c.replies(1), 5));
     c.heartbeat();
     for id in 1..=3 {
-        assert_eq!(c.node(id).commit_index(), 3, "node {id}");
-        assert!(c.node(id).kv().is_empty(), "node {id}");
+        let node = c.node(id);
+        assert_eq!(node.commit_index(), 4, "node {id}");
+        assert!(!node.kv().contains_key("x"), "node {id}: x deleted");
+        assert_eq!(node.kv().len(), 1, "node {id}");
     }
+    let answered: Vec<u64> = c.replies(1).iter().map(|r| r.request).collect();
     assert_eq!(
-        c.replies(1).len(),
-        2,
+        answered,
+        vec![3, 4, 5],
         "exactly one answer per request to the leader"
     );
+    assert!(c.replies(1).iter().all(|r| r.result == ClientResult::Ok));
 }
 
 // ---------------------------------------------------------------------------------------

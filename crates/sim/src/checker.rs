@@ -108,6 +108,10 @@ pub struct Checker {
     entries: HashMap<(Index, Term), (Term, Command)>,
     /// The committed prefix of the log, as far as any node has committed.
     committed: Vec<Entry>,
+    /// For each committed index, the term of the node that committed it first (always a
+    /// leader: followers learn commits from leaders). Leader Completeness concerns leaders of
+    /// later terms than this, not of later terms than the entry's own.
+    commit_terms: Vec<Term>,
     /// Per node (index id - 1): last seen commit index while up.
     commit_seen: Vec<Index>,
     /// Per node: (term, log length) when it was a leader before the current step.
@@ -183,8 +187,9 @@ impl Checker {
                             self.leaders.insert(*term, id);
                         }
                     }
-                    // Leader Completeness (5.4): the new leader holds every committed entry.
-                    if let Some(index) = self.missing_committed(node) {
+                    // Leader Completeness (5.4): the new leader holds every entry committed in
+                    // an earlier term.
+                    if let Some(index) = self.missing_committed(node, *term) {
                         found.push(self.violation(
                             Property::LeaderCompleteness,
                             now,
@@ -257,12 +262,13 @@ impl Checker {
         self.leading[k] = (node.role() == Role::Leader).then(|| (node.term(), node.last_index()));
     }
 
-    fn missing_committed(&self, node: &Node) -> Option<Index> {
+    fn missing_committed(&self, node: &Node, term: Term) -> Option<Index> {
         let log = node.log();
         self.committed
             .iter()
+            .zip(&self.commit_terms)
             .enumerate()
-            .find_map(|(i, e)| (log.get(i) != Some(e)).then_some(i as Index + 1))
+            .find_map(|(i, (e, &t))| (t < term && log.get(i) != Some(e)).then_some(i as Index + 1))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -343,10 +349,12 @@ impl Checker {
                 continue;
             }
             self.committed.push(entry.clone());
+            let commit_term = node.term();
+            self.commit_terms.push(commit_term);
             // Leader Completeness (5.4): every current leader of a later term holds it.
             for other in nodes {
                 if other.role() == Role::Leader
-                    && other.term() > entry.term
+                    && other.term() > commit_term
                     && other.log().get(index as usize - 1) != Some(entry)
                 {
                     found.push(self.violation(
@@ -354,7 +362,7 @@ impl Checker {
                         now,
                         vec![id, other.id()],
                         format!(
-                            "index {index} ({}) is committed, but S{}, leader of term {}, lacks it",
+                            "index {index} ({}) was committed in term {commit_term}, but S{}, leader of term {}, lacks it",
                             describe_entry(entry),
                             other.id(),
                             other.term()

@@ -69,7 +69,7 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
     let mut t: Micros = dice.range(0, 300_000);
     let mut value = 0u64;
     let node = |dice: &mut Dice| -> Target {
-        if dice.below(4) == 0 {
+        if dice.below(3) == 0 {
             Target::Leader
         } else {
             Target::Node(dice.range(1, nodes as u64) as NodeId)
@@ -119,7 +119,7 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
             }),
         };
         events.push(TimedAction { at_us: t, action });
-        t += dice.range(20_000, 400_000);
+        t += dice.range(5_000, 250_000);
     }
     Scenario {
         seed,

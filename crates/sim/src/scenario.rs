@@ -254,7 +254,7 @@ fn err<T>(path: &str, message: impl Into<String>) -> Result<T, ParseError> {
 
 /// Microseconds as a JSON number of milliseconds: an integer when whole, else 3 decimals.
 pub fn ms(us: Micros) -> Value {
-    if us % 1000 == 0 {
+    if us.is_multiple_of(1000) {
         json!(us / 1000)
     } else {
         json!(us as f64 / 1000.0)
@@ -344,7 +344,7 @@ fn as_ms(path: &str, v: &Value, max_ms: u64) -> Result<Micros, ParseError> {
             format!("expected a number of milliseconds, found {}", describe(v)),
         );
     };
-    if !(x >= 0.0) {
+    if x < 0.0 {
         return err(path, format!("must not be negative (found {x})"));
     }
     if x > max_ms as f64 {
@@ -390,7 +390,7 @@ fn as_rate(path: &str, v: &Value) -> Result<f64, ParseError> {
 
 fn as_text(path: &str, v: &Value) -> Result<String, ParseError> {
     match v.as_str() {
-        Some(s) if s.is_empty() => err(path, "must not be empty"),
+        Some("") => err(path, "must not be empty"),
         Some(s) if s.len() > MAX_TEXT => err(path, format!("longer than {MAX_TEXT} bytes")),
         Some(s) if s.chars().any(|c| c.is_control()) => {
             err(path, "must not contain control characters")

@@ -6,7 +6,7 @@ use raftlab_sim::fuzz::{fuzz_one, FuzzOptions};
 fn campaigns(from: u64, count: u64, nodes: u32) {
     let options = FuzzOptions {
         nodes: vec![nodes],
-        until_us: 3_000_000,
+        until_us: 10_000_000,
         ..FuzzOptions::default()
     };
     for seed in from..from + count {

@@ -367,7 +367,18 @@ fn cmd_fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
     }
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
-    say!("{} failing campaign(s):", failures.len());
+    let mut tally: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (_, _, outcome) in &failures {
+        *tally
+            .entry(outcome.violations[0].property.name())
+            .or_default() += 1;
+    }
+    let tally: Vec<String> = tally.iter().map(|(p, n)| format!("{p}: {n}")).collect();
+    say!(
+        "{} failing campaign(s) ({}):",
+        failures.len(),
+        tally.join(", ")
+    );
     for (seed, scenario, outcome) in failures.iter().take(10) {
         let path = args.out.join(format!("seed-{seed}.json"));
         std::fs::write(&path, scenario.to_pretty())
@@ -401,8 +412,7 @@ fn cmd_bench(args: BenchArgs) -> Result<ExitCode, String> {
         until_us,
         ..Scenario::default()
     };
-    if args.writes_per_second > 0 {
-        let gap = 1_000_000 / args.writes_per_second;
+    if let Some(gap) = 1_000_000u64.checked_div(args.writes_per_second) {
         let mut t = 1_000_000;
         let mut i = 0u64;
         while t < until_us {
