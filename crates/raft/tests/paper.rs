@@ -551,8 +551,9 @@ fn figure_7_leader_repairs_follower_logs_5_3() {
 // ---------------------------------------------------------------------------------------
 
 /// Stage Figure 8 up to (c): S1 leads term 4 and has its term-2 entry at index 2 on a
-/// majority (S1, S3, S4; S2 holds it too but is cut off from S1), while its term-4 no-op at
-/// index 3 is still in flight to S3 and S4. S5 is down. Every AppendEntries carries at most
+/// majority (S1, S3, S4; S2 holds it too but is cut off from S1), while its term-4 entry at
+/// index 3 (its no-op; a client write when the bug mode skips the no-op) is still in flight
+/// to S3 and S4. S5 is down. Every AppendEntries carries at most
 /// one entry, so the old entry and the new one travel separately.
 ///
 /// While staging, checks at every delivery that S1 commits nothing before its term-4 entry

@@ -393,9 +393,7 @@ impl Cluster {
             .map(|node| node.id())
             .collect();
         for id in due {
-            if self.is_up(id) {
-                self.tick(id);
-            }
+            self.tick(id);
         }
         self.deliver_all();
         self.now
