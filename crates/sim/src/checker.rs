@@ -170,6 +170,7 @@ impl Checker {
         let node = &nodes[k];
         let before = self.leading[k];
         let still_leading = |term: Term| node.role() == Role::Leader && node.term() == term;
+        let commit_before = self.commit_seen[k];
         // Commits first, so that entries applied in this step are known to be committed.
         self.check_commit(now, id, nodes, found);
         for event in events {
@@ -228,6 +229,19 @@ impl Checker {
                     ));
                 }
                 _ => {}
+            }
+            if let Event::Truncate { from } = event {
+                // State Machine Safety (5.4.3): a committed entry is never removed.
+                if *from <= commit_before {
+                    found.push(self.violation(
+                        Property::StateMachineSafety,
+                        now,
+                        vec![id],
+                        format!(
+                            "S{id} removed entries from index {from} on, but it had committed up to {commit_before}"
+                        ),
+                    ));
+                }
             }
             if let Event::Append {
                 index,

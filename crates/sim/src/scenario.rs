@@ -494,11 +494,16 @@ fn parse_patch(
                     _ => {
                         return err(
                             &format!("{p}[{i}]"),
-                            format!(
-                                "unknown bug {}; known: {}",
-                                describe(item),
-                                BUG_NAMES.join(", ")
-                            ),
+                            match item.as_str() {
+                                Some(name) => {
+                                    format!("unknown bug {name:?}; known: {}", BUG_NAMES.join(", "))
+                                }
+                                None => format!(
+                                    "expected a bug name, found {}; known: {}",
+                                    describe(item),
+                                    BUG_NAMES.join(", ")
+                                ),
+                            },
                         )
                     }
                 }
@@ -508,6 +513,17 @@ fn parse_patch(
     }
     Ok((patch, bugs))
 }
+
+const SET_FIELDS: [&str; 8] = [
+    "at_ms",
+    "do",
+    "election_timeout_ms",
+    "heartbeat_ms",
+    "latency_ms",
+    "drop_rate",
+    "duplicate_rate",
+    "client_timeout_ms",
+];
 
 const ACTIONS: [&str; 10] = [
     "crash",
@@ -632,6 +648,12 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 return err(&f.at("key"), "missing: a client request needs a key");
             };
             let key = as_text(&f.at("key"), key)?;
+            if key.contains(|c: char| c == '=' || c.is_whitespace()) {
+                return err(
+                    &f.at("key"),
+                    "a key must not contain '=' or spaces (the command reads `set key=value`)",
+                );
+            }
             if kind == "client_write" {
                 let Some(value) = f.get("value") else {
                     return err(&f.at("value"), "missing: \"client_write\" needs a value");
@@ -651,6 +673,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
         "set" => {
             let (patch, _) = parse_patch(&mut f, false)?;
             if patch == ConfigPatch::default() {
+                f.finish(&SET_FIELDS)?;
                 return err(path, "\"set\" changes nothing: give at least one setting");
             }
             (

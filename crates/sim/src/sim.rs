@@ -25,6 +25,8 @@ enum Item {
         id: u64,
         message: Message,
         lost: bool,
+        sent_at: Micros,
+        copy_of: Option<u64>,
     },
     Timer {
         node: NodeId,
@@ -59,6 +61,23 @@ impl Ord for Queued {
     fn cmp(&self, other: &Self) -> Ordering {
         (other.at, other.seq).cmp(&(self.at, self.seq))
     }
+}
+
+/// A message on the wire.
+#[derive(Clone, Copy, Debug)]
+pub struct InFlight<'a> {
+    /// Its id (as in the trace).
+    pub id: u64,
+    /// The message.
+    pub message: &'a Message,
+    /// When it was sent.
+    pub sent_at: Micros,
+    /// When it arrives (or is found lost).
+    pub deliver_at: Micros,
+    /// Whether the network will lose it (decided when it was sent).
+    pub lost: bool,
+    /// For a duplicate: the id of the original.
+    pub copy_of: Option<u64>,
 }
 
 /// Per-node bookkeeping of the simulator.
@@ -224,6 +243,27 @@ impl Simulation {
             .max_by_key(|n| (n.term(), std::cmp::Reverse(n.id())))
             .map(Node::id)
     }
+    /// Messages on the wire now, in no particular order: what the page animates.
+    pub fn in_flight(&self) -> impl Iterator<Item = InFlight<'_>> + '_ {
+        self.queue.iter().filter_map(|q| match &q.item {
+            Item::Deliver {
+                id,
+                message,
+                lost,
+                sent_at,
+                copy_of,
+            } => Some(InFlight {
+                id: *id,
+                message,
+                sent_at: *sent_at,
+                deliver_at: q.at,
+                lost: *lost,
+                copy_of: *copy_of,
+            }),
+            _ => None,
+        })
+    }
+
     /// Time of the next queued event, if any.
     pub fn next_event_time(&self) -> Option<Micros> {
         self.queue.peek().map(|q| q.at)
@@ -289,7 +329,9 @@ impl Simulation {
                 self.slots[k].timer_at = Micros::MAX;
                 self.step_node(k, Input::Tick);
             }
-            Item::Deliver { id, message, lost } => {
+            Item::Deliver {
+                id, message, lost, ..
+            } => {
                 self.processed += 1;
                 let (from, to) = (message.from as usize - 1, message.to as usize - 1);
                 let reason = if lost {
@@ -373,8 +415,14 @@ impl Simulation {
                 }
             }
             Action::Isolate(t) => {
+                // The node gets a group of its own; the other groups stay as they are.
                 if let Some(k) = self.resolve(*t) {
-                    self.partition(&[vec![k as NodeId + 1]]);
+                    let fresh = self.slots.iter().map(|s| s.group).max().unwrap_or(0) + 1;
+                    self.slots[k].group = fresh;
+                    if self.trace.is_some() {
+                        let groups = self.groups();
+                        self.emit(|| TraceKind::Partition { groups });
+                    }
                 }
             }
             Action::Partition(groups) => self.partition(groups),
@@ -531,7 +579,17 @@ impl Simulation {
                 deliver_at_us: at,
             });
         }
-        self.push(at, Item::Deliver { id, message, lost });
+        let sent_at = self.now;
+        self.push(
+            at,
+            Item::Deliver {
+                id,
+                message,
+                lost,
+                sent_at,
+                copy_of: None,
+            },
+        );
         if let Some(message) = copy {
             let copy_id = self.next_message;
             self.next_message += 1;
@@ -555,6 +613,8 @@ impl Simulation {
                     id: copy_id,
                     message,
                     lost,
+                    sent_at,
+                    copy_of: Some(id),
                 },
             );
         }
@@ -671,7 +731,7 @@ impl Simulation {
             self.run_until(next, false);
         }
         let detail = self.settled().err().unwrap_or_default();
-        Err(Violation {
+        let violation = Violation {
             property: Property::Liveness,
             t_us: self.now,
             nodes: self.members.clone(),
@@ -680,7 +740,15 @@ impl Simulation {
                 within_us / 1000
             ),
             seed: self.seed,
-        })
+        };
+        let v = violation.clone();
+        self.emit(|| TraceKind::Violation {
+            property: v.property.name().to_string(),
+            detail: v.detail,
+            nodes: v.nodes,
+            seed: v.seed,
+        });
+        Err(violation)
     }
 
     /// Ok when one leader is followed by every node in its term and all logs are equal and

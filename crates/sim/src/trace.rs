@@ -126,7 +126,7 @@ pub enum ReplyResult {
 pub enum DropReason {
     /// Random loss (`drop_rate`).
     Loss,
-    /// Sender and receiver were in different partition groups when it was sent or arrived.
+    /// Sender and receiver were in different partition groups when it arrived.
     Partition,
     /// The receiver was down when it arrived.
     Crashed,

@@ -334,9 +334,7 @@ fn action_problems() {
     );
     // The error names the right event.
     assert_err(
-        &format!(
-            r#"{{"version":1,"events":[{{"at_ms":1,"do":"heal"}},{{"at_ms":2,"do":"heal"}},{{"at_ms":3,"do":"crash","node":9}}]}}"#
-        ),
+        r#"{"version":1,"events":[{"at_ms":1,"do":"heal"},{"at_ms":2,"do":"heal"},{"at_ms":3,"do":"crash","node":9}]}"#,
         "events[2].node",
         "node 9 does not exist",
     );
@@ -1030,4 +1028,107 @@ fn arbitrary_float_rates_round_trip() {
         failures.len(),
         &failures[..failures.len().min(5)]
     );
+}
+
+/// The error messages shown in `docs/scenario-format.md`, word for word.
+#[test]
+fn documented_error_messages() {
+    for (text, shown) in [
+        (r#"{"seed":1}"#, r#"version: missing: write "version": 1"#),
+        (
+            r#"{"version":2}"#,
+            "version: version 2 is newer than this raftlab understands (up to 1); update raftlab",
+        ),
+        (
+            r#"{"version":1,"nodes":10}"#,
+            "nodes: a cluster has 1 to 9 nodes (found 10)",
+        ),
+        (
+            r#"{"version":1,"until_ms":86400001}"#,
+            "until_ms: 86400001 ms is too large; at most 86400000 ms",
+        ),
+        (
+            r#"{"version":1,"config":{"election_timeout_ms":[300,150]}}"#,
+            "config.election_timeout_ms: min 300 ms is greater than max 150 ms",
+        ),
+        (
+            r#"{"version":1,"config":{"drop_rate":1.5}}"#,
+            "config.drop_rate: must be between 0 and 1 (found 1.5)",
+        ),
+        (
+            r#"{"version":1,"config":{"bugs":["x"]}}"#,
+            r#"config.bugs[0]: unknown bug the string "x"; known: commit_previous_term, skip_vote_log_check"#,
+        ),
+        (
+            r#"{"version":1,"config":{"foo":1}}"#,
+            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, bugs",
+        ),
+        (
+            &with_event(r#"{"at_ms":1,"do":"crash","node":7}"#),
+            "events[0].node: node 7 does not exist; the cluster has nodes 1 to 5",
+        ),
+        (
+            &with_event(r#"{"at_ms":1,"do":"crash"}"#),
+            r#"events[0].node: missing: "crash" needs a node number or "leader""#,
+        ),
+        (
+            &with_event(r#"{"at_ms":1,"do":"explode"}"#),
+            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, client_write, client_delete, set"#,
+        ),
+        (
+            &with_event(r#"{"at_ms":-1,"do":"heal"}"#),
+            "events[0].at_ms: must not be negative (found -1)",
+        ),
+        (
+            &with_event(r#"{"at_ms":1,"do":"heal","node":1}"#),
+            "events[0].node: unknown field; expected one of: at_ms, do",
+        ),
+        (
+            &with_event(r#"{"at_ms":1,"do":"partition","groups":[[1,2],[2,3]]}"#),
+            "events[0].groups[1][0]: node 2 is in more than one group",
+        ),
+        (
+            &with_event(r#"{"at_ms":1,"do":"client_write","key":"","value":"v"}"#),
+            "events[0].key: must not be empty",
+        ),
+        (
+            &with_event(r#"{"at_ms":1,"do":"set"}"#),
+            r#"events[0]: "set" changes nothing: give at least one setting"#,
+        ),
+        (
+            "{\n  \"version\": 1,}",
+            "line 2, column 16: not valid JSON: trailing comma",
+        ),
+    ] {
+        let e = parse_err(text);
+        assert_eq!(e.to_string(), shown, "for {text}");
+    }
+}
+
+/// Whole numbers must be written as integers (`5.0` is refused).
+#[test]
+fn whole_numbers_must_be_integers() {
+    assert_err(r#"{"version":1.0}"#, "version", "expected a version number");
+    assert_err(
+        r#"{"version":1,"nodes":5.0}"#,
+        "nodes",
+        "expected a cluster size from 1 to 9, found the number 5.0",
+    );
+    assert_err(
+        r#"{"version":1,"seed":3.0}"#,
+        "seed",
+        "expected a whole number",
+    );
+    assert_err(
+        &with_event(r#"{"at_ms":1,"do":"crash","node":2.0}"#),
+        "events[0].node",
+        "expected a node number from 1 to 5",
+    );
+    // Times may be decimals and use exponents; extra decimals round to the microsecond.
+    let s = Scenario::parse(&with_event(r#"{"at_ms":0.0004,"do":"heal"}"#)).unwrap();
+    assert_eq!(s.events[0].at_us, 0);
+    let s = Scenario::parse(&with_event(r#"{"at_ms":1500.25,"do":"heal"}"#)).unwrap();
+    assert_eq!(s.events[0].at_us, 1_500_250);
+    let s = Scenario::parse(&with_event(r#"{"at_ms":0.0006,"do":"heal"}"#)).unwrap();
+    assert_eq!(s.events[0].at_us, 1);
 }
