@@ -261,6 +261,14 @@ pub fn ms(us: Micros) -> Value {
     }
 }
 
+/// A name from the input, quoted and cut to a readable length.
+fn quoted(name: &str) -> String {
+    match name.char_indices().nth(40) {
+        Some((i, _)) => format!("{:?}...", &name[..i]),
+        None => format!("{name:?}"),
+    }
+}
+
 fn describe(v: &Value) -> String {
     let text = match v {
         Value::Null => return "null".into(),
@@ -319,8 +327,12 @@ impl<'a> Fields<'a> {
     fn finish(self, expected: &[&str]) -> Result<(), ParseError> {
         for key in self.map.keys() {
             if !self.used.contains(&key.as_str()) {
+                let short = match key.char_indices().nth(40) {
+                    Some((i, _)) => format!("{}...", &key[..i]),
+                    None => key.clone(),
+                };
                 return err(
-                    &self.at(key),
+                    &self.at(&short),
                     format!("unknown field; expected one of: {}", expected.join(", ")),
                 );
             }
@@ -694,8 +706,8 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
             return err(
                 &f.at("do"),
                 format!(
-                    "unknown action {:?}; expected one of: {}",
-                    other,
+                    "unknown action {}; expected one of: {}",
+                    quoted(other),
                     ACTIONS[..9].join(", ")
                 ),
             )

@@ -213,7 +213,10 @@ impl Simulation {
     }
     /// Whether node `id` is up.
     pub fn is_alive(&self, id: NodeId) -> bool {
-        self.slots.get(id as usize - 1).is_some_and(|s| s.alive)
+        (id as usize)
+            .checked_sub(1)
+            .and_then(|k| self.slots.get(k))
+            .is_some_and(|s| s.alive)
     }
     /// Violations found so far (at most [`MAX_VIOLATIONS`]).
     pub fn violations(&self) -> &[Violation] {

@@ -6,7 +6,7 @@ use raftlab_raft::Bugs;
 use raftlab_sim::fuzz::{fuzz_one, FuzzOptions};
 use raftlab_sim::run::{run, Outcome};
 use raftlab_sim::scenario::{Action, Scenario, TimedAction, BUG_NAMES, MAX_UNTIL_MS};
-use raftlab_sim::Simulation;
+use raftlab_sim::{Property, Simulation};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -63,10 +63,10 @@ struct RunArgs {
     /// Scenario file (JSON, see docs/scenario-format.md); `-` reads standard input.
     file: String,
     /// Use this seed instead of the scenario's.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     seed: Option<u64>,
     /// Stop at this simulated time (milliseconds) instead of the scenario's `until_ms`.
-    #[arg(long, value_name = "MS", value_parser = parse_until)]
+    #[arg(long, value_name = "MS", value_parser = parse_until, allow_hyphen_values = true)]
     until_ms: Option<u64>,
     /// Write the NDJSON trace to PATH, or to standard output with `-` (the summary then goes
     /// to standard error).
@@ -220,14 +220,20 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode, String> {
                         Ok(())
                     }
                 }) {
-                    *error.borrow_mut() = Some(e.to_string());
+                    // A reader that stops early (`| head`) is not an error: the run goes on
+                    // and its exit code tells what it found.
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        *error.borrow_mut() = Some(e.to_string());
+                    } else {
+                        *error.borrow_mut() = Some(String::new());
+                    }
                 }
             }
         });
         sink
     });
     let outcome = run(&scenario, trace, false);
-    if let Some(e) = write_error.borrow().as_ref() {
+    if let Some(e) = write_error.borrow().as_ref().filter(|e| !e.is_empty()) {
         return Err(format!("writing the trace failed: {e}"));
     }
     let summary = summarize(&args.file, &scenario, &outcome);
@@ -344,7 +350,8 @@ fn cmd_fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     let mut failures = failures.into_inner().expect("no worker panics");
-    failures.sort_by_key(|f| f.0);
+    // Safety violations first: they matter more than a cluster that failed to settle.
+    failures.sort_by_key(|f| (f.2.violations[0].property == Property::Liveness, f.0));
     let sizes: Vec<String> = options.nodes.iter().map(u32::to_string).collect();
     say!(
         "{} campaigns (seeds {}..={}), {} nodes, {} ms of faults then up to {} ms to settle; {} events in {:.1} s ({:.0} events/s)",
