@@ -41,13 +41,17 @@ enum Item {
 #[derive(Debug)]
 struct Queued {
     at: Micros,
+    /// 0 for the cluster's own events, 1 for actions: an action at time t happens after
+    /// everything else due at t, so acting "now" in the page, after the clock reached t, is
+    /// the same as a scenario action at t.
+    class: u8,
     seq: u64,
     item: Item,
 }
 
 impl PartialEq for Queued {
     fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
+        (self.at, self.class, self.seq) == (other.at, other.class, other.seq)
     }
 }
 impl Eq for Queued {}
@@ -57,9 +61,10 @@ impl PartialOrd for Queued {
     }
 }
 impl Ord for Queued {
-    /// Reversed, so that the max-heap pops the earliest event; ties go in insertion order.
+    /// Reversed, so that the max-heap pops the earliest event; at equal times the cluster's
+    /// events go before actions, and ties go in insertion order.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
+        (other.at, other.class, other.seq).cmp(&(self.at, self.class, self.seq))
     }
 }
 
@@ -279,8 +284,10 @@ impl Simulation {
 
     fn push(&mut self, at: Micros, item: Item) {
         self.seq += 1;
+        let class = u8::from(matches!(item, Item::Action(_)));
         self.queue.push(Queued {
             at,
+            class,
             seq: self.seq,
             item,
         });
