@@ -162,8 +162,12 @@ pub enum Action {
     Isolate(Target),
     /// Split the network into groups; nodes listed in no group form one more group together.
     Partition(Vec<Vec<NodeId>>),
-    /// Restore every link.
+    /// Restore every link (undoes partitions, isolations and cuts).
     Heal,
+    /// Cut the link between two nodes, both ways.
+    Cut(NodeId, NodeId),
+    /// Restore the link between two nodes cut by [`Action::Cut`].
+    Restore(NodeId, NodeId),
     /// A client asks a node (or the current leader when `node` is `None`) to set `key`.
     ClientWrite {
         /// Where the request goes; `None`: to the current leader.
@@ -537,13 +541,15 @@ const SET_FIELDS: [&str; 8] = [
     "client_timeout_ms",
 ];
 
-const ACTIONS: [&str; 10] = [
+const ACTIONS: [&str; 12] = [
     "crash",
     "restart",
     "timeout",
     "isolate",
     "partition",
     "heal",
+    "cut",
+    "restore",
     "client_write",
     "client_delete",
     "set",
@@ -603,7 +609,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
     let Some(kind) = f.get("do") else {
         return err(
             &f.at("do"),
-            format!("missing (the action: one of {})", ACTIONS[..9].join(", ")),
+            format!("missing (the action: one of {})", ACTIONS[..11].join(", ")),
         );
     };
     let Some(kind) = kind.as_str() else {
@@ -639,6 +645,35 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
             &["at_ms", "do", "node"],
         ),
         "heal" => (Action::Heal, &["at_ms", "do"]),
+        "cut" | "restore" => {
+            let p = f.at("nodes");
+            let Some(v) = f.get("nodes") else {
+                return err(
+                    &p,
+                    format!("missing: \"{kind}\" needs the two ends of a link, such as [1, 2]"),
+                );
+            };
+            let Some([a, b]) = v.as_array().map(Vec::as_slice) else {
+                return err(
+                    &p,
+                    format!(
+                        "expected two node numbers such as [1, 2], found {}",
+                        describe(v)
+                    ),
+                );
+            };
+            let a = node_number(&format!("{p}[0]"), a, nodes)?;
+            let b = node_number(&format!("{p}[1]"), b, nodes)?;
+            if a == b {
+                return err(&p, "a link joins two different nodes");
+            }
+            let action = if kind == "cut" {
+                Action::Cut(a, b)
+            } else {
+                Action::Restore(a, b)
+            };
+            (action, &["at_ms", "do", "nodes"])
+        }
         "partition" => {
             let Some(g) = f.get("groups") else {
                 return err(
@@ -708,7 +743,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 format!(
                     "unknown action {}; expected one of: {}",
                     quoted(other),
-                    ACTIONS[..9].join(", ")
+                    ACTIONS[..11].join(", ")
                 ),
             )
         }
@@ -886,6 +921,14 @@ impl TimedAction {
                 "partition"
             }
             Action::Heal => "heal",
+            Action::Cut(a, b) | Action::Restore(a, b) => {
+                o.insert("nodes".into(), json!([a, b]));
+                if matches!(self.action, Action::Cut(..)) {
+                    "cut"
+                } else {
+                    "restore"
+                }
+            }
             Action::ClientWrite { node, key, value } => {
                 if let Some(t) = node {
                     o.insert("node".into(), t.to_json());

@@ -93,6 +93,8 @@ struct Slot {
     timer_at: Micros,
     timer_generation: u64,
     group: u32,
+    /// Bit `j` set: the link to node `j + 1` is cut.
+    cut: u32,
 }
 
 /// splitmix64: derives independent seeds from the run's seed.
@@ -157,6 +159,7 @@ impl Simulation {
                     timer_at: Micros::MAX,
                     timer_generation: 0,
                     group: 0,
+                    cut: 0,
                 };
                 nodes as usize
             ],
@@ -346,7 +349,7 @@ impl Simulation {
                 let (from, to) = (message.from as usize - 1, message.to as usize - 1);
                 let reason = if lost {
                     Some(DropReason::Loss)
-                } else if self.slots[from].group != self.slots[to].group {
+                } else if !self.linked(from, to) {
                     Some(DropReason::Partition)
                 } else if !self.slots[to].alive {
                     Some(DropReason::Crashed)
@@ -388,6 +391,18 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// Whether messages get from node index `a` to node index `b` (same partition group, link
+    /// not cut).
+    fn linked(&self, a: usize, b: usize) -> bool {
+        self.slots[a].group == self.slots[b].group && self.slots[a].cut & (1 << b) == 0
+    }
+
+    /// Whether the link between nodes `a` and `b` works now.
+    pub fn link_up(&self, a: NodeId, b: NodeId) -> bool {
+        let n = self.nodes.len() as NodeId;
+        (1..=n).contains(&a) && (1..=n).contains(&b) && self.linked(a as usize - 1, b as usize - 1)
     }
 
     fn resolve(&self, target: Target) -> Option<usize> {
@@ -439,8 +454,33 @@ impl Simulation {
             Action::Heal => {
                 for slot in &mut self.slots {
                     slot.group = 0;
+                    slot.cut = 0;
                 }
                 self.emit(|| TraceKind::Heal);
+            }
+            Action::Cut(a, b) | Action::Restore(a, b) => {
+                let (a, b) = (*a, *b);
+                let n = self.nodes.len() as NodeId;
+                if a == b || !(1..=n).contains(&a) || !(1..=n).contains(&b) {
+                    return;
+                }
+                let cut = matches!(action, Action::Cut(..));
+                let (i, j) = (a as usize - 1, b as usize - 1);
+                for (x, y) in [(i, j), (j, i)] {
+                    if cut {
+                        self.slots[x].cut |= 1 << y;
+                    } else {
+                        self.slots[x].cut &= !(1 << y);
+                    }
+                }
+                let nodes = [a.min(b), a.max(b)];
+                self.emit(|| {
+                    if cut {
+                        TraceKind::Cut { nodes }
+                    } else {
+                        TraceKind::Restore { nodes }
+                    }
+                });
             }
             Action::ClientWrite { node, key, value } => self.client(
                 *node,

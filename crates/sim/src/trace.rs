@@ -126,7 +126,8 @@ pub enum ReplyResult {
 pub enum DropReason {
     /// Random loss (`drop_rate`).
     Loss,
-    /// Sender and receiver were in different partition groups when it arrived.
+    /// Sender and receiver were in different partition groups, or their link was cut, when it
+    /// arrived.
     Partition,
     /// The receiver was down when it arrived.
     Crashed,
@@ -255,8 +256,18 @@ pub enum TraceKind {
         /// The groups, each a sorted list of nodes.
         groups: Vec<Vec<NodeId>>,
     },
-    /// Every link works again.
+    /// Every link works again (partitions, isolations and cuts are undone).
     Heal,
+    /// The link between two nodes was cut, both ways.
+    Cut {
+        /// The two ends, the smaller first.
+        nodes: [NodeId; 2],
+    },
+    /// The link between two nodes works again.
+    Restore {
+        /// The two ends, the smaller first.
+        nodes: [NodeId; 2],
+    },
     /// `node`'s election timeout was forced to expire.
     Timeout {
         /// The node.
