@@ -3,6 +3,8 @@
 # Idempotent: what is already there at the right version is kept.
 #   scripts/setup.sh rust   the wasm target only (enough for the Rust tests)
 #   scripts/setup.sh web    also Trunk, wasm-bindgen-cli, wasm-opt (npm binaryen)
+#   scripts/setup.sh browser  headless Chromium (Debian's chromium, chromium-driver) and
+#                           npm playwright-core, for the page's end-to-end tests and perf script
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,9 +36,26 @@ need_web_tools() {
   fi
 }
 
+# Debian's Chromium (a test tool's own browser download does not work here, see README.md)
+# and playwright-core from npm to drive it.
+need_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "setup: installing Debian's chromium and chromium-driver"
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+  fi
+  if [ ! -f node_modules/playwright-core/package.json ]; then
+    echo "setup: installing npm packages (playwright-core)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
 need_wasm_target
 case "${1:-rust}" in
   rust) ;;
   web) need_web_tools ;;
-  *) echo "usage: scripts/setup.sh [rust|web]" >&2; exit 2 ;;
+  browser) need_browser ;;
+  *) echo "usage: scripts/setup.sh [rust|web|browser]" >&2; exit 2 ;;
 esac

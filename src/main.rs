@@ -1,28 +1,28 @@
-//! The raftlab page: a Yew single-page app that will animate the simulated cluster
-//! (crates/sim). For now it shows a placeholder; the simulator and CLI are complete.
+//! The raftlab page: a Yew single-page app that runs the simulator (crates/sim) compiled to
+//! WebAssembly and animates the cluster.
+
+pub mod model;
 
 #[cfg(target_arch = "wasm32")]
-mod app {
-    use yew::prelude::*;
-
-    /// The page's root component.
-    #[component]
-    pub fn App() -> Html {
-        html! {
-            <main>
-                <h1>{ "raftlab" }</h1>
-                <p>{ "The Raft visualization is coming; the simulator runs with the raftlab CLI." }</p>
-            </main>
-        }
-    }
-}
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod panic;
+#[cfg(target_arch = "wasm32")]
+mod view;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    panic::install();
+    api::install();
+    let root = gloo_utils::document()
+        .get_element_by_id("app")
+        .expect("index.html has #app");
+    yew::Renderer::<app::App>::with_root(root).render();
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("raftlab-web is the browser app; build it with Trunk. Natively, use the raftlab CLI (cargo run -p raftlab-sim -- --help).");
+    eprintln!("raftlab-web is the browser app; build it with Trunk (bash scripts/serve.sh). Natively, use the raftlab CLI (cargo run -p raftlab-sim -- --help).");
 }

@@ -752,6 +752,24 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
     Ok(TimedAction { at_us, action })
 }
 
+/// Reads one action given as a scenario event object (`{"at_ms": .., "do": .., ...}`) for a
+/// cluster of `nodes`; errors name fields below `path` (for example `raftlab.crash.node`).
+pub fn parse_action(path: &str, value: &Value, nodes: u32) -> Result<TimedAction, ParseError> {
+    parse_event(path, value, nodes)
+}
+
+/// Reads settings given in the scenario's `config` form (any subset, without `bugs`) as a
+/// change; errors name fields below `path`.
+pub fn parse_config_patch(path: &str, value: &Value) -> Result<ConfigPatch, ParseError> {
+    let mut f = Fields::new(path, value)?;
+    let (patch, _) = parse_patch(&mut f, false)?;
+    f.finish(&CONFIG_FIELDS[..6])?;
+    if patch == ConfigPatch::default() {
+        return err(path, "changes nothing: give at least one setting");
+    }
+    Ok(patch)
+}
+
 impl Scenario {
     /// Reads a scenario from JSON text.
     pub fn parse(text: &str) -> Result<Scenario, ParseError> {

@@ -1,0 +1,493 @@
+//! `window.raftlab`: the scripting API for authors and tests (documented in
+//! `docs/embedding.md`). Every function checks its arguments and throws a JavaScript `Error`
+//! with a clear message; none can panic the wasm or stop the page.
+
+use crate::app::fresh_seed;
+use crate::model::{Model, SPEED_RANGE};
+use raftlab_sim::scenario::{parse_action, parse_config_patch, Action, Scenario, SimConfig};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use yew::Callback;
+
+thread_local! {
+    static MODEL: Rc<RefCell<Model>> =
+        Rc::new(RefCell::new(Model::with_seed(fresh_seed(), 5, SimConfig::default())));
+    static REFRESH: RefCell<Option<Callback<()>>> = const { RefCell::new(None) };
+    static LISTENERS: RefCell<Vec<(u32, String, js_sys::Function)>> = const { RefCell::new(Vec::new()) };
+    static DELIVERED: RefCell<(u64, usize)> = const { RefCell::new((0, 0)) };
+    static NEXT_LISTENER: RefCell<u32> = const { RefCell::new(1) };
+}
+
+/// The model shared by the page and the API.
+pub fn shared_model() -> Rc<RefCell<Model>> {
+    MODEL.with(Rc::clone)
+}
+
+/// Registers how the API asks the page to re-render.
+pub fn set_refresh(cb: Callback<()>) {
+    REFRESH.with(|r| *r.borrow_mut() = Some(cb));
+}
+
+/// Forgets the re-render callback (the page is going away).
+pub fn clear_refresh() {
+    REFRESH.with(|r| r.borrow_mut().take());
+}
+
+fn refresh() {
+    let cb = REFRESH.with(|r| r.borrow().clone());
+    if let Some(cb) = cb {
+        cb.emit(());
+    }
+    deliver_events();
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+fn error(message: impl AsRef<str>) -> JsValue {
+    js_sys::Error::new(message.as_ref()).into()
+}
+
+/// Sends new trace events to the `on(kind, callback)` listeners. Called after every change;
+/// listeners may call the API again (events are taken out before any callback runs).
+pub fn deliver_events() {
+    if LISTENERS.with(|l| l.borrow().is_empty()) {
+        return;
+    }
+    let model = shared_model();
+    let Ok(m) = model.try_borrow() else { return };
+    // A new run (restart, load) starts a new trace: the model's epoch of creation differs.
+    let run = m.sim().seed() ^ (m.sim().nodes().len() as u64) << 56;
+    let (last_run, mut from) = DELIVERED.with(|d| *d.borrow());
+    let trace = m.trace();
+    if last_run != run || from > trace.len() {
+        from = trace.len().min(from);
+    }
+    let events: Vec<(String, JsValue)> = trace[from..]
+        .iter()
+        .map(|e| (kind_of(e), to_js(e)))
+        .collect();
+    DELIVERED.with(|d| *d.borrow_mut() = (run, trace.len()));
+    drop(trace);
+    drop(m);
+    let listeners = LISTENERS.with(|l| l.borrow().clone());
+    for (kind, event) in events {
+        for (_, want, f) in &listeners {
+            if want == "*" || *want == kind {
+                if let Err(e) = f.call1(&JsValue::NULL, &event) {
+                    web_sys::console::error_2(&"raftlab.on: a listener threw".into(), &e);
+                }
+            }
+        }
+    }
+}
+
+fn kind_of(e: &raftlab_sim::TraceEvent) -> String {
+    match serde_json::to_value(e) {
+        Ok(v) => v["kind"].as_str().unwrap_or("").to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Runs `f` on the model, then re-renders and delivers events.
+fn with_model<T>(f: impl FnOnce(&mut Model) -> Result<T, JsValue>) -> Result<T, JsValue> {
+    let model = shared_model();
+    let result = {
+        let Ok(mut m) = model.try_borrow_mut() else {
+            return Err(error(
+                "raftlab is busy (called from inside a render); try again",
+            ));
+        };
+        f(&mut m)
+    };
+    refresh();
+    result
+}
+
+fn node_arg(name: &str, v: &JsValue) -> Value {
+    match v.as_f64() {
+        Some(x) if x.fract() == 0.0 && x >= 0.0 && x <= u32::MAX as f64 => json!(x as u64),
+        Some(x) => json!(x),
+        None => match v.as_string() {
+            Some(s) => json!(s),
+            None if v.is_undefined() => {
+                let _ = name;
+                Value::Null
+            }
+            None => json!(format!("{v:?}")),
+        },
+    }
+}
+
+fn act_json(name: &str, fields: Value) -> Result<JsValue, JsValue> {
+    with_model(|m| {
+        let nodes = m.sim().nodes().len() as u32;
+        let mut event = json!({ "at_ms": 0, "do": name });
+        if let (Some(e), Some(f)) = (event.as_object_mut(), fields.as_object()) {
+            for (k, v) in f {
+                if !v.is_null() {
+                    e.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let action = parse_action(&format!("raftlab.{name}"), &event, nodes)
+            .map_err(|e| error(e.to_string()))?;
+        m.act(action.action);
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
+fn number_arg(what: &str, v: &JsValue, min: f64, max: f64) -> Result<f64, JsValue> {
+    match v.as_f64() {
+        Some(x) if x.is_finite() && x >= min && x <= max => Ok(x),
+        Some(x) => Err(error(format!(
+            "{what}: {x} is out of range ({min} to {max})"
+        ))),
+        None => Err(error(format!(
+            "{what}: expected a number, got {}",
+            describe(v)
+        ))),
+    }
+}
+
+fn describe(v: &JsValue) -> String {
+    if v.is_undefined() {
+        "nothing".into()
+    } else if let Some(s) = v.as_string() {
+        format!("the string {s:?}")
+    } else {
+        js_sys::JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_else(|| "a value that is not JSON".into())
+    }
+}
+
+fn json_arg(what: &str, v: &JsValue) -> Result<Value, JsValue> {
+    if let Some(text) = v.as_string() {
+        return serde_json::from_str(&text)
+            .map_err(|e| error(format!("{what}: not valid JSON: {e}")));
+    }
+    serde_wasm_bindgen::from_value(v.clone())
+        .map_err(|e| error(format!("{what}: expected a JSON-like object: {e}")))
+}
+
+#[derive(Serialize)]
+struct NodeState<'a> {
+    id: u32,
+    role: &'static str,
+    term: u64,
+    voted_for: Option<u32>,
+    alive: bool,
+    commit_index: u64,
+    log: Vec<EntryState>,
+    kv: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct EntryState {
+    term: u64,
+    command: String,
+}
+
+#[derive(Serialize)]
+struct State<'a> {
+    time_ms: f64,
+    nodes: Vec<NodeState<'a>>,
+}
+
+fn state(m: &Model) -> JsValue {
+    let sim = m.sim();
+    let s = State {
+        time_ms: sim.now() as f64 / 1000.0,
+        nodes: sim
+            .nodes()
+            .iter()
+            .map(|n| NodeState {
+                id: n.id(),
+                role: n.role().as_str(),
+                term: n.term(),
+                voted_for: n.voted_for(),
+                alive: sim.is_alive(n.id()),
+                commit_index: n.commit_index(),
+                log: n
+                    .log()
+                    .iter()
+                    .map(|e| EntryState {
+                        term: e.term,
+                        command: e.command.to_string(),
+                    })
+                    .collect(),
+                kv: n.kv(),
+            })
+            .collect(),
+    };
+    to_js(&s)
+}
+
+type Fn0 = dyn Fn() -> Result<JsValue, JsValue>;
+type Fn1 = dyn Fn(JsValue) -> Result<JsValue, JsValue>;
+type Fn2 = dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>;
+type Fn3 = dyn Fn(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>;
+
+fn set(obj: &js_sys::Object, name: &str, f: JsValue) {
+    let _ = js_sys::Reflect::set(obj, &name.into(), &f);
+}
+
+/// Installs `window.raftlab`. The functions live as long as the page (their closures are
+/// handed to JavaScript once, here).
+pub fn install() {
+    let api = js_sys::Object::new();
+    let f0 = |f: Box<Fn0>| Closure::wrap(f).into_js_value();
+    let f1 = |f: Box<Fn1>| Closure::wrap(f).into_js_value();
+    let f2 = |f: Box<Fn2>| Closure::wrap(f).into_js_value();
+    let f3 = |f: Box<Fn3>| Closure::wrap(f).into_js_value();
+
+    set(
+        &api,
+        "state",
+        f0(Box::new(|| Ok(state(&shared_model().borrow())))),
+    );
+    set(
+        &api,
+        "play",
+        f0(Box::new(|| {
+            with_model(|m| {
+                m.set_playing(true);
+                Ok(JsValue::UNDEFINED)
+            })
+        })),
+    );
+    set(
+        &api,
+        "pause",
+        f0(Box::new(|| {
+            with_model(|m| {
+                m.set_playing(false);
+                Ok(JsValue::UNDEFINED)
+            })
+        })),
+    );
+    set(
+        &api,
+        "step",
+        f0(Box::new(|| {
+            with_model(|m| {
+                m.set_playing(false);
+                Ok(m.step_event().into())
+            })
+        })),
+    );
+    set(
+        &api,
+        "advance",
+        f1(Box::new(|ms| {
+            let ms = number_arg("raftlab.advance(ms)", &ms, 0.0, 86_400_000.0)?;
+            with_model(|m| {
+                m.run_for((ms * 1000.0).round() as u64);
+                Ok(JsValue::UNDEFINED)
+            })
+        })),
+    );
+    set(
+        &api,
+        "setSpeed",
+        f1(Box::new(|x| {
+            let x = number_arg("raftlab.setSpeed(x)", &x, SPEED_RANGE.0, SPEED_RANGE.1)?;
+            with_model(|m| {
+                m.set_speed(x);
+                Ok(JsValue::UNDEFINED)
+            })
+        })),
+    );
+    for name in ["crash", "restart", "timeout", "isolate"] {
+        set(
+            &api,
+            name,
+            f1(Box::new(move |id| {
+                if id.is_undefined() {
+                    return Err(error(format!(
+                        "raftlab.{name}(id): give a node number or \"leader\""
+                    )));
+                }
+                act_json(name, json!({ "node": node_arg(name, &id) }))
+            })),
+        );
+    }
+    set(
+        &api,
+        "clientWrite",
+        f3(Box::new(|key, value, id| {
+            let text = |what: &str, v: &JsValue| {
+                v.as_string().ok_or_else(|| {
+                    error(format!(
+                        "raftlab.clientWrite: {what} must be a string, got {}",
+                        describe(v)
+                    ))
+                })
+            };
+            let (key, value) = (text("key", &key)?, text("value", &value)?);
+            let node = if id.is_undefined() || id.is_null() {
+                Value::Null
+            } else {
+                node_arg("clientWrite", &id)
+            };
+            act_json(
+                "client_write",
+                json!({ "key": key, "value": value, "node": node }),
+            )
+        })),
+    );
+    set(
+        &api,
+        "partition",
+        f1(Box::new(|groups| {
+            let groups = json_arg("raftlab.partition(groups)", &groups)?;
+            act_json("partition", json!({ "groups": groups }))
+        })),
+    );
+    set(&api, "heal", f0(Box::new(|| act_json("heal", json!({})))));
+    for name in ["cut", "restore"] {
+        set(
+            &api,
+            name,
+            f2(Box::new(move |a, b| {
+                act_json(
+                    name,
+                    json!({ "nodes": [node_arg(name, &a), node_arg(name, &b)] }),
+                )
+            })),
+        );
+    }
+    set(
+        &api,
+        "configure",
+        f1(Box::new(|settings| {
+            let value = json_arg("raftlab.configure(settings)", &settings)?;
+            let patch = parse_config_patch("raftlab.configure", &value)
+                .map_err(|e| error(e.to_string()))?;
+            with_model(|m| {
+                m.configure(patch);
+                Ok(JsValue::UNDEFINED)
+            })
+        })),
+    );
+    set(
+        &api,
+        "load",
+        f1(Box::new(|scenario| {
+            let value = json_arg("raftlab.load(scenario)", &scenario)?;
+            let s = Scenario::from_json(&value).map_err(|e| error(format!("raftlab.load: {e}")))?;
+            with_model(|m| {
+                m.load(s);
+                Ok(JsValue::UNDEFINED)
+            })
+        })),
+    );
+    set(
+        &api,
+        "reset",
+        f2(Box::new(|seed, nodes| {
+            let (current_seed, current_nodes) = {
+                let m = shared_model();
+                let m = m.borrow();
+                (m.sim().seed(), m.sim().nodes().len() as u32)
+            };
+            let seed = if seed.is_undefined() || seed.is_null() {
+                current_seed
+            } else {
+                number_arg("raftlab.reset(seed)", &seed, 0.0, 9_007_199_254_740_991.0).and_then(
+                    |s| {
+                        if s.fract() == 0.0 {
+                            Ok(s as u64)
+                        } else {
+                            Err(error(
+                                "raftlab.reset(seed): the seed must be a whole number",
+                            ))
+                        }
+                    },
+                )?
+            };
+            let nodes = if nodes.is_undefined() || nodes.is_null() {
+                current_nodes
+            } else {
+                number_arg("raftlab.reset(seed, nodes)", &nodes, 1.0, 9.0).and_then(|n| {
+                    if n.fract() == 0.0 {
+                        Ok(n as u32)
+                    } else {
+                        Err(error(
+                            "raftlab.reset: nodes must be a whole number from 1 to 9",
+                        ))
+                    }
+                })?
+            };
+            with_model(|m| {
+                m.restart(seed, nodes);
+                Ok(JsValue::UNDEFINED)
+            })
+        })),
+    );
+    set(
+        &api,
+        "scenario",
+        f0(Box::new(|| {
+            Ok(to_js(&shared_model().borrow().scenario().to_json()))
+        })),
+    );
+    set(
+        &api,
+        "seed",
+        f0(Box::new(|| {
+            Ok(JsValue::from_f64(
+                shared_model().borrow().sim().seed() as f64
+            ))
+        })),
+    );
+    set(
+        &api,
+        "trace",
+        f0(Box::new(|| {
+            Ok(shared_model().borrow().trace_ndjson().into())
+        })),
+    );
+    set(
+        &api,
+        "on",
+        f2(Box::new(|kind, callback| {
+            let kind = kind.as_string().ok_or_else(|| error("raftlab.on(kind, callback): kind must be a string such as \"become_leader\" or \"*\""))?;
+            let f: js_sys::Function = callback
+                .dyn_into()
+                .map_err(|_| error("raftlab.on(kind, callback): callback must be a function"))?;
+            // Start listening from now: earlier events are not replayed.
+            {
+                let model = shared_model();
+                let m = model.borrow();
+                let run = m.sim().seed() ^ (m.sim().nodes().len() as u64) << 56;
+                let len = m.trace().len();
+                if LISTENERS.with(|l| l.borrow().is_empty()) {
+                    DELIVERED.with(|d| *d.borrow_mut() = (run, len));
+                }
+            }
+            let id = NEXT_LISTENER.with(|n| {
+                let mut n = n.borrow_mut();
+                *n += 1;
+                *n
+            });
+            LISTENERS.with(|l| l.borrow_mut().push((id, kind, f)));
+            let off: Box<dyn Fn()> =
+                Box::new(move || LISTENERS.with(|l| l.borrow_mut().retain(|(i, _, _)| *i != id)));
+            Ok(Closure::wrap(off).into_js_value())
+        })),
+    );
+    if let Some(window) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&window, &"raftlab".into(), &api);
+    }
+    let _ = Action::Heal; // the API's actions are the scenario's actions
+}

@@ -1,0 +1,281 @@
+//! The root component: the reducer that owns the model, the animation-frame loop and the
+//! keyboard shortcuts.
+
+use crate::model::{Model, SPEED_RANGE};
+use crate::view;
+use gloo_render::{request_animation_frame, AnimationFrame};
+use raftlab_raft::NodeId;
+use raftlab_sim::scenario::{Action, ConfigPatch, Target};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// Longest wall time one frame may account for: a tab coming back from the background does
+/// not make the simulation jump.
+const MAX_FRAME_MS: f64 = 100.0;
+
+/// Everything the view shows: the shared model plus view-only choices.
+#[derive(Clone)]
+pub struct Ui {
+    /// The model (shared with `window.raftlab`).
+    pub model: Rc<RefCell<Model>>,
+    /// The model's version when this value was made: a new version means a new render.
+    pub version: u64,
+    /// The node whose actions are shown.
+    pub selected: Option<NodeId>,
+    /// Whether the keyboard help is open.
+    pub help: bool,
+    /// Event-log filter: a node, or all.
+    pub filter_node: Option<NodeId>,
+    /// Event-log filter: a category, or all.
+    pub filter_kind: Option<&'static str>,
+    /// A message for the user (bad input, what happened).
+    pub notice: Option<String>,
+}
+
+impl PartialEq for Ui {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.model, &other.model)
+            && self.version == other.version
+            && self.selected == other.selected
+            && self.help == other.help
+            && self.filter_node == other.filter_node
+            && self.filter_kind == other.filter_kind
+            && self.notice == other.notice
+    }
+}
+
+/// What can happen to the page.
+pub enum UiAction {
+    /// An animation frame: this much wall time passed.
+    Frame(f64),
+    /// The model was changed from outside (the scripting API).
+    Refresh,
+    /// Play or pause.
+    TogglePlay,
+    /// Run to the next event.
+    Step,
+    /// Set the playback speed.
+    Speed(f64),
+    /// Act on the cluster.
+    Act(Action),
+    /// Change settings.
+    Configure(ConfigPatch),
+    /// Start over with this seed and cluster size.
+    Restart(u64, u32),
+    /// Select a node (or none).
+    Select(Option<NodeId>),
+    /// Open or close the keyboard help.
+    Help(bool),
+    /// Filter the event log by node.
+    FilterNode(Option<NodeId>),
+    /// Filter the event log by kind.
+    FilterKind(Option<&'static str>),
+    /// Show a message.
+    Notice(Option<String>),
+}
+
+impl Reducible for Ui {
+    type Action = UiAction;
+
+    fn reduce(self: Rc<Self>, action: UiAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        let mut idle = false;
+        {
+            let mut m = self.model.borrow_mut();
+            match action {
+                UiAction::Frame(ms) => idle = !m.frame(ms.min(MAX_FRAME_MS)),
+                UiAction::Refresh => {}
+                UiAction::TogglePlay => {
+                    let playing = !m.playing;
+                    m.set_playing(playing);
+                }
+                UiAction::Step => {
+                    m.set_playing(false);
+                    m.step_event();
+                }
+                UiAction::Speed(x) => m.set_speed(x),
+                UiAction::Act(a) => m.act(a),
+                UiAction::Configure(p) => m.configure(p),
+                UiAction::Restart(seed, nodes) => {
+                    m.restart(seed, nodes);
+                    next.selected = None;
+                    next.notice = Some(format!("New run: seed {seed}, {nodes} nodes"));
+                }
+                UiAction::Select(n) => next.selected = n,
+                UiAction::Help(open) => next.help = open,
+                UiAction::FilterNode(n) => next.filter_node = n,
+                UiAction::FilterKind(k) => next.filter_kind = k,
+                UiAction::Notice(n) => next.notice = n,
+            }
+            next.version = m.version;
+        }
+        if idle {
+            return self;
+        }
+        crate::api::deliver_events();
+        if next == *self {
+            self
+        } else {
+            Rc::new(next)
+        }
+    }
+}
+
+/// A fresh seed from the browser's random generator.
+pub fn fresh_seed() -> u64 {
+    let mut bytes = [0u8; 4];
+    // Seeds are kept below 2^32 so they are short to read and type.
+    if getrandom::fill(&mut bytes).is_err() {
+        return 1;
+    }
+    u32::from_le_bytes(bytes) as u64
+}
+
+/// The page's root.
+#[component]
+pub fn App() -> Html {
+    let ui = use_reducer(|| {
+        let model = crate::api::shared_model();
+        let version = model.borrow().version;
+        Ui {
+            model,
+            version,
+            selected: None,
+            help: false,
+            filter_node: None,
+            filter_kind: None,
+            notice: None,
+        }
+    });
+
+    // The scripting API re-renders through this dispatcher.
+    {
+        let dispatcher = ui.dispatcher();
+        use_effect_with((), move |_| {
+            crate::api::set_refresh(Callback::from(move |_| {
+                dispatcher.dispatch(UiAction::Refresh)
+            }));
+            || crate::api::clear_refresh()
+        });
+    }
+
+    // The animation-frame loop: each frame advances the logical clock by the elapsed wall
+    // time times the speed. The handle lives in the effect and is dropped in its cleanup.
+    {
+        let dispatcher = ui.dispatcher();
+        use_effect_with((), move |_| {
+            let handle: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
+            let last: Rc<RefCell<Option<f64>>> = Rc::new(RefCell::new(None));
+            fn schedule(
+                handle: Rc<RefCell<Option<AnimationFrame>>>,
+                last: Rc<RefCell<Option<f64>>>,
+                dispatcher: UseReducerDispatcher<Ui>,
+            ) {
+                let h = handle.clone();
+                let frame = request_animation_frame(move |t| {
+                    let previous = last.borrow_mut().replace(t);
+                    if let Some(p) = previous {
+                        dispatcher.dispatch(UiAction::Frame(t - p));
+                    }
+                    schedule(h, last, dispatcher);
+                });
+                *handle.borrow_mut() = Some(frame);
+            }
+            schedule(handle.clone(), last, dispatcher);
+            move || {
+                handle.borrow_mut().take();
+            }
+        });
+    }
+
+    // Keyboard shortcuts anywhere on the page; the listener is rebuilt with the state it
+    // reads and removed in the cleanup.
+    {
+        let handle = ui.clone();
+        use_effect_with(ui.clone(), move |_| {
+            let listener =
+                gloo_events::EventListener::new(&gloo_utils::document(), "keydown", move |e| {
+                    if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
+                        shortcut(&handle, e.clone());
+                    }
+                });
+            move || drop(listener)
+        });
+    }
+
+    html! {
+        <div class="app">
+            { view::page(&ui) }
+        </div>
+    }
+}
+
+fn in_text_field(e: &KeyboardEvent) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| {
+            let tag = el.tag_name().to_ascii_lowercase();
+            tag == "input" || tag == "select" || tag == "textarea"
+        })
+}
+
+/// The keyboard shortcuts (listed in the help overlay, `view::SHORTCUTS`).
+fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
+    if e.ctrl_key() || e.meta_key() || e.alt_key() {
+        return;
+    }
+    let key = e.key();
+    if key == "Escape" {
+        ui.dispatch(if ui.help {
+            UiAction::Help(false)
+        } else {
+            UiAction::Select(None)
+        });
+        return;
+    }
+    if in_text_field(&e) {
+        return;
+    }
+    let (speed, nodes, seed) = {
+        let m = ui.model.borrow();
+        (m.speed, m.sim().nodes().len() as u32, m.sim().seed())
+    };
+    let selected = ui.selected;
+    let act_on = |f: fn(Target) -> Action| {
+        if let Some(n) = selected {
+            ui.dispatch(UiAction::Act(f(Target::Node(n))));
+        }
+    };
+    match key.as_str() {
+        "?" => ui.dispatch(UiAction::Help(!ui.help)),
+        " " | "p" => ui.dispatch(UiAction::TogglePlay),
+        "." | "ArrowRight" => ui.dispatch(UiAction::Step),
+        "+" | "=" => ui.dispatch(UiAction::Speed((speed * 2.0).min(SPEED_RANGE.1))),
+        "-" | "_" => ui.dispatch(UiAction::Speed((speed / 2.0).max(SPEED_RANGE.0))),
+        "c" => act_on(Action::Crash),
+        "r" => act_on(Action::Restart),
+        "t" => act_on(Action::Timeout),
+        "i" => act_on(Action::Isolate),
+        "h" => ui.dispatch(UiAction::Act(Action::Heal)),
+        "w" => {
+            let n = view::next_write_number(&ui.model.borrow());
+            ui.dispatch(UiAction::Act(Action::ClientWrite {
+                node: selected.map(Target::Node),
+                key: "x".into(),
+                value: n.to_string(),
+            }))
+        }
+        "0" => ui.dispatch(UiAction::Restart(seed, nodes)),
+        "n" => ui.dispatch(UiAction::Restart(fresh_seed(), nodes)),
+        k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => {
+            let n = (k.as_bytes()[0] - b'0') as NodeId;
+            if n <= nodes {
+                ui.dispatch(UiAction::Select(Some(n)));
+            }
+        }
+        _ => return,
+    }
+    e.prevent_default();
+}

@@ -1,0 +1,696 @@
+//! The view: pure functions from the model to HTML and SVG. Rendering only reads state;
+//! every change goes through a `UiAction`.
+
+use crate::app::{fresh_seed, Ui, UiAction};
+use crate::model::{Model, SPEED_RANGE};
+use raftlab_raft::{Body, Entry, Micros, Node, NodeId, Role};
+use raftlab_sim::scenario::{Action, ConfigPatch, Target};
+use raftlab_sim::sim::InFlight;
+use yew::prelude::*;
+
+/// The keyboard shortcuts, as listed in the help overlay.
+pub const SHORTCUTS: [(&str, &str); 14] = [
+    ("Space or P", "play / pause"),
+    (". or →", "step to the next event"),
+    ("+ / −", "faster / slower"),
+    ("1 to 9", "select a node"),
+    ("C", "crash the selected node"),
+    ("R", "restart the selected node"),
+    ("T", "force the selected node's election timeout"),
+    ("I", "isolate the selected node"),
+    ("W", "client write (to the selected node, else the leader)"),
+    ("H", "heal every link"),
+    ("0", "replay this seed from the start"),
+    ("N", "new run with a fresh seed"),
+    ("?", "this help"),
+    ("Esc", "close help / deselect"),
+];
+
+const CENTER: f64 = 50.0;
+const ORBIT: f64 = 34.0;
+const NODE_R: f64 = 7.0;
+const RING_R: f64 = 8.6;
+
+/// Where node `id` of `n` sits in the 100x100 picture.
+pub fn position(id: NodeId, n: usize) -> (f64, f64) {
+    if n == 1 {
+        return (CENTER, CENTER);
+    }
+    let a = -std::f64::consts::FRAC_PI_2 + (id as f64 - 1.0) * std::f64::consts::TAU / n as f64;
+    (CENTER + ORBIT * a.cos(), CENTER + ORBIT * a.sin())
+}
+
+/// The number the next quick write (`W`) carries.
+pub fn next_write_number(m: &Model) -> usize {
+    m.scenario()
+        .events
+        .iter()
+        .filter(|e| matches!(e.action, Action::ClientWrite { .. }))
+        .count()
+        + 1
+}
+
+fn term_class(term: u64) -> String {
+    format!("t{}", term % 8)
+}
+
+/// The whole page.
+pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
+    let m = ui.model.borrow();
+    let paused = if m.playing { "" } else { " paused" };
+    html! {
+        <>
+        <header class="bar">
+            <h1>{ "raftlab" }</h1>
+            { playback(ui, &m) }
+        </header>
+        if let Some(text) = &ui.notice {
+            <p class="notice" role="status">
+                { text }
+                <button class="link" aria-label="Dismiss message"
+                    onclick={ui_cb(ui, |_| UiAction::Notice(None))}>{ "×" }</button>
+            </p>
+        }
+        <main class="layout">
+            <section class={format!("stage{paused}")} aria-label="Cluster">
+                { cluster(ui, &m) }
+                { legend() }
+            </section>
+            <div class="side">
+                { node_panel(ui, &m) }
+                { client_form(ui, &m) }
+                { safety(&m) }
+            </div>
+            <div class="wide">
+                { logs(&m) }
+                { kv(&m) }
+                { narration(ui, &m) }
+                { settings(ui, &m) }
+            </div>
+        </main>
+        if ui.help { { help(ui) } }
+        </>
+    }
+}
+
+fn ui_cb<E: 'static>(
+    ui: &UseReducerHandle<Ui>,
+    f: impl Fn(E) -> UiAction + 'static,
+) -> Callback<E> {
+    let ui = ui.clone();
+    Callback::from(move |e| ui.dispatch(f(e)))
+}
+
+fn input_value<E: AsRef<web_sys::Event>>(e: &E) -> String {
+    use wasm_bindgen::JsCast;
+    let target = e.as_ref().target();
+    if let Some(i) = target
+        .clone()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    {
+        return i.value();
+    }
+    target
+        .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        .map(|s| s.value())
+        .unwrap_or_default()
+}
+
+fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    let nodes = m.sim().nodes().len() as u32;
+    let seed = m.sim().seed();
+    // The speed slider is logarithmic: position 0..=1000 maps to SPEED_RANGE.
+    let (lo, hi) = (SPEED_RANGE.0.ln(), SPEED_RANGE.1.ln());
+    let pos = ((m.speed.ln() - lo) / (hi - lo) * 1000.0).round();
+    let on_speed = ui_cb(ui, move |e: InputEvent| {
+        let p: f64 = input_value(&e).parse().unwrap_or(500.0);
+        UiAction::Speed((lo + (hi - lo) * p / 1000.0).exp())
+    });
+    let on_seed = {
+        let ui = ui.clone();
+        Callback::from(
+            move |e: Event| match input_value(&e).trim().parse::<u64>() {
+                Ok(s) => ui.dispatch(UiAction::Restart(s, nodes)),
+                Err(_) => ui.dispatch(UiAction::Notice(Some(
+                    "The seed must be a whole number from 0 to 18446744073709551615".into(),
+                ))),
+            },
+        )
+    };
+    let on_size = {
+        let ui = ui.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(n) = input_value(&e).parse::<u32>() {
+                ui.dispatch(UiAction::Restart(seed, n));
+            }
+        })
+    };
+    html! {
+        <div class="controls" role="toolbar" aria-label="Playback">
+            <button class="primary" onclick={ui_cb(ui, |_| UiAction::TogglePlay)}
+                aria-keyshortcuts="Space">
+                { if m.playing { "Pause" } else { "Play" } }
+            </button>
+            <button onclick={ui_cb(ui, |_| UiAction::Step)} aria-keyshortcuts=".">{ "Step" }</button>
+            <button onclick={ui_cb(ui, move |_| UiAction::Restart(seed, nodes))}
+                title="Replay this seed from the start">{ "Reset" }</button>
+            <label class="field">
+                <span>{ "Speed" }</span>
+                <input type="range" min="0" max="1000" step="1" value={pos.to_string()}
+                    aria-label="Speed" aria-valuetext={format!("{:.3}x real time", m.speed)}
+                    oninput={on_speed} />
+                <output>{ format!("{:.3}×", m.speed) }</output>
+            </label>
+            <label class="field">
+                <span>{ "Seed" }</span>
+                <input type="number" min="0" class="seed" value={seed.to_string()}
+                    aria-label="Seed" onchange={on_seed} />
+            </label>
+            <button onclick={ui_cb(ui, move |_| UiAction::Restart(fresh_seed(), nodes))}>{ "New seed" }</button>
+            <label class="field">
+                <span>{ "Nodes" }</span>
+                <select aria-label="Cluster size" onchange={on_size}>
+                    { for (1..=9u32).map(|k| html! {
+                        <option value={k.to_string()} selected={k == nodes}>{ k }</option>
+                    }) }
+                </select>
+            </label>
+            <span class="clock" aria-label="Simulated time">{ format!("{:.1} ms", m.now() as f64 / 1000.0) }</span>
+            <button onclick={ui_cb(ui, |_| UiAction::Help(true))} aria-keyshortcuts="?">{ "Help" }</button>
+        </div>
+    }
+}
+
+fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    let sim = m.sim();
+    let n = sim.nodes().len();
+    let epoch = m.epoch;
+    let mut links = Vec::new();
+    for a in 1..=n as NodeId {
+        for b in a + 1..=n as NodeId {
+            let (x1, y1) = position(a, n);
+            let (x2, y2) = position(b, n);
+            let up = sim.link_up(a, b);
+            let label = format!("Link S{a}–S{b}, {}", if up { "working" } else { "cut" });
+            let action = if up {
+                Action::Cut(a, b)
+            } else {
+                Action::Restore(a, b)
+            };
+            let onclick = ui_cb(ui, move |_| UiAction::Act(action.clone()));
+            let onkeydown = link_keys(ui, a, b, up);
+            links.push(html! {
+                <g key={format!("l{a}-{b}")} class={if up { "link" } else { "link cut" }}
+                    role="button" tabindex="0" aria-label={label} {onclick} {onkeydown}>
+                    <line class="hit" x1={f(x1)} y1={f(y1)} x2={f(x2)} y2={f(y2)} />
+                    <line class="wire" x1={f(x1)} y1={f(y1)} x2={f(x2)} y2={f(y2)} />
+                    if !up {
+                        <text class="cutmark" x={f((x1 + x2) / 2.0)} y={f((y1 + y2) / 2.0 + 1.2)}>{ "✂" }</text>
+                    }
+                </g>
+            });
+        }
+    }
+    let nodes = sim.nodes().iter().map(|node| node_view(ui, m, node, epoch));
+    let messages = sim.in_flight().map(|msg| message_view(m, msg, n));
+    html! {
+        <div class="cluster">
+            <svg viewBox="0 0 100 100" class="picture" role="group" aria-label="Servers and links">
+                <g class="links">{ for links }</g>
+                <g class="nodes">{ for nodes }</g>
+            </svg>
+            <div class="msgs" aria-hidden="true">{ for messages }</div>
+        </div>
+    }
+}
+
+fn link_keys(ui: &UseReducerHandle<Ui>, a: NodeId, b: NodeId, up: bool) -> Callback<KeyboardEvent> {
+    let ui = ui.clone();
+    Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            e.stop_propagation();
+            ui.dispatch(UiAction::Act(if up {
+                Action::Cut(a, b)
+            } else {
+                Action::Restore(a, b)
+            }));
+        }
+    })
+}
+
+fn f(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// Milliseconds of wall time for `us` of simulated time at `speed`.
+fn wall_ms(us: Micros, speed: f64) -> f64 {
+    us as f64 / 1000.0 / speed
+}
+
+fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, epoch: u64) -> Html {
+    let sim = m.sim();
+    let id = node.id();
+    let n = sim.nodes().len();
+    let (x, y) = position(id, n);
+    let alive = sim.is_alive(id);
+    let role = m.role_name(id);
+    let label = format!(
+        "Node {id}, {role}, term {}{}",
+        node.term(),
+        match (alive, node.role(), node.voted_for()) {
+            (true, Role::Candidate, _) =>
+                format!(", {} of {} votes", node.votes().len(), n / 2 + 1),
+            (true, _, Some(v)) if v != id => format!(", voted for S{v}"),
+            _ => String::new(),
+        }
+    );
+    let selected = ui.selected == Some(id);
+    let class = format!("node {role}{}", if selected { " selected" } else { "" });
+    let onclick = ui_cb(ui, move |_| {
+        UiAction::Select(if selected { None } else { Some(id) })
+    });
+    let onkeydown = {
+        let ui = ui.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                e.stop_propagation();
+                ui.dispatch(UiAction::Select(if selected { None } else { Some(id) }));
+            }
+        })
+    };
+    // The election timer drains as a ring; its animation is built once per epoch and timer.
+    let ring = if alive && node.role() != Role::Leader {
+        let (start, deadline) = node.election_timer();
+        let len = std::f64::consts::TAU * RING_R;
+        let duration = wall_ms(deadline.saturating_sub(start), m.speed);
+        let delay = wall_ms(m.epoch_start.saturating_sub(start), m.speed);
+        let style = format!(
+            "stroke-dasharray:{len:.2};animation-duration:{duration:.0}ms;animation-delay:-{delay:.0}ms;--len:{len:.2}"
+        );
+        html! {
+            <circle key={format!("r{id}-{start}-{epoch}")} class="ring" cx={f(x)} cy={f(y)}
+                r={f(RING_R)} {style} transform={format!("rotate(-90 {x:.2} {y:.2})")} />
+        }
+    } else {
+        html! {}
+    };
+    let badge = match (alive, node.role()) {
+        (false, _) => "✕",
+        (true, Role::Leader) => "★",
+        (true, Role::Candidate) => "?",
+        _ => "",
+    };
+    let sub = if !alive {
+        "down".to_string()
+    } else {
+        match node.role() {
+            Role::Candidate => format!("{}/{} votes", node.votes().len(), n / 2 + 1),
+            Role::Leader => "leader".to_string(),
+            Role::Follower => match node.voted_for() {
+                Some(v) => format!("voted S{v}"),
+                None => "follower".to_string(),
+            },
+        }
+    };
+    html! {
+        <g key={format!("n{id}")} {class} role="button" tabindex="0" aria-label={label}
+            aria-pressed={selected.to_string()} {onclick} {onkeydown}>
+            { ring }
+            <circle class="body" cx={f(x)} cy={f(y)} r={f(NODE_R)} />
+            <text class="name" x={f(x)} y={f(y - 1.0)}>{ format!("S{id}") }</text>
+            <text class="term" x={f(x)} y={f(y + 3.4)}>{ format!("T{}", node.term()) }</text>
+            if !badge.is_empty() {
+                <text class="badge" x={f(x + 5.6)} y={f(y - 4.6)}>{ badge }</text>
+            }
+            <text class="sub" x={f(x)} y={f(y + NODE_R + 3.6)}>{ sub }</text>
+        </g>
+    }
+}
+
+fn message_view(m: &Model, msg: InFlight<'_>, n: usize) -> Html {
+    let message = msg.message;
+    let (x0, y0) = position(message.from, n);
+    let (x1, y1) = position(message.to, n);
+    let (dx, dy) = (x1 - x0, y1 - y0);
+    let len = (dx * dx + dy * dy).sqrt().max(0.001);
+    let (ux, uy) = (dx / len, dy / len);
+    // Start and end at the circles' edges; requests and replies use lanes side by side.
+    let side = 1.4;
+    let (ox, oy) = (-uy * side, ux * side);
+    let (sx, sy) = (x0 + ux * NODE_R + ox, y0 + uy * NODE_R + oy);
+    let (ex, ey) = (x1 - ux * NODE_R + ox, y1 - uy * NODE_R + oy);
+    let sim = m.sim();
+    let dies = msg.lost || !sim.link_up(message.from, message.to) || !sim.is_alive(message.to);
+    let (class, text) = match &message.body {
+        Body::RequestVote { .. } => ("rv", "RV".to_string()),
+        Body::RequestVoteReply { granted: true } => ("vote yes", "✓".to_string()),
+        Body::RequestVoteReply { granted: false } => ("vote no", "✗".to_string()),
+        Body::AppendEntries { entries, .. } if entries.is_empty() => ("ae hb", String::new()),
+        Body::AppendEntries { entries, .. } => ("ae data", format!("+{}", entries.len())),
+        Body::AppendEntriesReply { success: true, .. } => ("aer yes", "ok".to_string()),
+        Body::AppendEntriesReply { success: false, .. } => ("aer no", "no".to_string()),
+    };
+    let duration = wall_ms(msg.deliver_at.saturating_sub(msg.sent_at), m.speed).max(1.0);
+    let delay = wall_ms(m.epoch_start.saturating_sub(msg.sent_at), m.speed);
+    let style = format!(
+        "--x0:{sx:.2};--y0:{sy:.2};--x1:{ex:.2};--y1:{ey:.2};animation-duration:{duration:.0}ms;animation-delay:-{delay:.0}ms"
+    );
+    let class = format!(
+        "msg {class}{}{}",
+        if dies { " dies" } else { "" },
+        if msg.copy_of.is_some() { " dup" } else { "" }
+    );
+    html! {
+        <div key={format!("m{}-{}", msg.id, m.epoch)} {class} {style}>{ text }</div>
+    }
+}
+
+fn legend() -> Html {
+    let items = [
+        ("msg rv", "RV", "RequestVote"),
+        ("msg vote yes", "✓", "vote granted"),
+        ("msg vote no", "✗", "vote refused"),
+        ("msg ae hb", "", "heartbeat (empty AppendEntries)"),
+        ("msg ae data", "+2", "AppendEntries with entries"),
+        ("msg aer yes", "ok", "AppendEntries accepted"),
+        ("msg aer no", "no", "AppendEntries refused"),
+        ("msg rv dies", "RV", "a message the network loses"),
+    ];
+    html! {
+        <details class="legend">
+            <summary>{ "Legend" }</summary>
+            <ul>
+                { for items.iter().map(|(class, text, what)| html! {
+                    <li><span class={format!("{class} sample")}>{ *text }</span>{ *what }</li>
+                }) }
+                <li><span class="sample shape">{ "★" }</span>{ "leader; ? candidate; ✕ crashed; the ring is the election timer" }</li>
+            </ul>
+        </details>
+    }
+}
+
+fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    let Some(id) = ui
+        .selected
+        .filter(|&id| (id as usize) <= m.sim().nodes().len())
+    else {
+        return html! {
+            <section class="panel" aria-label="Node actions">
+                <h2>{ "Node actions" }</h2>
+                <p class="hint">{ "Select a node (click it, or press 1 to 9) to crash, restart, time out or isolate it. Click a link to cut or mend it." }</p>
+                <button onclick={ui_cb(ui, |_| UiAction::Act(Action::Heal))} aria-keyshortcuts="H">{ "Heal all" }</button>
+            </section>
+        };
+    };
+    let t = Target::Node(id);
+    let node = &m.sim().nodes()[id as usize - 1];
+    let progress = node.progress();
+    html! {
+        <section class="panel" aria-label="Node actions">
+            <h2>{ format!("S{id}: {}, term {}", m.role_name(id), node.term()) }</h2>
+            <div class="buttons">
+                <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Crash(t)))} aria-keyshortcuts="C">{ format!("Crash S{id}") }</button>
+                <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Restart(t)))} aria-keyshortcuts="R">{ format!("Restart S{id}") }</button>
+                <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Timeout(t)))} aria-keyshortcuts="T">{ format!("Time out S{id}") }</button>
+                <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Isolate(t)))} aria-keyshortcuts="I">{ format!("Isolate S{id}") }</button>
+                <button onclick={ui_cb(ui, |_| UiAction::Act(Action::Heal))} aria-keyshortcuts="H">{ "Heal all" }</button>
+            </div>
+            <p class="facts">
+                { format!("commit index {}, applied {}, log length {}", node.commit_index(), node.last_applied(), node.last_index()) }
+                if let Some(l) = node.leader() { { format!(", follows S{l}") } }
+            </p>
+            if !progress.is_empty() {
+                <table class="progress">
+                    <caption>{ "Replication (leader's view)" }</caption>
+                    <thead><tr><th scope="col">{ "follower" }</th><th scope="col">{ "nextIndex" }</th><th scope="col">{ "matchIndex" }</th></tr></thead>
+                    <tbody>
+                        { for progress.iter().map(|p| html! {
+                            <tr><td>{ format!("S{}", p.id) }</td><td>{ p.next_index }</td><td>{ p.match_index }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </section>
+    }
+}
+
+fn client_form(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    let n = m.sim().nodes().len() as NodeId;
+    let onsubmit = {
+        let ui = ui.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let doc = gloo_utils::document();
+            let get = |id: &str| -> String {
+                use wasm_bindgen::JsCast;
+                doc.get_element_by_id(id)
+                    .and_then(|el| {
+                        el.clone()
+                            .dyn_into::<web_sys::HtmlInputElement>()
+                            .map(|i| i.value())
+                            .ok()
+                            .or_else(|| {
+                                el.dyn_into::<web_sys::HtmlSelectElement>()
+                                    .ok()
+                                    .map(|s| s.value())
+                            })
+                    })
+                    .unwrap_or_default()
+            };
+            let (key, value, to) = (get("cw-key"), get("cw-value"), get("cw-to"));
+            let node = to.parse::<NodeId>().ok().map(Target::Node);
+            let problem = if key.is_empty() || value.is_empty() {
+                Some("A write needs a key and a value")
+            } else if key.contains(|c: char| c == '=' || c.is_whitespace()) {
+                Some("A key must not contain '=' or spaces")
+            } else if key.len() > 256 || value.len() > 256 {
+                Some("Keys and values are at most 256 bytes")
+            } else {
+                None
+            };
+            match problem {
+                Some(p) => ui.dispatch(UiAction::Notice(Some(p.into()))),
+                None => ui.dispatch(UiAction::Act(Action::ClientWrite { node, key, value })),
+            }
+        })
+    };
+    html! {
+        <section class="panel" aria-label="Client">
+            <h2>{ "Client write" }</h2>
+            <form class="client" {onsubmit}>
+                <label>{ "Key" }<input id="cw-key" value="x" maxlength="256" aria-label="Key" /></label>
+                <label>{ "Value" }<input id="cw-value" value="1" maxlength="256" aria-label="Value" /></label>
+                <label>{ "Send to" }
+                    <select id="cw-to" aria-label="Send to">
+                        <option value="leader" selected=true>{ "Leader" }</option>
+                        { for (1..=n).map(|k| html! { <option value={k.to_string()}>{ format!("S{k}") }</option> }) }
+                    </select>
+                </label>
+                <button type="submit">{ "Send write" }</button>
+            </form>
+        </section>
+    }
+}
+
+fn safety(m: &Model) -> Html {
+    html! {
+        <section class="panel" aria-label="Safety">
+            <h2>{ "Safety" }</h2>
+            <ul class="safety">
+                { for m.safety().into_iter().map(|(p, detail)| {
+                    let name = p.name().replace('_', " ");
+                    match detail {
+                        None => html! { <li class="ok"><span aria-hidden="true">{ "✓ " }</span>{ format!("{name} holds") }</li> },
+                        Some(d) => html! { <li class="bad"><span aria-hidden="true">{ "✗ " }</span><strong>{ format!("{name} BROKEN") }</strong>{ format!(" ({}) ", p.section()) }{ d }</li> },
+                    }
+                }) }
+            </ul>
+        </section>
+    }
+}
+
+const LOG_WINDOW: usize = 24;
+
+fn logs(m: &Model) -> Html {
+    let sim = m.sim();
+    let longest = sim.nodes().iter().map(|n| n.log().len()).max().unwrap_or(0);
+    let first = longest.saturating_sub(LOG_WINDOW) + 1;
+    html! {
+        <section class="panel logs" aria-label="Logs">
+            <h2>{ "Logs" }</h2>
+            <p class="hint">{ "Solid cells are committed, hatched ones not yet; the colour is the term. Hover or focus a cell for its command." }</p>
+            <div class="logtable">
+                { for sim.nodes().iter().map(|node| log_row(m, node, first)) }
+            </div>
+        </section>
+    }
+}
+
+fn log_row(m: &Model, node: &Node, first: usize) -> Html {
+    let id = node.id();
+    let commit = node.commit_index() as usize;
+    let cells = node.log().iter().enumerate().skip(first - 1).map(|(i, e): (usize, &Entry)| {
+        let index = i + 1;
+        let committed = index <= commit;
+        let title = format!("S{id} entry {index}, term {}: {}{}", e.term, e.command, if committed { ", committed" } else { ", not committed" });
+        html! {
+            <span class={format!("cell {} {}", term_class(e.term), if committed { "committed" } else { "pending" })}
+                tabindex="0" title={title.clone()} aria-label={title}>
+                <span class="idx">{ index }</span><span class="tm">{ e.term }</span>
+            </span>
+        }
+    });
+    html! {
+        <div class={format!("logrow {}", m.role_name(id))}>
+            <span class="who">{ format!("S{id}") }<small>{ format!("c{commit}") }</small></span>
+            <span class="cells">
+                if first > 1 { <span class="more">{ "…" }</span> }
+                { for cells }
+            </span>
+        </div>
+    }
+}
+
+fn kv(m: &Model) -> Html {
+    let sim = m.sim();
+    html! {
+        <section class="panel" aria-label="Key-value stores">
+            <h2>{ "Key-value stores" }</h2>
+            <div class="kvs">
+                { for sim.nodes().iter().map(|node| html! {
+                    <div class="kv">
+                        <strong>{ format!("S{}", node.id()) }</strong>
+                        if node.kv().is_empty() { <span class="hint">{ " empty" }</span> }
+                        { for node.kv().iter().take(12).map(|(k, v)| html! { <code>{ format!(" {k}={v}") }</code> }) }
+                    </div>
+                }) }
+            </div>
+        </section>
+    }
+}
+
+const KINDS: [(&str, &str); 5] = [
+    ("election", "Elections"),
+    ("log", "Log"),
+    ("fault", "Faults"),
+    ("client", "Clients"),
+    ("safety", "Safety"),
+];
+
+fn narration(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    let n = m.sim().nodes().len() as NodeId;
+    let on_node = ui_cb(ui, |e: Event| {
+        UiAction::FilterNode(input_value(&e).parse().ok())
+    });
+    let on_kind = ui_cb(ui, |e: Event| {
+        let v = input_value(&e);
+        UiAction::FilterKind(KINDS.iter().find(|(k, _)| *k == v).map(|(k, _)| *k))
+    });
+    let lines = m
+        .narration()
+        .iter()
+        .filter(|l| ui.filter_node.is_none() || l.node == ui.filter_node)
+        .filter(|l| ui.filter_kind.is_none() || Some(l.category) == ui.filter_kind)
+        .take(60);
+    html! {
+        <section class="panel narration" aria-label="Event log">
+            <h2>{ "What happened" }</h2>
+            <div class="filters">
+                <label>{ "Node " }
+                    <select aria-label="Filter by node" onchange={on_node}>
+                        <option value="" selected={ui.filter_node.is_none()}>{ "all" }</option>
+                        { for (1..=n).map(|k| html! { <option value={k.to_string()} selected={ui.filter_node == Some(k)}>{ format!("S{k}") }</option> }) }
+                    </select>
+                </label>
+                <label>{ "Kind " }
+                    <select aria-label="Filter by kind" onchange={on_kind}>
+                        <option value="" selected={ui.filter_kind.is_none()}>{ "all" }</option>
+                        { for KINDS.iter().map(|(k, name)| html! { <option value={*k} selected={ui.filter_kind == Some(*k)}>{ *name }</option> }) }
+                    </select>
+                </label>
+            </div>
+            <ol class="events" aria-live="polite" aria-relevant="additions">
+                { for lines.map(|l| html! {
+                    <li key={l.seq} class={l.category}>
+                        <time>{ format!("{:.1} ms", l.t_us as f64 / 1000.0) }</time><span>{ &l.text }</span>
+                    </li>
+                }) }
+            </ol>
+        </section>
+    }
+}
+
+fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    let c = m.sim().config();
+    let ms = |us: Micros| format!("{}", us as f64 / 1000.0);
+    type Setter = fn(f64, &raftlab_sim::SimConfig) -> Option<ConfigPatch>;
+    let field = |label: &'static str,
+                 value: String,
+                 min: &'static str,
+                 max: &'static str,
+                 step: &'static str,
+                 set: Setter| {
+        let ui = ui.clone();
+        let config = c.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let text = input_value(&e);
+            let patch = text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .and_then(|v| set(v, &config));
+            match patch {
+                Some(p) => ui.dispatch(UiAction::Configure(p)),
+                None => ui.dispatch(UiAction::Notice(Some(format!("{label}: {text:?} is out of range ({min} to {max}, and min must not exceed max)")))),
+            }
+        });
+        html! {
+            <label class="setting">
+                <span>{ label }</span>
+                <input type="number" {min} {max} {step} value={value} aria-label={label} {onchange} />
+            </label>
+        }
+    };
+    fn us(v: f64) -> Micros {
+        (v * 1000.0).round() as Micros
+    }
+    html! {
+        <section class="panel" aria-label="Settings">
+            <h2>{ "Settings (live)" }</h2>
+            <div class="settings">
+                { field("Election timeout min (ms)", ms(c.election_timeout_us.0), "1", "3600000", "1",
+                    |v, c| (v >= 1.0 && us(v) <= c.election_timeout_us.1).then(|| ConfigPatch { election_timeout_us: Some((us(v), c.election_timeout_us.1)), ..Default::default() })) }
+                { field("Election timeout max (ms)", ms(c.election_timeout_us.1), "1", "3600000", "1",
+                    |v, c| (v <= 3_600_000.0 && us(v) >= c.election_timeout_us.0).then(|| ConfigPatch { election_timeout_us: Some((c.election_timeout_us.0, us(v))), ..Default::default() })) }
+                { field("Heartbeat (ms)", ms(c.heartbeat_us), "1", "3600000", "1",
+                    |v, _| (1.0..=3_600_000.0).contains(&v).then(|| ConfigPatch { heartbeat_us: Some(us(v)), ..Default::default() })) }
+                { field("Latency min (ms)", ms(c.latency_us.0), "0", "3600000", "1",
+                    |v, c| (v >= 0.0 && us(v) <= c.latency_us.1).then(|| ConfigPatch { latency_us: Some((us(v), c.latency_us.1)), ..Default::default() })) }
+                { field("Latency max (ms)", ms(c.latency_us.1), "0", "3600000", "1",
+                    |v, c| (v <= 3_600_000.0 && us(v) >= c.latency_us.0).then(|| ConfigPatch { latency_us: Some((c.latency_us.0, us(v))), ..Default::default() })) }
+                { field("Drop rate", format!("{}", c.drop_rate), "0", "1", "0.01",
+                    |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { drop_rate: Some(v), ..Default::default() })) }
+                { field("Duplicate rate", format!("{}", c.duplicate_rate), "0", "1", "0.01",
+                    |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { duplicate_rate: Some(v), ..Default::default() })) }
+            </div>
+        </section>
+    }
+}
+
+fn help(ui: &UseReducerHandle<Ui>) -> Html {
+    html! {
+        <div class="overlay" onclick={ui_cb(ui, |_| UiAction::Help(false))}>
+            <div class="dialog" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts"
+                onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
+                <h2>{ "Keyboard shortcuts" }</h2>
+                <dl>
+                    { for SHORTCUTS.iter().map(|(k, what)| html! { <><dt><kbd>{ *k }</kbd></dt><dd>{ *what }</dd></> }) }
+                </dl>
+                <button autofocus=true onclick={ui_cb(ui, |_| UiAction::Help(false))}>{ "Close" }</button>
+            </div>
+        </div>
+    }
+}

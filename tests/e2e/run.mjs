@@ -1,0 +1,915 @@
+// End-to-end tests of the raftlab page in headless Chromium (playwright-core + Debian's
+// /usr/bin/chromium), with node:test.
+//
+//   node --test tests/e2e/run.mjs     (bash scripts/test.sh runs it after building dist/)
+//
+// Needs: dist/ built by `trunk build --release --offline`, the CLI target/release/raftlab
+// (built here if missing), `bash scripts/setup.sh browser`. Environment:
+//   RAFTLAB_DIST  the built page (default dist)
+//   RAFTLAB_CLI   the CLI (default target/release/raftlab)
+//   CHROMIUM      the browser (default /usr/bin/chromium)
+//
+// Every test opens a fresh browser context and page, served from a sub-path (the page must use
+// relative URLs), and fails if the page logged a console error, threw an uncaught error, or
+// requested anything from another origin. Tests drive the simulation with
+// `raftlab.advance(ms)` while paused, so they are fast and deterministic. Screenshots go to
+// target/screenshots/ (and target/screenshots/failures/ when a test fails).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { start } from './server.mjs';
+import { launch, openPage, pageReady, frames, eventually } from './browser.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = path.resolve(ROOT, process.env.RAFTLAB_DIST ?? 'dist');
+const CLI = path.resolve(ROOT, process.env.RAFTLAB_CLI ?? 'target/release/raftlab');
+const SHOTS = path.join(ROOT, 'target/screenshots');
+const BASE = '/raftlab/e2e/'; // a sub-path: the page must not assume it is served at '/'
+
+let server;
+let browser;
+
+before(async () => {
+  if (!existsSync(path.join(DIST, 'index.html'))) {
+    throw new Error(`${DIST}/index.html is missing: build the page first (trunk build --release --offline)`);
+  }
+  if (!existsSync(CLI)) {
+    const r = spawnSync('cargo', ['build', '--release', '-p', 'raftlab-sim'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('cargo build --release -p raftlab-sim failed');
+  }
+  mkdirSync(path.join(SHOTS, 'failures'), { recursive: true });
+  server = await start(DIST, BASE);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/**
+ * Runs `body(page, ctx)` on a fresh page (default 1280x800), then checks that nothing went
+ * wrong (console errors, page errors, outside requests). On failure, saves a screenshot.
+ */
+async function withPage(t, body, contextOptions = {}) {
+  const { context, page, problems } = await openPage(browser, server.url, server.origin, contextOptions);
+  try {
+    await pageReady(page);
+    await body(page, { problems });
+    await frames(page);
+    assert.deepEqual(problems(), [], 'the page logged errors or made outside requests');
+  } catch (err) {
+    const slug = t.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+    await page.screenshot({ path: path.join(SHOTS, 'failures', `${slug}.png`), fullPage: true }).catch(() => {});
+    const extra = problems();
+    if (extra.length && !(err.message || '').includes('logged errors')) {
+      err.message += `\n  also seen on the page:\n    ${extra.join('\n    ')}`;
+    }
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers that run in the page.
+
+const state = (page) => page.evaluate(() => window.raftlab.state());
+const trace = (page) => page.evaluate(() => window.raftlab.trace());
+const traceEvents = async (page) => parseNdjson(await trace(page));
+
+function parseNdjson(text) {
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l));
+}
+
+/** Pauses, starts over with `seed` and `nodes`, pauses again, and runs `ms` of simulated time. */
+function resetAndAdvance(page, seed, nodes, ms) {
+  return page.evaluate(
+    ([seed, nodes, ms]) => {
+      const r = window.raftlab;
+      r.pause();
+      r.reset(seed, nodes);
+      r.pause();
+      if (ms > 0) r.advance(ms);
+      return r.state();
+    },
+    [seed, nodes, ms],
+  );
+}
+
+function advance(page, ms) {
+  return page.evaluate((ms) => {
+    window.raftlab.advance(ms);
+    return window.raftlab.state();
+  }, ms);
+}
+
+/** The running node that believes it leads in the highest term, or null. */
+function leaderOf(st) {
+  const leaders = st.nodes.filter((n) => n.alive && n.role === 'leader');
+  leaders.sort((a, b) => b.term - a.term || a.id - b.id);
+  return leaders[0] ?? null;
+}
+
+/** The configuration in force: the scenario's config with its `set` events applied. */
+function effectiveConfig(scenario) {
+  const config = { ...(scenario.config ?? {}) };
+  for (const e of scenario.events ?? []) {
+    if (e.do === 'set') {
+      for (const [k, v] of Object.entries(e)) if (k !== 'do' && k !== 'at_ms') config[k] = v;
+    }
+  }
+  return config;
+}
+
+/** Runs the CLI on a scenario object; returns the trace lines without the `final` lines and the finals. */
+function cliTrace(scenario) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'raftlab-e2e-'));
+  const file = path.join(dir, 'scenario.json');
+  writeFileSync(file, typeof scenario === 'string' ? scenario : JSON.stringify(scenario, null, 2));
+  const r = spawnSync(CLI, ['run', file, '--trace', '-'], { maxBuffer: 1 << 30 });
+  assert.ok(r.status === 0 || r.status === 1, `raftlab run ${file} exited ${r.status}: ${r.stderr}`);
+  const lines = r.stdout.toString().split('\n').filter((l) => l.length > 0);
+  const finals = lines.filter((l) => JSON.parse(l).kind === 'final').map((l) => JSON.parse(l));
+  return { lines: lines.filter((l) => JSON.parse(l).kind !== 'final'), finals, file };
+}
+
+/** Asserts two traces (arrays of lines) are equal, reporting the first difference. */
+function assertSameTrace(pageLines, cliLines, what) {
+  if (pageLines.length === cliLines.length && pageLines.every((l, i) => l === cliLines[i])) return;
+  const i = pageLines.findIndex((l, k) => l !== cliLines[k]);
+  const at = i === -1 ? Math.min(pageLines.length, cliLines.length) : i;
+  assert.fail(
+    `${what}: the page's trace differs from the CLI's (page ${pageLines.length} lines, CLI ${cliLines.length} lines); ` +
+      `first difference at line ${at + 1}:\n  page: ${pageLines[at]}\n  CLI:  ${cliLines[at]}`,
+  );
+}
+
+/** Asserts the page's state equals the CLI's `final` lines. */
+function assertStateMatchesFinals(st, finals) {
+  assert.equal(st.nodes.length, finals.length, 'node count');
+  for (const f of finals) {
+    const n = st.nodes.find((x) => x.id === f.node);
+    assert.ok(n, `node ${f.node} missing from state()`);
+    const where = `node ${f.node}`;
+    assert.equal(n.alive, f.alive, `${where} alive`);
+    assert.equal(n.term, f.term, `${where} term`);
+    if (f.alive) {
+      assert.equal(n.role, f.role, `${where} role`);
+      assert.equal(n.commit_index, f.commit_index, `${where} commit_index`);
+    }
+    assert.deepEqual(
+      n.log.map((e) => ({ term: e.term, command: e.command })),
+      f.log,
+      `${where} log`,
+    );
+  }
+}
+
+const nodeButton = (page, id) => page.getByRole('button', { name: new RegExp(`^Node ${id}\\b`) });
+
+async function nodeLabel(page, id) {
+  return (await nodeButton(page, id).getAttribute('aria-label')) ?? (await nodeButton(page, id).innerText());
+}
+
+/** Selects node `id` by clicking it and waits for its action buttons. */
+async function selectNode(page, id) {
+  await nodeButton(page, id).click();
+  await page.getByRole('button', { name: `Crash S${id}`, exact: true }).or(
+    page.getByRole('button', { name: `Restart S${id}`, exact: true }),
+  ).first().waitFor();
+}
+
+// ---------------------------------------------------------------------------------------
+// The tests.
+
+test('the page loads from a sub-path with no console error and no outside request', async (t) => {
+  await withPage(t, async (page) => {
+    assert.equal(await page.title() !== '', true, 'the page has a title');
+    // The API of the contract.
+    const api = await page.evaluate(() => Object.fromEntries(
+      ['state', 'play', 'pause', 'step', 'advance', 'setSpeed', 'crash', 'restart', 'timeout', 'isolate',
+        'clientWrite', 'partition', 'heal', 'cut', 'restore', 'configure', 'load', 'reset', 'scenario',
+        'seed', 'trace', 'on'].map((k) => [k, typeof window.raftlab[k]]),
+    ));
+    for (const [k, type] of Object.entries(api)) assert.equal(type, 'function', `raftlab.${k} is a function`);
+    // state() has the documented shape.
+    const shape = await page.evaluate(() => {
+      const s = window.raftlab.state();
+      const n = s.nodes[0];
+      return {
+        time: typeof s.time_ms,
+        count: s.nodes.length,
+        keys: Object.keys(n).sort(),
+        kvPlain: n.kv !== null && typeof n.kv === 'object' && Object.getPrototypeOf(n.kv) === Object.prototype,
+        logArray: Array.isArray(n.log),
+        roles: s.nodes.map((x) => x.role),
+      };
+    });
+    assert.equal(shape.time, 'number', 'state().time_ms is a number');
+    assert.ok(shape.count >= 1 && shape.count <= 9, `1..9 nodes (got ${shape.count})`);
+    for (const k of ['id', 'role', 'term', 'voted_for', 'alive', 'commit_index', 'log', 'kv']) {
+      assert.ok(shape.keys.includes(k), `state().nodes[0] has ${k} (has ${shape.keys.join(', ')})`);
+    }
+    assert.ok(shape.kvPlain, 'state().nodes[i].kv is a plain object (not a Map)');
+    assert.ok(shape.logArray, 'state().nodes[i].log is an array');
+    for (const r of shape.roles) assert.ok(['follower', 'candidate', 'leader'].includes(r), `role ${r}`);
+    // Every node is drawn with an accessible name.
+    for (let id = 1; id <= shape.count; id++) {
+      const label = await nodeLabel(page, id);
+      assert.match(label, new RegExp(`^Node ${id}, (follower|candidate|leader|crashed), term \\d+`), `node ${id} label`);
+    }
+    // The controls and regions of the contract are present.
+    for (const name of ['Step', 'Reset', 'New seed', 'Heal all', 'Help']) {
+      await page.getByRole('button', { name, exact: true }).waitFor();
+    }
+    await page.getByRole('button', { name: /^(Play|Pause)$/ }).waitFor();
+    await page.getByRole('slider', { name: 'Speed', exact: true }).waitFor();
+    await page.getByRole('spinbutton', { name: 'Seed', exact: true }).waitFor();
+    await page.getByRole('combobox', { name: 'Cluster size', exact: true }).waitFor();
+    for (const name of ['Event log', 'Safety', 'Logs', 'Key-value stores']) {
+      const region = page.getByRole('region', { name, exact: true }).or(page.getByRole('log', { name, exact: true }));
+      assert.equal(await region.count(), 1, `one region named "${name}"`);
+    }
+    const live = await page.getByRole('region', { name: 'Event log', exact: true })
+      .or(page.getByRole('log', { name: 'Event log', exact: true }))
+      .evaluate((el) => el.getAttribute('aria-live') ?? (el.querySelector('[aria-live]') ? 'inside' : el.getAttribute('role') === 'log' ? 'log' : null));
+    assert.ok(live, 'the event log is aria-live (or role=log)');
+    // Its resources were served from the sub-path, the wasm with its MIME type.
+    const wasm = server.requests.filter((r) => r.path.endsWith('.wasm'));
+    assert.ok(wasm.length >= 1 && wasm.every((r) => r.path.startsWith(BASE) && r.status === 200), 'the wasm loads from the sub-path');
+    await page.evaluate(() => window.raftlab.advance(1000));
+  });
+});
+
+test('a leader appears', async (t) => {
+  await withPage(t, async (page) => {
+    const st = await resetAndAdvance(page, 1, 5, 3000);
+    assert.equal(st.nodes.length, 5);
+    const leaders = st.nodes.filter((n) => n.role === 'leader');
+    assert.ok(leaders.length >= 1, `a leader after 3 s (roles: ${st.nodes.map((n) => n.role)})`);
+    const byTerm = new Map();
+    for (const l of leaders) {
+      assert.ok(!byTerm.has(l.term), `two leaders in term ${l.term}`);
+      byTerm.set(l.term, l.id);
+    }
+    const leader = leaderOf(st);
+    // Every node follows that leader's term.
+    for (const n of st.nodes) assert.equal(n.term, leader.term, `node ${n.id} in the leader's term`);
+    // The page shows it.
+    await eventually(async () => /, leader, term \d+/.test(await nodeLabel(page, leader.id)), {
+      message: `Node ${leader.id}'s label to say leader`,
+    });
+    const label = await nodeLabel(page, leader.id);
+    assert.match(label, new RegExp(`^Node ${leader.id}, leader, term ${leader.term}\\b`));
+    // The trace says so too.
+    const events = await traceEvents(page);
+    assert.ok(events.some((e) => e.kind === 'become_leader' && e.node === leader.id && e.term === leader.term));
+  });
+});
+
+test('crashing the leader brings a new leader with a higher term', async (t) => {
+  await withPage(t, async (page) => {
+    const st0 = await resetAndAdvance(page, 2, 5, 2000);
+    const old = leaderOf(st0);
+    assert.ok(old, 'a leader before the crash');
+    await page.evaluate((id) => window.raftlab.crash(id), old.id);
+    const st1 = await state(page);
+    assert.equal(st1.nodes.find((n) => n.id === old.id).alive, false, 'the old leader is down');
+    await eventually(async () => (await nodeLabel(page, old.id)).startsWith(`Node ${old.id}, crashed`), {
+      message: `Node ${old.id}'s label to say crashed`,
+    });
+    const st2 = await advance(page, 3000);
+    const now = leaderOf(st2);
+    assert.ok(now, `a new leader 3 s after the crash (roles: ${st2.nodes.map((n) => `${n.id}:${n.role}/${n.alive}`)})`);
+    assert.notEqual(now.id, old.id);
+    assert.ok(now.term > old.term, `new term ${now.term} > old term ${old.term}`);
+    assert.equal(st2.nodes.find((n) => n.id === old.id).alive, false, 'the old leader stays down');
+    // Restarted, the old leader follows the new one.
+    await page.evaluate((id) => window.raftlab.restart(id), old.id);
+    const st3 = await advance(page, 1000);
+    const back = st3.nodes.find((n) => n.id === old.id);
+    assert.equal(back.alive, true);
+    assert.equal(back.role, 'follower');
+    assert.equal(back.term, leaderOf(st3).term);
+  });
+});
+
+test('a client write is committed on every live node', async (t) => {
+  await withPage(t, async (page) => {
+    const st0 = await resetAndAdvance(page, 3, 5, 1500);
+    const leader = leaderOf(st0);
+    assert.ok(leader, 'a leader');
+    const down = st0.nodes.find((n) => n.id !== leader.id).id;
+    await page.evaluate((id) => {
+      window.raftlab.crash(id);
+      window.raftlab.clientWrite('color', 'blue');
+    }, down);
+    const st1 = await advance(page, 1000);
+    for (const n of st1.nodes) {
+      if (!n.alive) continue;
+      const i = n.log.findIndex((e) => e.command === 'set color=blue');
+      assert.ok(i >= 0, `node ${n.id} has the entry in its log`);
+      assert.ok(n.commit_index >= i + 1, `node ${n.id} committed it (commit ${n.commit_index}, entry ${i + 1})`);
+      assert.equal(n.kv.color, 'blue', `node ${n.id}'s store has color=blue`);
+    }
+    const crashed = st1.nodes.find((n) => n.id === down);
+    assert.equal(crashed.alive, false);
+    assert.equal(crashed.kv.color, undefined, 'the crashed node did not get it');
+    const replies = (await traceEvents(page)).filter((e) => e.kind === 'client_reply');
+    assert.deepEqual(replies.map((e) => e.result), ['ok'], 'the client was answered ok');
+    // The crashed node catches up once restarted.
+    await page.evaluate((id) => window.raftlab.restart(id), down);
+    const st2 = await advance(page, 1500);
+    assert.equal(st2.nodes.find((n) => n.id === down).kv.color, 'blue', 'the restarted node caught up');
+  });
+});
+
+test('a write accepted by a leader cut off in a minority is never committed and is gone after heal', async (t) => {
+  await withPage(t, async (page) => {
+    const st0 = await resetAndAdvance(page, 11, 5, 1500);
+    const old = leaderOf(st0);
+    assert.ok(old, 'a leader');
+    const buddy = st0.nodes.find((n) => n.id !== old.id).id;
+    const others = st0.nodes.map((n) => n.id).filter((id) => id !== old.id && id !== buddy);
+    const accepted = await page.evaluate(
+      ([old, buddy, others]) => {
+        const r = window.raftlab;
+        window.__applied = [];
+        r.on('apply', (e) => window.__applied.push(e));
+        r.partition([[old, buddy], others]);
+        r.clientWrite('x', 'minority', old);
+        return r.state().nodes.find((n) => n.id === old).log.map((e) => e.command);
+      },
+      [old.id, buddy, others],
+    );
+    const index = accepted.lastIndexOf('set x=minority') + 1;
+    assert.ok(index > 0, `the old leader appended the write (its log: ${JSON.stringify(accepted)})`);
+    const st1 = await advance(page, 2000);
+    const now = leaderOf(st1);
+    assert.ok(now && others.includes(now.id), `the majority elected a leader (leader: ${now && now.id})`);
+    assert.ok(now.term > old.term, 'in a higher term');
+    for (const n of st1.nodes) {
+      if (n.log[index - 1]?.command === 'set x=minority') {
+        assert.ok(n.commit_index < index, `node ${n.id} did not commit the minority write`);
+      }
+      assert.notEqual(n.kv.x, 'minority', `node ${n.id}'s store`);
+    }
+    await page.evaluate(() => window.raftlab.clientWrite('x', 'majority'));
+    await advance(page, 1000);
+    await page.evaluate(() => window.raftlab.heal());
+    const st2 = await advance(page, 2000);
+    for (const n of st2.nodes) {
+      assert.ok(!n.log.some((e) => e.command === 'set x=minority'), `node ${n.id}'s log lost the minority write`);
+      assert.equal(n.kv.x, 'majority', `node ${n.id}'s store has x=majority`);
+      assert.deepEqual(n.log, st2.nodes[0].log, `node ${n.id}'s log equals node 1's`);
+    }
+    const applied = await page.evaluate(() => window.__applied.map((e) => e.command));
+    assert.ok(!applied.includes('set x=minority'), 'no node ever applied the minority write');
+    assert.ok(applied.includes('set x=majority'), 'on(apply) reported the majority write');
+    const events = await traceEvents(page);
+    const req = events.find((e) => e.kind === 'client_request' && e.command === 'set x=minority');
+    const reply = events.find((e) => e.kind === 'client_reply' && e.id === req.id);
+    assert.equal(reply?.result, 'timeout', 'the minority client timed out');
+    assert.ok(events.some((e) => e.kind === 'truncate' && e.node === old.id), 'the old leader truncated its log');
+  });
+});
+
+// --- Controls: each acts through the UI and checks the model. ------------------------------
+
+test('controls: Play/Pause and Step', async (t) => {
+  await withPage(t, async (page) => {
+    await resetAndAdvance(page, 4, 5, 0);
+    const toggle = page.getByRole('button', { name: /^(Play|Pause)$/ });
+    await toggle.waitFor();
+    await page.getByRole('button', { name: 'Play', exact: true }).waitFor(); // after pause()
+    const t0 = (await state(page)).time_ms;
+    await page.waitForTimeout(300);
+    assert.equal((await state(page)).time_ms, t0, 'paused: time does not move');
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+    await eventually(async () => (await state(page)).time_ms > t0, { timeout: 5000, message: 'time to move while playing' });
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+    const t1 = (await state(page)).time_ms;
+    await page.waitForTimeout(300);
+    assert.equal((await state(page)).time_ms, t1, 'paused again: time stops');
+    const before = (await trace(page)).length;
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await eventually(async () => (await trace(page)).length > before || (await state(page)).time_ms > t1, {
+      message: 'Step to run the simulation forward',
+    });
+  });
+});
+
+test('controls: speed slider', async (t) => {
+  await withPage(t, async (page) => {
+    await resetAndAdvance(page, 5, 5, 0);
+    const slider = page.getByRole('slider', { name: 'Speed', exact: true });
+    const rate = async () => {
+      await page.evaluate(() => window.raftlab.play());
+      const a = (await state(page)).time_ms;
+      await page.waitForTimeout(1500);
+      const b = (await state(page)).time_ms;
+      await page.evaluate(() => window.raftlab.pause());
+      return (b - a) / 1.5;
+    };
+    await slider.focus();
+    await page.keyboard.press('Home');
+    const lowValue = await slider.inputValue();
+    const slow = await rate();
+    await slider.focus();
+    await page.keyboard.press('End');
+    const highValue = await slider.inputValue();
+    assert.notEqual(lowValue, highValue, 'Home and End move the slider');
+    const fast = await rate();
+    assert.ok(fast > 300, `at the fastest speed, more than 300 simulated ms per wall second (got ${fast.toFixed(1)})`);
+    assert.ok(fast > 5 * slow, `the fastest speed is much faster than the slowest (${fast.toFixed(1)} vs ${slow.toFixed(1)} ms/s)`);
+  });
+});
+
+test('controls: Reset, New seed, Seed input, Cluster size', async (t) => {
+  await withPage(t, async (page) => {
+    await resetAndAdvance(page, 6, 5, 2000);
+    assert.equal(await page.evaluate(() => window.raftlab.seed()), 6);
+    await page.evaluate(() => window.raftlab.clientWrite('k', 'v'));
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
+    await page.evaluate(() => window.raftlab.pause());
+    let st = await state(page);
+    assert.ok(st.time_ms < 2000, `Reset starts over (time ${st.time_ms})`);
+    assert.equal(await page.evaluate(() => window.raftlab.seed()), 6, 'Reset keeps the seed');
+    assert.ok(st.nodes.every((n) => n.kv.k === undefined), 'Reset clears the stores');
+
+    await page.getByRole('button', { name: 'New seed', exact: true }).click();
+    await page.evaluate(() => window.raftlab.pause());
+    assert.notEqual(await page.evaluate(() => window.raftlab.seed()), 6, 'New seed changes the seed');
+
+    const seedInput = page.getByRole('spinbutton', { name: 'Seed', exact: true });
+    await seedInput.fill('12345');
+    await seedInput.press('Enter');
+    await eventually(async () => (await page.evaluate(() => window.raftlab.seed())) === 12345, {
+      message: 'seed() to be 12345 after typing it and Enter',
+    });
+    await page.evaluate(() => window.raftlab.pause());
+    st = await state(page);
+    assert.ok(st.time_ms < 1000, `a new seed starts over (time ${st.time_ms})`);
+
+    const size = page.getByRole('combobox', { name: 'Cluster size', exact: true });
+    const options = await size.locator('option').evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent.trim() })));
+    const seven = options.find((o) => o.value === '7' || /^7\b/.test(o.text));
+    assert.ok(seven, `a 7-node option (options: ${JSON.stringify(options)})`);
+    await size.selectOption(seven.value);
+    await eventually(async () => (await state(page)).nodes.length === 7, { message: '7 nodes after choosing 7' });
+    await nodeButton(page, 7).waitFor();
+    assert.equal(await page.evaluate(() => window.raftlab.seed()), 12345, 'the cluster size keeps the seed');
+    const three = options.find((o) => o.value === '3' || /^3\b/.test(o.text));
+    await size.selectOption(three.value);
+    await eventually(async () => (await state(page)).nodes.length === 3, { message: '3 nodes after choosing 3' });
+    await eventually(async () => (await nodeButton(page, 4).count()) === 0, { message: 'Node 4 to disappear' });
+  });
+});
+
+test('controls: node actions Crash, Restart, Time out, Isolate, and Heal all', async (t) => {
+  await withPage(t, async (page) => {
+    const st0 = await resetAndAdvance(page, 7, 5, 1500);
+    const leader = leaderOf(st0);
+    assert.ok(leader);
+    const f = st0.nodes.find((n) => n.id !== leader.id && n.role === 'follower').id;
+
+    await selectNode(page, 1);
+    await page.getByRole('button', { name: 'Crash S1', exact: true }).click();
+    await eventually(async () => (await state(page)).nodes[0].alive === false, { message: 'Crash S1 to crash node 1' });
+    await eventually(async () => (await nodeLabel(page, 1)).startsWith('Node 1, crashed'), { message: 'Node 1 labelled crashed' });
+    await page.getByRole('button', { name: 'Restart S1', exact: true }).click();
+    await eventually(async () => (await state(page)).nodes[0].alive === true, { message: 'Restart S1 to restart node 1' });
+    await advance(page, 500);
+
+    const before = (await state(page)).nodes.find((n) => n.id === f);
+    await selectNode(page, f);
+    await page.getByRole('button', { name: `Time out S${f}`, exact: true }).click();
+    await eventually(async () => {
+      const n = (await state(page)).nodes.find((x) => x.id === f);
+      return n.term > before.term && n.role !== 'follower' ? true : n.term > before.term;
+    }, { message: `Time out S${f} to start an election on node ${f} (term ${before.term} before)` });
+    const timeouts = (await traceEvents(page)).filter((e) => e.kind === 'timeout' && e.node === f);
+    assert.equal(timeouts.length, 1, 'one timeout line in the trace');
+
+    await selectNode(page, f);
+    await page.getByRole('button', { name: `Isolate S${f}`, exact: true }).click();
+    await eventually(async () => {
+      const p = (await traceEvents(page)).filter((e) => e.kind === 'partition').pop();
+      return p && p.groups.some((g) => g.length === 1 && g[0] === f);
+    }, { message: `Isolate S${f} to put node ${f} in a group of its own` });
+    const events = (await page.evaluate(() => window.raftlab.scenario())).events;
+    assert.ok(events.some((e) => e.do === 'isolate' && e.node === f), 'scenario() records the isolate');
+
+    await page.getByRole('button', { name: 'Heal all', exact: true }).click();
+    await eventually(async () => (await traceEvents(page)).at(-1)?.kind === 'heal' ||
+      (await traceEvents(page)).some((e) => e.kind === 'heal'), { message: 'Heal all to heal the network' });
+    const st = await advance(page, 2000);
+    assert.ok(st.nodes.every((n) => n.alive && n.term === leaderOf(st).term), 'everyone back in one term after the heal');
+  });
+});
+
+test('controls: links between nodes cut and restore', async (t) => {
+  await withPage(t, async (page) => {
+    await resetAndAdvance(page, 8, 5, 1000);
+    const working = page.getByRole('button', { name: 'Link S1–S2, working', exact: true });
+    await working.click();
+    await page.getByRole('button', { name: 'Link S1–S2, cut', exact: true }).waitFor();
+    let events = await traceEvents(page);
+    assert.deepEqual(events.filter((e) => e.kind === 'cut').map((e) => e.nodes), [[1, 2]], 'one cut of link 1–2 in the trace');
+    await page.getByRole('button', { name: 'Link S1–S2, cut', exact: true }).click();
+    await page.getByRole('button', { name: 'Link S1–S2, working', exact: true }).waitFor();
+    events = await traceEvents(page);
+    assert.deepEqual(events.filter((e) => e.kind === 'restore').map((e) => e.nodes), [[1, 2]], 'then a restore');
+    // Cutting through the API shows in the UI too; Heal all mends it.
+    await page.evaluate(() => window.raftlab.cut(3, 4));
+    await page.getByRole('button', { name: 'Link S3–S4, cut', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Heal all', exact: true }).click();
+    await page.getByRole('button', { name: 'Link S3–S4, working', exact: true }).waitFor();
+  });
+});
+
+test('controls: client write form', async (t) => {
+  await withPage(t, async (page) => {
+    const st0 = await resetAndAdvance(page, 9, 5, 1500);
+    const leader = leaderOf(st0);
+    assert.ok(leader);
+    await page.getByRole('textbox', { name: 'Key', exact: true }).fill('fruit');
+    await page.getByRole('textbox', { name: 'Value', exact: true }).fill('apple');
+    await page.getByRole('combobox', { name: 'Send to', exact: true }).selectOption({ label: 'Leader' });
+    await page.getByRole('button', { name: 'Send write', exact: true }).click();
+    await eventually(async () => (await traceEvents(page)).some((e) => e.kind === 'client_request' && e.command === 'set fruit=apple'), {
+      message: 'Send write to make a client request',
+    });
+    const st1 = await advance(page, 1000);
+    for (const n of st1.nodes) assert.equal(n.kv.fruit, 'apple', `node ${n.id} has fruit=apple`);
+    // Sent to a follower: a redirect to the leader.
+    const f = st1.nodes.find((n) => n.id !== leader.id).id;
+    await page.getByRole('textbox', { name: 'Key', exact: true }).fill('veg');
+    await page.getByRole('textbox', { name: 'Value', exact: true }).fill('leek');
+    await page.getByRole('combobox', { name: 'Send to', exact: true }).selectOption({ label: `S${f}` });
+    await page.getByRole('button', { name: 'Send write', exact: true }).click();
+    await eventually(async () => {
+      const events = await traceEvents(page);
+      const req = events.find((e) => e.kind === 'client_request' && e.command === 'set veg=leek');
+      const reply = req && events.find((e) => e.kind === 'client_reply' && e.id === req.id);
+      return req?.node === f && reply?.result === 'redirect' && reply.leader === leader.id;
+    }, { message: `a write sent to S${f} to be redirected to S${leader.id}` });
+  });
+});
+
+test('controls: settings inputs change the configuration', async (t) => {
+  await withPage(t, async (page) => {
+    await resetAndAdvance(page, 10, 5, 500);
+    const set = async (label, value) => {
+      const input = page.getByLabel(label, { exact: true });
+      await input.fill(String(value));
+      await input.press('Enter');
+      await input.blur();
+    };
+    const config = async () => effectiveConfig(await page.evaluate(() => window.raftlab.scenario()));
+    await set('Election timeout max (ms)', 400);
+    await set('Election timeout min (ms)', 200);
+    await eventually(async () => JSON.stringify((await config()).election_timeout_ms) === '[200,400]', {
+      message: 'election_timeout_ms to become [200, 400]',
+    });
+    await set('Heartbeat (ms)', 40);
+    await eventually(async () => (await config()).heartbeat_ms === 40, { message: 'heartbeat_ms to become 40' });
+    await set('Latency max (ms)', 30);
+    await set('Latency min (ms)', 20);
+    await eventually(async () => JSON.stringify((await config()).latency_ms) === '[20,30]', { message: 'latency_ms to become [20, 30]' });
+    await set('Drop rate', 0.1);
+    await eventually(async () => (await config()).drop_rate === 0.1, { message: 'drop_rate to become 0.1' });
+    await set('Duplicate rate', 0.05);
+    await eventually(async () => (await config()).duplicate_rate === 0.05, { message: 'duplicate_rate to become 0.05' });
+    // configure() through the API shows in the inputs.
+    await page.evaluate(() => window.raftlab.configure({ heartbeat_ms: 60 }));
+    await eventually(async () => (await page.getByLabel('Heartbeat (ms)', { exact: true }).inputValue()) === '60', {
+      message: 'the Heartbeat input to show 60 after configure()',
+    });
+    // The run goes on and the export replays exactly in the CLI.
+    await advance(page, 1500);
+    const exported = await page.evaluate(() => window.raftlab.scenario());
+    const cli = cliTrace(exported);
+    assertSameTrace((await trace(page)).split('\n').filter(Boolean), cli.lines, 'settings run');
+  });
+});
+
+test('keyboard: Tab reaches the controls with a visible focus; ? opens the shortcuts; Enter selects a node', async (t) => {
+  await withPage(t, async (page) => {
+    await resetAndAdvance(page, 12, 5, 1000);
+    await page.locator('body').focus();
+    const seen = [];
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press('Tab');
+      const info = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return null;
+        const cs = getComputedStyle(el);
+        return {
+          tag: el.tagName.toLowerCase(),
+          name: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 40) || el.getAttribute('name') || el.id,
+          focusVisible: el.matches(':focus-visible'),
+          outlineStyle: cs.outlineStyle,
+          outlineWidth: cs.outlineWidth,
+          boxShadow: cs.boxShadow,
+        };
+      });
+      if (!info) continue;
+      seen.push(info);
+    }
+    const names = seen.map((s) => s.name);
+    for (const want of [/^(Play|Pause)$/, /^Step$/, /^Reset$/, /^Speed$|Speed/, /^Node 1\b/]) {
+      assert.ok(names.some((n) => want.test(n)), `Tab reaches ${want} (reached: ${[...new Set(names)].join(' | ')})`);
+    }
+    const invisible = seen.filter((s) => !s.focusVisible || s.outlineStyle === 'none' || s.outlineWidth === '0px');
+    assert.deepEqual(
+      [...new Set(invisible.map((s) => `${s.tag} "${s.name}" (focus-visible ${s.focusVisible}, outline ${s.outlineStyle} ${s.outlineWidth}, box-shadow ${s.boxShadow})`))],
+      [],
+      'every focused control shows a focus outline',
+    );
+
+    // Enter on a focused node selects it.
+    await nodeButton(page, 2).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Crash S2', exact: true }).waitFor();
+
+    // ? opens the shortcuts; Escape closes them. Help opens them too.
+    await page.locator('body').focus();
+    await page.keyboard.press('?');
+    const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Help', exact: true }).click();
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+});
+
+test('bad API arguments throw an Error and the page keeps working', async (t) => {
+  await withPage(t, async (page) => {
+    await resetAndAdvance(page, 13, 5, 1000);
+    const calls = [
+      // From the contract.
+      'crash(0)', 'crash(99)', 'crash("x")', 'partition("x")', 'configure({drop_rate: 2})', 'load("{")', 'setSpeed(-1)',
+      // Invalid by the scenario format.
+      'restart(99)', 'timeout(0)', 'isolate(6)', 'cut(1, 1)', 'cut(1, 9)', 'restore(0, 2)', 'partition([[1, 2], [2, 3]])',
+      'partition([[1, 7]])', 'clientWrite("", "v")', 'clientWrite("k", "")', 'clientWrite("k", "v", 9)',
+      'configure({election_timeout_ms: [300, 100]})', 'configure({heartbeat_ms: 0})', 'configure({duplicate_rate: -0.5})',
+      'load("{\\"version\\": 2}")', 'load({version: 1, nodes: 10})', 'reset(1, 10)', 'reset(1, 0)',
+    ];
+    const results = await page.evaluate((calls) => calls.map((call) => {
+      try {
+        // eslint-disable-next-line no-new-func
+        new Function('r', `r.${call}`)(window.raftlab);
+        return { call, threw: false };
+      } catch (e) {
+        return { call, threw: true, isError: e instanceof Error, message: e instanceof Error ? e.message : String(e) };
+      }
+    }), calls);
+    const bad = results.filter((r) => !r.threw || !r.isError || !r.message || r.message.length < 8 ||
+      /unreachable|RuntimeError|panicked|undefined is not/i.test(r.message));
+    assert.deepEqual(bad, [], 'each bad call throws an Error with a clear message');
+    // Still working, and nothing happened to the cluster.
+    const st = await advance(page, 1000);
+    assert.equal(st.nodes.length, 5);
+    assert.ok(st.nodes.every((n) => n.alive), 'no bad call crashed a node');
+    assert.ok(leaderOf(st), 'still a leader');
+    await page.evaluate(() => window.raftlab.crash(2));
+    assert.equal((await state(page)).nodes[1].alive, false, 'a good call still works');
+    const messages = Object.fromEntries(results.map((r) => [r.call, r.message]));
+    t.diagnostic(`error messages: ${JSON.stringify(messages)}`);
+  });
+});
+
+test('on(kind, callback) reports trace events and unsubscribes', async (t) => {
+  await withPage(t, async (page) => {
+    const r = await page.evaluate(() => {
+      const r = window.raftlab;
+      r.pause();
+      r.reset(14, 5);
+      r.pause();
+      const leaders = [];
+      let all = 0;
+      const off1 = r.on('become_leader', (e) => leaders.push(e));
+      const off2 = r.on('*', () => { all += 1; });
+      r.advance(1500);
+      const afterFirst = { leaders: leaders.length, all };
+      off1();
+      off2();
+      r.timeout(r.state().nodes.find((n) => n.role !== 'leader').id);
+      r.advance(1500);
+      const lines = r.trace().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const cut = lines.findIndex((e) => e.t_us > 1_500_000);
+      return {
+        afterFirst,
+        final: { leaders: leaders.length, all },
+        firstLeader: leaders[0],
+        traceLeaders: lines.slice(0, cut === -1 ? lines.length : cut).filter((e) => e.kind === 'become_leader'),
+        traceCount: cut === -1 ? lines.length : cut,
+        laterLeaders: lines.slice(cut).filter((e) => e.kind === 'become_leader').length,
+      };
+    });
+    assert.ok(r.afterFirst.leaders >= 1, 'become_leader events reported');
+    assert.deepEqual(r.firstLeader, r.traceLeaders[0], 'the callback gets the trace event object');
+    assert.equal(r.afterFirst.leaders, r.traceLeaders.length);
+    assert.equal(r.afterFirst.all, r.traceCount, '"*" gets every event');
+    assert.deepEqual(r.final, r.afterFirst, 'nothing reported after unsubscribing');
+  });
+});
+
+// --- The page and the CLI give the same trace. ------------------------------------------
+
+const SCENARIO = {
+  version: 1,
+  seed: 2024,
+  nodes: 5,
+  until_ms: 4000,
+  config: {
+    election_timeout_ms: [150, 300],
+    heartbeat_ms: 50,
+    latency_ms: [10, 15],
+    drop_rate: 0.02,
+    duplicate_rate: 0.05,
+  },
+  events: [
+    { at_ms: 400, do: 'client_write', key: 'a', value: '1' },
+    { at_ms: 700, do: 'crash', node: 'leader' },
+    { at_ms: 1100, do: 'client_write', key: 'b', value: '2' },
+    { at_ms: 1500, do: 'partition', groups: [[1, 2], [3, 4, 5]] },
+    { at_ms: 1600, do: 'client_write', key: 'c', value: '3' },
+    { at_ms: 1800.5, do: 'cut', nodes: [3, 4] },
+    { at_ms: 2000, do: 'isolate', node: 'leader' },
+    { at_ms: 2400, do: 'heal' },
+    { at_ms: 2500, do: 'restart', node: 1 },
+    { at_ms: 2500, do: 'restart', node: 2 },
+    { at_ms: 2600, do: 'restart', node: 3 },
+    { at_ms: 2700, do: 'timeout', node: 4 },
+    { at_ms: 3000, do: 'set', latency_ms: [5, 20], drop_rate: 0 },
+    { at_ms: 3200, do: 'client_delete', key: 'a' },
+    { at_ms: 3300, do: 'restore', nodes: [3, 4] },
+    { at_ms: 3500, do: 'client_write', node: 2, key: 'd', value: '4' },
+  ],
+};
+
+test('the same scenario gives the same trace in the page as in the CLI', async (t) => {
+  await withPage(t, async (page) => {
+    const out = await page.evaluate((s) => {
+      const r = window.raftlab;
+      r.pause();
+      r.load(s);
+      r.pause();
+      r.advance(s.until_ms);
+      return { trace: r.trace(), state: r.state(), scenario: r.scenario(), seed: r.seed() };
+    }, SCENARIO);
+    assert.equal(out.seed, SCENARIO.seed, 'seed() is the scenario seed');
+    assert.equal(out.state.time_ms, SCENARIO.until_ms, 'advanced to until_ms');
+    assert.equal(out.scenario.until_ms, SCENARIO.until_ms, 'scenario().until_ms is now');
+    const pageLines = out.trace.split('\n').filter(Boolean);
+    assert.ok(out.trace.endsWith('\n'), 'trace() ends with a newline');
+    // The original scenario and the page's export give the page's trace in the CLI.
+    const original = cliTrace(SCENARIO);
+    assertSameTrace(pageLines, original.lines, 'original scenario');
+    assertStateMatchesFinals(out.state, original.finals);
+    const exported = cliTrace(out.scenario);
+    assertSameTrace(pageLines, exported.lines, 'exported scenario()');
+  });
+});
+
+test('live actions in the page replay exactly in the CLI from scenario()', async (t) => {
+  await withPage(t, async (page) => {
+    const out = await page.evaluate(() => {
+      const r = window.raftlab;
+      r.pause();
+      r.reset(77, 5);
+      r.pause();
+      r.configure({ duplicate_rate: 0.1 });
+      r.advance(1200);
+      const leader = () => r.state().nodes.filter((n) => n.alive && n.role === 'leader').sort((a, b) => b.term - a.term)[0];
+      r.clientWrite('p', '1');
+      r.advance(333.333);
+      r.crash(leader().id);
+      r.advance(700);
+      r.clientWrite('q', '2');
+      r.step();
+      r.step();
+      r.advance(250.5);
+      r.partition([[1, 2]]);
+      r.clientWrite('r', '3', 3);
+      r.advance(600);
+      r.cut(3, 5);
+      r.isolate(4);
+      r.advance(400);
+      r.heal();
+      r.configure({ latency_ms: [3, 9], heartbeat_ms: 30, election_timeout_ms: [120, 240] });
+      r.advance(500);
+      for (const n of r.state().nodes) if (!n.alive) r.restart(n.id);
+      r.timeout(1);
+      r.advance(800);
+      r.restore(3, 5);
+      r.clientWrite('s', '4');
+      r.advance(1000);
+      return { trace: r.trace(), state: r.state(), scenario: r.scenario() };
+    });
+    const pageLines = out.trace.split('\n').filter(Boolean);
+    assert.equal(out.scenario.until_ms, out.state.time_ms, 'scenario().until_ms is now');
+    assert.ok(out.scenario.events.length >= 12, `scenario() records the live actions (${out.scenario.events.length} events)`);
+    const cli = cliTrace(out.scenario);
+    assertSameTrace(pageLines, cli.lines, 'exported live run');
+    assertStateMatchesFinals(out.state, cli.finals);
+  });
+});
+
+test('load() takes a JSON string (examples/basic.json) and matches the CLI', async (t) => {
+  await withPage(t, async (page) => {
+    const text = readFileSync(path.join(ROOT, 'examples/basic.json'), 'utf8');
+    const until = JSON.parse(text).until_ms;
+    const out = await page.evaluate(([text, until]) => {
+      const r = window.raftlab;
+      r.pause();
+      r.load(text);
+      r.pause();
+      r.advance(until);
+      return { trace: r.trace(), state: r.state() };
+    }, [text, until]);
+    const cli = cliTrace(text);
+    assertSameTrace(out.trace.split('\n').filter(Boolean), cli.lines, 'examples/basic.json');
+    assertStateMatchesFinals(out.state, cli.finals);
+    // The page shows the loaded run.
+    const leader = leaderOf(out.state);
+    await eventually(async () => (await nodeLabel(page, leader.id)).startsWith(`Node ${leader.id}, leader, term ${leader.term}`), {
+      message: `Node ${leader.id} labelled leader of term ${leader.term}`,
+    });
+  });
+});
+
+// --- Screenshots. ----------------------------------------------------------------------
+
+async function showcase(page) {
+  await page.evaluate(() => {
+    const r = window.raftlab;
+    r.pause();
+    r.reset(42, 5);
+    r.pause();
+    r.advance(1200);
+    r.clientWrite('x', '1');
+    r.advance(300);
+    r.clientWrite('y', '2');
+    r.advance(300);
+    r.clientWrite('name', 'raft');
+    r.advance(1500);
+  });
+  await frames(page, 3);
+}
+
+async function assertNoHorizontalScroll(page, width) {
+  const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(sw <= width, `no horizontal scrolling at ${width} px wide (document is ${sw} px wide)`);
+}
+
+test('screenshots: desktop 1280x800 (plain, help open, partition)', async (t) => {
+  await withPage(t, async (page) => {
+    await showcase(page);
+    await page.screenshot({ path: path.join(SHOTS, 'desktop.png'), fullPage: true });
+    await assertNoHorizontalScroll(page, 1280);
+    await page.locator('body').focus();
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await frames(page);
+    await page.screenshot({ path: path.join(SHOTS, 'desktop-help.png'), fullPage: true });
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => {
+      window.raftlab.partition([[1, 2], [3, 4, 5]]);
+      window.raftlab.clientWrite('z', 'cut-off', window.raftlab.state().nodes.filter((n) => n.role === 'leader')[0].id);
+      window.raftlab.advance(1500);
+    });
+    await frames(page, 3);
+    await page.screenshot({ path: path.join(SHOTS, 'desktop-partition.png'), fullPage: true });
+  }, { viewport: { width: 1280, height: 800 } });
+});
+
+test('screenshots: phone 390x844 with touch (plain, help open); a tap selects a node', async (t) => {
+  await withPage(t, async (page) => {
+    await showcase(page);
+    await page.screenshot({ path: path.join(SHOTS, 'phone.png'), fullPage: true });
+    await nodeButton(page, 1).tap();
+    await page.getByRole('button', { name: 'Crash S1', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Help', exact: true }).tap();
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await frames(page);
+    await page.screenshot({ path: path.join(SHOTS, 'phone-help.png'), fullPage: true });
+    await page.keyboard.press('Escape');
+    await assertNoHorizontalScroll(page, 390);
+  }, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+});
