@@ -1,6 +1,7 @@
 //! The raftlab page: a Yew single-page app that runs the simulator (crates/sim) compiled to
 //! WebAssembly and animates the cluster.
 
+pub mod geometry;
 pub mod model;
 
 #[cfg(target_arch = "wasm32")]

@@ -268,7 +268,7 @@ impl Model {
                     .violations()
                     .iter()
                     .find(|v| v.property == p)
-                    .map(|v| format!("at {:.1} ms: {}", v.t_us as f64 / 1000.0, v.detail));
+                    .map(|v| format!("at {} ms: {}", ms_text(v.t_us), v.detail));
                 (p, detail)
             })
             .collect()
@@ -281,6 +281,11 @@ impl Model {
         }
         self.sim.nodes()[id as usize - 1].role().as_str()
     }
+}
+
+/// Simulated microseconds as milliseconds with one decimal, by integer arithmetic.
+pub fn ms_text(us: Micros) -> String {
+    format!("{}.{}", us / 1000, us % 1000 / 100)
 }
 
 /// The plain-words sentence for a trace event, if it is worth narrating: (node, category,
@@ -505,7 +510,10 @@ mod tests {
         let n = m.narration();
         assert!(n.len() <= NARRATION_LIMIT && !n.is_empty());
         assert!(n.iter().zip(n.iter().skip(1)).all(|(a, b)| a.seq > b.seq));
-        assert!(n.iter().any(|l| l.text.contains("leads term")), "an election is narrated");
+        assert!(
+            n.iter().any(|l| l.text.contains("leads term")),
+            "an election is narrated"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! every change goes through a `UiAction`.
 
 use crate::app::{fresh_seed, Ui, UiAction};
+use crate::geometry::{dec, ms1, position};
 use crate::model::{Model, SPEED_RANGE};
 use raftlab_raft::{Body, Entry, Micros, Node, NodeId, Role};
 use raftlab_sim::scenario::{Action, ConfigPatch, Target};
@@ -26,19 +27,8 @@ pub const SHORTCUTS: [(&str, &str); 14] = [
     ("Esc", "close help / deselect"),
 ];
 
-const CENTER: f64 = 50.0;
-const ORBIT: f64 = 34.0;
 const NODE_R: f64 = 7.0;
 const RING_R: f64 = 8.6;
-
-/// Where node `id` of `n` sits in the 100x100 picture.
-pub fn position(id: NodeId, n: usize) -> (f64, f64) {
-    if n == 1 {
-        return (CENTER, CENTER);
-    }
-    let a = -std::f64::consts::FRAC_PI_2 + (id as f64 - 1.0) * std::f64::consts::TAU / n as f64;
-    (CENTER + ORBIT * a.cos(), CENTER + ORBIT * a.sin())
-}
 
 /// The number the next quick write (`W`) carries.
 pub fn next_write_number(m: &Model) -> usize {
@@ -157,9 +147,9 @@ fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             <label class="field">
                 <span>{ "Speed" }</span>
                 <input type="range" min="0" max="1000" step="1" value={pos.to_string()}
-                    aria-label="Speed" aria-valuetext={format!("{:.3}x real time", m.speed)}
+                    aria-label="Speed" aria-valuetext={format!("{}x real time", dec(whole(m.speed * 1000.0), 3))}
                     oninput={on_speed} />
-                <output>{ format!("{:.3}×", m.speed) }</output>
+                <output>{ format!("{}×", dec(whole(m.speed * 1000.0), 3)) }</output>
             </label>
             <label class="field">
                 <span>{ "Seed" }</span>
@@ -175,7 +165,7 @@ fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     }) }
                 </select>
             </label>
-            <span class="clock" aria-label="Simulated time">{ format!("{:.1} ms", m.now() as f64 / 1000.0) }</span>
+            <span class="clock" aria-label="Simulated time">{ format!("{} ms", ms1(m.now())) }</span>
             <button onclick={ui_cb(ui, |_| UiAction::Help(true))} aria-keyshortcuts="?">{ "Help" }</button>
         </div>
     }
@@ -240,7 +230,11 @@ fn link_keys(ui: &UseReducerHandle<Ui>, a: NodeId, b: NodeId, up: bool) -> Callb
 }
 
 fn f(x: f64) -> String {
-    format!("{x:.2}")
+    dec((x * 100.0).round() as i64, 2)
+}
+
+fn whole(x: f64) -> i64 {
+    x.round() as i64
 }
 
 /// Milliseconds of wall time for `us` of simulated time at `speed`.
@@ -283,15 +277,17 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, epoch: u64) -> H
     // The election timer drains as a ring; its animation is built once per epoch and timer.
     let ring = if alive && node.role() != Role::Leader {
         let (start, deadline) = node.election_timer();
-        let len = std::f64::consts::TAU * RING_R;
+        let len = f(std::f64::consts::TAU * RING_R);
         let duration = wall_ms(deadline.saturating_sub(start), m.speed);
         let delay = wall_ms(m.epoch_start.saturating_sub(start), m.speed);
         let style = format!(
-            "stroke-dasharray:{len:.2};animation-duration:{duration:.0}ms;animation-delay:-{delay:.0}ms;--len:{len:.2}"
+            "stroke-dasharray:{len};animation-duration:{}ms;animation-delay:-{}ms;--len:{len}",
+            whole(duration),
+            whole(delay)
         );
         html! {
             <circle key={format!("r{id}-{start}-{epoch}")} class="ring" cx={f(x)} cy={f(y)}
-                r={f(RING_R)} {style} transform={format!("rotate(-90 {x:.2} {y:.2})")} />
+                r={f(RING_R)} {style} transform={format!("rotate(-90 {} {})", f(x), f(y))} />
         }
     } else {
         html! {}
@@ -355,7 +351,13 @@ fn message_view(m: &Model, msg: InFlight<'_>, n: usize) -> Html {
     let duration = wall_ms(msg.deliver_at.saturating_sub(msg.sent_at), m.speed).max(1.0);
     let delay = wall_ms(m.epoch_start.saturating_sub(msg.sent_at), m.speed);
     let style = format!(
-        "--x0:{sx:.2};--y0:{sy:.2};--x1:{ex:.2};--y1:{ey:.2};animation-duration:{duration:.0}ms;animation-delay:-{delay:.0}ms"
+        "--x0:{};--y0:{};--x1:{};--y1:{};animation-duration:{}ms;animation-delay:-{}ms",
+        f(sx),
+        f(sy),
+        f(ex),
+        f(ey),
+        whole(duration),
+        whole(delay)
     );
     let class = format!(
         "msg {class}{}{}",
@@ -614,7 +616,7 @@ fn narration(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             <ol class="events" aria-live="polite" aria-relevant="additions">
                 { for lines.map(|l| html! {
                     <li key={l.seq} class={l.category}>
-                        <time>{ format!("{:.1} ms", l.t_us as f64 / 1000.0) }</time><span>{ &l.text }</span>
+                        <time>{ format!("{} ms", ms1(l.t_us)) }</time><span>{ &l.text }</span>
                     </li>
                 }) }
             </ol>
@@ -624,7 +626,12 @@ fn narration(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
 
 fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let c = m.sim().config();
-    let ms = |us: Micros| format!("{}", us as f64 / 1000.0);
+    let ms = |us: Micros| {
+        dec(us as i64, 3)
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    };
     type Setter = fn(f64, &raftlab_sim::SimConfig) -> Option<ConfigPatch>;
     let field = |label: &'static str,
                  value: String,
@@ -654,6 +661,12 @@ fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             </label>
         }
     };
+    fn rate(r: f64) -> String {
+        dec(whole(r * 10_000.0), 4)
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    }
     fn us(v: f64) -> Micros {
         (v * 1000.0).round() as Micros
     }
@@ -671,9 +684,9 @@ fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     |v, c| (v >= 0.0 && us(v) <= c.latency_us.1).then(|| ConfigPatch { latency_us: Some((us(v), c.latency_us.1)), ..Default::default() })) }
                 { field("Latency max (ms)", ms(c.latency_us.1), "0", "3600000", "1",
                     |v, c| (v <= 3_600_000.0 && us(v) >= c.latency_us.0).then(|| ConfigPatch { latency_us: Some((c.latency_us.0, us(v))), ..Default::default() })) }
-                { field("Drop rate", format!("{}", c.drop_rate), "0", "1", "0.01",
+                { field("Drop rate", rate(c.drop_rate), "0", "1", "0.01",
                     |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { drop_rate: Some(v), ..Default::default() })) }
-                { field("Duplicate rate", format!("{}", c.duplicate_rate), "0", "1", "0.01",
+                { field("Duplicate rate", rate(c.duplicate_rate), "0", "1", "0.01",
                     |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { duplicate_rate: Some(v), ..Default::default() })) }
             </div>
         </section>
