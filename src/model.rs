@@ -294,7 +294,12 @@ pub fn narrate(
     event: &TraceEvent,
     sim: &Simulation,
 ) -> Option<(Option<NodeId>, &'static str, String)> {
-    let _ = sim;
+    // Followers' appends and commits repeat the leader's: only the leader's are told.
+    let leads = |n: &NodeId| {
+        sim.nodes()
+            .get(*n as usize - 1)
+            .is_some_and(|x| x.role() == Role::Leader)
+    };
     let s = |n: &NodeId| format!("S{n}");
     Some(match &event.kind {
         TraceKind::BecomeCandidate { node, term } => (
@@ -332,17 +337,20 @@ pub fn narrate(
                 s(node)
             ),
         ),
-        TraceKind::Commit { node, index } => (
+        TraceKind::Commit { node, index } if leads(node) => (
             Some(*node),
             "log",
-            format!("{} knows entries up to {index} are committed", s(node)),
+            format!(
+                "{} committed entries up to {index}: a majority stores them",
+                s(node)
+            ),
         ),
         TraceKind::Append {
             node,
             index,
             term,
             command,
-        } => (
+        } if leads(node) => (
             Some(*node),
             "log",
             format!("{} stored entry {index} (term {term}): {command}", s(node)),
@@ -432,6 +440,8 @@ pub fn narrate(
             format!("SAFETY VIOLATION, {property}: {detail}"),
         ),
         TraceKind::Drop { .. }
+        | TraceKind::Commit { .. }
+        | TraceKind::Append { .. }
         | TraceKind::Send { .. }
         | TraceKind::Deliver { .. }
         | TraceKind::Duplicate { .. }
