@@ -283,6 +283,43 @@ impl Model {
     }
 }
 
+/// Reads groups typed as `1 2 | 3 4 5` (commas or spaces between nodes, `|` between groups).
+pub fn parse_groups(text: &str, nodes: u32) -> Result<Vec<Vec<NodeId>>, String> {
+    let mut seen = [false; 10];
+    let mut groups = Vec::new();
+    for part in text.split('|') {
+        let mut group = Vec::new();
+        for item in part
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+        {
+            let item = item.trim_start_matches(['S', 's']);
+            let n: NodeId = item
+                .parse()
+                .map_err(|_| format!("{item:?} is not a node number"))?;
+            if n == 0 || n > nodes {
+                return Err(format!(
+                    "there is no node {n}; the cluster has nodes 1 to {nodes}"
+                ));
+            }
+            if std::mem::replace(&mut seen[n as usize], true) {
+                return Err(format!("node {n} is in more than one group"));
+            }
+            group.push(n);
+        }
+        if !group.is_empty() {
+            groups.push(group);
+        }
+    }
+    if groups.len() < 2 && groups.iter().map(Vec::len).sum::<usize>() == nodes as usize {
+        return Err("that is one group: nothing to split".into());
+    }
+    if groups.is_empty() {
+        return Err("type groups such as 1 2 | 3 4 5".into());
+    }
+    Ok(groups)
+}
+
 /// Simulated microseconds as milliseconds with one decimal, by integer arithmetic.
 pub fn ms_text(us: Micros) -> String {
     format!("{}.{}", us / 1000, us % 1000 / 100)
@@ -524,6 +561,26 @@ mod tests {
             n.iter().any(|l| l.text.contains("leads term")),
             "an election is narrated"
         );
+    }
+
+    #[test]
+    fn typed_groups() {
+        assert_eq!(
+            parse_groups("1 2 | 3,4,5", 5),
+            Ok(vec![vec![1, 2], vec![3, 4, 5]])
+        );
+        assert_eq!(parse_groups("S1 | s2", 3), Ok(vec![vec![1], vec![2]]));
+        assert!(parse_groups("1 2 | 2 3", 5)
+            .unwrap_err()
+            .contains("more than one group"));
+        assert!(parse_groups("1 | 9", 5).unwrap_err().contains("no node 9"));
+        assert!(parse_groups("1 | x", 5)
+            .unwrap_err()
+            .contains("not a node number"));
+        assert!(parse_groups("1 2 3", 3)
+            .unwrap_err()
+            .contains("nothing to split"));
+        assert!(parse_groups("  ", 3).is_err());
     }
 
     #[test]

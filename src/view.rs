@@ -3,7 +3,7 @@
 
 use crate::app::{fresh_seed, Ui, UiAction};
 use crate::geometry::{dec, ms1, position};
-use crate::model::{Model, SPEED_RANGE};
+use crate::model::{parse_groups, Model, SPEED_RANGE};
 use raftlab_raft::{Body, Entry, Micros, Node, NodeId, Role};
 use raftlab_sim::scenario::{Action, ConfigPatch, Target};
 use raftlab_sim::sim::InFlight;
@@ -69,6 +69,7 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
             <div class="side">
                 { node_panel(ui, &m) }
                 { client_form(ui, &m) }
+                { network(ui, &m) }
                 { safety(&m) }
             </div>
             <div class="wide">
@@ -202,16 +203,63 @@ fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         }
     }
     let nodes = sim.nodes().iter().map(|node| node_view(ui, m, node, epoch));
+    let notes = client_notes(m).into_iter().map(|(node, text, class)| {
+        let (x, y) = position(node, n);
+        // Outside the circle, away from the centre.
+        let (dx, dy) = (x - 50.0, y - 50.0);
+        let d = (dx * dx + dy * dy).sqrt().max(1.0);
+        let (tx, ty) = (x + dx / d * 4.0, y + dy / d * 4.0 - NODE_R - 2.0);
+        html! { <text key={format!("c{node}")} class={format!("note {class}")} x={f(tx)} y={f(ty)}>{ text }</text> }
+    });
     let messages = sim.in_flight().map(|msg| message_view(m, msg, n));
     html! {
         <div class="cluster">
             <svg viewBox="0 0 100 100" class="picture" role="group" aria-label="Servers and links">
                 <g class="links">{ for links }</g>
                 <g class="nodes">{ for nodes }</g>
+                <g class="notes" aria-hidden="true">{ for notes }</g>
             </svg>
             <div class="msgs" aria-hidden="true">{ for messages }</div>
         </div>
     }
+}
+
+/// The latest client request or reply at each node within the last moments: drawn next to
+/// the node ("→ set x=1", "✓ ok", "↪ S2", "⌛ no answer").
+fn client_notes(m: &Model) -> Vec<(NodeId, String, &'static str)> {
+    use raftlab_sim::trace::{ReplyResult, TraceKind};
+    let now = m.now();
+    // About a second and a half of wall time at the current speed, at least 30 simulated ms.
+    let window = ((1500.0 * 1000.0 * m.speed) as Micros).max(30_000);
+    let mut notes: Vec<(NodeId, String, &'static str)> = Vec::new();
+    for e in m.trace().iter().rev() {
+        if e.t_us + window < now {
+            break;
+        }
+        let (node, text, class) = match &e.kind {
+            TraceKind::ClientRequest {
+                node: Some(n),
+                command,
+                ..
+            } => (*n, format!("→ {command}"), "req"),
+            TraceKind::ClientReply {
+                node: Some(n),
+                result,
+                leader,
+                ..
+            } => match (result, leader) {
+                (ReplyResult::Ok, _) => (*n, "✓ ok".to_string(), "ok"),
+                (ReplyResult::Redirect, Some(Some(l))) => (*n, format!("↪ try S{l}"), "redirect"),
+                (ReplyResult::Redirect, _) => (*n, "↪ no leader".to_string(), "redirect"),
+                (ReplyResult::Timeout, _) => (*n, "⌛ no answer".to_string(), "timeout"),
+            },
+            _ => continue,
+        };
+        if !notes.iter().any(|(k, _, _)| *k == node) {
+            notes.push((node, text, class));
+        }
+    }
+    notes
 }
 
 fn link_keys(ui: &UseReducerHandle<Ui>, a: NodeId, b: NodeId, up: bool) -> Callback<KeyboardEvent> {
@@ -393,6 +441,57 @@ fn legend() -> Html {
     }
 }
 
+fn network(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    let sim = m.sim();
+    let n = sim.nodes().len() as NodeId;
+    // Presets: the leader with one follower against the rest; the cluster cut in halves.
+    let minority = sim.leader().map(|l| {
+        let other = if l == n { 1 } else { l + 1 };
+        vec![vec![l, other]]
+    });
+    let halves: Vec<Vec<NodeId>> = vec![(1..=n / 2).collect(), (n / 2 + 1..=n).collect()];
+    let onsubmit = {
+        let ui = ui.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            use wasm_bindgen::JsCast;
+            let text = gloo_utils::document()
+                .get_element_by_id("net-groups")
+                .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .map(|i| i.value())
+                .unwrap_or_default();
+            match parse_groups(&text, n) {
+                Ok(groups) => ui.dispatch(UiAction::Act(Action::Partition(groups))),
+                Err(problem) => {
+                    ui.dispatch(UiAction::Notice(Some(format!("Partition: {problem}"))))
+                }
+            }
+        })
+    };
+    html! {
+        <section class="panel" aria-label="Network">
+            <h2>{ "Network" }</h2>
+            <div class="buttons">
+                if let Some(groups) = minority {
+                    <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Partition(groups.clone())))}>
+                        { "Cut the leader off with one follower" }
+                    </button>
+                }
+                if n >= 2 {
+                    <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Partition(halves.clone())))}>
+                        { "Split in two halves" }
+                    </button>
+                }
+                <button onclick={ui_cb(ui, |_| UiAction::Act(Action::Heal))}>{ "Heal all" }</button>
+            </div>
+            <form class="client" {onsubmit}>
+                <label>{ "Groups" }<input id="net-groups" placeholder="1 2 | 3 4 5" aria-label="Partition groups" /></label>
+                <button type="submit">{ "Partition" }</button>
+            </form>
+        </section>
+    }
+}
+
 fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let Some(id) = ui
         .selected
@@ -402,7 +501,6 @@ fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             <section class="panel" aria-label="Node actions">
                 <h2>{ "Node actions" }</h2>
                 <p class="hint">{ "Select a node (click it, or press 1 to 9) to crash, restart, time out or isolate it. Click a link to cut or mend it." }</p>
-                <button onclick={ui_cb(ui, |_| UiAction::Act(Action::Heal))} aria-keyshortcuts="H">{ "Heal all" }</button>
             </section>
         };
     };
@@ -417,7 +515,6 @@ fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Restart(t)))} aria-keyshortcuts="R">{ format!("Restart S{id}") }</button>
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Timeout(t)))} aria-keyshortcuts="T">{ format!("Time out S{id}") }</button>
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Isolate(t)))} aria-keyshortcuts="I">{ format!("Isolate S{id}") }</button>
-                <button onclick={ui_cb(ui, |_| UiAction::Act(Action::Heal))} aria-keyshortcuts="H">{ "Heal all" }</button>
             </div>
             <p class="facts">
                 { format!("commit index {}, applied {}, log length {}", node.commit_index(), node.last_applied(), node.last_index()) }
