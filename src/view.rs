@@ -208,7 +208,7 @@ fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         // Outside the circle, away from the centre.
         let (dx, dy) = (x - 50.0, y - 50.0);
         let d = (dx * dx + dy * dy).sqrt().max(1.0);
-        let (tx, ty) = (x + dx / d * 4.0, y + dy / d * 4.0 - NODE_R - 2.0);
+        let (tx, ty) = (x + dx / d * 6.0, y + dy / d * 6.0 - NODE_R - 2.5);
         html! { <text key={format!("c{node}")} class={format!("note {class}")} x={f(tx)} y={f(ty)}>{ text }</text> }
     });
     let messages = sim.in_flight().map(|msg| message_view(m, msg, n));
