@@ -33,4 +33,18 @@ step "fuzz: 10,000 random fault campaigns over 3, 5 and 7 nodes"
 step "benchmark (figures only; not a pass/fail test)"
 "$raftlab" bench --sim-seconds 300
 
+step "set up the page's tools (Trunk, wasm-bindgen, wasm-opt) and the browser (Chromium, playwright-core)"
+bash scripts/setup.sh web
+bash scripts/setup.sh browser
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+step "build the page (trunk build --release --offline)"
+trunk build --release --offline
+
+step "end-to-end tests of the page in headless Chromium (screenshots in target/screenshots/)"
+node --test tests/e2e/run.mjs
+
+step "page performance (figures only; not a pass/fail test)"
+node scripts/perf.mjs
+
 printf '\nall tests passed\n'

@@ -63,12 +63,26 @@ export async function openPage(browser, url, origin, contextOptions = {}) {
 
 /** Waits until `window.raftlab` exists and the first node is drawn. */
 export async function pageReady(page, timeout = 20_000) {
-  await page.waitForFunction(
-    () => typeof window.raftlab === 'object' && window.raftlab !== null && typeof window.raftlab.state === 'function',
-    null,
-    { timeout },
-  );
-  await page.waitForSelector('[aria-label^="Node 1"]', { timeout });
+  try {
+    await page.waitForFunction(
+      () => typeof window.raftlab === 'object' && window.raftlab !== null && typeof window.raftlab.state === 'function',
+      null,
+      { timeout },
+    );
+    await page.waitForSelector('[aria-label^="Node 1"]', { timeout, state: 'attached' });
+  } catch (err) {
+    err.message += `\n  the page shows: ${await pageText(page)}`;
+    throw err;
+  }
+}
+
+/** What the page shows (its text and the contents of its text areas), shortened: for error messages. */
+export async function pageText(page, max = 1500) {
+  const text = await page
+    .evaluate(() => [document.body?.innerText ?? '', ...[...document.querySelectorAll('textarea')].map((t) => t.value)].join('\n'))
+    .catch((e) => `(could not read the page: ${e.message})`);
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? flat.slice(0, max) + '…' : flat;
 }
 
 /** Resolves after two animation frames (the page has rendered what changed). */

@@ -1,0 +1,344 @@
+// Performance figures of the built page (figures only, not a pass/fail test: exits 0 whenever
+// it could measure; a missed target prints an "OVER BUDGET" line).
+//
+//   node scripts/perf.mjs [--dist DIR] [--seconds S] [--only load,busy,frames,draw]
+//
+// Serves DIR (default dist/, built by `trunk build --release --offline`) on 127.0.0.1 and drives
+// Debian's headless Chromium (playwright-core) to measure:
+//   1. first load: every file the page fetches until the network is idle (HTML, JS, wasm, CSS,
+//      fonts, ...), raw and gzip -9 sizes, per file and per kind; target: total <= 98 KB gzip;
+//   2. main-thread busy time while playing at the default speed with 5 nodes: the difference of
+//      the Chrome DevTools Protocol's Performance.getMetrics TaskDuration over S seconds
+//      (default 10), divided by S, in ms per second; target: <= 75 ms/s;
+//   3. with 9 nodes, 20% duplicates and a steady client load (4 writes per wall second), the
+//      95th percentile of the intervals between requestAnimationFrame callbacks in the page
+//      over S seconds; target: <= 17.5 ms;
+//   4. time from navigation to the first drawn cluster: performance.now() when the first node
+//      element ([aria-label^="Node 1"]) is in the document, and at the next animation frame
+//      (when it is painted), median of 5 cold loads; target: <= 500 ms.
+// KB here are 1000 bytes. The figures are for this machine (2 cores, no GPU, headless).
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { start } from '../tests/e2e/server.mjs';
+import { launch, pageReady } from '../tests/e2e/browser.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
+};
+const DIST = path.resolve(ROOT, opt('--dist', process.env.RAFTLAB_DIST ?? 'dist'));
+const SECONDS = Number(opt('--seconds', '10'));
+const ONLY = new Set(opt('--only', 'load,busy,frames,draw').split(','));
+
+const BUDGET = { loadGzipKB: 98, busyMsPerS: 75, p95FrameMs: 17.5, firstDrawMs: 500 };
+
+const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+};
+const median = (xs) => percentile(xs, 50);
+
+function kindOf(url, contentType) {
+  const ext = path.extname(new URL(url).pathname).toLowerCase();
+  if (ext === '.wasm' || contentType.includes('wasm')) return 'wasm';
+  if (ext === '.js' || ext === '.mjs' || contentType.includes('javascript')) return 'JS';
+  if (ext === '.css' || contentType.includes('css')) return 'CSS';
+  if (['.woff', '.woff2', '.ttf', '.otf'].includes(ext) || contentType.startsWith('font/')) return 'fonts';
+  if (ext === '.html' || ext === '' || contentType.includes('html')) return 'HTML';
+  return 'other';
+}
+
+/** Warns when other processes keep the CPUs busy (timing figures are then worse). */
+async function otherWork() {
+  const a = os.cpus();
+  await sleep(1000);
+  const b = os.cpus();
+  let busy = 0;
+  let total = 0;
+  b.forEach((cpu, i) => {
+    for (const [k, v] of Object.entries(cpu.times)) {
+      const d = v - a[i].times[k];
+      total += d;
+      if (k !== 'idle') busy += d;
+    }
+  });
+  const share = total > 0 ? busy / total : 0;
+  if (share > 0.2) {
+    console.log(
+      `WARNING: other work keeps the CPUs ${(share * 100).toFixed(0)}% busy: the timing figures will be worse than on an idle machine`,
+    );
+  }
+  return share;
+}
+
+const verdicts = [];
+function verdict(what, value, unit, budget, shown = (v) => v.toFixed(1)) {
+  const over = !(value <= budget);
+  const line = `${over ? 'OVER BUDGET' : 'within budget'}: ${what} ${shown(value)} ${unit} (target <= ${budget} ${unit})`;
+  verdicts.push(line);
+  console.log(line);
+}
+
+async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  return { context, page, errors };
+}
+
+async function firstLoad(browser, server) {
+  console.log('\n== 1. first load (cold cache, served from 127.0.0.1)');
+  const { context, page } = await newPage(browser);
+  const files = [];
+  page.on('response', async (res) => {
+    const url = res.url();
+    if (!url.startsWith(server.origin + '/')) return;
+    const entry = { url, status: res.status(), type: res.headers()['content-type'] ?? '', body: null };
+    files.push(entry);
+    try {
+      entry.body = await res.body();
+    } catch {
+      entry.body = Buffer.alloc(0);
+    }
+  });
+  await page.goto(server.url, { waitUntil: 'load' });
+  await pageReady(page);
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  await page.waitForLoadState('networkidle');
+  await sleep(300);
+  await context.close();
+
+  const rows = files
+    .filter((f) => f.status === 200 && f.body)
+    .map((f) => ({
+      name: new URL(f.url).pathname.replace(/^\//, '') || 'index.html',
+      kind: kindOf(f.url, f.type),
+      raw: f.body.length,
+      gzip: gzipSync(f.body, { level: 9 }).length,
+    }));
+  const w = Math.max(30, ...rows.map((r) => r.name.length)) + 2;
+  console.log(`${pad('file', w)}${pad('kind', 7)}${lpad('raw', 12)}${lpad('gzip -9', 12)}`);
+  for (const r of rows) console.log(`${pad(r.name, w)}${pad(r.kind, 7)}${lpad(kb(r.raw), 12)}${lpad(kb(r.gzip), 12)}`);
+  const total = { raw: 0, gzip: 0 };
+  const byKind = {};
+  for (const r of rows) {
+    total.raw += r.raw;
+    total.gzip += r.gzip;
+    byKind[r.kind] ??= { raw: 0, gzip: 0 };
+    byKind[r.kind].raw += r.raw;
+    byKind[r.kind].gzip += r.gzip;
+  }
+  console.log('per kind:');
+  for (const kind of ['HTML', 'JS', 'wasm', 'CSS', 'fonts', 'other']) {
+    const k = byKind[kind] ?? { raw: 0, gzip: 0 };
+    const share = total.gzip ? ((100 * k.gzip) / total.gzip).toFixed(1) : '0';
+    console.log(`  ${pad(kind, 6)}${lpad(kb(k.raw), 12)} raw${lpad(kb(k.gzip), 12)} gzip  (${share}% of the gzip total)`);
+  }
+  console.log(`first load total: ${rows.length} files, ${kb(total.raw)} raw, ${kb(total.gzip)} gzip -9`);
+  verdict('first load', total.gzip / 1000, 'KB gzip', BUDGET.loadGzipKB);
+}
+
+async function busyTime(browser, server) {
+  console.log(`\n== 2. main-thread busy time, playing at the default speed with 5 nodes (${SECONDS} s)`);
+  await otherWork();
+  const { context, page, errors } = await newPage(browser);
+  await page.goto(server.url);
+  await pageReady(page);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const taskDuration = async () => (await metrics()).TaskDuration;
+  // Baseline: the same page paused (what the measuring itself and an idle page cost).
+  await page.evaluate(() => {
+    const r = window.raftlab;
+    r.pause();
+    if (r.state().nodes.length !== 5) r.reset(r.seed(), 5);
+    r.pause();
+  });
+  await sleep(1000);
+  const idleSeconds = Math.min(5, SECONDS);
+  let a = await taskDuration();
+  await sleep(idleSeconds * 1000);
+  let b = await taskDuration();
+  const idle = ((b - a) / idleSeconds) * 1000;
+  console.log(`paused (baseline, ${idleSeconds} s): ${idle.toFixed(1)} ms/s`);
+
+  await page.evaluate(() => window.raftlab.play());
+  await sleep(1500);
+  const sim0 = await page.evaluate(() => window.raftlab.state().time_ms);
+  const m0 = await metrics();
+  await sleep(SECONDS * 1000);
+  const m1 = await metrics();
+  const sim1 = await page.evaluate(() => window.raftlab.state().time_ms);
+  const per = (name) => ((m1[name] - m0[name]) / SECONDS) * 1000;
+  const busy = per('TaskDuration');
+  console.log(`playing: ${busy.toFixed(1)} ms/s busy; the simulation advanced ${(sim1 - sim0).toFixed(1)} ms in ${SECONDS} s`);
+  console.log(
+    `  of which script ${per('ScriptDuration').toFixed(1)} ms/s, style ${per('RecalcStyleDuration').toFixed(1)} ms/s, ` +
+      `layout ${per('LayoutDuration').toFixed(1)} ms/s; ${((m1.RecalcStyleCount - m0.RecalcStyleCount) / SECONDS).toFixed(1)} style ` +
+      `recalculations and ${((m1.LayoutCount - m0.LayoutCount) / SECONDS).toFixed(1)} layouts per second; ` +
+      `${((m1.Nodes ?? 0)).toFixed(0)} DOM nodes, JS heap ${((m1.JSHeapUsedSize ?? 0) / 1e6).toFixed(1)} MB`,
+  );
+  if (sim1 <= sim0) console.log('WARNING: the simulation did not advance: was it playing?');
+  if (errors.length) console.log(`WARNING: the page logged errors: ${errors.slice(0, 3).join(' | ')}`);
+  verdict('main-thread busy while playing', busy, 'ms/s', BUDGET.busyMsPerS);
+  await context.close();
+}
+
+async function frameIntervals(browser, server) {
+  console.log(`\n== 3. frame intervals: 9 nodes, 20% duplicates, 4 client writes per second, playing (${SECONDS} s)`);
+  await otherWork();
+  const { context, page, errors } = await newPage(browser);
+  await page.goto(server.url);
+  await pageReady(page);
+  const collect = (ms) =>
+    page.evaluate(
+      (ms) =>
+        new Promise((resolve) => {
+          const deltas = [];
+          let last = null;
+          const end = performance.now() + ms;
+          const tick = (t) => {
+            if (last !== null) deltas.push(t - last);
+            last = t;
+            if (t < end) requestAnimationFrame(tick);
+            else resolve(deltas);
+          };
+          requestAnimationFrame(tick);
+        }),
+      ms,
+    );
+  await page.evaluate(() => window.raftlab.pause());
+  await sleep(500);
+  const idle = await collect(3000);
+  console.log(`paused (baseline, 3 s): ${idle.length} frames, p50 ${median(idle).toFixed(1)} ms, p95 ${percentile(idle, 95).toFixed(1)} ms`);
+
+  const setup = await page.evaluate(() => {
+    const r = window.raftlab;
+    r.pause();
+    r.reset(r.seed(), 9);
+    r.configure({ duplicate_rate: 0.2 });
+    r.play();
+    let i = 0;
+    let refused = 0;
+    window.__load = setInterval(() => {
+      i += 1;
+      try {
+        r.clientWrite(`k${i % 16}`, String(i));
+      } catch {
+        refused += 1;
+      }
+      window.__refused = refused;
+    }, 250);
+    return r.state().nodes.length;
+  });
+  await sleep(1500);
+  const sim0 = await page.evaluate(() => window.raftlab.state().time_ms);
+  const deltas = await collect(SECONDS * 1000);
+  const sim1 = await page.evaluate(() => window.raftlab.state().time_ms);
+  const info = await page.evaluate(() => {
+    clearInterval(window.__load);
+    const s = window.raftlab.state();
+    return { refused: window.__refused ?? 0, logs: s.nodes.map((n) => n.log.length), commit: Math.max(...s.nodes.map((n) => n.commit_index)) };
+  });
+  const p95 = percentile(deltas, 95);
+  console.log(
+    `${setup} nodes: ${deltas.length} frames in ${SECONDS} s (${(deltas.length / SECONDS).toFixed(1)} per second); ` +
+      `intervals p50 ${median(deltas).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, p99 ${percentile(deltas, 99).toFixed(1)} ms, ` +
+      `max ${Math.max(...deltas).toFixed(1)} ms; ${deltas.filter((d) => d > BUDGET.p95FrameMs).length} intervals over ${BUDGET.p95FrameMs} ms`,
+  );
+  console.log(
+    `the simulation advanced ${(sim1 - sim0).toFixed(1)} ms; log length now ${Math.max(...info.logs)}, commit index ${info.commit}` +
+      (info.refused ? `; ${info.refused} writes refused (no leader)` : ''),
+  );
+  if (errors.length) console.log(`WARNING: the page logged errors: ${errors.slice(0, 3).join(' | ')}`);
+  verdict('p95 frame interval', p95, 'ms', BUDGET.p95FrameMs);
+  await context.close();
+}
+
+async function firstDraw(browser, server) {
+  const runs = 5;
+  console.log(`\n== 4. navigation to the first drawn cluster (${runs} cold loads)`);
+  await otherWork();
+  const inserted = [];
+  const painted = [];
+  const polled = [];
+  for (let i = 0; i < runs; i++) {
+    const { context, page } = await newPage(browser);
+    // Records when the first node element enters the document, and the next frame (its paint).
+    await context.addInitScript(() => {
+      const sel = '[aria-label^="Node 1"]';
+      const seen = () => {
+        if (window.__nodeAt !== undefined || !document.querySelector(sel)) return false;
+        window.__nodeAt = performance.now();
+        requestAnimationFrame(() => {
+          window.__paintAt = performance.now();
+        });
+        return true;
+      };
+      const mo = new MutationObserver(() => {
+        if (seen()) mo.disconnect();
+      });
+      mo.observe(document, { childList: true, subtree: true });
+    });
+    await page.goto(server.url, { waitUntil: 'commit' });
+    // The brief's way too: poll for the element on every animation frame.
+    const poll = await page.waitForFunction(
+      () => (document.querySelector('[aria-label^="Node 1"]') ? performance.now() : false),
+      null,
+      { polling: 'raf', timeout: 20_000 },
+    );
+    polled.push(await poll.jsonValue());
+    await page.waitForFunction(() => window.__paintAt !== undefined, null, { timeout: 20_000 });
+    const t = await page.evaluate(() => ({ node: window.__nodeAt, paint: window.__paintAt }));
+    inserted.push(t.node);
+    painted.push(t.paint);
+    await context.close();
+  }
+  const fmt = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+  console.log(`node element in the document: ${fmt(inserted)} ms (median ${median(inserted).toFixed(0)} ms)`);
+  console.log(`next animation frame (drawn):  ${fmt(painted)} ms (median ${median(painted).toFixed(0)} ms)`);
+  console.log(`waitForFunction polling on raf: ${fmt(polled)} ms (median ${median(polled).toFixed(0)} ms)`);
+  verdict('first drawn cluster (median)', median(painted), 'ms', BUDGET.firstDrawMs, (v) => v.toFixed(0));
+}
+
+async function main() {
+  if (!existsSync(path.join(DIST, 'index.html'))) {
+    console.error(`perf: ${DIST}/index.html is missing: build the page first (trunk build --release --offline)`);
+    process.exit(2);
+  }
+  console.log(`raftlab performance figures (page in ${path.relative(ROOT, DIST) || DIST}; headless Chromium; KB = 1000 bytes)`);
+  console.log(`machine: ${os.cpus().length} CPUs`);
+  await otherWork();
+  const server = await start(DIST, '/');
+  const browser = await launch();
+  try {
+    if (ONLY.has('load')) await firstLoad(browser, server);
+    if (ONLY.has('busy')) await busyTime(browser, server);
+    if (ONLY.has('frames')) await frameIntervals(browser, server);
+    if (ONLY.has('draw')) await firstDraw(browser, server);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  console.log('\n== summary (figures only; not a test)');
+  for (const v of verdicts) console.log(v);
+}
+
+main().catch((err) => {
+  console.error(`perf: could not measure: ${err.stack || err}`);
+  process.exit(1);
+});
