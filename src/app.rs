@@ -196,11 +196,17 @@ pub fn App() -> Html {
         let handle = ui.clone();
         use_effect_with(ui.clone(), move |_| {
             let listener =
-                gloo_events::EventListener::new(&gloo_utils::document(), "keydown", move |e| {
-                    if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
-                        shortcut(&handle, e.clone());
-                    }
-                });
+                // Not passive: a handled shortcut (Space) must not also scroll the page.
+                gloo_events::EventListener::new_with_options(
+                    &gloo_utils::document(),
+                    "keydown",
+                    gloo_events::EventListenerOptions::enable_prevent_default(),
+                    move |e| {
+                        if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
+                            shortcut(&handle, e.clone());
+                        }
+                    },
+                );
             move || drop(listener)
         });
     }

@@ -28,7 +28,6 @@ pub const SHORTCUTS: [(&str, &str); 14] = [
 ];
 
 const NODE_R: f64 = 7.0;
-const RING_R: f64 = 8.6;
 
 /// The number the next quick write (`W`) carries.
 pub fn next_write_number(m: &Model) -> usize {
@@ -179,8 +178,13 @@ fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let mut links = Vec::new();
     for a in 1..=n as NodeId {
         for b in a + 1..=n as NodeId {
-            let (x1, y1) = position(a, n);
-            let (x2, y2) = position(b, n);
+            let (ax, ay) = position(a, n);
+            let (bx, by) = position(b, n);
+            // From edge to edge, so the links can come after the nodes (in Tab order too).
+            let (dx, dy) = (bx - ax, by - ay);
+            let d = (dx * dx + dy * dy).sqrt().max(0.001);
+            let (ux, uy) = (dx / d * (NODE_R + 0.6), dy / d * (NODE_R + 0.6));
+            let (x1, y1, x2, y2) = (ax + ux, ay + uy, bx - ux, by - uy);
             let up = sim.link_up(a, b);
             let label = format!("Link S{a}–S{b}, {}", if up { "working" } else { "cut" });
             let action = if up {
@@ -202,24 +206,28 @@ fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             });
         }
     }
-    let nodes = sim.nodes().iter().map(|node| node_view(ui, m, node, epoch));
+    let nodes = sim.nodes().iter().map(|node| node_view(ui, m, node));
+    let timers = sim
+        .nodes()
+        .iter()
+        .filter_map(|node| timer_view(m, node, n, epoch));
     let notes = client_notes(m).into_iter().map(|(node, text, class)| {
         let (x, y) = position(node, n);
         // Outside the circle, away from the centre.
         let (dx, dy) = (x - 50.0, y - 50.0);
         let d = (dx * dx + dy * dy).sqrt().max(1.0);
-        let (tx, ty) = (x + dx / d * 6.0, y + dy / d * 6.0 - NODE_R - 2.5);
+        let (tx, ty) = (x + dx / d * 3.0, y + dy / d * 3.0 + NODE_R + 7.0);
         html! { <text key={format!("c{node}")} class={format!("note {class}")} x={f(tx)} y={f(ty)}>{ text }</text> }
     });
     let messages = sim.in_flight().map(|msg| message_view(m, msg, n));
     html! {
         <div class="cluster">
             <svg viewBox="0 0 100 100" class="picture" role="group" aria-label="Servers and links">
-                <g class="links">{ for links }</g>
                 <g class="nodes">{ for nodes }</g>
+                <g class="links">{ for links }</g>
                 <g class="notes" aria-hidden="true">{ for notes }</g>
             </svg>
-            <div class="msgs" aria-hidden="true">{ for messages }</div>
+            <div class="msgs" aria-hidden="true">{ for timers }{ for messages }</div>
         </div>
     }
 }
@@ -290,7 +298,7 @@ fn wall_ms(us: Micros, speed: f64) -> f64 {
     us as f64 / 1000.0 / speed
 }
 
-fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, epoch: u64) -> Html {
+fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
     let sim = m.sim();
     let id = node.id();
     let n = sim.nodes().len();
@@ -322,24 +330,6 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, epoch: u64) -> H
             }
         })
     };
-    // The election timer drains as a ring; its animation is built once per epoch and timer.
-    let ring = if alive && node.role() != Role::Leader {
-        let (start, deadline) = node.election_timer();
-        let len = f(std::f64::consts::TAU * RING_R);
-        let duration = wall_ms(deadline.saturating_sub(start), m.speed);
-        let delay = wall_ms(m.epoch_start.saturating_sub(start), m.speed);
-        let style = format!(
-            "stroke-dasharray:{len};animation-duration:{}ms;animation-delay:-{}ms;--len:{len}",
-            whole(duration),
-            whole(delay)
-        );
-        html! {
-            <circle key={format!("r{id}-{start}-{epoch}")} class="ring" cx={f(x)} cy={f(y)}
-                r={f(RING_R)} {style} transform={format!("rotate(-90 {} {})", f(x), f(y))} />
-        }
-    } else {
-        html! {}
-    };
     let badge = match (alive, node.role()) {
         (false, _) => "✕",
         (true, Role::Leader) => "★",
@@ -350,7 +340,7 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, epoch: u64) -> H
         "down".to_string()
     } else {
         match node.role() {
-            Role::Candidate => format!("{}/{} votes", node.votes().len(), n / 2 + 1),
+            Role::Candidate => format!("{} votes, needs {}", node.votes().len(), n / 2 + 1),
             Role::Leader => "leader".to_string(),
             Role::Follower => match node.voted_for() {
                 Some(v) => format!("voted S{v}"),
@@ -361,7 +351,6 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, epoch: u64) -> H
     html! {
         <g key={format!("n{id}")} {class} role="button" tabindex="0" aria-label={label}
             aria-pressed={selected.to_string()} {onclick} {onkeydown}>
-            { ring }
             <circle class="body" cx={f(x)} cy={f(y)} r={f(NODE_R)} />
             <text class="name" x={f(x)} y={f(y - 1.0)}>{ format!("S{id}") }</text>
             <text class="term" x={f(x)} y={f(y + 3.4)}>{ format!("T{}", node.term()) }</text>
@@ -371,6 +360,30 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, epoch: u64) -> H
             <text class="sub" x={f(x)} y={f(y + NODE_R + 3.6)}>{ sub }</text>
         </g>
     }
+}
+
+/// A node's election timer: a bar above it that drains (a transform animation, so the
+/// compositor runs it); built once per epoch and per timer start.
+fn timer_view(m: &Model, node: &Node, n: usize, epoch: u64) -> Option<Html> {
+    let id = node.id();
+    if !m.sim().is_alive(id) || node.role() == Role::Leader {
+        return None;
+    }
+    let (x, y) = position(id, n);
+    let (start, deadline) = node.election_timer();
+    let duration = wall_ms(deadline.saturating_sub(start), m.speed);
+    let delay = wall_ms(m.epoch_start.saturating_sub(start), m.speed);
+    let style = format!("--x:{};--y:{}", f(x), f(y - NODE_R - 2.2));
+    let fill = format!(
+        "animation-duration:{}ms;animation-delay:-{}ms",
+        whole(duration),
+        whole(delay)
+    );
+    Some(html! {
+        <div key={format!("t{id}")} class="timer" {style}>
+            <div key={format!("f{id}-{start}-{epoch}")} class="fill" style={fill}></div>
+        </div>
+    })
 }
 
 fn message_view(m: &Model, msg: InFlight<'_>, n: usize) -> Html {
@@ -435,7 +448,8 @@ fn legend() -> Html {
                 { for items.iter().map(|(class, text, what)| html! {
                     <li><span class={format!("{class} sample")}>{ *text }</span>{ *what }</li>
                 }) }
-                <li><span class="sample shape">{ "★" }</span>{ "leader; ? candidate; ✕ crashed; the ring is the election timer" }</li>
+                <li><span class="sample shape">{ "★" }</span>{ "leader; ? candidate; ✕ crashed" }</li>
+                <li><span class="sample bar"></span>{ "the bar above a node is its election timer, draining" }</li>
             </ul>
         </details>
     }
