@@ -20,6 +20,7 @@ thread_local! {
     static LISTENERS: RefCell<Vec<(u32, String, js_sys::Function)>> = const { RefCell::new(Vec::new()) };
     static DELIVERED: RefCell<(u64, usize)> = const { RefCell::new((0, 0)) };
     static NEXT_LISTENER: RefCell<u32> = const { RefCell::new(1) };
+    static DELIVERY_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The model shared by the page and the API.
@@ -42,7 +43,22 @@ fn refresh() {
     if let Some(cb) = cb {
         cb.emit(());
     }
-    deliver_events();
+    schedule_delivery();
+}
+
+/// Delivers trace events to listeners in a microtask: never inside a render or a reducer,
+/// so listeners may call the API freely.
+pub fn schedule_delivery() {
+    if LISTENERS.with(|l| l.borrow().is_empty()) || DELIVERY_PENDING.with(|p| p.replace(true)) {
+        return;
+    }
+    let run = Closure::once_into_js(move || {
+        DELIVERY_PENDING.with(|p| p.set(false));
+        deliver_events();
+    });
+    if let Some(window) = web_sys::window() {
+        window.queue_microtask(run.unchecked_ref());
+    }
 }
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
@@ -141,11 +157,11 @@ fn node_arg(name: &str, v: &JsValue) -> Value {
         Some(x) => json!(x),
         None => match v.as_string() {
             Some(s) => json!(s),
-            None if v.is_undefined() => {
+            None if v.is_undefined() || v.is_null() => {
                 let _ = name;
                 Value::Null
             }
-            None => json!(format!("{v:?}")),
+            None => json!(describe(v)),
         },
     }
 }
@@ -313,7 +329,8 @@ pub fn install() {
         &api,
         "advance",
         f1(Box::new(|ms| {
-            let ms = number_arg("raftlab.advance(ms)", &ms, 0.0, 86_400_000.0)?;
+            // At most an hour at once: the page keeps the whole trace in memory.
+            let ms = number_arg("raftlab.advance(ms)", &ms, 0.0, 3_600_000.0)?;
             with_model(|m| {
                 m.run_for((ms * 1000.0).round() as u64);
                 Ok(JsValue::UNDEFINED)
@@ -336,7 +353,7 @@ pub fn install() {
             &api,
             name,
             f1(Box::new(move |id| {
-                if id.is_undefined() {
+                if id.is_undefined() || id.is_null() {
                     return Err(error(format!(
                         "raftlab.{name}(id): give a node number or \"leader\""
                     )));

@@ -114,7 +114,7 @@ impl Reducible for Ui {
         if idle {
             return self;
         }
-        crate::api::deliver_events();
+        crate::api::schedule_delivery();
         if next == *self {
             self
         } else {

@@ -15,6 +15,8 @@ use std::rc::Rc;
 pub const DEFAULT_SPEED: f64 = 0.05;
 /// Slowest and fastest playback speeds (simulated seconds per wall second).
 pub const SPEED_RANGE: (f64, f64) = (0.001, 2.0);
+/// `step_event` looks at most this far ahead for something to show.
+pub const STEP_LIMIT_US: Micros = 60_000_000;
 /// Narrated lines kept for the event log.
 pub const NARRATION_LIMIT: usize = 300;
 /// At most this much simulated time is run per animation frame, so a long pause of the tab
@@ -61,7 +63,9 @@ pub struct Model {
 
 impl Model {
     /// A fresh run of `scenario` (its scheduled actions run as time passes).
-    pub fn new(scenario: Scenario) -> Model {
+    pub fn new(mut scenario: Scenario) -> Model {
+        // The page never runs a liveness phase, so its exported runs do not ask for one.
+        scenario.liveness_us = None;
         let trace = Rc::new(RefCell::new(Vec::new()));
         let mut sim = Simulation::from_scenario(&scenario);
         let sink = trace.clone();
@@ -107,9 +111,10 @@ impl Model {
 
     /// Replaces the run by `scenario`, from time 0.
     pub fn load(&mut self, scenario: Scenario) {
-        let (speed, version) = (self.speed, self.version);
+        let (speed, playing, version) = (self.speed, self.playing, self.version);
         *self = Model::new(scenario);
         self.speed = speed;
+        self.playing = playing;
         self.version = version + 1;
     }
 
@@ -189,8 +194,11 @@ impl Model {
     /// whether anything happened.
     pub fn step_event(&mut self) -> bool {
         let before = self.trace.borrow().len();
+        // A quiet cluster (one node leading alone) may never trace again: give up after a
+        // minute of simulated time rather than freeze the page.
+        let limit = self.sim.now().saturating_add(STEP_LIMIT_US);
         while self.trace.borrow().len() == before {
-            if !self.sim.step() {
+            if self.sim.next_event_time().is_none_or(|t| t > limit) || !self.sim.step() {
                 break;
             }
         }
@@ -202,6 +210,9 @@ impl Model {
     /// Performs `action` now and records it.
     pub fn act(&mut self, action: Action) {
         let before = self.trace.borrow().len();
+        // What is due at this very microsecond happens first (scheduled actions included),
+        // exactly as `raftlab run` orders the recorded action after them.
+        self.sim.run_until(self.sim.now(), false);
         self.recorded.events.push(TimedAction {
             at_us: self.sim.now(),
             action: action.clone(),
@@ -561,6 +572,38 @@ mod tests {
             n.iter().any(|l| l.text.contains("leads term")),
             "an election is narrated"
         );
+    }
+
+    #[test]
+    fn acting_at_an_instant_with_scheduled_actions_replays_exactly() {
+        let scenario = Scenario::parse(
+            r#"{"version":1,"seed":7,"nodes":3,"events":[{"at_ms":0,"do":"crash","node":1}]}"#,
+        )
+        .expect("valid");
+        let mut m = Model::new(scenario);
+        m.act(Action::Restart(raftlab_sim::Target::Node(1)));
+        m.run_for(50_000);
+        assert!(
+            m.sim().is_alive(1),
+            "the scheduled crash came first, then the restart"
+        );
+        let exported = m.scenario();
+        assert_eq!(exported.liveness_us, None);
+        let mut replay = Model::new(exported);
+        replay.run_for(50_000);
+        assert_eq!(replay.trace_ndjson(), m.trace_ndjson());
+    }
+
+    #[test]
+    fn step_gives_up_on_a_quiet_cluster() {
+        let mut m = Model::with_seed(1, 1, SimConfig::default());
+        m.run_for(1_000_000);
+        assert_eq!(m.sim().leader(), Some(1));
+        assert!(
+            !m.step_event(),
+            "nothing more is ever traced by a lone leader"
+        );
+        assert!(m.now() <= 1_000_000 + STEP_LIMIT_US + 50_000);
     }
 
     #[test]

@@ -5,7 +5,8 @@ use wasm_bindgen::JsCast;
 
 /// Installs the panic hook.
 pub fn install() {
-    std::panic::set_hook(Box::new(|info| {
+    // Yew installs its own hook when it renders; this one replaces it for good.
+    yew::set_custom_panic_hook(Box::new(|info| {
         let message = info.to_string();
         web_sys::console::error_1(&format!("raftlab: {message}").into());
         let model = crate::api::shared_model();

@@ -819,7 +819,7 @@ test('bad API arguments throw an Error and the page keeps working', LIMIT, async
 
 test('on(kind, callback) reports trace events and unsubscribes', LIMIT, async (t) => {
   await withPage(t, async (page) => {
-    const r = await page.evaluate(() => {
+    const r = await page.evaluate(async () => {
       const r = window.raftlab;
       r.pause();
       r.reset(14, 5);
@@ -829,12 +829,15 @@ test('on(kind, callback) reports trace events and unsubscribes', LIMIT, async (t
       const off1 = r.on('become_leader', (e) => leaders.push(e));
       const off2 = r.on('*', (e) => all.push(JSON.stringify(e)));
       r.advance(1500);
+      // Events are delivered in a microtask after the change (so listeners may call the API).
+      await Promise.resolve();
       const lines = r.trace().split('\n').filter(Boolean);
       const afterFirst = { leaders: leaders.length, all: all.length };
       off1();
       off2();
       r.timeout(r.state().nodes.find((n) => n.role !== 'leader').id);
       r.advance(1500);
+      await Promise.resolve();
       const later = r.trace().split('\n').filter(Boolean).slice(lines.length).map((l) => JSON.parse(l));
       return {
         afterFirst,
@@ -852,6 +855,26 @@ test('on(kind, callback) reports trace events and unsubscribes', LIMIT, async (t
     assert.ok(r.sameAsTrace, '"*" gets every trace event, in order');
     assert.ok(r.laterEvents > 0 && r.laterLeaders >= 1, 'the run went on (with a new election)');
     assert.deepEqual(r.final, r.afterFirst, 'nothing reported after unsubscribing');
+  });
+});
+
+test('a listener may change the run (no re-entrancy panic)', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    const r = await page.evaluate(async () => {
+      const r = window.raftlab;
+      r.pause();
+      r.reset(3, 5);
+      let writes = 0;
+      const off = r.on('restart', () => { writes += 1; r.clientWrite('k', String(writes)); });
+      r.advance(1000);
+      r.restart(1);
+      await Promise.resolve();
+      r.advance(500);
+      off();
+      return { writes, kv: r.state().nodes.map((n) => n.kv.k ?? null) };
+    });
+    assert.equal(r.writes, 1, 'the listener ran once');
+    assert.ok(r.kv.filter((v) => v === '1').length >= 3, `the listener's write was committed: ${JSON.stringify(r.kv)}`);
   });
 });
 
