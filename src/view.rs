@@ -411,22 +411,30 @@ fn message_view(m: &Model, msg: InFlight<'_>, n: usize) -> Html {
     };
     let duration = wall_ms(msg.deliver_at.saturating_sub(msg.sent_at), m.speed).max(1.0);
     let delay = wall_ms(m.epoch_start.saturating_sub(msg.sent_at), m.speed);
+    // The flight is a box from the start to the end point, moved by its own size
+    // (translate 100%): keyframes without variables, which the compositor runs alone.
     let style = format!(
-        "--x0:{};--y0:{};--x1:{};--y1:{};animation-duration:{}ms;animation-delay:-{}ms",
+        "left:{}%;top:{}%;width:{}%;height:{}%;animation-duration:{}ms;animation-delay:-{}ms",
         f(sx),
         f(sy),
-        f(ex),
-        f(ey),
+        f((ex - sx).abs()),
+        f((ey - sy).abs()),
         whole(duration),
         whole(delay)
     );
-    let class = format!(
-        "msg {class}{}{}",
-        if dies { " dies" } else { "" },
-        if msg.copy_of.is_some() { " dup" } else { "" }
-    );
+    let way = match (ex >= sx, ey >= sy) {
+        (true, true) => "pp",
+        (true, false) => "pn",
+        (false, true) => "np",
+        (false, false) => "nn",
+    };
+    let fate = if dies { "die" } else { "fly" };
+    let dot = format!("msg {class}{}", if msg.copy_of.is_some() { " dup" } else { "" });
+    let class = format!("flight {fate}-{way}");
     html! {
-        <div key={format!("m{}-{}", msg.id, m.epoch)} {class} {style}>{ text }</div>
+        <div key={format!("m{}-{}", msg.id, m.epoch)} {class} {style}>
+            <div class={dot}>{ text }</div>
+        </div>
     }
 }
 
