@@ -6,7 +6,7 @@ use crate::view;
 use gloo_render::{request_animation_frame, AnimationFrame};
 use raftlab_raft::NodeId;
 use raftlab_sim::scenario::{Action, ConfigPatch, Target};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -14,6 +14,8 @@ use yew::prelude::*;
 /// Longest wall time one frame may account for: a tab coming back from the background does
 /// not make the simulation jump.
 const MAX_FRAME_MS: f64 = 100.0;
+/// Shortest wall time between two redraws of the canvas while playing.
+const CANVAS_FRAME_MS: f64 = 33.0;
 
 /// Everything the view shows: the shared model plus view-only choices.
 #[derive(Clone)]
@@ -123,6 +125,49 @@ impl Reducible for Ui {
     }
 }
 
+/// The animation-frame loop's state.
+#[derive(Default)]
+struct FrameLoop {
+    handle: RefCell<Option<AnimationFrame>>,
+    last_frame: Cell<Option<f64>>,
+    last_draw: Cell<Option<f64>>,
+}
+
+fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
+    let next = state.clone();
+    let frame = request_animation_frame(move |t| {
+        if let Some(previous) = next.last_frame.replace(Some(t)) {
+            dispatcher.dispatch(UiAction::Frame(t - previous));
+            // The moving parts are redrawn at most every CANVAS_FRAME_MS: smooth enough at
+            // teaching speeds, for a fraction of the main thread's time.
+            let due = next
+                .last_draw
+                .get()
+                .is_none_or(|d| t - d >= CANVAS_FRAME_MS);
+            let model = crate::api::shared_model();
+            if let Ok(m) = model.try_borrow() {
+                if due && m.playing && !reduced_motion() {
+                    crate::canvas::draw(&m);
+                    next.last_draw.set(Some(t));
+                }
+            };
+        }
+        schedule_frame(next, dispatcher);
+    });
+    *state.handle.borrow_mut() = Some(frame);
+}
+
+/// Whether the reader asked for less motion: then the canvas is redrawn only when something
+/// happens, so messages jump from event to event instead of gliding.
+fn reduced_motion() -> bool {
+    thread_local! {
+        static REDUCED: bool = web_sys::window()
+            .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+            .is_some_and(|q| q.matches());
+    }
+    REDUCED.with(|r| *r)
+}
+
 /// A fresh seed from the browser's random generator.
 pub fn fresh_seed() -> u64 {
     let mut bytes = [0u8; 4];
@@ -162,30 +207,25 @@ pub fn App() -> Html {
     }
 
     // The animation-frame loop: each frame advances the logical clock by the elapsed wall
-    // time times the speed. The handle lives in the effect and is dropped in its cleanup.
+    // time times the speed, and redraws the moving parts. The handle lives in the effect and
+    // is dropped in its cleanup.
     {
         let dispatcher = ui.dispatcher();
         use_effect_with((), move |_| {
-            let handle: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
-            let last: Rc<RefCell<Option<f64>>> = Rc::new(RefCell::new(None));
-            fn schedule(
-                handle: Rc<RefCell<Option<AnimationFrame>>>,
-                last: Rc<RefCell<Option<f64>>>,
-                dispatcher: UseReducerDispatcher<Ui>,
-            ) {
-                let h = handle.clone();
-                let frame = request_animation_frame(move |t| {
-                    let previous = last.borrow_mut().replace(t);
-                    if let Some(p) = previous {
-                        dispatcher.dispatch(UiAction::Frame(t - p));
-                    }
-                    schedule(h, last, dispatcher);
-                });
-                *handle.borrow_mut() = Some(frame);
-            }
-            schedule(handle.clone(), last, dispatcher);
+            let state = Rc::new(FrameLoop::default());
+            schedule_frame(state.clone(), dispatcher);
             move || {
-                handle.borrow_mut().take();
+                state.handle.borrow_mut().take();
+            }
+        });
+    }
+
+    // After every render (a step, an action while paused, a new run), draw the moment.
+    {
+        let model = ui.model.clone();
+        use_effect_with(ui.version, move |_| {
+            if let Ok(m) = model.try_borrow() {
+                crate::canvas::draw(&m);
             }
         });
     }

@@ -54,11 +54,6 @@ pub struct Model {
     pub playing: bool,
     /// Bumped on every change that the view must show.
     pub version: u64,
-    /// Bumped whenever simulated time stops following wall time smoothly (pause, step, a
-    /// jump, a new speed): animations are then rebuilt from the state at `epoch_start`.
-    pub epoch: u64,
-    /// Simulated time when the current epoch began.
-    pub epoch_start: Micros,
 }
 
 impl Model {
@@ -82,8 +77,6 @@ impl Model {
             speed: DEFAULT_SPEED,
             playing: true,
             version: 0,
-            epoch: 0,
-            epoch_start: 0,
         }
     }
 
@@ -168,19 +161,12 @@ impl Model {
         self.advance_clock(sim_us)
     }
 
-    /// Runs `us` of simulated time at once (a jump: animations restart from the new time).
+    /// Runs `us` of simulated time at once.
     /// Returns whether anything happened.
     pub fn run_for(&mut self, us: Micros) -> bool {
         let changed = self.advance_clock(us);
-        self.new_epoch();
-        changed
-    }
-
-    /// Starts a new animation epoch at the current time.
-    pub fn new_epoch(&mut self) {
-        self.epoch += 1;
-        self.epoch_start = self.sim.now();
         self.version += 1;
+        changed
     }
 
     fn advance_clock(&mut self, us: Micros) -> bool {
@@ -203,7 +189,7 @@ impl Model {
             }
         }
         let changed = self.after_change(before);
-        self.new_epoch();
+        self.version += 1;
         changed
     }
 
@@ -231,14 +217,14 @@ impl Model {
     pub fn set_playing(&mut self, playing: bool) {
         if playing != self.playing {
             self.playing = playing;
-            self.new_epoch();
+            self.version += 1;
         }
     }
 
     /// Sets the playback speed, clamped to [`SPEED_RANGE`].
     pub fn set_speed(&mut self, speed: f64) {
         self.speed = speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1);
-        self.new_epoch();
+        self.version += 1;
     }
 
     fn after_change(&mut self, before: usize) -> bool {

@@ -4,9 +4,8 @@
 use crate::app::{fresh_seed, Ui, UiAction};
 use crate::geometry::{dec, ms1, position};
 use crate::model::{parse_groups, Model, SPEED_RANGE};
-use raftlab_raft::{Body, Entry, Micros, Node, NodeId, Role};
+use raftlab_raft::{Entry, Micros, Node, NodeId, Role};
 use raftlab_sim::scenario::{Action, ConfigPatch, Target};
-use raftlab_sim::sim::InFlight;
 use yew::prelude::*;
 
 /// The keyboard shortcuts, as listed in the help overlay.
@@ -174,7 +173,6 @@ fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
 fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let sim = m.sim();
     let n = sim.nodes().len();
-    let epoch = m.epoch;
     let mut links = Vec::new();
     for a in 1..=n as NodeId {
         for b in a + 1..=n as NodeId {
@@ -207,10 +205,6 @@ fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         }
     }
     let nodes = sim.nodes().iter().map(|node| node_view(ui, m, node));
-    let timers = sim
-        .nodes()
-        .iter()
-        .filter_map(|node| timer_view(m, node, n, epoch));
     let notes = client_notes(m).into_iter().map(|(node, text, class)| {
         let (x, y) = position(node, n);
         // Outside the circle, away from the centre.
@@ -219,7 +213,6 @@ fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         let (tx, ty) = (x + dx / d * 3.0, y + dy / d * 3.0 + NODE_R + 7.0);
         html! { <text key={format!("c{node}")} class={format!("note {class}")} x={f(tx)} y={f(ty)}>{ text }</text> }
     });
-    let messages = sim.in_flight().map(|msg| message_view(m, msg, n));
     html! {
         <div class="cluster">
             <svg viewBox="0 0 100 100" class="picture" role="group" aria-label="Servers and links">
@@ -227,7 +220,7 @@ fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 <g class="links">{ for links }</g>
                 <g class="notes" aria-hidden="true">{ for notes }</g>
             </svg>
-            <div class="msgs" aria-hidden="true">{ for timers }{ for messages }</div>
+            <canvas id={crate::canvas::CANVAS_ID} class="anim" aria-hidden="true"></canvas>
         </div>
     }
 }
@@ -293,11 +286,6 @@ fn whole(x: f64) -> i64 {
     x.round() as i64
 }
 
-/// Milliseconds of wall time for `us` of simulated time at `speed`.
-fn wall_ms(us: Micros, speed: f64) -> f64 {
-    us as f64 / 1000.0 / speed
-}
-
 fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
     let sim = m.sim();
     let id = node.id();
@@ -359,82 +347,6 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
             }
             <text class="sub" x={f(x)} y={f(y + NODE_R + 3.6)}>{ sub }</text>
         </g>
-    }
-}
-
-/// A node's election timer: a bar above it that drains (a transform animation, so the
-/// compositor runs it); built once per epoch and per timer start.
-fn timer_view(m: &Model, node: &Node, n: usize, epoch: u64) -> Option<Html> {
-    let id = node.id();
-    if !m.sim().is_alive(id) || node.role() == Role::Leader {
-        return None;
-    }
-    let (x, y) = position(id, n);
-    let (start, deadline) = node.election_timer();
-    let duration = wall_ms(deadline.saturating_sub(start), m.speed);
-    let delay = wall_ms(m.epoch_start.saturating_sub(start), m.speed);
-    let style = format!("--x:{};--y:{}", f(x), f(y - NODE_R - 2.2));
-    let fill = format!(
-        "animation-duration:{}ms;animation-delay:-{}ms",
-        whole(duration),
-        whole(delay)
-    );
-    Some(html! {
-        <div key={format!("t{id}")} class="timer" {style}>
-            <div key={format!("f{id}-{start}-{epoch}")} class="fill" style={fill}></div>
-        </div>
-    })
-}
-
-fn message_view(m: &Model, msg: InFlight<'_>, n: usize) -> Html {
-    let message = msg.message;
-    let (x0, y0) = position(message.from, n);
-    let (x1, y1) = position(message.to, n);
-    let (dx, dy) = (x1 - x0, y1 - y0);
-    let len = (dx * dx + dy * dy).sqrt().max(0.001);
-    let (ux, uy) = (dx / len, dy / len);
-    // Start and end at the circles' edges; requests and replies use lanes side by side.
-    let side = 1.4;
-    let (ox, oy) = (-uy * side, ux * side);
-    let (sx, sy) = (x0 + ux * NODE_R + ox, y0 + uy * NODE_R + oy);
-    let (ex, ey) = (x1 - ux * NODE_R + ox, y1 - uy * NODE_R + oy);
-    let sim = m.sim();
-    let dies = msg.lost || !sim.link_up(message.from, message.to) || !sim.is_alive(message.to);
-    let (class, text) = match &message.body {
-        Body::RequestVote { .. } => ("rv", "RV".to_string()),
-        Body::RequestVoteReply { granted: true } => ("vote yes", "✓".to_string()),
-        Body::RequestVoteReply { granted: false } => ("vote no", "✗".to_string()),
-        Body::AppendEntries { entries, .. } if entries.is_empty() => ("ae hb", String::new()),
-        Body::AppendEntries { entries, .. } => ("ae data", format!("+{}", entries.len())),
-        Body::AppendEntriesReply { success: true, .. } => ("aer yes", "ok".to_string()),
-        Body::AppendEntriesReply { success: false, .. } => ("aer no", "no".to_string()),
-    };
-    let duration = wall_ms(msg.deliver_at.saturating_sub(msg.sent_at), m.speed).max(1.0);
-    let delay = wall_ms(m.epoch_start.saturating_sub(msg.sent_at), m.speed);
-    // The flight is a box from the start to the end point, moved by its own size
-    // (translate 100%): keyframes without variables, which the compositor runs alone.
-    let style = format!(
-        "left:{}%;top:{}%;width:{}%;height:{}%;animation-duration:{}ms;animation-delay:-{}ms",
-        f(sx),
-        f(sy),
-        f((ex - sx).abs()),
-        f((ey - sy).abs()),
-        whole(duration),
-        whole(delay)
-    );
-    let way = match (ex >= sx, ey >= sy) {
-        (true, true) => "pp",
-        (true, false) => "pn",
-        (false, true) => "np",
-        (false, false) => "nn",
-    };
-    let fate = if dies { "die" } else { "fly" };
-    let dot = format!("msg {class}{}", if msg.copy_of.is_some() { " dup" } else { "" });
-    let class = format!("flight {fate}-{way}");
-    html! {
-        <div key={format!("m{}-{}", msg.id, m.epoch)} {class} {style}>
-            <div class={dot}>{ text }</div>
-        </div>
     }
 }
 
