@@ -227,11 +227,26 @@ impl Model {
         self.version += 1;
     }
 
+    /// After the simulation ran: narrates the new events and bumps the version when one of
+    /// them changes what the page's DOM shows. Messages on the wire (sent, delivered, lost,
+    /// duplicated) only change the canvas, which is redrawn on its own, so they do not
+    /// re-render the page. Returns whether anything at all happened.
     fn after_change(&mut self, before: usize) -> bool {
         let changed = self.trace.borrow().len() > before;
         if changed {
             self.narrate_new();
-            self.version += 1;
+            let visible = self.trace.borrow()[before..].iter().any(|e| {
+                !matches!(
+                    e.kind,
+                    TraceKind::Send { .. }
+                        | TraceKind::Deliver { .. }
+                        | TraceKind::Drop { .. }
+                        | TraceKind::Duplicate { .. }
+                )
+            });
+            if visible {
+                self.version += 1;
+            }
         }
         changed
     }
