@@ -106,34 +106,7 @@ pub fn deliver_events() {
 }
 
 fn kind_of(e: &raftlab_sim::TraceEvent) -> String {
-    use raftlab_sim::TraceKind as K;
-    match &e.kind {
-        K::BecomeFollower { .. } => "become_follower",
-        K::BecomeCandidate { .. } => "become_candidate",
-        K::BecomeLeader { .. } => "become_leader",
-        K::Vote { .. } => "vote",
-        K::Send { .. } => "send",
-        K::Duplicate { .. } => "duplicate",
-        K::Deliver { .. } => "deliver",
-        K::Drop { .. } => "drop",
-        K::Append { .. } => "append",
-        K::Truncate { .. } => "truncate",
-        K::Commit { .. } => "commit",
-        K::Apply { .. } => "apply",
-        K::Crash { .. } => "crash",
-        K::Restart { .. } => "restart",
-        K::Partition { .. } => "partition",
-        K::Heal => "heal",
-        K::Cut { .. } => "cut",
-        K::Restore { .. } => "restore",
-        K::Timeout { .. } => "timeout",
-        K::Set { .. } => "set",
-        K::ClientRequest { .. } => "client_request",
-        K::ClientReply { .. } => "client_reply",
-        K::Violation { .. } => "violation",
-        K::Final { .. } => "final",
-    }
-    .to_string()
+    e.kind.name().to_string()
 }
 
 /// Runs `f` on the model, then re-renders and delivers events.

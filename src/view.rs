@@ -112,7 +112,7 @@ fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let (lo, hi) = (SPEED_RANGE.0.ln(), SPEED_RANGE.1.ln());
     let pos = ((m.speed.ln() - lo) / (hi - lo) * 1000.0).round();
     let on_speed = ui_cb(ui, move |e: InputEvent| {
-        let p: f64 = input_value(&e).parse().unwrap_or(500.0);
+        let p = input_value(&e).parse::<i64>().unwrap_or(500) as f64;
         UiAction::Speed((lo + (hi - lo) * p / 1000.0).exp())
     });
     let on_seed = {
@@ -145,7 +145,7 @@ fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 title="Replay this seed from the start">{ "Reset" }</button>
             <label class="field">
                 <span>{ "Speed" }</span>
-                <input type="range" min="0" max="1000" step="1" value={pos.to_string()}
+                <input type="range" min="0" max="1000" step="1" value={(pos as i64).to_string()}
                     aria-label="Speed" aria-valuetext={format!("{}x real time", dec(whole(m.speed * 1000.0), 3))}
                     oninput={on_speed} />
                 <output>{ format!("{}×", dec(whole(m.speed * 1000.0), 3)) }</output>

@@ -803,10 +803,20 @@ impl Node {
     fn advance_commit(&mut self, out: &mut Ready) {
         // Figure 2, Leaders: if there is N > commitIndex with matchIndex >= N on a majority
         // and log[N].term == currentTerm, set commitIndex = N (5.3, 5.4.2).
-        let mut matches: Vec<Index> = self.progress.iter().map(|p| p.match_index).collect();
-        matches.push(self.last_index());
-        matches.sort_unstable_by(|a, b| b.cmp(a));
-        let n = matches[self.quorum() - 1];
+        // N is the quorum-th largest of the match indexes (the leader's own is its last
+        // index): the largest of them that a quorum has reached.
+        let last = self.last_index();
+        let reached = |n: Index| {
+            self.progress.iter().filter(|p| p.match_index >= n).count() + usize::from(last >= n)
+        };
+        let n = self
+            .progress
+            .iter()
+            .map(|p| p.match_index)
+            .chain([last])
+            .filter(|&n| reached(n) >= self.quorum())
+            .max()
+            .unwrap_or(0);
         if n <= self.commit_index {
             return;
         }

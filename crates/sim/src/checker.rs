@@ -3,7 +3,6 @@
 //! per term, the committed prefix) so each check costs about O(nodes).
 
 use raftlab_raft::{Command, Entry, Event, Index, Micros, Node, NodeId, Role, Term};
-use std::collections::{BTreeMap, HashMap};
 
 /// A property the checker watches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -86,10 +85,10 @@ impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} (section {}) broken at {:.3} ms, nodes {:?}, seed {}: {}",
+            "{} (section {}) broken at {} ms, nodes {:?}, seed {}: {}",
             self.property.name(),
             self.property.section(),
-            self.t_us as f64 / 1000.0,
+            Millis(self.t_us),
             self.nodes,
             self.seed,
             self.detail
@@ -97,15 +96,46 @@ impl std::fmt::Display for Violation {
     }
 }
 
+/// Microseconds shown as milliseconds with three decimals: the same text as
+/// `format!("{:.3}", us as f64 / 1000.0)`, without the code of float formatting.
+struct Millis(Micros);
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The f64 quotient, exactly: m * 2^exp (it is never subnormal, NaN or infinite).
+        let bits = (self.0 as f64 / 1000.0).to_bits();
+        let biased = (bits >> 52) as i32;
+        let m = bits & ((1 << 52) - 1) | if biased == 0 { 0 } else { 1 << 52 };
+        let exp = biased.max(1) - 1075;
+        // The quotient is below 2^64 / 1000, so exp <= 11 (and from exp >= 0 on it is a whole
+        // number); for 1 us or more it is at least 2^-10, so exp >= -62.
+        let (whole, frac) = if m == 0 {
+            (0, 0)
+        } else if exp >= 0 {
+            (m << exp, 0)
+        } else {
+            // Thousandths, rounded half to even as float formatting does; m * 1000 < 2^63.
+            let (scaled, shift) = (m * 1000, -exp as u32);
+            let (q, r) = (scaled >> shift, scaled & ((1 << shift) - 1));
+            let half = 1 << (shift - 1);
+            let thousandths = q + u64::from(r > half || (r == half && q & 1 == 1));
+            (thousandths / 1000, thousandths % 1000)
+        };
+        write!(f, "{whole}.{frac:03}")
+    }
+}
+
 /// Keeps the history the properties need and checks them.
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
     seed: u64,
-    leaders: BTreeMap<Term, NodeId>,
-    votes: HashMap<(NodeId, Term), NodeId>,
-    /// (index, term) -> (term of the entry before, command): enough to check Log Matching
-    /// inductively, one new entry at a time.
-    entries: HashMap<(Index, Term), (Term, Command)>,
+    /// (term, leader), sorted by term.
+    leaders: Vec<(Term, NodeId)>,
+    /// Per node (index id - 1): (term, candidate voted for), sorted by term.
+    votes: Vec<Vec<(Term, NodeId)>>,
+    /// Per index (index - 1): (term, term of the entry before, command) for each term seen at
+    /// that index: enough to check Log Matching inductively, one new entry at a time.
+    entries: Vec<Vec<(Term, Term, Command)>>,
     /// The committed prefix of the log, as far as any node has committed.
     committed: Vec<Entry>,
     /// For each committed index, the term of the node that committed it first (always a
@@ -123,6 +153,7 @@ impl Checker {
     pub fn new(nodes: usize, seed: u64) -> Checker {
         Checker {
             seed,
+            votes: vec![Vec::new(); nodes],
             commit_seen: vec![0; nodes],
             leading: vec![None; nodes],
             ..Checker::default()
@@ -134,20 +165,23 @@ impl Checker {
         &self.committed
     }
 
-    fn violation(
+    /// Records a violation of `property` found at `t_us`, involving `nodes`.
+    #[inline(never)]
+    fn report(
         &self,
+        found: &mut Vec<Violation>,
         property: Property,
         t_us: Micros,
-        nodes: Vec<NodeId>,
-        detail: String,
-    ) -> Violation {
-        Violation {
+        nodes: &[NodeId],
+        detail: std::fmt::Arguments<'_>,
+    ) {
+        found.push(Violation {
             property,
             t_us,
-            nodes,
-            detail,
+            nodes: nodes.to_vec(),
+            detail: std::fmt::format(detail),
             seed: self.seed,
-        }
+        });
     }
 
     /// A node crashed: its volatile state (commit index) is gone.
@@ -177,70 +211,84 @@ impl Checker {
             match event {
                 Event::BecomeLeader { term } => {
                     // Election Safety (5.2).
-                    match self.leaders.get(term) {
-                        Some(&other) if other != id => found.push(self.violation(
-                            Property::ElectionSafety,
-                            now,
-                            vec![other, id],
-                            format!("S{other} and S{id} were both elected leader of term {term}"),
-                        )),
-                        _ => {
-                            self.leaders.insert(*term, id);
+                    match find(&self.leaders, *term) {
+                        Ok(i) if self.leaders[i].1 != id => {
+                            let other = self.leaders[i].1;
+                            self.report(
+                                found,
+                                Property::ElectionSafety,
+                                now,
+                                &[other, id],
+                                format_args!(
+                                    "S{other} and S{id} were both elected leader of term {term}"
+                                ),
+                            )
                         }
+                        Ok(_) => {}
+                        Err(i) => self.leaders.insert(i, (*term, id)),
                     }
                     // Leader Completeness (5.4): the new leader holds every entry committed in
                     // an earlier term.
                     if let Some(index) = self.missing_committed(node, *term) {
-                        found.push(self.violation(
+                        self.report(
+                            found,
                             Property::LeaderCompleteness,
                             now,
-                            vec![id],
-                            format!(
+                            &[id],
+                            format_args!(
                                 "S{id} became leader of term {term} without the committed entry {index} ({})",
-                                describe_entry(&self.committed[index as usize - 1])
+                                Described(Some(&self.committed[index as usize - 1]))
                             ),
-                        ));
+                        );
                     }
                 }
                 Event::Vote { candidate, term } => {
                     // One vote per term, across restarts (Figure 2, votedFor is persistent).
-                    match self.votes.get(&(id, *term)) {
-                        Some(&earlier) if earlier != *candidate => found.push(self.violation(
-                            Property::OneVotePerTerm,
-                            now,
-                            vec![id, earlier, *candidate],
-                            format!("S{id} voted for S{earlier} and then for S{candidate} in term {term}"),
-                        )),
-                        _ => {
-                            self.votes.insert((id, *term), *candidate);
+                    let votes = &self.votes[k];
+                    match find(votes, *term) {
+                        Ok(i) if votes[i].1 != *candidate => {
+                            let earlier = votes[i].1;
+                            self.report(
+                                found,
+                                Property::OneVotePerTerm,
+                                now,
+                                &[id, earlier, *candidate],
+                                format_args!(
+                                    "S{id} voted for S{earlier} and then for S{candidate} in term {term}"
+                                ),
+                            )
                         }
+                        Ok(_) => {}
+                        Err(i) => self.votes[k].insert(i, (*term, *candidate)),
                     }
                 }
                 Event::Append { index, .. } | Event::Truncate { from: index } if matches!(before, Some((t, len)) if still_leading(t) && *index <= len) =>
                 {
-                    found.push(self.violation(
+                    self.report(
+                        found,
                         Property::LeaderAppendOnly,
                         now,
-                        vec![id],
-                        format!(
+                        &[id],
+                        format_args!(
                             "S{id}, leader of term {}, changed its own entry at index {index}",
                             node.term()
                         ),
-                    ));
+                    );
                 }
                 _ => {}
             }
             if let Event::Truncate { from } = event {
                 // State Machine Safety (5.4.3): a committed entry is never removed.
                 if *from <= commit_before {
-                    found.push(self.violation(
+                    self.report(
+                        found,
                         Property::StateMachineSafety,
                         now,
-                        vec![id],
-                        format!(
+                        &[id],
+                        format_args!(
                             "S{id} removed entries from index {from} on, but it had committed up to {commit_before}"
                         ),
-                    ));
+                    );
                 }
             }
             if let Event::Append {
@@ -260,16 +308,17 @@ impl Checker {
                 // State Machine Safety (5.4.3): what is applied is the committed entry.
                 let agreed = self.committed.get(*index as usize - 1);
                 if agreed.is_none_or(|e| e.term != *term || e.command != *command) {
-                    found.push(self.violation(
+                    self.report(
+                        found,
                         Property::StateMachineSafety,
                         now,
-                        vec![id],
-                        format!(
+                        &[id],
+                        format_args!(
                             "S{id} applied {} at index {index}, but the committed entry there is {}",
-                            describe_entry(&Entry { term: *term, command: command.clone() }),
-                            agreed.map_or("missing".to_string(), describe_entry)
+                            Described(Some(&Entry { term: *term, command: command.clone() })),
+                            Described(agreed)
                         ),
-                    ));
+                    );
                 }
             }
         }
@@ -302,19 +351,22 @@ impl Checker {
             return; // replaced later in the same step; the later append is checked instead
         }
         let prev = node.term_at(index - 1).unwrap_or(0);
-        match self.entries.get(&(index, term)) {
-            Some((p, c)) if *p != prev || c != command => found.push(self.violation(
+        let k = index as usize - 1;
+        if self.entries.len() <= k {
+            self.entries.resize_with(k + 1, Vec::new);
+        }
+        match self.entries[k].iter().find(|e| e.0 == term) {
+            Some((_, p, c)) if *p != prev || c != command => self.report(
+                found,
                 Property::LogMatching,
                 now,
-                vec![id],
-                format!(
+                &[id],
+                format_args!(
                     "S{id} has an entry at index {index} in term {term} ({command}, after term {prev}) but another log has ({c}, after term {p}) there"
                 ),
-            )),
+            ),
             Some(_) => {}
-            None => {
-                self.entries.insert((index, term), (prev, command.clone()));
-            }
+            None => self.entries[k].push((term, prev, command.clone())),
         }
     }
 
@@ -330,35 +382,40 @@ impl Checker {
         let seen = self.commit_seen[k];
         let commit = node.commit_index();
         if commit < seen {
-            found.push(self.violation(
+            self.report(
+                found,
                 Property::CommitMonotonic,
                 now,
-                vec![id],
-                format!("S{id}'s commit index went down from {seen} to {commit} while it was up"),
-            ));
+                &[id],
+                format_args!(
+                    "S{id}'s commit index went down from {seen} to {commit} while it was up"
+                ),
+            );
         }
         for index in seen + 1..=commit {
             let Some(entry) = node.log().get(index as usize - 1) else {
-                found.push(self.violation(
+                self.report(
+                    found,
                     Property::StateMachineSafety,
                     now,
-                    vec![id],
-                    format!("S{id} committed index {index} past the end of its log"),
-                ));
+                    &[id],
+                    format_args!("S{id} committed index {index} past the end of its log"),
+                );
                 break;
             };
             if let Some(agreed) = self.committed.get(index as usize - 1) {
                 if agreed != entry {
-                    found.push(self.violation(
+                    self.report(
+                        found,
                         Property::StateMachineSafety,
                         now,
-                        vec![id],
-                        format!(
+                        &[id],
+                        format_args!(
                             "S{id} committed {} at index {index}, but {} was committed there before",
-                            describe_entry(entry),
-                            describe_entry(agreed)
+                            Described(Some(entry)),
+                            Described(Some(agreed))
                         ),
-                    ));
+                    );
                 }
                 continue;
             }
@@ -371,17 +428,18 @@ impl Checker {
                     && other.term() > commit_term
                     && other.log().get(index as usize - 1) != Some(entry)
                 {
-                    found.push(self.violation(
+                    self.report(
+                        found,
                         Property::LeaderCompleteness,
                         now,
-                        vec![id, other.id()],
-                        format!(
+                        &[id, other.id()],
+                        format_args!(
                             "index {index} ({}) was committed in term {commit_term}, but S{}, leader of term {}, lacks it",
-                            describe_entry(entry),
+                            Described(Some(entry)),
                             other.id(),
                             other.term()
                         ),
-                    ));
+                    );
                 }
             }
         }
@@ -389,6 +447,19 @@ impl Checker {
     }
 }
 
-fn describe_entry(e: &Entry) -> String {
-    format!("term {} {}", e.term, e.command)
+/// Where `key` is (or would go) in `pairs`, sorted by key.
+fn find(pairs: &[(u64, NodeId)], key: u64) -> Result<usize, usize> {
+    pairs.binary_search_by_key(&key, |&(k, _)| k)
+}
+
+/// An entry as violations describe it, `term 2 set x=1`, or `missing`.
+struct Described<'a>(Option<&'a Entry>);
+
+impl std::fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(e) => write!(f, "term {} {}", e.term, e.command),
+            None => f.write_str("missing"),
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! on any input.
 
 use raftlab_raft::{Bugs, Micros, NodeId};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::fmt;
 
 /// The newest scenario format version this build reads and writes.
@@ -58,25 +58,31 @@ pub const BUG_NAMES: [&str; 2] = ["commit_previous_term", "skip_vote_log_check"]
 impl SimConfig {
     /// The settings as the scenario's `config` object (every field present).
     pub fn to_json(&self) -> Value {
+        let mut o = Map::new();
+        put_patch(
+            &mut o,
+            &ConfigPatch {
+                election_timeout_us: Some(self.election_timeout_us),
+                heartbeat_us: Some(self.heartbeat_us),
+                latency_us: Some(self.latency_us),
+                drop_rate: Some(self.drop_rate),
+                duplicate_rate: Some(self.duplicate_rate),
+                client_timeout_us: Some(self.client_timeout_us),
+            },
+        );
         let mut bugs = Vec::new();
-        if self.bugs.commit_previous_term {
-            bugs.push("commit_previous_term");
+        for (on, name) in [
+            (self.bugs.commit_previous_term, BUG_NAMES[0]),
+            (self.bugs.skip_vote_log_check, BUG_NAMES[1]),
+        ] {
+            if on {
+                bugs.push(Value::from(name));
+            }
         }
-        if self.bugs.skip_vote_log_check {
-            bugs.push("skip_vote_log_check");
-        }
-        let mut v = json!({
-            "election_timeout_ms": [ms(self.election_timeout_us.0), ms(self.election_timeout_us.1)],
-            "heartbeat_ms": ms(self.heartbeat_us),
-            "latency_ms": [ms(self.latency_us.0), ms(self.latency_us.1)],
-            "drop_rate": self.drop_rate,
-            "duplicate_rate": self.duplicate_rate,
-            "client_timeout_ms": ms(self.client_timeout_us),
-        });
         if !bugs.is_empty() {
-            v["bugs"] = json!(bugs);
+            put(&mut o, "bugs", Value::Array(bugs));
         }
-        v
+        Value::Object(o)
     }
 
     /// The Raft core settings these simulator settings imply.
@@ -102,8 +108,8 @@ pub enum Target {
 impl Target {
     fn to_json(self) -> Value {
         match self {
-            Target::Node(n) => json!(n),
-            Target::Leader => json!("leader"),
+            Target::Node(n) => Value::from(n),
+            Target::Leader => Value::from("leader"),
         }
     }
 }
@@ -250,18 +256,131 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 fn err<T>(path: &str, message: impl Into<String>) -> Result<T, ParseError> {
-    Err(ParseError {
+    Err(parse_error(path, message.into()))
+}
+
+fn parse_error(path: &str, message: String) -> ParseError {
+    ParseError {
         path: path.to_string(),
-        message: message.into(),
-    })
+        message,
+    }
 }
 
 /// Microseconds as a JSON number of milliseconds: an integer when whole, else 3 decimals.
 pub fn ms(us: Micros) -> Value {
     if us.is_multiple_of(1000) {
-        json!(us / 1000)
+        Value::from(us / 1000)
     } else {
-        json!(us as f64 / 1000.0)
+        Value::from(us as f64 / 1000.0)
+    }
+}
+
+/// Sets `key` in a JSON object.
+fn put(o: &mut Map<String, Value>, key: &str, value: Value) {
+    o.insert(key.to_string(), value);
+}
+
+/// A range of microseconds as `[min, max]` in milliseconds.
+fn ms_pair((lo, hi): (Micros, Micros)) -> Value {
+    Value::Array(vec![ms(lo), ms(hi)])
+}
+
+/// Writes the settings a patch changes, in the scenario's `config` form.
+fn put_patch(o: &mut Map<String, Value>, p: &ConfigPatch) {
+    if let Some(r) = p.election_timeout_us {
+        put(o, "election_timeout_ms", ms_pair(r));
+    }
+    if let Some(h) = p.heartbeat_us {
+        put(o, "heartbeat_ms", ms(h));
+    }
+    if let Some(r) = p.latency_us {
+        put(o, "latency_ms", ms_pair(r));
+    }
+    if let Some(r) = p.drop_rate {
+        put(o, "drop_rate", Value::from(r));
+    }
+    if let Some(r) = p.duplicate_rate {
+        put(o, "duplicate_rate", Value::from(r));
+    }
+    if let Some(t) = p.client_timeout_us {
+        put(o, "client_timeout_ms", ms(t));
+    }
+}
+
+/// A number as `format!("{x}")` writes an `f64` (shortest digits that read back to it, no
+/// exponent), made from serde_json's shortest digits so that the code of float formatting is
+/// not linked.
+struct Plain(f64);
+
+impl fmt::Display for Plain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(n) = serde_json::Number::from_f64(self.0) else {
+            return f.write_str("NaN"); // not reached: JSON numbers are finite
+        };
+        // serde_json writes `[-]digits[.digits][e[+|-]digits]`.
+        let (mut digits, mut int_len, mut exp, mut exp_sign, mut in_exp) =
+            (vec![], None, 0, 1, false);
+        for b in n.to_string().bytes() {
+            match b {
+                b'-' if in_exp => exp_sign = -1,
+                b'-' => f.write_str("-")?,
+                b'.' => int_len = Some(digits.len()),
+                b'e' => in_exp = true,
+                b'+' => {}
+                d if in_exp => exp = exp * 10 + i32::from(d - b'0'),
+                d => digits.push(d),
+            }
+        }
+        // The value is 0.DIGITS times 10^point.
+        let mut point = int_len.unwrap_or(digits.len()) as i32 + exp_sign * exp;
+        while digits.last() == Some(&b'0') {
+            digits.pop();
+        }
+        while digits.first() == Some(&b'0') {
+            digits.remove(0);
+            point -= 1;
+        }
+        if digits.is_empty() {
+            return f.write_str("0");
+        }
+        // Of two shortest candidates equally near the value, serde_json takes the even one and
+        // Rust the larger: D.5 (in units of the last digit) exactly is written D + 1.
+        let last = digits.len() - 1;
+        if digits[last] & 1 == 0 {
+            // At most 17 digits: d < 2^57.
+            let d = digits
+                .iter()
+                .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+            let bits = self.0.abs().to_bits();
+            let biased = (bits >> 52) as i32;
+            let m = bits & ((1 << 52) - 1) | if biased == 0 { 0 } else { 1 << 52 };
+            // Is m * 2^(e + 1) equal to (2d + 1) * 10^p? Compare odd parts and powers of two.
+            // A product that overflows is not equal: the other side is below 2^58.
+            let (e, p) = (biased.max(1) - 1075, point - digits.len() as i32);
+            let five = |k: i32| 5u64.checked_pow(k.max(0) as u32);
+            let lhs = five(-p).and_then(|f| (m >> m.trailing_zeros()).checked_mul(f));
+            let rhs = five(p).and_then(|f| (2 * d + 1).checked_mul(f));
+            if lhs.is_some() && lhs == rhs && e + 1 + m.trailing_zeros() as i32 == p {
+                digits[last] += 1;
+            }
+        }
+        let mut out = String::new();
+        if point <= 0 {
+            out.push_str("0.");
+            for _ in point..0 {
+                out.push('0');
+            }
+        }
+        for (i, &d) in digits.iter().enumerate() {
+            if point > 0 && i == point as usize {
+                out.push('.');
+            }
+            out.push(char::from(d));
+        }
+        for _ in digits.len() as i32..point {
+            out.push('0');
+        }
+        f.write_str(&out)
     }
 }
 
@@ -308,10 +427,7 @@ impl<'a> Fields<'a> {
                 map,
                 used: Vec::new(),
             }),
-            other => err(
-                path,
-                format!("expected an object, found {}", describe(other)),
-            ),
+            other => expected(path, "an object", other),
         }
     }
 
@@ -337,7 +453,7 @@ impl<'a> Fields<'a> {
                 };
                 return err(
                     &self.at(&short),
-                    format!("unknown field; expected one of: {}", expected.join(", ")),
+                    format!("unknown field; expected one of: {}", names(expected)),
                 );
             }
         }
@@ -348,36 +464,35 @@ impl<'a> Fields<'a> {
 fn as_u64(path: &str, v: &Value, what: &str) -> Result<u64, ParseError> {
     match v.as_u64() {
         Some(n) => Ok(n),
-        None => err(path, format!("expected {what}, found {}", describe(v))),
+        None => expected(path, what, v),
     }
+}
+
+/// The error `expected WHAT, found ...` for `v`.
+fn expected<T>(path: &str, what: &str, v: &Value) -> Result<T, ParseError> {
+    err(path, format!("expected {what}, found {}", describe(v)))
 }
 
 /// A time in milliseconds with at most microsecond precision, as microseconds.
 fn as_ms(path: &str, v: &Value, max_ms: u64) -> Result<Micros, ParseError> {
     let Some(x) = v.as_f64() else {
-        return err(
-            path,
-            format!("expected a number of milliseconds, found {}", describe(v)),
-        );
+        return expected(path, "a number of milliseconds", v);
     };
     if x < 0.0 {
-        return err(path, format!("must not be negative (found {x})"));
+        return err(path, format!("must not be negative (found {})", Plain(x)));
     }
     if x > max_ms as f64 {
-        return err(path, format!("{x} ms is too large; at most {max_ms} ms"));
+        return err(
+            path,
+            format!("{} ms is too large; at most {max_ms} ms", Plain(x)),
+        );
     }
     Ok((x * 1000.0).round() as Micros)
 }
 
 fn as_range(path: &str, v: &Value, min_low_us: Micros) -> Result<(Micros, Micros), ParseError> {
     let Some(items) = v.as_array().filter(|a| a.len() == 2) else {
-        return err(
-            path,
-            format!(
-                "expected a list of two numbers [min, max] in milliseconds, found {}",
-                describe(v)
-            ),
-        );
+        return expected(path, "a list of two numbers [min, max] in milliseconds", v);
     };
     let lo = as_ms(&format!("{path}[0]"), &items[0], 3_600_000)?;
     let hi = as_ms(&format!("{path}[1]"), &items[1], 3_600_000)?;
@@ -396,11 +511,11 @@ fn as_range(path: &str, v: &Value, min_low_us: Micros) -> Result<(Micros, Micros
 fn as_rate(path: &str, v: &Value) -> Result<f64, ParseError> {
     match v.as_f64() {
         Some(x) if (0.0..=1.0).contains(&x) => Ok(x),
-        Some(x) => err(path, format!("must be between 0 and 1 (found {x})")),
-        None => err(
+        Some(x) => err(
             path,
-            format!("expected a number between 0 and 1, found {}", describe(v)),
+            format!("must be between 0 and 1 (found {})", Plain(x)),
         ),
+        None => expected(path, "a number between 0 and 1", v),
     }
 }
 
@@ -412,7 +527,7 @@ fn as_text(path: &str, v: &Value) -> Result<String, ParseError> {
             err(path, "must not contain control characters")
         }
         Some(s) => Ok(s.to_string()),
-        None => err(path, format!("expected a string, found {}", describe(v))),
+        None => expected(path, "a string", v),
     }
 }
 
@@ -423,13 +538,7 @@ fn node_number(path: &str, v: &Value, nodes: u32) -> Result<NodeId, ParseError> 
             path,
             format!("node {n} does not exist; the cluster has nodes 1 to {nodes}"),
         ),
-        None => err(
-            path,
-            format!(
-                "expected a node number from 1 to {nodes}, found {}",
-                describe(v)
-            ),
-        ),
+        None => expected(path, &format!("a node number from 1 to {nodes}"), v),
     }
 }
 
@@ -438,12 +547,10 @@ fn target(path: &str, v: &Value, nodes: u32) -> Result<Target, ParseError> {
         return Ok(Target::Leader);
     }
     if v.is_string() {
-        return err(
+        return expected(
             path,
-            format!(
-                "expected a node number from 1 to {nodes} or \"leader\", found {}",
-                describe(v)
-            ),
+            &format!("a node number from 1 to {nodes} or \"leader\""),
+            v,
         );
     }
     node_number(path, v, nodes).map(Target::Node)
@@ -497,10 +604,7 @@ fn parse_patch(
         if let Some(v) = f.get("bugs") {
             let p = f.at("bugs");
             let Some(list) = v.as_array() else {
-                return err(
-                    &p,
-                    format!("expected a list of bug names, found {}", describe(v)),
-                );
+                return expected(&p, "a list of bug names", v);
             };
             let mut b = Bugs::default();
             for (i, item) in list.iter().enumerate() {
@@ -512,12 +616,12 @@ fn parse_patch(
                             &format!("{p}[{i}]"),
                             match item.as_str() {
                                 Some(name) => {
-                                    format!("unknown bug {name:?}; known: {}", BUG_NAMES.join(", "))
+                                    format!("unknown bug {name:?}; known: {}", names(&BUG_NAMES))
                                 }
                                 None => format!(
                                     "expected a bug name, found {}; known: {}",
                                     describe(item),
-                                    BUG_NAMES.join(", ")
+                                    names(&BUG_NAMES)
                                 ),
                             },
                         )
@@ -558,23 +662,14 @@ const ACTIONS: [&str; 12] = [
 
 fn parse_partition(path: &str, v: &Value, nodes: u32) -> Result<Vec<Vec<NodeId>>, ParseError> {
     let Some(list) = v.as_array() else {
-        return err(
-            path,
-            format!(
-                "expected a list of groups such as [[1, 2], [3, 4, 5]], found {}",
-                describe(v)
-            ),
-        );
+        return expected(path, "a list of groups such as [[1, 2], [3, 4, 5]]", v);
     };
     let mut seen = vec![false; nodes as usize + 1];
     let mut groups = Vec::new();
     for (g, group) in list.iter().enumerate() {
         let gp = format!("{path}[{g}]");
         let Some(members) = group.as_array() else {
-            return err(
-                &gp,
-                format!("expected a list of node numbers, found {}", describe(group)),
-            );
+            return expected(&gp, "a list of node numbers", group);
         };
         if members.is_empty() {
             return err(&gp, "a group must not be empty");
@@ -609,41 +704,31 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
     let Some(kind) = f.get("do") else {
         return err(
             &f.at("do"),
-            format!("missing (the action: one of {})", ACTIONS[..11].join(", ")),
+            format!("missing (the action: one of {})", names(&ACTIONS[..11])),
         );
     };
     let Some(kind) = kind.as_str() else {
-        return err(
-            &f.at("do"),
-            format!("expected an action name, found {}", describe(kind)),
-        );
-    };
-    let need_target = |f: &mut Fields| -> Result<Target, ParseError> {
-        match f.get("node") {
-            Some(n) => target(&f.at("node"), n, nodes),
-            None => err(
-                &f.at("node"),
-                format!("missing: \"{kind}\" needs a node number or \"leader\""),
-            ),
-        }
+        return expected(&f.at("do"), "an action name", kind);
     };
     let (action, fields): (Action, &[&str]) = match kind {
-        "crash" => (
-            Action::Crash(need_target(&mut f)?),
-            &["at_ms", "do", "node"],
-        ),
-        "restart" => (
-            Action::Restart(need_target(&mut f)?),
-            &["at_ms", "do", "node"],
-        ),
-        "timeout" => (
-            Action::Timeout(need_target(&mut f)?),
-            &["at_ms", "do", "node"],
-        ),
-        "isolate" => (
-            Action::Isolate(need_target(&mut f)?),
-            &["at_ms", "do", "node"],
-        ),
+        "crash" | "restart" | "timeout" | "isolate" => {
+            let t = match f.get("node") {
+                Some(n) => target(&f.at("node"), n, nodes)?,
+                None => {
+                    return err(
+                        &f.at("node"),
+                        format!("missing: \"{kind}\" needs a node number or \"leader\""),
+                    )
+                }
+            };
+            let action = match kind {
+                "crash" => Action::Crash(t),
+                "restart" => Action::Restart(t),
+                "timeout" => Action::Timeout(t),
+                _ => Action::Isolate(t),
+            };
+            (action, &["at_ms", "do", "node"])
+        }
         "heal" => (Action::Heal, &["at_ms", "do"]),
         "cut" | "restore" => {
             let p = f.at("nodes");
@@ -654,13 +739,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 );
             };
             let Some([a, b]) = v.as_array().map(Vec::as_slice) else {
-                return err(
-                    &p,
-                    format!(
-                        "expected two node numbers such as [1, 2], found {}",
-                        describe(v)
-                    ),
-                );
+                return expected(&p, "two node numbers such as [1, 2]", v);
             };
             let a = node_number(&format!("{p}[0]"), a, nodes)?;
             let b = node_number(&format!("{p}[1]"), b, nodes)?;
@@ -723,19 +802,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 f.finish(&SET_FIELDS)?;
                 return err(path, "\"set\" changes nothing: give at least one setting");
             }
-            (
-                Action::Set(patch),
-                &[
-                    "at_ms",
-                    "do",
-                    "election_timeout_ms",
-                    "heartbeat_ms",
-                    "latency_ms",
-                    "drop_rate",
-                    "duplicate_rate",
-                    "client_timeout_ms",
-                ],
-            )
+            (Action::Set(patch), &SET_FIELDS)
         }
         other => {
             return err(
@@ -743,7 +810,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 format!(
                     "unknown action {}; expected one of: {}",
                     quoted(other),
-                    ACTIONS[..11].join(", ")
+                    names(&ACTIONS[..11])
                 ),
             )
         }
@@ -833,10 +900,7 @@ impl Scenario {
         }
         if let Some(v) = f.get("events") {
             let Some(list) = v.as_array() else {
-                return err(
-                    "events",
-                    format!("expected a list of actions, found {}", describe(v)),
-                );
+                return expected("events", "a list of actions", v);
             };
             if list.len() > MAX_EVENTS {
                 return err(
@@ -863,18 +927,18 @@ impl Scenario {
 
     /// The scenario as JSON; [`Scenario::parse`] reads it back to an equal value.
     pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "version": VERSION,
-            "seed": self.seed,
-            "nodes": self.nodes,
-            "until_ms": ms(self.until_us),
-            "config": self.config.to_json(),
-            "events": self.events.iter().map(TimedAction::to_json).collect::<Vec<_>>(),
-        });
+        let mut o = Map::new();
+        put(&mut o, "version", Value::from(VERSION));
+        put(&mut o, "seed", Value::from(self.seed));
+        put(&mut o, "nodes", Value::from(self.nodes));
+        put(&mut o, "until_ms", ms(self.until_us));
+        put(&mut o, "config", self.config.to_json());
+        let events = self.events.iter().map(TimedAction::to_json).collect();
+        put(&mut o, "events", Value::Array(events));
         if let Some(l) = self.liveness_us {
-            v["liveness_ms"] = ms(l);
+            put(&mut o, "liveness_ms", ms(l));
         }
-        v
+        Value::Object(o)
     }
 
     /// Pretty JSON text with one event per line.
@@ -897,7 +961,9 @@ impl Scenario {
                 out.push(',');
             }
             first = false;
-            out.push_str(&format!("\n  \"{k}\": "));
+            out.push_str("\n  \"");
+            out.push_str(k);
+            out.push_str("\": ");
             if k == "events" {
                 let list = val.as_array().map(Vec::as_slice).unwrap_or_default();
                 if list.is_empty() {
@@ -922,11 +988,11 @@ impl Scenario {
 impl TimedAction {
     /// The action as one element of the scenario's `events`.
     pub fn to_json(&self) -> Value {
-        let mut v = json!({ "at_ms": ms(self.at_us) });
-        let o = v.as_object_mut().expect("object");
+        let mut o = Map::new();
+        put(&mut o, "at_ms", ms(self.at_us));
         let name = match &self.action {
             Action::Crash(t) | Action::Restart(t) | Action::Timeout(t) | Action::Isolate(t) => {
-                o.insert("node".into(), t.to_json());
+                put(&mut o, "node", t.to_json());
                 match &self.action {
                     Action::Crash(_) => "crash",
                     Action::Restart(_) => "restart",
@@ -935,12 +1001,20 @@ impl TimedAction {
                 }
             }
             Action::Partition(groups) => {
-                o.insert("groups".into(), json!(groups));
+                let groups = groups
+                    .iter()
+                    .map(|g| Value::Array(g.iter().map(|&n| Value::from(n)).collect()))
+                    .collect();
+                put(&mut o, "groups", Value::Array(groups));
                 "partition"
             }
             Action::Heal => "heal",
             Action::Cut(a, b) | Action::Restore(a, b) => {
-                o.insert("nodes".into(), json!([a, b]));
+                put(
+                    &mut o,
+                    "nodes",
+                    Value::Array(vec![Value::from(*a), Value::from(*b)]),
+                );
                 if matches!(self.action, Action::Cut(..)) {
                     "cut"
                 } else {
@@ -949,50 +1023,48 @@ impl TimedAction {
             }
             Action::ClientWrite { node, key, value } => {
                 if let Some(t) = node {
-                    o.insert("node".into(), t.to_json());
+                    put(&mut o, "node", t.to_json());
                 }
-                o.insert("key".into(), json!(key));
-                o.insert("value".into(), json!(value));
+                put(&mut o, "key", Value::from(key.as_str()));
+                put(&mut o, "value", Value::from(value.as_str()));
                 "client_write"
             }
             Action::ClientDelete { node, key } => {
                 if let Some(t) = node {
-                    o.insert("node".into(), t.to_json());
+                    put(&mut o, "node", t.to_json());
                 }
-                o.insert("key".into(), json!(key));
+                put(&mut o, "key", Value::from(key.as_str()));
                 "client_delete"
             }
             Action::Set(p) => {
-                if let Some((a, b)) = p.election_timeout_us {
-                    o.insert("election_timeout_ms".into(), json!([ms(a), ms(b)]));
-                }
-                if let Some(h) = p.heartbeat_us {
-                    o.insert("heartbeat_ms".into(), ms(h));
-                }
-                if let Some((a, b)) = p.latency_us {
-                    o.insert("latency_ms".into(), json!([ms(a), ms(b)]));
-                }
-                if let Some(r) = p.drop_rate {
-                    o.insert("drop_rate".into(), json!(r));
-                }
-                if let Some(r) = p.duplicate_rate {
-                    o.insert("duplicate_rate".into(), json!(r));
-                }
-                if let Some(t) = p.client_timeout_us {
-                    o.insert("client_timeout_ms".into(), ms(t));
-                }
+                put_patch(&mut o, p);
                 "set"
             }
         };
-        o.insert("do".into(), json!(name));
-        v
+        put(&mut o, "do", Value::from(name));
+        Value::Object(o)
     }
 }
 
 /// serde_json appends " at line L column C" to its messages; the path already says where.
 fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
+    const AT: &[u8] = b" at line ";
+    let bytes = message.as_bytes();
+    // The last occurrence (it starts with an ASCII byte, so at a char boundary).
+    match (0..bytes.len()).rev().find(|&i| bytes[i..].starts_with(AT)) {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
     }
+}
+
+/// Names separated by commas: `a, b, c`.
+fn names(list: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, name) in list.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(name);
+    }
+    out
 }

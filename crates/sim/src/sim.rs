@@ -11,7 +11,7 @@ use raftlab_raft::{
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg32;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BinaryHeap, VecDeque};
 
 /// At most this many violations are kept (and traced) per run.
 pub const MAX_VIOLATIONS: usize = 100;
@@ -120,7 +120,9 @@ pub struct Simulation {
     seq: u64,
     next_message: u64,
     next_request: RequestId,
-    clients: BTreeMap<RequestId, Option<NodeId>>,
+    /// Requests waiting for an answer: (request, node asked), sorted by request. Mostly
+    /// answered oldest first, which a deque removes cheaply.
+    clients: VecDeque<(RequestId, Option<NodeId>)>,
     ready: Ready,
     checker: Option<Checker>,
     violations: Vec<Violation>,
@@ -169,7 +171,7 @@ impl Simulation {
             seq: 0,
             next_message: 1,
             next_request: 1,
-            clients: BTreeMap::new(),
+            clients: VecDeque::new(),
             ready: Ready::default(),
             checker: Some(Checker::new(nodes as usize, seed)),
             violations: Vec::new(),
@@ -237,14 +239,20 @@ impl Simulation {
     }
     /// The partition groups now in force (one group: no partition).
     pub fn groups(&self) -> Vec<Vec<NodeId>> {
-        let mut by_group: BTreeMap<u32, Vec<NodeId>> = BTreeMap::new();
+        // (group number, members), sorted by group number.
+        let mut by_group: Vec<(u32, Vec<NodeId>)> = Vec::new();
         for (k, slot) in self.slots.iter().enumerate() {
-            by_group
-                .entry(slot.group)
-                .or_default()
-                .push(k as NodeId + 1);
+            let id = k as NodeId + 1;
+            let i = by_group
+                .iter()
+                .position(|(g, _)| *g >= slot.group)
+                .unwrap_or(by_group.len());
+            match by_group.get_mut(i) {
+                Some((g, members)) if *g == slot.group => members.push(id),
+                _ => by_group.insert(i, (slot.group, vec![id])),
+            }
         }
-        by_group.into_values().collect()
+        by_group.into_iter().map(|(_, members)| members).collect()
     }
     /// The node that believes it leads in the highest term, if any is up.
     pub fn leader(&self) -> Option<NodeId> {
@@ -380,7 +388,7 @@ impl Simulation {
                 self.act(&action);
             }
             Item::ClientTimeout { request } => {
-                if let Some(node) = self.clients.remove(&request) {
+                if let Some(node) = self.answered(request) {
                     self.processed += 1;
                     self.emit(|| TraceKind::ClientReply {
                         node,
@@ -574,12 +582,22 @@ impl Simulation {
                 command,
             });
         }
-        self.clients.insert(request, node);
+        // Request ids only grow, so the list stays sorted.
+        self.clients.push_back((request, node));
         let at = self.now + self.config.client_timeout_us;
         self.push(at, Item::ClientTimeout { request });
         if let Some(k) = k.filter(|&k| self.slots[k].alive) {
             self.step_node(k, Input::ClientWrite { request, command });
         }
+    }
+
+    /// Forgets a waiting request; returns the node it was sent to, if it was waiting.
+    fn answered(&mut self, request: RequestId) -> Option<Option<NodeId>> {
+        let i = self
+            .clients
+            .binary_search_by_key(&request, |&(r, _)| r)
+            .ok()?;
+        self.clients.remove(i).map(|(_, node)| node)
     }
 
     fn schedule_timer(&mut self, k: usize) {
@@ -701,7 +719,7 @@ impl Simulation {
             self.send(message);
         }
         for reply in ready.replies.drain(..) {
-            if self.clients.remove(&reply.request).is_some() {
+            if self.answered(reply.request).is_some() {
                 let (result, leader) = match reply.result {
                     ClientResult::Ok => (ReplyResult::Ok, None),
                     ClientResult::Redirect { leader } => (ReplyResult::Redirect, Some(leader)),

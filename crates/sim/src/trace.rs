@@ -8,13 +8,417 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 /// One line of the trace: a time and what happened.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TraceEvent {
     /// Simulated time in microseconds.
     pub t_us: Micros,
     /// What happened.
-    #[serde(flatten)]
     pub kind: TraceKind,
+}
+
+/// Serialized as a map: `t_us`, then `kind` and the fields of [`TraceKind`], as
+/// `#[serde(flatten)]` of the kind would write it (written out by hand: flattening costs code
+/// in every serializer it is used with).
+impl Serialize for TraceEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.fields(&mut Serde(&mut map))?;
+        map.end()
+    }
+}
+
+impl TraceEvent {
+    fn fields<S: Sink>(&self, sink: &mut S) -> Result<(), S::Error> {
+        sink.entry("t_us", &self.t_us)?;
+        self.kind.entries(sink)
+    }
+}
+
+/// Where the fields of a trace event go, in order: a serde map, or JSON text.
+trait Sink {
+    type Error;
+    fn entry<T: Field + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Self::Error>;
+}
+
+/// The entries of a serde map.
+struct Serde<'a, M>(&'a mut M);
+
+impl<M: SerializeMap> Sink for Serde<'_, M> {
+    type Error = M::Error;
+    fn entry<T: Field + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), M::Error> {
+        self.0.serialize_entry(key, value)
+    }
+}
+
+/// A JSON object written as text, byte for byte as serde_json writes the same map: the NDJSON
+/// line needs no serde_json serializer (less code in WebAssembly, and faster).
+struct Text<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> Text<'a> {
+    fn open(out: &'a mut String) -> Text<'a> {
+        out.push('{');
+        Text { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) {
+        self.out.push_str(if self.first { "\"" } else { ",\"" });
+        self.first = false;
+        self.out.push_str(key);
+        self.out.push_str("\":");
+    }
+
+    fn close(self) {
+        self.out.push('}');
+    }
+}
+
+impl Sink for Text<'_> {
+    type Error = std::convert::Infallible;
+    fn entry<T: Field + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Self::Error> {
+        self.key(key);
+        value.write(self.out);
+        Ok(())
+    }
+}
+
+/// A value in a trace event: serializable, and writable as the compact JSON text serde_json
+/// makes of it.
+trait Field: Serialize {
+    fn write(&self, out: &mut String);
+}
+
+impl<T: Field + ?Sized> Field for &T {
+    fn write(&self, out: &mut String) {
+        (**self).write(out);
+    }
+}
+
+impl Field for u64 {
+    fn write(&self, out: &mut String) {
+        let (mut n, mut digits, mut i) = (*self, [0u8; 20], 20);
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for &d in &digits[i..] {
+            out.push(char::from(d));
+        }
+    }
+}
+
+impl Field for u32 {
+    fn write(&self, out: &mut String) {
+        u64::from(*self).write(out);
+    }
+}
+
+impl Field for bool {
+    fn write(&self, out: &mut String) {
+        out.push_str(if *self { "true" } else { "false" });
+    }
+}
+
+impl Field for str {
+    /// A JSON string, escaped as serde_json escapes it: `"` and `\\`, the short escapes for
+    /// backspace, tab, newline, form feed and carriage return, `\u00xx` for the other control
+    /// characters below 0x20, everything else as it is.
+    fn write(&self, out: &mut String) {
+        out.push('"');
+        let mut start = 0;
+        for (i, b) in self.bytes().enumerate() {
+            let short = match b {
+                b'"' => '"',
+                b'\\' => '\\',
+                0x08 => 'b',
+                b'\t' => 't',
+                b'\n' => 'n',
+                0x0C => 'f',
+                b'\r' => 'r',
+                0..=0x1F => 'u',
+                _ => continue,
+            };
+            out.push_str(&self[start..i]);
+            out.push('\\');
+            out.push(short);
+            if short == 'u' {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("00");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xF)]));
+            }
+            start = i + 1;
+        }
+        out.push_str(&self[start..]);
+        out.push('"');
+    }
+}
+
+impl Field for String {
+    fn write(&self, out: &mut String) {
+        self.as_str().write(out);
+    }
+}
+
+impl<T: Field> Field for Option<T> {
+    fn write(&self, out: &mut String) {
+        match self {
+            Some(v) => v.write(out),
+            None => out.push_str("null"),
+        }
+    }
+}
+
+impl<T: Field> Field for [T] {
+    fn write(&self, out: &mut String) {
+        out.push('[');
+        for (i, v) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            v.write(out);
+        }
+        out.push(']');
+    }
+}
+
+impl<T: Field> Field for Vec<T> {
+    fn write(&self, out: &mut String) {
+        self.as_slice().write(out);
+    }
+}
+
+impl<T: Field> Field for [T; 2] {
+    fn write(&self, out: &mut String) {
+        self.as_slice().write(out);
+    }
+}
+
+impl Field for serde_json::Value {
+    fn write(&self, out: &mut String) {
+        // Display writes the compact JSON text.
+        out.push_str(&self.to_string());
+    }
+}
+
+impl Field for TraceMsg {
+    fn write(&self, out: &mut String) {
+        let mut text = Text::open(out);
+        self.entries(&mut text).unwrap_or_else(|e| match e {});
+        text.close();
+    }
+}
+
+impl Field for CommandStr<'_> {
+    fn write(&self, out: &mut String) {
+        self.0.to_string().write(out);
+    }
+}
+
+impl Field for LogJson<'_> {
+    fn write(&self, out: &mut String) {
+        out.push('[');
+        for (i, e) in self.0.iter().enumerate() {
+            out.push_str(if i == 0 { "{" } else { ",{" });
+            let mut text = Text {
+                out: &mut *out,
+                first: true,
+            };
+            text.entry("term", &e.term)
+                .and_then(|()| text.entry("command", &CommandStr(&e.command)))
+                .unwrap_or_else(|e| match e {});
+            out.push('}');
+        }
+        out.push(']');
+    }
+}
+
+impl Field for DropReason {
+    fn write(&self, out: &mut String) {
+        match self {
+            DropReason::Loss => "loss",
+            DropReason::Partition => "partition",
+            DropReason::Crashed => "crashed",
+        }
+        .write(out);
+    }
+}
+
+impl Field for ReplyResult {
+    fn write(&self, out: &mut String) {
+        match self {
+            ReplyResult::Ok => "ok",
+            ReplyResult::Redirect => "redirect",
+            ReplyResult::Timeout => "timeout",
+        }
+        .write(out);
+    }
+}
+
+impl TraceKind {
+    /// The name in the `kind` field, e.g. `become_follower`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TraceKind::BecomeFollower { .. } => "become_follower",
+            TraceKind::BecomeCandidate { .. } => "become_candidate",
+            TraceKind::BecomeLeader { .. } => "become_leader",
+            TraceKind::Vote { .. } => "vote",
+            TraceKind::Send { .. } => "send",
+            TraceKind::Duplicate { .. } => "duplicate",
+            TraceKind::Deliver { .. } => "deliver",
+            TraceKind::Drop { .. } => "drop",
+            TraceKind::Append { .. } => "append",
+            TraceKind::Truncate { .. } => "truncate",
+            TraceKind::Commit { .. } => "commit",
+            TraceKind::Apply { .. } => "apply",
+            TraceKind::Crash { .. } => "crash",
+            TraceKind::Restart { .. } => "restart",
+            TraceKind::Partition { .. } => "partition",
+            TraceKind::Heal => "heal",
+            TraceKind::Cut { .. } => "cut",
+            TraceKind::Restore { .. } => "restore",
+            TraceKind::Timeout { .. } => "timeout",
+            TraceKind::Set { .. } => "set",
+            TraceKind::ClientRequest { .. } => "client_request",
+            TraceKind::ClientReply { .. } => "client_reply",
+            TraceKind::Violation { .. } => "violation",
+            TraceKind::Final { .. } => "final",
+        }
+    }
+
+    /// Writes `kind` and the fields, in declaration order, into `map`.
+    fn entries<S: Sink>(&self, map: &mut S) -> Result<(), S::Error> {
+        map.entry("kind", self.name())?;
+        match self {
+            TraceKind::BecomeFollower { node, term }
+            | TraceKind::BecomeCandidate { node, term }
+            | TraceKind::BecomeLeader { node, term } => {
+                map.entry("node", node)?;
+                map.entry("term", term)?;
+            }
+            TraceKind::Vote {
+                node,
+                candidate,
+                term,
+            } => {
+                map.entry("node", node)?;
+                map.entry("candidate", candidate)?;
+                map.entry("term", term)?;
+            }
+            TraceKind::Send {
+                node,
+                msg,
+                deliver_at_us,
+            } => {
+                map.entry("node", node)?;
+                map.entry("msg", msg)?;
+                map.entry("deliver_at_us", deliver_at_us)?;
+            }
+            TraceKind::Duplicate {
+                node,
+                msg,
+                of,
+                deliver_at_us,
+            } => {
+                map.entry("node", node)?;
+                map.entry("msg", msg)?;
+                map.entry("of", of)?;
+                map.entry("deliver_at_us", deliver_at_us)?;
+            }
+            TraceKind::Deliver { node, msg } => {
+                map.entry("node", node)?;
+                map.entry("msg", msg)?;
+            }
+            TraceKind::Drop { node, msg, reason } => {
+                map.entry("node", node)?;
+                map.entry("msg", msg)?;
+                map.entry("reason", reason)?;
+            }
+            TraceKind::Append {
+                node,
+                index,
+                term,
+                command,
+            }
+            | TraceKind::Apply {
+                node,
+                index,
+                term,
+                command,
+            } => {
+                map.entry("node", node)?;
+                map.entry("index", index)?;
+                map.entry("term", term)?;
+                map.entry("command", &CommandStr(command))?;
+            }
+            TraceKind::Truncate { node, index } | TraceKind::Commit { node, index } => {
+                map.entry("node", node)?;
+                map.entry("index", index)?;
+            }
+            TraceKind::Crash { node }
+            | TraceKind::Restart { node }
+            | TraceKind::Timeout { node } => map.entry("node", node)?,
+            TraceKind::Partition { groups } => map.entry("groups", groups)?,
+            TraceKind::Heal => {}
+            TraceKind::Cut { nodes } | TraceKind::Restore { nodes } => map.entry("nodes", nodes)?,
+            TraceKind::Set { config } => map.entry("config", config)?,
+            TraceKind::ClientRequest { node, id, command } => {
+                if node.is_some() {
+                    map.entry("node", node)?;
+                }
+                map.entry("id", id)?;
+                map.entry("command", &CommandStr(command))?;
+            }
+            TraceKind::ClientReply {
+                node,
+                id,
+                result,
+                leader,
+            } => {
+                if node.is_some() {
+                    map.entry("node", node)?;
+                }
+                map.entry("id", id)?;
+                map.entry("result", result)?;
+                if leader.is_some() {
+                    map.entry("leader", leader)?;
+                }
+            }
+            TraceKind::Violation {
+                property,
+                detail,
+                nodes,
+                seed,
+            } => {
+                map.entry("property", property)?;
+                map.entry("detail", detail)?;
+                map.entry("nodes", nodes)?;
+                map.entry("seed", seed)?;
+            }
+            TraceKind::Final {
+                node,
+                term,
+                role,
+                alive,
+                commit_index,
+                log,
+            } => {
+                map.entry("node", node)?;
+                map.entry("term", term)?;
+                map.entry("role", role)?;
+                map.entry("alive", alive)?;
+                map.entry("commit_index", commit_index)?;
+                map.entry("log", &LogJson(log))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A message as the trace shows it: its id, its RPC type and fields.
@@ -28,32 +432,39 @@ pub struct TraceMsg {
 
 impl Serialize for TraceMsg {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let m = &self.message;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("type", m.body.type_name())?;
-        map.serialize_entry("from", &m.from)?;
-        map.serialize_entry("to", &m.to)?;
-        map.serialize_entry("term", &m.term)?;
+        self.entries(&mut Serde(&mut map))?;
+        map.end()
+    }
+}
+
+impl TraceMsg {
+    fn entries<S: Sink>(&self, map: &mut S) -> Result<(), S::Error> {
+        let m = &self.message;
+        map.entry("id", &self.id)?;
+        map.entry("type", m.body.type_name())?;
+        map.entry("from", &m.from)?;
+        map.entry("to", &m.to)?;
+        map.entry("term", &m.term)?;
         match &m.body {
             Body::RequestVote {
                 last_log_index,
                 last_log_term,
             } => {
-                map.serialize_entry("last_log_index", last_log_index)?;
-                map.serialize_entry("last_log_term", last_log_term)?;
+                map.entry("last_log_index", last_log_index)?;
+                map.entry("last_log_term", last_log_term)?;
             }
-            Body::RequestVoteReply { granted } => map.serialize_entry("granted", granted)?,
+            Body::RequestVoteReply { granted } => map.entry("granted", granted)?,
             Body::AppendEntries {
                 prev_log_index,
                 prev_log_term,
                 entries,
                 leader_commit,
             } => {
-                map.serialize_entry("prev_log_index", prev_log_index)?;
-                map.serialize_entry("prev_log_term", prev_log_term)?;
-                map.serialize_entry("entries", &LogJson(entries))?;
-                map.serialize_entry("leader_commit", leader_commit)?;
+                map.entry("prev_log_index", prev_log_index)?;
+                map.entry("prev_log_term", prev_log_term)?;
+                map.entry("entries", &LogJson(entries))?;
+                map.entry("leader_commit", leader_commit)?;
             }
             Body::AppendEntriesReply {
                 success,
@@ -61,13 +472,13 @@ impl Serialize for TraceMsg {
                 conflict_index,
                 conflict_term,
             } => {
-                map.serialize_entry("success", success)?;
-                map.serialize_entry("match_index", match_index)?;
-                map.serialize_entry("conflict_index", conflict_index)?;
-                map.serialize_entry("conflict_term", conflict_term)?;
+                map.entry("success", success)?;
+                map.entry("match_index", match_index)?;
+                map.entry("conflict_index", conflict_index)?;
+                map.entry("conflict_term", conflict_term)?;
             }
         }
-        map.end()
+        Ok(())
     }
 }
 
@@ -335,6 +746,10 @@ pub enum TraceKind {
 impl TraceEvent {
     /// The event as one line of NDJSON (without the newline).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("trace events always serialize")
+        let mut out = String::new();
+        let mut text = Text::open(&mut out);
+        self.fields(&mut text).unwrap_or_else(|e| match e {});
+        text.close();
+        out
     }
 }
