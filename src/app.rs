@@ -50,8 +50,6 @@ impl PartialEq for Ui {
 
 /// What can happen to the page.
 pub enum UiAction {
-    /// An animation frame: this much wall time passed.
-    Frame(f64),
     /// The model was changed from outside (the scripting API).
     Refresh,
     /// Play or pause.
@@ -83,11 +81,9 @@ impl Reducible for Ui {
 
     fn reduce(self: Rc<Self>, action: UiAction) -> Rc<Self> {
         let mut next = (*self).clone();
-        let mut idle = false;
         {
             let mut m = self.model.borrow_mut();
             match action {
-                UiAction::Frame(ms) => idle = !m.frame(ms.min(MAX_FRAME_MS)),
                 UiAction::Refresh => {}
                 UiAction::TogglePlay => {
                     let playing = !m.playing;
@@ -113,9 +109,6 @@ impl Reducible for Ui {
             }
             next.version = m.version;
         }
-        if idle {
-            return self;
-        }
         crate::api::schedule_delivery();
         if next == *self {
             self
@@ -137,14 +130,29 @@ fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
     let next = state.clone();
     let frame = request_animation_frame(move |t| {
         if let Some(previous) = next.last_frame.replace(Some(t)) {
-            dispatcher.dispatch(UiAction::Frame(t - previous));
+            // Advance the clock directly (no dispatch per frame: most frames change nothing
+            // the DOM shows); render only when the model's version moved.
+            let model = crate::api::shared_model();
+            let (happened, rerender) = match model.try_borrow_mut() {
+                Ok(mut m) => {
+                    let version = m.version;
+                    let happened = m.frame((t - previous).min(MAX_FRAME_MS));
+                    (happened, m.version != version)
+                }
+                Err(_) => (false, false),
+            };
+            if happened {
+                crate::api::schedule_delivery();
+            }
+            if rerender {
+                dispatcher.dispatch(UiAction::Refresh);
+            }
             // The moving parts are redrawn at most every CANVAS_FRAME_MS: smooth enough at
             // teaching speeds, for a fraction of the main thread's time.
             let due = next
                 .last_draw
                 .get()
                 .is_none_or(|d| t - d >= CANVAS_FRAME_MS);
-            let model = crate::api::shared_model();
             if let Ok(m) = model.try_borrow() {
                 if due && m.playing && !reduced_motion() {
                     crate::canvas::draw(&m);
