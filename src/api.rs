@@ -4,7 +4,7 @@
 
 use crate::app::fresh_seed;
 use crate::model::{Model, SPEED_RANGE};
-use raftlab_sim::scenario::{parse_action, parse_config_patch, Action, Scenario, SimConfig};
+use raftlab_sim::scenario::{parse_action, parse_config_patch, Scenario, SimConfig};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -503,5 +503,4 @@ pub fn install() {
     if let Some(window) = web_sys::window() {
         let _ = js_sys::Reflect::set(&window, &"raftlab".into(), &api);
     }
-    let _ = Action::Heal; // the API's actions are the scenario's actions
 }

@@ -500,11 +500,6 @@ pub fn narrate(
     })
 }
 
-/// Whether a role is shown as leading.
-pub fn is_leader(role: Role) -> bool {
-    role == Role::Leader
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
