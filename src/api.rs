@@ -161,12 +161,29 @@ fn number_arg(what: &str, v: &JsValue, min: f64, max: f64) -> Result<f64, JsValu
     match v.as_f64() {
         Some(x) if x.is_finite() && x >= min && x <= max => Ok(x),
         Some(x) => Err(error(format!(
-            "{what}: {x} is out of range ({min} to {max})"
+            "{what}: {} is out of range ({} to {})",
+            num(x),
+            num(min),
+            num(max)
         ))),
         None => Err(error(format!(
             "{what}: expected a number, got {}",
             describe(v)
         ))),
+    }
+}
+
+/// A number as JavaScript writes it, through serde_json's shortest form (the page then needs
+/// no float formatting code of its own).
+fn num(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if x.fract() == 0.0 && x.abs() < 9.2e18 {
+        (x as i64).to_string()
+    } else {
+        serde_json::Number::from_f64(x).map_or_else(String::new, |n| n.to_string())
     }
 }
 
