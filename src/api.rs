@@ -79,18 +79,19 @@ pub fn deliver_events() {
     }
     let model = shared_model();
     let Ok(m) = model.try_borrow() else { return };
-    // A new run (restart, load) starts a new trace: the model's epoch of creation differs.
-    let run = m.sim().seed() ^ (m.sim().nodes().len() as u64) << 56;
-    let (last_run, mut from) = DELIVERED.with(|d| *d.borrow());
+    // A new run (restart, load) starts a new trace: deliver it from its start.
+    let (last_run, delivered) = DELIVERED.with(|d| *d.borrow());
     let trace = m.trace();
-    if last_run != run || from > trace.len() {
-        from = trace.len().min(from);
-    }
+    let from = if last_run == m.run {
+        delivered.min(trace.len())
+    } else {
+        0
+    };
     let events: Vec<(String, JsValue)> = trace[from..]
         .iter()
         .map(|e| (kind_of(e), to_js(e)))
         .collect();
-    DELIVERED.with(|d| *d.borrow_mut() = (run, trace.len()));
+    DELIVERED.with(|d| *d.borrow_mut() = (m.run, trace.len()));
     drop(trace);
     drop(m);
     let listeners = LISTENERS.with(|l| l.borrow().clone());
@@ -500,10 +501,9 @@ pub fn install() {
             {
                 let model = shared_model();
                 let m = model.borrow();
-                let run = m.sim().seed() ^ (m.sim().nodes().len() as u64) << 56;
                 let len = m.trace().len();
                 if LISTENERS.with(|l| l.borrow().is_empty()) {
-                    DELIVERED.with(|d| *d.borrow_mut() = (run, len));
+                    DELIVERED.with(|d| *d.borrow_mut() = (m.run, len));
                 }
             }
             let id = NEXT_LISTENER.with(|n| {

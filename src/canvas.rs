@@ -3,7 +3,7 @@
 //! than letting the browser restyle animated elements every frame, and it reads the model only:
 //! positions come from each message's send and arrival times and the current simulated time.
 
-use crate::geometry::position;
+use crate::geometry::{position, NODE_R};
 use crate::model::Model;
 use raftlab_raft::{Body, Role};
 use wasm_bindgen::JsCast;
@@ -11,7 +11,6 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 /// The canvas's element id.
 pub const CANVAS_ID: &str = "anim";
-const NODE_R: f64 = 7.0;
 
 struct Palette {
     rv: String,

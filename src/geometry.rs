@@ -3,6 +3,8 @@
 use raftlab_raft::{Micros, NodeId};
 
 const CENTER: f64 = 50.0;
+/// Radius of a node's circle in the 100x100 picture.
+pub const NODE_R: f64 = 7.0;
 
 /// Node positions in the 100x100 picture for clusters of 1 to 9 (node i at angle
 /// -90° + i·360°/n on a circle of radius 34), precomputed so the page needs no trigonometry.

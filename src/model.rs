@@ -54,6 +54,8 @@ pub struct Model {
     pub playing: bool,
     /// Bumped on every change that the view must show.
     pub version: u64,
+    /// Which run this is: a new run (restart, load) gets a new number and a new trace.
+    pub run: u64,
 }
 
 impl Model {
@@ -77,6 +79,7 @@ impl Model {
             speed: DEFAULT_SPEED,
             playing: true,
             version: 0,
+            run: 0,
         }
     }
 
@@ -94,21 +97,23 @@ impl Model {
 
     /// Starts the same run again from time 0 with another seed (or the same).
     pub fn restart(&mut self, seed: u64, nodes: u32) {
-        let (speed, playing, version) = (self.speed, self.playing, self.version);
         let config = self.recorded.config.clone();
-        *self = Model::with_seed(seed, nodes, config);
-        self.speed = speed;
-        self.playing = playing;
-        self.version = version + 1;
+        self.replace(Model::with_seed(seed, nodes, config));
     }
 
     /// Replaces the run by `scenario`, from time 0.
     pub fn load(&mut self, scenario: Scenario) {
-        let (speed, playing, version) = (self.speed, self.playing, self.version);
-        *self = Model::new(scenario);
+        self.replace(Model::new(scenario));
+    }
+
+    /// Starts the new run `next`, keeping playback (speed, play or pause).
+    fn replace(&mut self, next: Model) {
+        let (speed, playing, version, run) = (self.speed, self.playing, self.version, self.run);
+        *self = next;
         self.speed = speed;
         self.playing = playing;
         self.version = version + 1;
+        self.run = run + 1;
     }
 
     /// The simulation (read only: change it through the model so actions are recorded).
@@ -600,6 +605,20 @@ mod tests {
             "nothing more is ever traced by a lone leader"
         );
         assert!(m.now() <= 1_000_000 + STEP_LIMIT_US + 50_000);
+    }
+
+    #[test]
+    fn a_new_run_gets_a_new_number_and_keeps_playback() {
+        let mut m = Model::with_seed(1, 5, SimConfig::default());
+        m.set_speed(0.2);
+        m.set_playing(false);
+        let run = m.run;
+        m.restart(1, 5);
+        assert_eq!(m.run, run + 1);
+        m.load(Scenario::default());
+        assert_eq!(m.run, run + 2);
+        assert_eq!((m.speed, m.playing), (0.2, false));
+        assert_eq!(m.now(), 0);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! every change goes through a `UiAction`.
 
 use crate::app::{fresh_seed, Ui, UiAction};
-use crate::geometry::{dec, ms1, position};
+use crate::geometry::{dec, ms1, position, NODE_R};
 use crate::model::{parse_groups, Model, SPEED_RANGE};
 use raftlab_raft::{Entry, Micros, Node, NodeId, Role};
 use raftlab_sim::scenario::{Action, ConfigPatch, Target};
@@ -25,8 +25,6 @@ pub const SHORTCUTS: [(&str, &str); 14] = [
     ("?", "this help"),
     ("Esc", "close help / deselect"),
 ];
-
-const NODE_R: f64 = 7.0;
 
 /// The number the next quick write (`W`) carries.
 pub fn next_write_number(m: &Model) -> usize {

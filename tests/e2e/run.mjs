@@ -858,6 +858,27 @@ test('on(kind, callback) reports trace events and unsubscribes', LIMIT, async (t
   });
 });
 
+test('after reset or load, listeners get the new run from its start', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    const r = await page.evaluate(async () => {
+      const r = window.raftlab;
+      r.pause();
+      r.reset(8, 5);
+      r.advance(2000);
+      const seen = [];
+      const off = r.on('*', (e) => seen.push(JSON.stringify(e)));
+      r.reset(8, 3); // the same seed: a new run all the same
+      r.advance(500);
+      await Promise.resolve();
+      off();
+      const lines = r.trace().split('\n').filter(Boolean).map((l) => JSON.stringify(JSON.parse(l)));
+      return { seen, lines };
+    });
+    assert.ok(r.lines.length > 0);
+    assert.deepEqual(r.seen, r.lines, 'every event of the new run, from its first');
+  });
+});
+
 test('a listener may change the run (no re-entrancy panic)', LIMIT, async (t) => {
   await withPage(t, async (page) => {
     const r = await page.evaluate(async () => {
