@@ -4,9 +4,9 @@
 
 use crate::app::fresh_seed;
 use crate::model::{Model, SPEED_RANGE};
+use raftlab_sim::json::{self, Map, Value};
 use raftlab_sim::scenario::{parse_action, parse_config_patch, Scenario, SimConfig};
 use serde::Serialize;
-use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -127,30 +127,42 @@ fn with_model<T>(f: impl FnOnce(&mut Model) -> Result<T, JsValue>) -> Result<T, 
 
 fn node_arg(name: &str, v: &JsValue) -> Value {
     match v.as_f64() {
-        Some(x) if x.fract() == 0.0 && x >= 0.0 && x <= u32::MAX as f64 => json!(x as u64),
-        Some(x) => json!(x),
+        Some(x) if x.fract() == 0.0 && x >= 0.0 && x <= u32::MAX as f64 => Value::from(x as u64),
+        Some(x) => Value::from(x),
         None => match v.as_string() {
-            Some(s) => json!(s),
+            Some(s) => Value::from(s),
             None if v.is_undefined() || v.is_null() => {
                 let _ = name;
                 Value::Null
             }
-            None => json!(describe(v)),
+            None => Value::from(describe(v)),
         },
     }
+}
+
+/// A JSON object of the given members.
+fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    let mut map = Map::new();
+    for (k, v) in members {
+        map.insert(k.to_string(), v);
+    }
+    Value::Object(map)
 }
 
 fn act_json(name: &str, fields: Value) -> Result<JsValue, JsValue> {
     with_model(|m| {
         let nodes = m.sim().nodes().len() as u32;
-        let mut event = json!({ "at_ms": 0, "do": name });
-        if let (Some(e), Some(f)) = (event.as_object_mut(), fields.as_object()) {
-            for (k, v) in f {
-                if !v.is_null() {
-                    e.insert(k.clone(), v.clone());
+        let mut event = Map::new();
+        event.insert("at_ms".into(), Value::from(0u64));
+        event.insert("do".into(), Value::from(name));
+        if let Some(f) = fields.as_object() {
+            for (k, v) in f.iter() {
+                if *v != Value::Null {
+                    event.insert(k.clone(), v.clone());
                 }
             }
         }
+        let event = Value::Object(event);
         let action = parse_action(&format!("raftlab.{name}"), &event, nodes)
             .map_err(|e| error(e.to_string()))?;
         m.act(action.action);
@@ -174,8 +186,8 @@ fn number_arg(what: &str, v: &JsValue, min: f64, max: f64) -> Result<f64, JsValu
     }
 }
 
-/// A number as JavaScript writes it, through serde_json's shortest form (the page then needs
-/// no float formatting code of its own).
+/// A number as JavaScript writes it, through the shortest form of the JSON writer (the page
+/// then needs no float formatting code of its own).
 fn num(x: f64) -> String {
     if x.is_nan() {
         "NaN".into()
@@ -184,7 +196,7 @@ fn num(x: f64) -> String {
     } else if x.fract() == 0.0 && x.abs() < 9.2e18 {
         (x as i64).to_string()
     } else {
-        serde_json::Number::from_f64(x).map_or_else(String::new, |n| n.to_string())
+        Value::from(x).to_json()
     }
 }
 
@@ -192,7 +204,7 @@ fn describe(v: &JsValue) -> String {
     if v.is_undefined() {
         "nothing".into()
     } else if let Some(s) = v.as_string() {
-        format!("the string {s:?}")
+        format!("the string {}", json::quote(&s))
     } else {
         js_sys::JSON::stringify(v)
             .ok()
@@ -202,12 +214,21 @@ fn describe(v: &JsValue) -> String {
 }
 
 fn json_arg(what: &str, v: &JsValue) -> Result<Value, JsValue> {
-    if let Some(text) = v.as_string() {
-        return serde_json::from_str(&text)
-            .map_err(|e| error(format!("{what}: not valid JSON: {e}")));
-    }
-    serde_wasm_bindgen::from_value(v.clone())
-        .map_err(|e| error(format!("{what}: expected a JSON-like object: {e}")))
+    // An object is written as JSON by the browser and read back here: JavaScript numbers
+    // are doubles, and JSON.stringify writes each in a form that reads back exactly.
+    let text = match v.as_string() {
+        Some(text) => text,
+        None => js_sys::JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| {
+                error(format!(
+                    "{what}: expected a JSON-like object or JSON text, got {}",
+                    describe(v)
+                ))
+            })?,
+    };
+    json::parse(&text).map_err(|e| error(format!("{what}: not valid JSON: {e}")))
 }
 
 #[derive(Serialize)]
@@ -349,7 +370,7 @@ pub fn install() {
                         "raftlab.{name}(id): give a node number or \"leader\""
                     )));
                 }
-                act_json(name, json!({ "node": node_arg(name, &id) }))
+                act_json(name, object([("node", node_arg(name, &id))]))
             })),
         );
     }
@@ -373,7 +394,7 @@ pub fn install() {
             };
             act_json(
                 "client_write",
-                json!({ "key": key, "value": value, "node": node }),
+                object([("key", key.into()), ("value", value.into()), ("node", node)]),
             )
         })),
     );
@@ -382,10 +403,10 @@ pub fn install() {
         "partition",
         f1(Box::new(|groups| {
             let groups = json_arg("raftlab.partition(groups)", &groups)?;
-            act_json("partition", json!({ "groups": groups }))
+            act_json("partition", object([("groups", groups)]))
         })),
     );
-    set(&api, "heal", f0(Box::new(|| act_json("heal", json!({})))));
+    set(&api, "heal", f0(Box::new(|| act_json("heal", Value::Null))));
     for name in ["cut", "restore"] {
         set(
             &api,
@@ -393,7 +414,10 @@ pub fn install() {
             f2(Box::new(move |a, b| {
                 act_json(
                     name,
-                    json!({ "nodes": [node_arg(name, &a), node_arg(name, &b)] }),
+                    object([(
+                        "nodes",
+                        Value::Array(vec![node_arg(name, &a), node_arg(name, &b)]),
+                    )]),
                 )
             })),
         );

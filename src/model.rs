@@ -313,7 +313,7 @@ pub fn parse_groups(text: &str, nodes: u32) -> Result<Vec<Vec<NodeId>>, String> 
             let item = item.trim_start_matches(['S', 's']);
             let n: NodeId = item
                 .parse()
-                .map_err(|_| format!("{item:?} is not a node number"))?;
+                .map_err(|_| format!("{} is not a node number", raftlab_sim::json::quote(item)))?;
             if n == 0 || n > nodes {
                 return Err(format!(
                     "there is no node {n}; the cluster has nodes 1 to {nodes}"

@@ -680,7 +680,10 @@ fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 .and_then(|v| set(v, &config));
             match patch {
                 Some(p) => ui.dispatch(UiAction::Configure(p)),
-                None => ui.dispatch(UiAction::Notice(Some(format!("{label}: {text:?} is out of range ({min} to {max}, and min must not exceed max)")))),
+                None => ui.dispatch(UiAction::Notice(Some(format!(
+                    "{label}: {} is out of range ({min} to {max}, and min must not exceed max)",
+                    raftlab_sim::json::quote(&text)
+                )))),
             }
         });
         html! {

@@ -5,6 +5,7 @@
 
 pub mod checker;
 pub mod fuzz;
+pub mod json;
 pub mod run;
 pub mod scenario;
 pub mod sim;

@@ -4,8 +4,8 @@
 //! (`events[3].node: node 7 does not exist; the cluster has nodes 1 to 5`). Nothing here panics
 //! on any input.
 
+use crate::json::{self, Map, Value};
 use raftlab_raft::{Bugs, Micros, NodeId};
-use serde_json::{Map, Value};
 use std::fmt;
 
 /// The newest scenario format version this build reads and writes.
@@ -276,7 +276,7 @@ pub fn ms(us: Micros) -> Value {
 }
 
 /// Sets `key` in a JSON object.
-fn put(o: &mut Map<String, Value>, key: &str, value: Value) {
+fn put(o: &mut Map, key: &str, value: Value) {
     o.insert(key.to_string(), value);
 }
 
@@ -286,7 +286,7 @@ fn ms_pair((lo, hi): (Micros, Micros)) -> Value {
 }
 
 /// Writes the settings a patch changes, in the scenario's `config` form.
-fn put_patch(o: &mut Map<String, Value>, p: &ConfigPatch) {
+fn put_patch(o: &mut Map, p: &ConfigPatch) {
     if let Some(r) = p.election_timeout_us {
         put(o, "election_timeout_ms", ms_pair(r));
     }
@@ -307,88 +307,20 @@ fn put_patch(o: &mut Map<String, Value>, p: &ConfigPatch) {
     }
 }
 
-/// A number as `format!("{x}")` writes an `f64` (shortest digits that read back to it, no
-/// exponent), made from serde_json's shortest digits so that the code of float formatting is
-/// not linked.
+/// A number as `format!("{x}")` writes an `f64`, without the code of float formatting.
 struct Plain(f64);
 
 impl fmt::Display for Plain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Some(n) = serde_json::Number::from_f64(self.0) else {
-            return f.write_str("NaN"); // not reached: JSON numbers are finite
-        };
-        // serde_json writes `[-]digits[.digits][e[+|-]digits]`.
-        let (mut digits, mut int_len, mut exp, mut exp_sign, mut in_exp) =
-            (vec![], None, 0, 1, false);
-        for b in n.to_string().bytes() {
-            match b {
-                b'-' if in_exp => exp_sign = -1,
-                b'-' => f.write_str("-")?,
-                b'.' => int_len = Some(digits.len()),
-                b'e' => in_exp = true,
-                b'+' => {}
-                d if in_exp => exp = exp * 10 + i32::from(d - b'0'),
-                d => digits.push(d),
-            }
-        }
-        // The value is 0.DIGITS times 10^point.
-        let mut point = int_len.unwrap_or(digits.len()) as i32 + exp_sign * exp;
-        while digits.last() == Some(&b'0') {
-            digits.pop();
-        }
-        while digits.first() == Some(&b'0') {
-            digits.remove(0);
-            point -= 1;
-        }
-        if digits.is_empty() {
-            return f.write_str("0");
-        }
-        // Of two shortest candidates equally near the value, serde_json takes the even one and
-        // Rust the larger: D.5 (in units of the last digit) exactly is written D + 1.
-        let last = digits.len() - 1;
-        if digits[last] & 1 == 0 {
-            // At most 17 digits: d < 2^57.
-            let d = digits
-                .iter()
-                .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
-            let bits = self.0.abs().to_bits();
-            let biased = (bits >> 52) as i32;
-            let m = bits & ((1 << 52) - 1) | if biased == 0 { 0 } else { 1 << 52 };
-            // Is m * 2^(e + 1) equal to (2d + 1) * 10^p? Compare odd parts and powers of two.
-            // A product that overflows is not equal: the other side is below 2^58.
-            let (e, p) = (biased.max(1) - 1075, point - digits.len() as i32);
-            let five = |k: i32| 5u64.checked_pow(k.max(0) as u32);
-            let lhs = five(-p).and_then(|f| (m >> m.trailing_zeros()).checked_mul(f));
-            let rhs = five(p).and_then(|f| (2 * d + 1).checked_mul(f));
-            if lhs.is_some() && lhs == rhs && e + 1 + m.trailing_zeros() as i32 == p {
-                digits[last] += 1;
-            }
-        }
-        let mut out = String::new();
-        if point <= 0 {
-            out.push_str("0.");
-            for _ in point..0 {
-                out.push('0');
-            }
-        }
-        for (i, &d) in digits.iter().enumerate() {
-            if point > 0 && i == point as usize {
-                out.push('.');
-            }
-            out.push(char::from(d));
-        }
-        for _ in digits.len() as i32..point {
-            out.push('0');
-        }
-        f.write_str(&out)
+        f.write_str(&json::plain(self.0))
     }
 }
 
 /// A name from the input, quoted and cut to a readable length.
 fn quoted(name: &str) -> String {
     match name.char_indices().nth(40) {
-        Some((i, _)) => format!("{:?}...", &name[..i]),
-        None => format!("{name:?}"),
+        Some((i, _)) => format!("{}...", json::quote(&name[..i])),
+        None => json::quote(name),
     }
 }
 
@@ -397,7 +329,7 @@ fn describe(v: &Value) -> String {
         Value::Null => return "null".into(),
         Value::Bool(b) => return format!("the boolean {b}"),
         Value::Number(n) => return format!("the number {n}"),
-        Value::String(s) => format!("the string {s:?}"),
+        Value::String(s) => format!("the string {}", json::quote(s)),
         Value::Array(_) => return "a list".into(),
         Value::Object(_) => return "an object".into(),
     };
@@ -415,7 +347,7 @@ fn describe(v: &Value) -> String {
 /// can be reported.
 struct Fields<'a> {
     path: String,
-    map: &'a Map<String, Value>,
+    map: &'a Map,
     used: Vec<&'static str>,
 }
 
@@ -546,7 +478,7 @@ fn target(path: &str, v: &Value, nodes: u32) -> Result<Target, ParseError> {
     if v.as_str() == Some("leader") {
         return Ok(Target::Leader);
     }
-    if v.is_string() {
+    if v.as_str().is_some() {
         return expected(
             path,
             &format!("a node number from 1 to {nodes} or \"leader\""),
@@ -616,7 +548,11 @@ fn parse_patch(
                             &format!("{p}[{i}]"),
                             match item.as_str() {
                                 Some(name) => {
-                                    format!("unknown bug {name:?}; known: {}", names(&BUG_NAMES))
+                                    format!(
+                                        "unknown bug {}; known: {}",
+                                        json::quote(name),
+                                        names(&BUG_NAMES)
+                                    )
                                 }
                                 None => format!(
                                     "expected a bug name, found {}; known: {}",
@@ -840,13 +776,9 @@ pub fn parse_config_patch(path: &str, value: &Value) -> Result<ConfigPatch, Pars
 impl Scenario {
     /// Reads a scenario from JSON text.
     pub fn parse(text: &str) -> Result<Scenario, ParseError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| ParseError {
-            path: if e.line() > 0 {
-                format!("line {}, column {}", e.line(), e.column())
-            } else {
-                String::new()
-            },
-            message: format!("not valid JSON: {}", strip_position(&e.to_string())),
+        let value = json::parse(text).map_err(|e| ParseError {
+            path: format!("line {}, column {}", e.line, e.column),
+            message: format!("not valid JSON: {}", e.message),
         })?;
         Scenario::from_json(&value)
     }
@@ -1043,17 +975,6 @@ impl TimedAction {
         };
         put(&mut o, "do", Value::from(name));
         Value::Object(o)
-    }
-}
-
-/// serde_json appends " at line L column C" to its messages; the path already says where.
-fn strip_position(message: &str) -> String {
-    const AT: &[u8] = b" at line ";
-    let bytes = message.as_bytes();
-    // The last occurrence (it starts with an ASCII byte, so at a char boundary).
-    match (0..bytes.len()).rev().find(|&i| bytes[i..].starts_with(AT)) {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
     }
 }
 

@@ -50,8 +50,8 @@ impl<M: SerializeMap> Sink for Serde<'_, M> {
     }
 }
 
-/// A JSON object written as text, byte for byte as serde_json writes the same map: the NDJSON
-/// line needs no serde_json serializer (less code in WebAssembly, and faster).
+/// A JSON object written as text, byte for byte as serde_json writes the same map (less code in
+/// WebAssembly than a serde serializer, and faster).
 struct Text<'a> {
     out: &'a mut String,
     first: bool,
@@ -98,18 +98,7 @@ impl<T: Field + ?Sized> Field for &T {
 
 impl Field for u64 {
     fn write(&self, out: &mut String) {
-        let (mut n, mut digits, mut i) = (*self, [0u8; 20], 20);
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        for &d in &digits[i..] {
-            out.push(char::from(d));
-        }
+        crate::json::write_u64(out, *self);
     }
 }
 
@@ -126,37 +115,9 @@ impl Field for bool {
 }
 
 impl Field for str {
-    /// A JSON string, escaped as serde_json escapes it: `"` and `\\`, the short escapes for
-    /// backspace, tab, newline, form feed and carriage return, `\u00xx` for the other control
-    /// characters below 0x20, everything else as it is.
+    /// A JSON string, escaped as serde_json escapes it.
     fn write(&self, out: &mut String) {
-        out.push('"');
-        let mut start = 0;
-        for (i, b) in self.bytes().enumerate() {
-            let short = match b {
-                b'"' => '"',
-                b'\\' => '\\',
-                0x08 => 'b',
-                b'\t' => 't',
-                b'\n' => 'n',
-                0x0C => 'f',
-                b'\r' => 'r',
-                0..=0x1F => 'u',
-                _ => continue,
-            };
-            out.push_str(&self[start..i]);
-            out.push('\\');
-            out.push(short);
-            if short == 'u' {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("00");
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 0xF)]));
-            }
-            start = i + 1;
-        }
-        out.push_str(&self[start..]);
-        out.push('"');
+        crate::json::write_str(out, self);
     }
 }
 
@@ -200,10 +161,9 @@ impl<T: Field> Field for [T; 2] {
     }
 }
 
-impl Field for serde_json::Value {
+impl Field for crate::json::Value {
     fn write(&self, out: &mut String) {
-        // Display writes the compact JSON text.
-        out.push_str(&self.to_string());
+        out.push_str(&self.to_json());
     }
 }
 
@@ -687,7 +647,7 @@ pub enum TraceKind {
     /// Settings changed; `config` holds the whole new configuration.
     Set {
         /// The configuration now in force, in the scenario's `config` form.
-        config: serde_json::Value,
+        config: crate::json::Value,
     },
     /// A client sent request `id` carrying `command` to `node` (absent: there was no leader
     /// to send it to).

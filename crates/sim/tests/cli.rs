@@ -402,7 +402,7 @@ fn invalid_json() {
         &[
             file.s(),
             "line 2, column ",
-            "not valid JSON: expected value",
+            "not valid JSON: expected a value",
         ],
     );
     let file = Temp::file("empty.json", "");

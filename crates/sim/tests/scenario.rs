@@ -116,7 +116,7 @@ fn fractional_milliseconds_become_microseconds() {
     assert_eq!(s.until_us, 500);
     assert_eq!(s.liveness_us, Some(2_250));
     // Written back with three decimals.
-    let json = s.to_json();
+    let json: serde_json::Value = serde_json::from_str(&s.to_json().to_json()).unwrap();
     assert_eq!(json["events"][0]["at_ms"], serde_json::json!(12.345));
     assert_eq!(json["until_ms"], serde_json::json!(0.5));
 }
@@ -218,7 +218,7 @@ fn not_json() {
     let e = parse_err("{\n  \"version\": 1,\n  \"seed\": 4");
     assert!(e.path.starts_with("line 3, column "), "{e:?}");
     assert!(e.message.contains("not valid JSON"), "{e:?}");
-    assert!(e.message.contains("EOF"), "{e:?}");
+    assert!(e.message.contains("the text ends"), "{e:?}");
 
     let e = parse_err(r#"{"version": 1,"#);
     assert!(e.path.starts_with("line 1, column "), "{e:?}");
