@@ -672,11 +672,10 @@ fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         let config = c.clone();
         let onchange = Callback::from(move |e: Event| {
             let text = input_value(&e);
-            let patch = text
-                .trim()
-                .parse::<f64>()
+            // Read as a JSON number: the page then carries one float reader, not two.
+            let patch = raftlab_sim::json::parse(text.trim())
                 .ok()
-                .filter(|v| v.is_finite())
+                .and_then(|v| v.as_f64())
                 .and_then(|v| set(v, &config));
             match patch {
                 Some(p) => ui.dispatch(UiAction::Configure(p)),

@@ -680,9 +680,9 @@ impl Reader<'_> {
                 return Ok(Value::Number(Number::PosInt(n)));
             }
         }
-        match text.parse::<f64>() {
-            Ok(x) if x.is_finite() => Ok(Value::Number(Number::Float(x))),
-            _ => {
+        match parse_f64(text) {
+            Some(x) => Ok(Value::Number(Number::Float(x))),
+            None => {
                 self.i = start;
                 Err(self.error("number out of range"))
             }
@@ -773,6 +773,242 @@ impl Reader<'_> {
     }
 }
 
+/// The `f64` nearest to the decimal number `text` (JSON number syntax, already checked),
+/// ties to even; `None` when it is too large for an `f64`.
+///
+/// Exact and without tables (core's parser carries a 10 KB table into the page): short
+/// numbers take Clinger's fast path, the rest an exact big-integer division.
+pub fn parse_f64(text: &str) -> Option<f64> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exp_text) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], &body[i + 1..]),
+        None => (body, ""),
+    };
+    // The value is DIGITS * 10^exp.
+    let mut exp: i64 = 0;
+    let exp_text = exp_text.strip_prefix('+').unwrap_or(exp_text);
+    let (exp_negative, exp_digits) = match exp_text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, exp_text),
+    };
+    for b in exp_digits.bytes() {
+        exp = (exp * 10 + i64::from(b - b'0')).min(1_000_000);
+    }
+    if exp_negative {
+        exp = -exp;
+    }
+    let mut digits: Vec<u8> = Vec::new();
+    let mut seen_point = false;
+    for b in mantissa.bytes() {
+        match b {
+            b'.' => seen_point = true,
+            b'0' if digits.is_empty() => {
+                if seen_point {
+                    exp -= 1;
+                }
+            }
+            d => {
+                digits.push(d - b'0');
+                if seen_point {
+                    exp -= 1;
+                }
+            }
+        }
+    }
+    while digits.last() == Some(&0) {
+        digits.pop();
+        exp += 1;
+    }
+    let signed = |x: f64| if negative { -x } else { x };
+    let n = digits.len() as i64;
+    if n == 0 || n + exp < -324 {
+        return Some(signed(0.0));
+    }
+    if n - 1 + exp > 309 {
+        return None;
+    }
+    // Past 800 significant digits only "something follows" matters: a halfway point between
+    // two doubles has at most 767.
+    if digits.len() > 800 {
+        exp += digits.len() as i64 - 800;
+        digits.truncate(799);
+        digits.push(1);
+    }
+    let n = digits.len() as i64;
+    // Clinger's fast path: both factors are exact doubles, and one operation rounds correctly.
+    if n <= 15 && (-22..=22).contains(&exp) {
+        let d = digits.iter().fold(0u64, |a, &d| a * 10 + u64::from(d)) as f64;
+        let mut p = 1.0;
+        for _ in 0..exp.unsigned_abs() {
+            p *= 10.0;
+        }
+        return Some(signed(if exp >= 0 { d * p } else { d / p }));
+    }
+    // The value is num / den exactly.
+    let mut num = Big::from_digits(&digits);
+    let mut den = Big(vec![1]);
+    for _ in 0..exp.unsigned_abs() {
+        if exp > 0 {
+            num.mul_small(10);
+        } else {
+            den.mul_small(10);
+        }
+    }
+    // q = floor(num * 2^s / den) with 2^53 <= q < 2^54: 53 bits and a rounding bit.
+    let quotient = |s: i64| {
+        let (mut a, mut b) = (num.clone(), den.clone());
+        if s >= 0 {
+            a.shl(s as usize);
+        } else {
+            b.shl((-s) as usize);
+        }
+        a.div_small_quotient(&b)
+    };
+    let mut s = 54 - (num.bits() as i64 - den.bits() as i64);
+    let (mut q, mut sticky) = quotient(s);
+    if q >= 1 << 54 {
+        sticky |= q & 1 == 1;
+        q >>= 1;
+        s -= 1;
+    }
+    // value = q * 2^-s = (q / 2) * 2^(1 - s).
+    let mut e2 = 1 - s;
+    if e2 < -1074 {
+        // Subnormal: the last bit kept is worth 2^-1074.
+        (q, sticky) = quotient(1075);
+        e2 = -1074;
+    }
+    let mut m = q >> 1;
+    if q & 1 == 1 && (sticky || m & 1 == 1) {
+        m += 1;
+    }
+    if m == 1 << 53 {
+        m = 1 << 52;
+        e2 += 1;
+    }
+    if e2 > 971 {
+        return None;
+    }
+    let bits = if m < 1 << 52 {
+        m // subnormal (or zero)
+    } else {
+        ((e2 + 1075) as u64) << 52 | (m - (1 << 52))
+    };
+    Some(signed(f64::from_bits(bits)))
+}
+
+/// An unsigned big integer, 32-bit limbs, least significant first.
+#[derive(Clone)]
+struct Big(Vec<u32>);
+
+impl Big {
+    fn from_digits(digits: &[u8]) -> Big {
+        let mut b = Big(vec![0]);
+        for &d in digits {
+            b.mul_small(10);
+            b.add_small(u32::from(d));
+        }
+        b
+    }
+
+    fn mul_small(&mut self, k: u32) {
+        let mut carry = 0u64;
+        for limb in &mut self.0 {
+            let v = u64::from(*limb) * u64::from(k) + carry;
+            *limb = v as u32;
+            carry = v >> 32;
+        }
+        if carry > 0 {
+            self.0.push(carry as u32);
+        }
+    }
+
+    fn add_small(&mut self, k: u32) {
+        let mut carry = u64::from(k);
+        for limb in &mut self.0 {
+            if carry == 0 {
+                return;
+            }
+            let v = u64::from(*limb) + carry;
+            *limb = v as u32;
+            carry = v >> 32;
+        }
+        if carry > 0 {
+            self.0.push(carry as u32);
+        }
+    }
+
+    fn trim(&mut self) {
+        while self.0.len() > 1 && self.0.last() == Some(&0) {
+            self.0.pop();
+        }
+    }
+
+    fn bits(&self) -> usize {
+        let top = self.0.iter().rposition(|&l| l != 0).unwrap_or(0);
+        top * 32 + (32 - self.0[top].leading_zeros() as usize)
+    }
+
+    fn shl(&mut self, n: usize) {
+        let (limbs, bits) = (n / 32, n % 32);
+        if bits > 0 {
+            let mut carry = 0u32;
+            for limb in &mut self.0 {
+                let v = *limb;
+                *limb = v << bits | carry;
+                carry = v >> (32 - bits);
+            }
+            if carry > 0 {
+                self.0.push(carry);
+            }
+        }
+        if limbs > 0 {
+            self.0.splice(0..0, std::iter::repeat_n(0, limbs));
+        }
+    }
+
+    fn cmp(&self, other: &Big) -> std::cmp::Ordering {
+        let (a, b) = (self.0.len(), other.0.len());
+        let len = a.max(b);
+        for i in (0..len).rev() {
+            let x = self.0.get(i).copied().unwrap_or(0);
+            let y = other.0.get(i).copied().unwrap_or(0);
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+        std::cmp::Ordering::Equal
+    }
+
+    /// self -= other (other <= self).
+    fn sub(&mut self, other: &Big) {
+        let mut borrow = 0i64;
+        for i in 0..self.0.len() {
+            let v = i64::from(self.0[i]) - i64::from(other.0.get(i).copied().unwrap_or(0)) - borrow;
+            borrow = i64::from(v < 0);
+            self.0[i] = (v + (borrow << 32)) as u32;
+        }
+        self.trim();
+    }
+
+    /// The quotient self / den, which must be below 2^56, and whether a remainder is left.
+    fn div_small_quotient(mut self, den: &Big) -> (u64, bool) {
+        let mut q = 0u64;
+        for i in (0..56).rev() {
+            let mut shifted = den.clone();
+            shifted.shl(i);
+            if self.cmp(&shifted) != std::cmp::Ordering::Less {
+                self.sub(&shifted);
+                q |= 1 << i;
+            }
+        }
+        (q, self.0.iter().any(|&l| l != 0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -837,6 +1073,28 @@ mod tests {
             check_same(&text)?;
         }
 
+        /// The float reader agrees with core's on every double written out, on random
+        /// decimal text, and on numbers just beside the halfway points between doubles.
+        #[test]
+        fn parse_f64_matches_core(x in any::<f64>(), digits in "[0-9]{1,40}", point in 0usize..40, e in -400i32..400) {
+            if x.is_finite() {
+                for text in [format!("{x:e}"), format!("{x}"), format!("{:.20e}", x)] {
+                    prop_assert_eq!(parse_f64(&text).map(f64::to_bits), Some(text.parse::<f64>().unwrap().to_bits()), "{}", text);
+                }
+                // Halfway between x and the next double up, and just either side of it.
+                let next = f64::from_bits(x.abs().to_bits() + 1);
+                if next.is_finite() {
+                    let mid = format!("{:.60e}", x.abs());
+                    prop_assert_eq!(parse_f64(&mid).map(f64::to_bits), Some(mid.parse::<f64>().unwrap().to_bits()), "{}", mid);
+                }
+            }
+            let point = point.min(digits.len());
+            let or_zero = |t: &str| if t.is_empty() { "0".to_string() } else { t.to_string() };
+            let text = format!("{}.{}e{e}", or_zero(&digits[..point]), or_zero(&digits[point..]));
+            let core = text.parse::<f64>().unwrap();
+            prop_assert_eq!(parse_f64(&text).map(f64::to_bits), core.is_finite().then(|| core.to_bits()), "{}", text);
+        }
+
         #[test]
         fn plain_matches_display(x in any::<f64>()) {
             prop_assert_eq!(plain(x), format!("{x}"));
@@ -859,6 +1117,51 @@ mod tests {
             (Err(_), Err(_)) => {}
         }
         Ok(())
+    }
+
+    /// Exactly halfway cases, subnormals, the limits and very long inputs.
+    #[test]
+    fn parse_f64_edge_cases() {
+        let cases = [
+            "9007199254740993",               // 2^53 + 1: halfway, ties to even (down)
+            "9007199254740995",               // 2^53 + 3: halfway, ties to even (up)
+            "9007199254740993.0000000000001", // just above halfway
+            "2.2250738585072011e-308",        // just below the smallest normal
+            "2.2250738585072014e-308",
+            "4.9406564584124654e-324", // the smallest subnormal
+            "2.4703282292062327e-324", // half of it: rounds to 0
+            "2.4703282292062328e-324", // just above half: rounds up
+            "1.7976931348623157e308",
+            "1.7976931348623158e308", // rounds down to MAX
+            "0.1",
+            "0.3",
+            "12.345",
+            "1e23",
+            "8.98846567431158e307",
+            "123456789012345678901234567890e-40",
+            "0.000000000000000000000000000000000000000000001e300",
+        ];
+        for text in cases {
+            let core = text.parse::<f64>().unwrap();
+            assert_eq!(
+                parse_f64(text).map(f64::to_bits),
+                Some(core.to_bits()),
+                "{text}"
+            );
+        }
+        assert_eq!(parse_f64("1.7976931348623159e308"), None);
+        assert_eq!(parse_f64("1e309"), None);
+        assert_eq!(parse_f64("1e-400"), Some(0.0));
+        assert_eq!(
+            parse_f64("-0.0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
+        let long = format!("0.{}1e1", "0".repeat(2000));
+        assert_eq!(parse_f64(&long), Some(long.parse::<f64>().unwrap()));
+        let long = format!("1.{}1", "0".repeat(5000));
+        assert_eq!(parse_f64(&long), Some(1.0));
+        let long = format!("{}e-4000", "9".repeat(4000));
+        assert_eq!(parse_f64(&long), Some(long.parse::<f64>().unwrap()));
     }
 
     #[test]
