@@ -18,7 +18,7 @@ thread_local! {
         Rc::new(RefCell::new(Model::with_seed(fresh_seed(), 5, SimConfig::default())));
     static REFRESH: RefCell<Option<Callback<()>>> = const { RefCell::new(None) };
     static LISTENERS: RefCell<Vec<(u32, String, js_sys::Function)>> = const { RefCell::new(Vec::new()) };
-    static DELIVERED: RefCell<(u64, usize)> = const { RefCell::new((0, 0)) };
+    static DELIVERED: RefCell<(u64, u64, u64)> = const { RefCell::new((0, 0, 0)) };
     static NEXT_LISTENER: RefCell<u32> = const { RefCell::new(1) };
     static DELIVERY_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -79,21 +79,32 @@ pub fn deliver_events() {
     }
     let model = shared_model();
     let Ok(m) = model.try_borrow() else { return };
-    // A new run (restart, load) starts a new trace: deliver it from its start.
-    let (last_run, delivered) = DELIVERED.with(|d| *d.borrow());
+    // Each trace event of a run is delivered once, in order: seeking back does not deliver
+    // again, a new run (restart, load) starts from its first event, and a fork (acting in
+    // the past) delivers the new events from the fork on.
+    let (last_run, last_fork, delivered) = DELIVERED.with(|d| *d.borrow());
+    let mut from = if last_run == m.run { delivered } else { 0 };
+    if last_run == m.run && last_fork != m.fork_count {
+        from = from.min(m.forked_from);
+    }
+    let total = m.traced();
+    let base = m.trace_base();
     let trace = m.trace();
-    let from = if last_run == m.run {
-        delivered.min(trace.len())
+    let events: Vec<(String, JsValue)> = if total > from {
+        trace[(from.max(base) - base) as usize..]
+            .iter()
+            .map(|e| (kind_of(e), to_js(e)))
+            .collect()
     } else {
-        0
+        Vec::new()
     };
-    let events: Vec<(String, JsValue)> = trace[from..]
-        .iter()
-        .map(|e| (kind_of(e), to_js(e)))
-        .collect();
-    DELIVERED.with(|d| *d.borrow_mut() = (m.run, trace.len()));
+    let delivered = total.max(from);
+    DELIVERED.with(|d| *d.borrow_mut() = (m.run, m.fork_count, delivered));
     drop(trace);
     drop(m);
+    if let Ok(mut m) = model.try_borrow_mut() {
+        m.keep_trace_from = Some(delivered);
+    }
     let listeners = LISTENERS.with(|l| l.borrow().clone());
     for (kind, event) in events {
         for (_, want, f) in &listeners {
@@ -524,10 +535,16 @@ pub fn install() {
             // Start listening from now: earlier events are not replayed.
             {
                 let model = shared_model();
-                let m = model.borrow();
-                let len = m.trace().len();
+                let Ok(mut m) = model.try_borrow_mut() else {
+                    return Err(error(
+                        "raftlab is busy (called from inside a render); try again",
+                    ));
+                };
+                let len = m.traced();
                 if LISTENERS.with(|l| l.borrow().is_empty()) {
-                    DELIVERED.with(|d| *d.borrow_mut() = (m.run, len));
+                    DELIVERED.with(|d| *d.borrow_mut() = (m.run, m.fork_count, len));
+                    // Listeners must miss nothing: keep events until they are delivered.
+                    m.keep_trace_from = Some(len);
                 }
             }
             let id = NEXT_LISTENER.with(|n| {
@@ -536,8 +553,14 @@ pub fn install() {
                 *n
             });
             LISTENERS.with(|l| l.borrow_mut().push((id, kind, f)));
-            let off: Box<dyn Fn()> =
-                Box::new(move || LISTENERS.with(|l| l.borrow_mut().retain(|(i, _, _)| *i != id)));
+            let off: Box<dyn Fn()> = Box::new(move || {
+                LISTENERS.with(|l| l.borrow_mut().retain(|(i, _, _)| *i != id));
+                if LISTENERS.with(|l| l.borrow().is_empty()) {
+                    if let Ok(mut m) = shared_model().try_borrow_mut() {
+                        m.keep_trace_from = None;
+                    }
+                }
+            });
             Ok(Closure::wrap(off).into_js_value())
         })),
     );

@@ -1,10 +1,11 @@
 //! The root component: the reducer that owns the model, the animation-frame loop and the
 //! keyboard shortcuts.
 
+use crate::geometry::ms1;
 use crate::model::{Model, SPEED_RANGE};
 use crate::view;
 use gloo_render::{request_animation_frame, AnimationFrame};
-use raftlab_raft::NodeId;
+use raftlab_raft::{Micros, NodeId};
 use raftlab_sim::scenario::{Action, ConfigPatch, Target};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -58,8 +59,12 @@ pub enum UiAction {
     Step,
     /// Set the playback speed.
     Speed(f64),
-    /// Act on the cluster.
+    /// Act on the cluster (in the past: forks the run).
     Act(Action),
+    /// Show another moment of the run (time travel).
+    Seek(Micros),
+    /// Go back to the previous moment at which something happened.
+    StepBack,
     /// Change settings.
     Configure(ConfigPatch),
     /// Start over with this seed and cluster size.
@@ -94,8 +99,18 @@ impl Reducible for Ui {
                     m.step_event();
                 }
                 UiAction::Speed(x) => m.set_speed(x),
-                UiAction::Act(a) => m.act(a),
-                UiAction::Configure(p) => m.configure(p),
+                UiAction::Act(a) => next.notice = m.act(a).map(fork_notice).or(next.notice),
+                UiAction::Configure(p) => {
+                    next.notice = m.configure(p).map(fork_notice).or(next.notice)
+                }
+                UiAction::Seek(t) => {
+                    m.set_playing(false);
+                    m.seek(t);
+                }
+                UiAction::StepBack => {
+                    m.set_playing(false);
+                    m.step_back();
+                }
                 UiAction::Restart(seed, nodes) => {
                     m.restart(seed, nodes);
                     next.selected = None;
@@ -116,6 +131,15 @@ impl Reducible for Ui {
             Rc::new(next)
         }
     }
+}
+
+/// What the page says when acting in the past forked the run.
+fn fork_notice(f: crate::model::Fork) -> String {
+    format!(
+        "You changed the past: the run now goes on from {} ms, and what had happened after it (up to {} ms) is gone.",
+        ms1(f.at_us),
+        ms1(f.old_end_us)
+    )
 }
 
 /// The animation-frame loop's state.

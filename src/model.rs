@@ -38,13 +38,111 @@ pub struct Narration {
     pub text: String,
 }
 
+/// A kind of moment marked on the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    /// A node became leader.
+    Election,
+    /// A node crashed.
+    Crash,
+    /// A node restarted.
+    Restart,
+    /// The network split or a link was cut.
+    Partition,
+    /// The network healed or a link was restored.
+    Heal,
+    /// A leader committed entries.
+    Commit,
+    /// A safety property broke.
+    Violation,
+}
+
+impl MarkKind {
+    /// Every kind, in drawing order.
+    pub const ALL: [MarkKind; 7] = [
+        MarkKind::Commit,
+        MarkKind::Election,
+        MarkKind::Crash,
+        MarkKind::Restart,
+        MarkKind::Partition,
+        MarkKind::Heal,
+        MarkKind::Violation,
+    ];
+
+    /// The name used as a CSS class and in the legend.
+    pub fn name(self) -> &'static str {
+        match self {
+            MarkKind::Election => "election",
+            MarkKind::Crash => "crash",
+            MarkKind::Restart => "restart",
+            MarkKind::Partition => "partition",
+            MarkKind::Heal => "heal",
+            MarkKind::Commit => "commit",
+            MarkKind::Violation => "violation",
+        }
+    }
+}
+
+/// A moment worth marking on the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// When.
+    pub t_us: Micros,
+    /// What.
+    pub kind: MarkKind,
+}
+
+/// Trace events kept in memory (the newest); older ones are recomputed from the seed when
+/// asked for.
+pub const TRACE_WINDOW: usize = 10_000;
+/// Checkpoints kept for time travel; past this number every other one is dropped and the
+/// spacing doubles, so memory stays bounded however long the run.
+pub const MAX_CHECKPOINTS: usize = 64;
+/// Spacing of the first checkpoints (simulated time).
+pub const CHECKPOINT_EVERY_US: Micros = 2_000_000;
+/// Seeking back restores a checkpoint at least this long before the target, so the event
+/// log has something to show.
+const SEEK_HISTORY_US: Micros = 1_000_000;
+
+/// The whole simulation at a moment of the run, to seek from.
+struct Checkpoint {
+    sim: Simulation,
+    /// Recorded actions already applied.
+    applied: usize,
+    /// Trace events emitted up to this moment.
+    traced: u64,
+}
+
+/// What acting in the past did: the run was cut at `at_us`, and what had happened after it,
+/// up to `old_end_us`, is gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fork {
+    /// Where the run was cut.
+    pub at_us: Micros,
+    /// Where it used to end.
+    pub old_end_us: Micros,
+}
+
 /// The page's model.
 pub struct Model {
     sim: Simulation,
-    /// The scenario the run started from, plus every action taken since, with its time.
+    /// The scenario the run started from, plus every action taken since, sorted by time.
     recorded: Scenario,
-    /// Every trace event so far (shared with the simulator's trace sink).
+    /// How many of `recorded.events` the simulation has applied.
+    applied: usize,
+    /// The furthest moment the run has reached: the end of the timeline.
+    end_us: Micros,
+    checkpoints: Vec<Checkpoint>,
+    checkpoint_every: Micros,
+    /// The newest trace events up to now (shared with the simulator's trace sink).
     trace: Rc<RefCell<Vec<TraceEvent>>>,
+    /// How many trace events came before `trace[0]`.
+    trace_base: u64,
+    marks: Vec<Mark>,
+    /// Trace events (counted from the start) already looked at for marks.
+    marked: u64,
+    /// The highest commit index marked.
+    max_commit: u64,
     narrated_upto: usize,
     narration: VecDeque<Narration>,
     narration_seq: u64,
@@ -56,6 +154,13 @@ pub struct Model {
     pub version: u64,
     /// Which run this is: a new run (restart, load) gets a new number and a new trace.
     pub run: u64,
+    /// Bumped when the past is rewritten (a fork): trace events from `forked_from` on are new.
+    pub fork_count: u64,
+    /// The first trace event (counted from the start) that the last fork may have changed.
+    pub forked_from: u64,
+    /// Keep trace events in memory from this one on (counted from the start), whatever the
+    /// window: the scripting API sets it so that its listeners miss nothing.
+    pub keep_trace_from: Option<u64>,
 }
 
 impl Model {
@@ -63,16 +168,21 @@ impl Model {
     pub fn new(mut scenario: Scenario) -> Model {
         // The page never runs a liveness phase, so its exported runs do not ask for one.
         scenario.liveness_us = None;
-        let trace = Rc::new(RefCell::new(Vec::new()));
-        let mut sim = Simulation::from_scenario(&scenario);
-        let sink = trace.clone();
-        sim.set_trace(Box::new(move |e: &TraceEvent| {
-            sink.borrow_mut().push(e.clone())
-        }));
-        Model {
+        // Actions run in time order; at the same time in the order written (as the CLI).
+        scenario.events.sort_by_key(|e| e.at_us);
+        let sim = Simulation::new(scenario.nodes, scenario.config.clone(), scenario.seed);
+        let mut m = Model {
             sim,
             recorded: scenario,
-            trace,
+            applied: 0,
+            end_us: 0,
+            checkpoints: Vec::new(),
+            checkpoint_every: CHECKPOINT_EVERY_US,
+            trace: Rc::new(RefCell::new(Vec::new())),
+            trace_base: 0,
+            marks: Vec::new(),
+            marked: 0,
+            max_commit: 0,
             narrated_upto: 0,
             narration: VecDeque::new(),
             narration_seq: 0,
@@ -80,7 +190,24 @@ impl Model {
             playing: true,
             version: 0,
             run: 0,
-        }
+            fork_count: 0,
+            forked_from: 0,
+            keep_trace_from: None,
+        };
+        m.attach_trace();
+        m.checkpoints.push(Checkpoint {
+            sim: m.sim.snapshot(),
+            applied: 0,
+            traced: 0,
+        });
+        m
+    }
+
+    fn attach_trace(&mut self) {
+        let sink = self.trace.clone();
+        self.sim.set_trace(Box::new(move |e: &TraceEvent| {
+            sink.borrow_mut().push(e.clone())
+        }));
     }
 
     /// A default 5-node run with `seed`.
@@ -106,10 +233,22 @@ impl Model {
         self.replace(Model::new(scenario));
     }
 
+    /// Replaces the run by `scenario` computed up to its `until_us` (the end of its
+    /// timeline), then shows the moment `position_us` (default: the end).
+    pub fn open(&mut self, scenario: Scenario, position_us: Option<Micros>) {
+        let until = scenario.until_us;
+        let mut next = Model::new(scenario);
+        next.advance_to(until);
+        next.seek(position_us.unwrap_or(until));
+        self.replace(next);
+    }
+
     /// Starts the new run `next`, keeping playback (speed, play or pause).
     fn replace(&mut self, next: Model) {
         let (speed, playing, version, run) = (self.speed, self.playing, self.version, self.run);
+        let keep = self.keep_trace_from.map(|_| 0);
         *self = next;
+        self.keep_trace_from = keep;
         self.speed = speed;
         self.playing = playing;
         self.version = version + 1;
@@ -121,32 +260,77 @@ impl Model {
         &self.sim
     }
 
-    /// Current simulated time.
+    /// Current simulated time: the moment shown.
     pub fn now(&self) -> Micros {
         self.sim.now()
     }
 
-    /// The run as a scenario: start settings, every action with its time, ending now. Running
-    /// it with `raftlab run` gives the same trace as the page.
+    /// The end of the timeline: the furthest moment the run has reached.
+    pub fn end(&self) -> Micros {
+        self.end_us.max(self.sim.now())
+    }
+
+    /// The marks of the timeline, in time order.
+    pub fn marks(&self) -> &[Mark] {
+        &self.marks
+    }
+
+    /// The run up to now as a scenario: start settings, every action with its time, ending
+    /// now. Running it with `raftlab run` gives the same trace as the page.
     pub fn scenario(&self) -> Scenario {
         let mut s = self.recorded.clone();
-        s.until_us = self.sim.now();
+        let now = self.sim.now();
+        s.events.retain(|e| e.at_us <= now);
+        s.until_us = now;
         s
     }
 
-    /// Every trace event so far.
+    /// The whole run as a scenario, ending at the end of the timeline (with any later
+    /// actions of a loaded scenario too).
+    pub fn full_scenario(&self) -> Scenario {
+        let mut s = self.recorded.clone();
+        s.until_us = self.end();
+        s
+    }
+
+    /// The newest trace events up to now (at most about [`TRACE_WINDOW`]).
     pub fn trace(&self) -> std::cell::Ref<'_, Vec<TraceEvent>> {
         self.trace.borrow()
     }
 
-    /// The trace so far as NDJSON (the CLI's format, without the `final` lines).
+    /// How many trace events the run has emitted up to now (counted from the start).
+    pub fn traced(&self) -> u64 {
+        self.trace_base + self.trace.borrow().len() as u64
+    }
+
+    /// How many trace events came before `trace()[0]`.
+    pub fn trace_base(&self) -> u64 {
+        self.trace_base
+    }
+
+    /// The trace up to now as NDJSON (the CLI's format, without the `final` lines). Events
+    /// no longer in memory are recomputed from the seed.
     pub fn trace_ndjson(&self) -> String {
         let mut out = String::new();
-        for event in self.trace.borrow().iter() {
-            out.push_str(&event.to_json());
-            out.push('\n');
+        if self.trace_base == 0 {
+            for event in self.trace.borrow().iter() {
+                out.push_str(&event.to_json());
+                out.push('\n');
+            }
+            return out;
         }
-        out
+        let scenario = self.scenario();
+        let text = Rc::new(RefCell::new(out));
+        let sink = text.clone();
+        let mut sim = Simulation::from_scenario(&scenario);
+        sim.set_trace(Box::new(move |e: &TraceEvent| {
+            let mut t = sink.borrow_mut();
+            t.push_str(&e.to_json());
+            t.push('\n');
+        }));
+        sim.run_until(scenario.until_us, false);
+        drop(sim);
+        Rc::try_unwrap(text).map_or_else(|t| t.borrow().clone(), RefCell::into_inner)
     }
 
     /// Narrated lines, newest first.
@@ -175,47 +359,225 @@ impl Model {
     }
 
     fn advance_clock(&mut self, us: Micros) -> bool {
-        let before = self.trace.borrow().len();
+        let before = self.traced();
         let target = self.sim.now().saturating_add(us);
-        self.sim.run_until(target, false);
+        self.advance_to(target);
         self.after_change(before)
     }
 
-    /// Handles queued events until one produces a trace line (or none is left). Returns
-    /// whether anything happened.
-    pub fn step_event(&mut self) -> bool {
-        let before = self.trace.borrow().len();
-        // A quiet cluster (one node leading alone) may never trace again: give up after a
-        // minute of simulated time rather than freeze the page.
-        let limit = self.sim.now().saturating_add(STEP_LIMIT_US);
-        while self.trace.borrow().len() == before {
-            if self.sim.next_event_time().is_none_or(|t| t > limit) || !self.sim.step() {
+    /// Applies the next recorded action: as the CLI does, it is queued at its time and runs
+    /// after the cluster's own events of that microsecond.
+    fn apply_next_action(&mut self) {
+        let e = &self.recorded.events[self.applied];
+        let (at, action) = (e.at_us, e.action.clone());
+        self.applied += 1;
+        self.sim.schedule(at, action);
+        self.sim.run_until(at, false);
+    }
+
+    /// Runs everything due up to `target` (recorded actions included), taking checkpoints on
+    /// the way, and sets the clock to `target`.
+    fn advance_to(&mut self, target: Micros) {
+        loop {
+            let next_action = self
+                .recorded
+                .events
+                .get(self.applied)
+                .map(|e| e.at_us)
+                .filter(|&t| t <= target);
+            let last_checkpoint = self.checkpoints.last().map_or(0, |c| c.sim.now());
+            let next_checkpoint =
+                (last_checkpoint / self.checkpoint_every + 1) * self.checkpoint_every;
+            let stop = next_action
+                .unwrap_or(target)
+                .min(next_checkpoint)
+                .min(target);
+            self.sim.run_until(stop, false);
+            if next_action == Some(stop) {
+                self.apply_next_action();
+                continue;
+            }
+            if stop == next_checkpoint {
+                self.take_checkpoint();
+            }
+            if stop == target {
                 break;
             }
         }
+        self.end_us = self.end_us.max(self.sim.now());
+        self.trim_trace();
+    }
+
+    fn take_checkpoint(&mut self) {
+        let now = self.sim.now();
+        if self.checkpoints.last().is_some_and(|c| c.sim.now() >= now) {
+            return;
+        }
+        self.checkpoints.push(Checkpoint {
+            sim: self.sim.snapshot(),
+            applied: self.applied,
+            traced: self.traced(),
+        });
+        if self.checkpoints.len() > MAX_CHECKPOINTS {
+            // Thin out: keep time 0 and the even multiples of the doubled spacing.
+            self.checkpoint_every *= 2;
+            let every = self.checkpoint_every;
+            let last = self.checkpoints.len() - 1;
+            let mut k = 0;
+            self.checkpoints.retain(|c| {
+                let keep = c.sim.now() % every == 0 || k == last;
+                k += 1;
+                keep
+            });
+        }
+    }
+
+    /// Keeps the trace in memory bounded (the events stay reachable through replay).
+    fn trim_trace(&mut self) {
+        let len = self.trace.borrow().len();
+        if len > 2 * TRACE_WINDOW {
+            let keep_from = self
+                .keep_trace_from
+                .map_or(u64::MAX, |k| k.saturating_sub(self.trace_base));
+            let cut = (len - TRACE_WINDOW).min(keep_from.min(len as u64) as usize);
+            if cut == 0 {
+                return;
+            }
+            self.trace.borrow_mut().drain(..cut);
+            self.trace_base += cut as u64;
+            self.narrated_upto = self.narrated_upto.saturating_sub(cut);
+        }
+    }
+
+    /// Shows the moment `t_us` of the run (clamped to the timeline): going forward runs on,
+    /// going back restores a checkpoint and replays from it. Nothing is recorded.
+    pub fn seek(&mut self, t_us: Micros) {
+        let t = t_us.min(self.end());
+        if t >= self.sim.now() {
+            let before = self.traced();
+            self.advance_to(t);
+            self.after_change(before);
+        } else {
+            let i = self
+                .checkpoints
+                .iter()
+                .rposition(|c| c.sim.now() <= t.saturating_sub(SEEK_HISTORY_US))
+                .or_else(|| self.checkpoints.iter().rposition(|c| c.sim.now() <= t))
+                .unwrap_or(0);
+            let c = &self.checkpoints[i];
+            self.sim = c.sim.snapshot();
+            self.applied = c.applied;
+            self.trace.borrow_mut().clear();
+            self.trace_base = c.traced;
+            self.narrated_upto = 0;
+            self.narration.clear();
+            self.attach_trace();
+            self.advance_to(t);
+            // Only the end of a long replay can show in the event log.
+            self.narrated_upto = self.trace.borrow().len().saturating_sub(2_000);
+            self.after_change(self.trace_base);
+        }
+        self.version += 1;
+    }
+
+    /// Goes back to the previous moment at which something was traced (or to the start).
+    /// Returns whether the moment shown changed.
+    pub fn step_back(&mut self) -> bool {
+        let now = self.sim.now();
+        if now == 0 {
+            return false;
+        }
+        let previous = {
+            let trace = self.trace.borrow();
+            trace.iter().rev().map(|e| e.t_us).find(|&t| t < now)
+        };
+        match previous {
+            Some(t) => self.seek(t),
+            // Nothing earlier in memory: look from a checkpoint well before.
+            None => {
+                self.seek(now.saturating_sub(SEEK_HISTORY_US).saturating_sub(1));
+                let t = self
+                    .trace
+                    .borrow()
+                    .iter()
+                    .rev()
+                    .map(|e| e.t_us)
+                    .find(|&t| t < now)
+                    .unwrap_or(0);
+                self.seek(t);
+            }
+        }
+        true
+    }
+
+    /// Runs on to the next moment at which something is traced (every event of that
+    /// microsecond, recorded actions included). Returns whether anything happened.
+    pub fn step_event(&mut self) -> bool {
+        let before = self.traced();
+        // A quiet cluster (one node leading alone) may never trace again: give up after a
+        // minute of simulated time rather than freeze the page.
+        let limit = self.sim.now().saturating_add(STEP_LIMIT_US);
+        while self.traced() == before {
+            let next_action = self.recorded.events.get(self.applied).map(|e| e.at_us);
+            let next_event = self.sim.next_event_time();
+            match (next_event, next_action) {
+                (Some(e), a) if a.is_none_or(|a| e <= a) && e <= limit => {
+                    self.sim.step();
+                }
+                (_, Some(a)) if a <= limit => self.advance_to(a),
+                _ => break,
+            }
+        }
+        // Finish that microsecond, so the moment shown is a whole one.
+        let now = self.sim.now();
+        self.advance_to(now);
         let changed = self.after_change(before);
         self.version += 1;
         changed
     }
 
-    /// Performs `action` now and records it.
-    pub fn act(&mut self, action: Action) {
-        let before = self.trace.borrow().len();
-        // What is due at this very microsecond happens first (scheduled actions included),
-        // exactly as `raftlab run` orders the recorded action after them.
-        self.sim.run_until(self.sim.now(), false);
-        self.recorded.events.push(TimedAction {
-            at_us: self.sim.now(),
-            action: action.clone(),
+    /// Performs `action` now and records it. Acting in the past (before the end of the
+    /// timeline) forks the run: what had happened after now is dropped, and the fork is
+    /// returned.
+    pub fn act(&mut self, action: Action) -> Option<Fork> {
+        // What is due at this very microsecond happens first (recorded actions included),
+        // exactly as `raftlab run` orders the new action after them.
+        let now = self.sim.now();
+        self.advance_to(now);
+        let before = self.traced();
+        let fork = (now < self.end_us).then_some(Fork {
+            at_us: now,
+            old_end_us: self.end_us,
         });
-        self.sim.act(&action);
+        if fork.is_some() {
+            self.recorded.events.truncate(self.applied);
+            self.end_us = now;
+            self.checkpoints.retain(|c| c.sim.now() <= now);
+            let traced = self.traced();
+            self.marks.retain(|m| m.t_us <= now);
+            self.marked = self.marked.min(traced);
+            self.max_commit = self
+                .sim
+                .nodes()
+                .iter()
+                .map(|n| n.commit_index())
+                .max()
+                .unwrap_or(0);
+            self.fork_count += 1;
+            self.forked_from = traced;
+        }
+        self.recorded
+            .events
+            .insert(self.applied, TimedAction { at_us: now, action });
+        self.apply_next_action();
         self.after_change(before);
         self.version += 1;
+        fork
     }
 
     /// Changes settings now (recorded as a `set` action).
-    pub fn configure(&mut self, patch: ConfigPatch) {
-        self.act(Action::Set(patch));
+    pub fn configure(&mut self, patch: ConfigPatch) -> Option<Fork> {
+        self.act(Action::Set(patch))
     }
 
     /// Plays or pauses.
@@ -232,15 +594,17 @@ impl Model {
         self.version += 1;
     }
 
-    /// After the simulation ran: narrates the new events and bumps the version when one of
-    /// them changes what the page's DOM shows. Messages on the wire (sent, delivered, lost,
-    /// duplicated) only change the canvas, which is redrawn on its own, so they do not
-    /// re-render the page. Returns whether anything at all happened.
-    fn after_change(&mut self, before: usize) -> bool {
-        let changed = self.trace.borrow().len() > before;
+    /// After the simulation ran: narrates the new events, marks the timeline and bumps the
+    /// version when one of them changes what the page's DOM shows. Messages on the wire
+    /// (sent, delivered, lost, duplicated) only change the canvas, which is redrawn on its
+    /// own, so they do not re-render the page. Returns whether anything at all happened.
+    fn after_change(&mut self, before: u64) -> bool {
+        let changed = self.traced() > before;
         if changed {
             self.narrate_new();
-            let visible = self.trace.borrow()[before..].iter().any(|e| {
+            self.mark_new();
+            let from = before.saturating_sub(self.trace_base) as usize;
+            let visible = self.trace.borrow()[from..].iter().any(|e| {
                 !matches!(
                     e.kind,
                     TraceKind::Send { .. }
@@ -256,10 +620,37 @@ impl Model {
         changed
     }
 
+    fn mark_new(&mut self) {
+        let trace = self.trace.clone();
+        let trace = trace.borrow();
+        let from = self.marked.saturating_sub(self.trace_base) as usize;
+        for event in trace.iter().skip(from) {
+            let kind = match &event.kind {
+                TraceKind::BecomeLeader { .. } => MarkKind::Election,
+                TraceKind::Crash { .. } => MarkKind::Crash,
+                TraceKind::Restart { .. } => MarkKind::Restart,
+                TraceKind::Partition { .. } | TraceKind::Cut { .. } => MarkKind::Partition,
+                TraceKind::Heal | TraceKind::Restore { .. } => MarkKind::Heal,
+                TraceKind::Violation { .. } => MarkKind::Violation,
+                // The cluster's commit index moved on (the first node to commit is the leader).
+                TraceKind::Commit { index, .. } if *index > self.max_commit => {
+                    self.max_commit = *index;
+                    MarkKind::Commit
+                }
+                _ => continue,
+            };
+            self.marks.push(Mark {
+                t_us: event.t_us,
+                kind,
+            });
+        }
+        self.marked = self.marked.max(self.traced());
+    }
+
     fn narrate_new(&mut self) {
         let trace = self.trace.clone();
         let trace = trace.borrow();
-        for event in &trace[self.narrated_upto..] {
+        for event in &trace[self.narrated_upto.min(trace.len())..] {
             if let Some((node, category, text)) = narrate(event, &self.sim) {
                 self.narration_seq += 1;
                 self.narration.push_front(Narration {
@@ -647,5 +1038,185 @@ mod tests {
         m.speed = SPEED_RANGE.1;
         m.frame(1e12);
         assert_eq!(m.now(), MAX_FRAME_US);
+    }
+
+    /// Everything the page shows of a moment: time, nodes, liveness, links, messages in flight.
+    fn fingerprint(m: &Model) -> String {
+        let sim = m.sim();
+        let mut flight: Vec<String> = sim
+            .in_flight()
+            .map(|f| {
+                format!(
+                    "{} {} {} {} {:?}",
+                    f.id, f.sent_at, f.deliver_at, f.lost, f.message
+                )
+            })
+            .collect();
+        flight.sort();
+        let alive: Vec<bool> = (1..=sim.nodes().len() as NodeId)
+            .map(|n| sim.is_alive(n))
+            .collect();
+        format!(
+            "{} {:?} {:?} {:?} {:?} {:?}",
+            sim.now(),
+            sim.nodes(),
+            alive,
+            sim.groups(),
+            flight,
+            sim.violations()
+        )
+    }
+
+    /// A run with actions of every sort, ending at `end_us`.
+    fn busy_run(seed: u64, end_us: Micros) -> Model {
+        let mut m = Model::with_seed(seed, 5, SimConfig::default());
+        let mut k = 0;
+        while m.now() < end_us {
+            m.run_for(337_000);
+            k += 1;
+            let target = raftlab_sim::Target::Node((k % 5) as NodeId + 1);
+            match k % 7 {
+                0 => {
+                    m.act(Action::Crash(raftlab_sim::Target::Leader));
+                }
+                1 => {
+                    m.act(Action::Restart(target));
+                }
+                2 => {
+                    m.act(Action::ClientWrite {
+                        node: None,
+                        key: format!("k{k}"),
+                        value: "v".into(),
+                    });
+                }
+                3 => {
+                    m.act(Action::Partition(vec![vec![1, 2], vec![3, 4, 5]]));
+                }
+                4 => {
+                    m.act(Action::Heal);
+                }
+                _ => {}
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn seeking_anywhere_shows_what_a_fresh_replay_shows() {
+        let mut m = busy_run(11, 30_000_000);
+        let end = m.end();
+        let whole = m.full_scenario();
+        for t in [
+            0, 1, 5_432_100, 29_000_000, 2_000_000, 17_777_777, end, 12_345, end,
+        ] {
+            m.seek(t);
+            let mut fresh = Model::new(whole.clone());
+            fresh.run_for(t);
+            assert_eq!(fingerprint(&m), fingerprint(&fresh), "at {t}");
+            assert_eq!(m.trace_ndjson(), fresh.trace_ndjson(), "trace up to {t}");
+            assert_eq!(m.end(), end, "seeking never changes the run");
+        }
+    }
+
+    #[test]
+    fn stepping_back_then_forward_returns_to_the_same_moment() {
+        let mut m = busy_run(12, 5_000_000);
+        m.seek(3_000_000);
+        m.step_event();
+        let here = fingerprint(&m);
+        let t = m.now();
+        assert!(m.step_back());
+        assert!(m.now() < t);
+        m.step_event();
+        assert_eq!(m.now(), t);
+        assert_eq!(fingerprint(&m), here);
+        // Back to the very start, one moment at a time, never going forward.
+        let mut last = m.now();
+        let mut steps = 0;
+        while m.step_back() {
+            assert!(m.now() < last);
+            last = m.now();
+            steps += 1;
+            assert!(steps < 10_000);
+        }
+        assert_eq!(m.now(), 0);
+    }
+
+    #[test]
+    fn acting_in_the_past_forks_the_run() {
+        let mut m = busy_run(13, 10_000_000);
+        let old_end = m.end();
+        m.seek(4_000_000);
+        let fork = m.act(Action::Crash(raftlab_sim::Target::Node(2)));
+        assert_eq!(
+            fork,
+            Some(Fork {
+                at_us: 4_000_000,
+                old_end_us: old_end
+            })
+        );
+        assert_eq!(m.end(), 4_000_000);
+        assert!(m.marks().iter().all(|k| k.t_us <= 4_000_000));
+        let s = m.full_scenario();
+        assert!(s.events.iter().all(|e| e.at_us <= 4_000_000));
+        assert_eq!(
+            s.events.last().map(|e| &e.action),
+            Some(&Action::Crash(raftlab_sim::Target::Node(2)))
+        );
+        // At the end, acting does not fork.
+        m.run_for(1_000_000);
+        assert_eq!(m.act(Action::Heal), None);
+        // The forked run is what the CLI runs from its scenario.
+        let scenario = m.scenario();
+        let mut sim = Simulation::from_scenario(&scenario);
+        let replay = Rc::new(RefCell::new(String::new()));
+        let sink = replay.clone();
+        sim.set_trace(Box::new(move |e| {
+            sink.borrow_mut().push_str(&e.to_json());
+            sink.borrow_mut().push('\n');
+        }));
+        sim.run_until(scenario.until_us, false);
+        assert_eq!(*replay.borrow(), m.trace_ndjson());
+    }
+
+    #[test]
+    fn an_hour_keeps_checkpoints_and_trace_bounded_and_seeks_exactly() {
+        let mut m = Model::with_seed(14, 5, SimConfig::default());
+        for _ in 0..60 {
+            m.run_for(60_000_000);
+        }
+        assert_eq!(m.now(), 3_600_000_000);
+        assert!(m.checkpoints.len() <= MAX_CHECKPOINTS + 1);
+        assert!(m.trace().len() <= 2 * TRACE_WINDOW);
+        assert!(m.trace_base() > 0);
+        let whole = m.full_scenario();
+        for t in [1_234_567_890, 100, 3_599_999_999] {
+            m.seek(t);
+            let mut fresh = Model::new(whole.clone());
+            fresh.run_for(t);
+            assert_eq!(fingerprint(&m), fingerprint(&fresh), "at {t}");
+        }
+        // The whole trace is still available (recomputed), and ends where the window ends.
+        let ndjson = m.trace_ndjson();
+        let window_last = m.trace().last().map(|e| e.to_json()).unwrap();
+        assert!(ndjson.trim_end().ends_with(&window_last));
+        assert_eq!(ndjson.lines().count() as u64, m.traced());
+    }
+
+    #[test]
+    fn opening_a_run_at_a_position() {
+        let m = busy_run(15, 8_000_000);
+        let whole = m.full_scenario();
+        let mut opened = Model::with_seed(0, 3, SimConfig::default());
+        opened.open(whole.clone(), Some(2_500_000));
+        assert_eq!(opened.now(), 2_500_000);
+        assert_eq!(opened.end(), whole.until_us);
+        let mut fresh = Model::new(whole);
+        fresh.run_for(2_500_000);
+        assert_eq!(fingerprint(&opened), fingerprint(&fresh));
+        assert!(opened.marks().iter().any(|k| k.kind == MarkKind::Election));
+        assert!(opened.marks().iter().any(|k| k.kind == MarkKind::Crash));
+        assert!(opened.marks().iter().any(|k| k.kind == MarkKind::Partition));
+        assert!(opened.marks().iter().any(|k| k.kind == MarkKind::Commit));
     }
 }

@@ -19,7 +19,7 @@ pub const MAX_VIOLATIONS: usize = 100;
 /// A function that receives every trace event as it happens.
 pub type TraceSink = Box<dyn FnMut(&TraceEvent)>;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Item {
     Deliver {
         id: u64,
@@ -38,7 +38,7 @@ enum Item {
     },
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Queued {
     at: Micros,
     /// 0 for the cluster's own events, 1 for actions: an action at time t happens after
@@ -192,6 +192,32 @@ impl Simulation {
             sim.schedule(event.at_us, event.action.clone());
         }
         sim
+    }
+
+    /// A copy of the whole simulation at this moment, without the trace sink: running it on
+    /// gives exactly what running this one gives (the page keeps these as time-travel
+    /// checkpoints).
+    pub fn snapshot(&self) -> Simulation {
+        Simulation {
+            now: self.now,
+            seed: self.seed,
+            config: self.config.clone(),
+            rng: self.rng.clone(),
+            members: self.members.clone(),
+            nodes: self.nodes.clone(),
+            slots: self.slots.clone(),
+            queue: self.queue.clone(),
+            seq: self.seq,
+            next_message: self.next_message,
+            next_request: self.next_request,
+            clients: self.clients.clone(),
+            ready: self.ready.clone(),
+            checker: self.checker.clone(),
+            violations: self.violations.clone(),
+            traced_violations: self.traced_violations,
+            trace: None,
+            processed: self.processed,
+        }
     }
 
     /// Sends every trace event to `sink` from now on.
