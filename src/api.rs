@@ -263,6 +263,7 @@ struct EntryState {
 #[derive(Serialize)]
 struct State<'a> {
     time_ms: f64,
+    end_ms: f64,
     nodes: Vec<NodeState<'a>>,
 }
 
@@ -270,6 +271,7 @@ fn state(m: &Model) -> JsValue {
     let sim = m.sim();
     let s = State {
         time_ms: sim.now() as f64 / 1000.0,
+        end_ms: m.end() as f64 / 1000.0,
         nodes: sim
             .nodes()
             .iter()
@@ -350,9 +352,44 @@ pub fn install() {
     );
     set(
         &api,
+        "stepBack",
+        f0(Box::new(|| {
+            with_model(|m| {
+                m.set_playing(false);
+                Ok(m.step_back().into())
+            })
+        })),
+    );
+    set(
+        &api,
+        "seek",
+        f1(Box::new(|ms| {
+            with_model(|m| {
+                let end = m.end() as f64 / 1000.0;
+                let ms = number_arg("raftlab.seek(ms)", &ms, 0.0, end)?;
+                m.set_playing(false);
+                m.seek((ms * 1000.0).round() as u64);
+                Ok(JsValue::UNDEFINED)
+            })
+        })),
+    );
+    set(
+        &api,
+        "memoryBytes",
+        f0(Box::new(|| {
+            let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+            let bytes = memory
+                .buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length();
+            Ok(JsValue::from_f64(bytes as f64))
+        })),
+    );
+    set(
+        &api,
         "advance",
         f1(Box::new(|ms| {
-            // At most an hour at once: the page keeps the whole trace in memory.
+            // At most an hour at once, so that one call cannot freeze the page for long.
             let ms = number_arg("raftlab.advance(ms)", &ms, 0.0, 3_600_000.0)?;
             with_model(|m| {
                 m.run_for((ms * 1000.0).round() as u64);

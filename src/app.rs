@@ -330,6 +330,12 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
         "?" => ui.dispatch(UiAction::Help(!ui.help)),
         " " | "p" => ui.dispatch(UiAction::TogglePlay),
         "." | "ArrowRight" => ui.dispatch(UiAction::Step),
+        "," | "ArrowLeft" => ui.dispatch(UiAction::StepBack),
+        "Home" => ui.dispatch(UiAction::Seek(0)),
+        "End" => {
+            let end = ui.model.borrow().end();
+            ui.dispatch(UiAction::Seek(end));
+        }
         "+" | "=" => ui.dispatch(UiAction::Speed((speed * 2.0).min(SPEED_RANGE.1))),
         "-" | "_" => ui.dispatch(UiAction::Speed((speed / 2.0).max(SPEED_RANGE.0))),
         "c" => act_on(Action::Crash),

@@ -122,3 +122,53 @@ mod tests {
         assert_eq!(ms1(1_234_567), "1234.5");
     }
 }
+
+/// The timeline's marks as one SVG path per kind, in a 1000-wide box: a vertical tick at
+/// each mark's time (ticks closer than a unit merge). Integer arithmetic only.
+pub fn mark_paths(
+    marks: &[crate::model::Mark],
+    end_us: Micros,
+) -> Vec<(crate::model::MarkKind, String)> {
+    let end = end_us.max(1) as u128;
+    crate::model::MarkKind::ALL
+        .iter()
+        .filter_map(|&kind| {
+            let mut d = String::new();
+            let mut last = u128::MAX;
+            for m in marks.iter().filter(|m| m.kind == kind) {
+                let x = (m.t_us as u128).min(end) * 1000 / end;
+                if x != last {
+                    d.push_str(&format!("M{x} 0v10"));
+                    last = x;
+                }
+            }
+            (!d.is_empty()).then_some((kind, d))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod timeline_tests {
+    use super::*;
+    use crate::model::{Mark, MarkKind};
+
+    #[test]
+    fn marks_become_ticks_per_kind() {
+        let marks = [
+            Mark { t_us: 0, kind: MarkKind::Election },
+            Mark { t_us: 500, kind: MarkKind::Crash },
+            Mark { t_us: 501, kind: MarkKind::Crash },
+            Mark { t_us: 1000, kind: MarkKind::Election },
+        ];
+        let paths = mark_paths(&marks, 1000);
+        assert_eq!(
+            paths,
+            vec![
+                (MarkKind::Election, "M0 0v10M1000 0v10".to_string()),
+                (MarkKind::Crash, "M500 0v10M501 0v10".to_string()),
+            ]
+        );
+        assert!(mark_paths(&marks, 0).iter().all(|(_, d)| d.contains("M1000")));
+        assert!(mark_paths(&[], 10).is_empty());
+    }
+}

@@ -9,9 +9,11 @@ use raftlab_sim::scenario::{Action, ConfigPatch, Target};
 use yew::prelude::*;
 
 /// The keyboard shortcuts, as listed in the help overlay.
-pub const SHORTCUTS: [(&str, &str); 14] = [
+pub const SHORTCUTS: [(&str, &str); 16] = [
     ("Space or P", "play / pause"),
     (". or →", "step to the next event"),
+    (", or ←", "step back to the previous event"),
+    ("Home / End", "go to the start / the end of the run"),
     ("+ / −", "faster / slower"),
     ("1 to 9", "select a node"),
     ("C", "crash the selected node"),
@@ -60,6 +62,7 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
         <main class="layout">
             <section class={format!("stage{paused}")} aria-label="Cluster">
                 { cluster(ui, &m) }
+                { crate::timeline::timeline(ui, &m) }
                 { legend() }
             </section>
             <div class="side">
@@ -138,6 +141,8 @@ fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 aria-keyshortcuts="Space">
                 { if m.playing { "Pause" } else { "Play" } }
             </button>
+            <button onclick={ui_cb(ui, |_| UiAction::StepBack)} aria-keyshortcuts=","
+                disabled={m.now() == 0} title="Back to the previous moment">{ "Back" }</button>
             <button onclick={ui_cb(ui, |_| UiAction::Step)} aria-keyshortcuts=".">{ "Step" }</button>
             <button onclick={ui_cb(ui, move |_| UiAction::Restart(seed, nodes))}
                 title="Replay this seed from the start">{ "Reset" }</button>

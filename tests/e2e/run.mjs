@@ -1090,3 +1090,120 @@ test('screenshots: phone 390x844 with touch (plain, help open); a tap selects a 
     await assertNoHorizontalScroll(page, 390);
   }, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
 });
+
+// ---------------------------------------------------------------------------------------
+// Time travel (issue 4).
+
+/** Builds a 10 s run with actions of several kinds; returns its whole scenario. */
+async function busyRun(page, seed) {
+  return page.evaluate((seed) => {
+    const r = window.raftlab;
+    r.pause();
+    r.reset(seed, 5);
+    r.pause();
+    r.advance(1500);
+    r.crash('leader');
+    r.advance(1200);
+    r.clientWrite('x', '1');
+    r.advance(900);
+    r.partition([[1, 2], [3, 4, 5]]);
+    r.advance(2000);
+    r.heal();
+    r.clientWrite('y', '2');
+    r.advance(4400);
+    return r.scenario();
+  }, seed);
+}
+
+const withoutEnd = (st) => ({ ...st, end_ms: undefined });
+
+test('time travel: seeking back and forth matches a fresh replay, and trace() matches the CLI there', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    const whole = await busyRun(page, 21);
+    assert.equal(whole.until_ms, 10000);
+    const seen = {};
+    for (const ms of [4321.5, 150, 9999, 2700, 7000.1, 10000, 0]) {
+      seen[ms] = await page.evaluate((ms) => {
+        window.raftlab.seek(ms);
+        return { state: window.raftlab.state(), trace: window.raftlab.trace(), scenario: window.raftlab.scenario() };
+      }, ms);
+      assert.equal(seen[ms].state.time_ms, ms, `seek(${ms}) shows that moment`);
+      assert.equal(seen[ms].state.end_ms, 10000, 'seeking does not change the run');
+    }
+    // The trace at 4321.5 ms is what the CLI gives for the scenario up to there.
+    const at = seen[4321.5];
+    assert.equal(at.scenario.until_ms, 4321.5);
+    assertSameTrace(at.trace.split('\n').filter((l) => l), cliTrace(at.scenario).lines, 'seek(4321.5)');
+    // A fresh replay of the whole run shows the same states at the same moments.
+    for (const ms of [150, 2700, 4321.5, 7000.1, 9999, 10000]) {
+      const fresh = await page.evaluate(
+        ([scenario, ms]) => {
+          const r = window.raftlab;
+          r.load(scenario);
+          r.pause();
+          r.advance(ms);
+          return r.state();
+        },
+        [whole, ms],
+      );
+      assert.deepEqual(withoutEnd(fresh), withoutEnd(seen[ms].state), `state at ${ms} ms`);
+    }
+  });
+});
+
+test('time travel: the timeline slider, Back, Step and the keys', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    await busyRun(page, 22);
+    const slider = page.getByRole('slider', { name: 'Timeline' });
+    assert.equal(await slider.getAttribute('max'), '100000', 'the slider covers the run in 0.1 ms units');
+    await slider.fill('30000');
+    await eventually(async () => (await state(page)).time_ms === 3000, { message: 'dragging the slider to 3000 ms' });
+    assert.match(await page.locator('.tl-info').innerText(), /3000\.0 ms of 10000\.0 ms/);
+    assert.match(await page.locator('.tl-info').innerText(), /the past/);
+    // Marks for the elections, the crash, the partition and the heal.
+    for (const kind of ['election', 'crash', 'partition', 'heal', 'commit']) {
+      assert.equal(await page.locator(`.timeline .marks path.${kind}`).count(), 1, `${kind} marks`);
+    }
+    await page.getByRole('button', { name: 'Back', exact: true }).click();
+    const back = (await state(page)).time_ms;
+    assert.ok(back < 3000, `Back went to ${back}`);
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    const forward = (await state(page)).time_ms;
+    assert.ok(forward > back && forward <= 3000 + 1000, `Step went to ${forward}`);
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press(',');
+    assert.equal((await state(page)).time_ms, back, ', steps back to the same moment');
+    await page.keyboard.press('End');
+    assert.equal((await state(page)).time_ms, 10000, 'End goes to the end');
+    await page.keyboard.press('Home');
+    assert.equal((await state(page)).time_ms, 0, 'Home goes to the start');
+    await page.keyboard.press('ArrowRight');
+    assert.ok((await state(page)).time_ms > 0, '→ steps forward');
+    await slider.fill('45000');
+    await frames(page);
+    await page.screenshot({ path: path.join(SHOTS, 'desktop-timetravel.png'), fullPage: true });
+  });
+});
+
+test('time travel: acting in the past forks the run and says so; the CLI replays the fork', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    await busyRun(page, 23);
+    await page.evaluate(() => window.raftlab.seek(5000));
+    await selectNode(page, 2);
+    await page.getByRole('button', { name: 'Crash S2', exact: true }).click();
+    await eventually(async () => /You changed the past/.test(await page.locator('.notice').innerText()), {
+      message: 'the fork notice',
+    });
+    assert.match(await page.locator('.notice').innerText(), /from 5000\.0 ms.*up to 10000\.0 ms/);
+    const st = await state(page);
+    assert.equal(st.end_ms, 5000, 'the old future is gone');
+    assert.equal(st.nodes[1].alive, false);
+    const scenario = await page.evaluate(() => window.raftlab.scenario());
+    assert.ok(scenario.events.every((e) => e.at_ms <= 5000));
+    assert.deepEqual(scenario.events.at(-1), { at_ms: 5000, do: 'crash', node: 2 });
+    await advance(page, 2000);
+    const scenario2 = await page.evaluate(() => window.raftlab.scenario());
+    const cli = cliTrace(scenario2);
+    assertSameTrace((await trace(page)).split('\n').filter((l) => l), cli.lines, 'forked run');
+  });
+});
