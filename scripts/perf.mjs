@@ -33,9 +33,9 @@ const opt = (name, dflt) => {
 };
 const DIST = path.resolve(ROOT, opt('--dist', process.env.RAFTLAB_DIST ?? 'dist'));
 const SECONDS = Number(opt('--seconds', '10'));
-const ONLY = new Set(opt('--only', 'load,busy,frames,draw').split(','));
+const ONLY = new Set(opt('--only', 'load,busy,frames,draw,seek,memory').split(','));
 
-const BUDGET = { loadGzipKB: 98, busyMsPerS: 75, p95FrameMs: 17.5, firstDrawMs: 500 };
+const BUDGET = { loadGzipKB: 98, busyMsPerS: 75, p95FrameMs: 17.5, firstDrawMs: 500, seekMs: 50, hourMemoryMB: 50 };
 
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 const pad = (s, n) => String(s).padEnd(n);
@@ -315,6 +315,72 @@ async function firstDraw(browser, server) {
   verdict('first drawn cluster (median)', median(painted), 'ms', BUDGET.firstDrawMs, (v) => v.toFixed(0));
 }
 
+async function seekTimes(browser, server) {
+  console.log('\n== 5. time travel: seeking in a 10-minute run of 5 nodes (default settings, a write every 5 s)');
+  await otherWork();
+  const { context, page } = await newPage(browser);
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.raftlab && window.raftlab.state().nodes.length > 0);
+  const r = await page.evaluate(() => {
+    const api = window.raftlab;
+    api.pause();
+    api.reset(7, 5);
+    api.pause();
+    const built = performance.now();
+    for (let t = 0; t < 600; t += 5) {
+      api.advance(5000);
+      api.clientWrite('k' + (t % 10), String(t));
+    }
+    const buildMs = performance.now() - built;
+    const end = api.state().end_ms;
+    // A fixed pseudo-random order of targets over the whole run (back and forth).
+    const times = [];
+    let x = 12345;
+    for (let i = 0; i < 40; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const target = Math.round((x / 2147483648) * end * 10) / 10;
+      const t0 = performance.now();
+      api.seek(target);
+      times.push(performance.now() - t0);
+      if (api.state().time_ms !== target) throw new Error(`seek(${target}) showed ${api.state().time_ms}`);
+    }
+    return { buildMs, end, times, memory: api.memoryBytes() };
+  });
+  const sorted = [...r.times].sort((a, b) => a - b);
+  console.log(`built ${(r.end / 1000).toFixed(0)} s of run in ${r.buildMs.toFixed(0)} ms; 40 seeks to pseudo-random moments:`);
+  console.log(`  median ${median(r.times).toFixed(1)} ms, p95 ${percentile(r.times, 95).toFixed(1)} ms, max ${sorted.at(-1).toFixed(1)} ms; wasm memory ${(r.memory / 1e6).toFixed(1)} MB`);
+  verdict('slowest seek in a 10-minute run', sorted.at(-1), 'ms', BUDGET.seekMs);
+  await context.close();
+}
+
+async function hourMemory(browser, server) {
+  console.log('\n== 6. memory: a 1-hour run of 5 nodes at the default settings');
+  const { context, page } = await newPage(browser);
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.raftlab && window.raftlab.state().nodes.length > 0);
+  const r = await page.evaluate(() => {
+    const api = window.raftlab;
+    api.pause();
+    api.reset(8, 5);
+    api.pause();
+    const t0 = performance.now();
+    const samples = [];
+    for (let minute = 1; minute <= 60; minute++) {
+      api.advance(60_000);
+      if (minute % 15 === 0) samples.push([minute, api.memoryBytes()]);
+    }
+    const runMs = performance.now() - t0;
+    const s0 = performance.now();
+    api.seek(1_234_567.8);
+    const seekMs = performance.now() - s0;
+    return { runMs, samples, seekMs, memory: api.memoryBytes(), state: api.state() };
+  });
+  for (const [minute, bytes] of r.samples) console.log(`  after ${minute} min: wasm memory ${(bytes / 1e6).toFixed(1)} MB`);
+  console.log(`ran the hour in ${(r.runMs / 1000).toFixed(1)} s; then a seek to 20:34.6 took ${r.seekMs.toFixed(1)} ms`);
+  verdict('wasm memory after a 1-hour run', r.memory / 1e6, 'MB', BUDGET.hourMemoryMB);
+  await context.close();
+}
+
 async function main() {
   if (!existsSync(path.join(DIST, 'index.html'))) {
     console.error(`perf: ${DIST}/index.html is missing: build the page first (trunk build --release --offline)`);
@@ -330,6 +396,8 @@ async function main() {
     if (ONLY.has('busy')) await busyTime(browser, server);
     if (ONLY.has('frames')) await frameIntervals(browser, server);
     if (ONLY.has('draw')) await firstDraw(browser, server);
+    if (ONLY.has('seek')) await seekTimes(browser, server);
+    if (ONLY.has('memory')) await hourMemory(browser, server);
   } finally {
     await browser.close();
     await server.close();

@@ -399,6 +399,7 @@ impl Model {
             }
             if stop == next_checkpoint {
                 self.take_checkpoint();
+                self.trim_trace();
             }
             if stop == target {
                 break;
@@ -453,17 +454,21 @@ impl Model {
     /// going back restores a checkpoint and replays from it. Nothing is recorded.
     pub fn seek(&mut self, t_us: Micros) {
         let t = t_us.min(self.end());
-        if t >= self.sim.now() {
+        let now = self.sim.now();
+        // Start from the latest checkpoint a little before `t` (so the event log has
+        // something to show), unless running on from now is shorter.
+        let i = self
+            .checkpoints
+            .iter()
+            .rposition(|c| c.sim.now() <= t.saturating_sub(SEEK_HISTORY_US))
+            .or_else(|| self.checkpoints.iter().rposition(|c| c.sim.now() <= t))
+            .unwrap_or(0);
+        let from = self.checkpoints[i].sim.now();
+        if t >= now && now >= from {
             let before = self.traced();
             self.advance_to(t);
             self.after_change(before);
         } else {
-            let i = self
-                .checkpoints
-                .iter()
-                .rposition(|c| c.sim.now() <= t.saturating_sub(SEEK_HISTORY_US))
-                .or_else(|| self.checkpoints.iter().rposition(|c| c.sim.now() <= t))
-                .unwrap_or(0);
             let c = &self.checkpoints[i];
             self.sim = c.sim.snapshot();
             self.applied = c.applied;
