@@ -10,6 +10,8 @@ step() { printf '\n== %s\n' "$*"; }
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# The page's browser-only modules compile for wasm32 only: lint them there too.
+cargo clippy --target wasm32-unknown-unknown -p raftlab-web -- -D warnings
 
 step "Rust tests (core paper tests, simulator, checker, parser, CLI, randomized campaigns)"
 cargo test --workspace
