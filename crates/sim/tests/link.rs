@@ -221,6 +221,26 @@ fn defaults_and_small_cases() {
     assert_eq!(LINK_VERSION, 1);
 }
 
+/// `c` leaves out settings at their default, so a format-1 link means the format-1 defaults:
+/// changing `SimConfig::default()` needs a new link version (docs/share-links.md).
+#[test]
+fn format_1_defaults_are_pinned() {
+    let l = decode("v=1&seed=1&n=5&u=5000").unwrap();
+    assert_eq!(
+        l.scenario.config,
+        SimConfig {
+            election_timeout_us: (150_000, 300_000),
+            heartbeat_us: 50_000,
+            latency_us: (10_000, 15_000),
+            drop_rate: 0.0,
+            duplicate_rate: 0.0,
+            client_timeout_us: 1_000_000,
+            bugs: Bugs::default(),
+        },
+        "SimConfig::default() changed: bump LINK_VERSION and document the new defaults"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
