@@ -848,3 +848,147 @@ fn campaign_prints_the_fuzz_scenario() {
         &["invalid value 'x' for '<SEED>'"],
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// link
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn link_prints_the_fragment() {
+    let file = Temp::file("good.json", GOOD);
+    let scenario = raftlab_sim::Scenario::parse(GOOD).unwrap();
+    let ran = raftlab(&["link", file.s()]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(
+        ran.stdout,
+        "v=1&seed=42&n=5&e=1000c1,1200p12-345,1500w3:x:2,1600w:y:3,2000h,2100r1&u=3000\n"
+    );
+    assert!(ran.stderr.is_empty(), "{ran:?}");
+    let ran = raftlab(&["link", file.s(), "--position-ms", "1500.25"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(
+        ran.stdout.trim_end(),
+        raftlab_sim::link::encode(&scenario, Some(1_500_250))
+    );
+    assert!(ran.stdout.ends_with("&u=3000&p=1500.25\n"), "{ran:?}");
+    // The end of the run is a valid position; standard input works as for `run`.
+    let ran = raftlab_with_stdin(&["link", "-", "--position-ms", "3000"], GOOD);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stdout.ends_with("&p=3000\n"), "{ran:?}");
+}
+
+#[test]
+fn link_decode_prints_the_scenario_and_the_position() {
+    let scenario = raftlab_sim::Scenario::parse(GOOD).unwrap();
+    let fragment = raftlab_sim::link::encode(&scenario, Some(1_500_250));
+    for text in [
+        fragment.clone(),
+        format!("#{fragment}"),
+        format!("https://example.org/raftlab/#{fragment}"),
+    ] {
+        let ran = raftlab(&["link", "--decode", &text]);
+        assert_eq!(ran.code, 0, "{ran:?}");
+        assert_eq!(ran.stdout, scenario.to_pretty());
+        assert_eq!(ran.stderr, "position: 1500.25 ms\n");
+    }
+    let ran = raftlab_with_stdin(
+        &["link", "--decode", "-"],
+        &format!("{}\n", raftlab_sim::link::encode(&scenario, None)),
+    );
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(ran.stdout, scenario.to_pretty());
+    assert_eq!(ran.stderr, "position: none\n");
+    // What it prints is a scenario file that runs like the original.
+    let decoded = Temp::file("decoded.json", &ran.stdout);
+    let original = Temp::file("good.json", GOOD);
+    let a = raftlab(&["run", decoded.s()]);
+    let b = raftlab(&["run", original.s()]);
+    assert_eq!(a.code, 0, "{a:?}");
+    assert_eq!(
+        a.stdout.replace(decoded.s(), "FILE"),
+        b.stdout.replace(original.s(), "FILE")
+    );
+}
+
+#[test]
+fn link_bad_input() {
+    assert_bad_input(
+        &raftlab(&["link", "--decode", "v=2&seed=1&n=5&u=5000"]),
+        &["raftlab: error: link: made by a newer raftlab (format v2); this page reads format 1"],
+    );
+    assert_bad_input(
+        &raftlab(&["link", "--decode", "v=1&seed=1&n=5&e=1h,2h,12q&u=5000"]),
+        &["raftlab: error: link: action 3 (\"12q\"): unknown action letter \"q\""],
+    );
+    assert_bad_input(
+        &raftlab(&["link", "--decode", ""]),
+        &["raftlab: error: link: the link is empty"],
+    );
+    assert_bad_input(
+        &raftlab(&["link", "--decode", "v=1&seed=1&n=5&u=5000&p=5001"]),
+        &["link: field p (\"p=5001\"): position 5001 ms is after the end of the run (5000 ms)"],
+    );
+    let file = Temp::file("good.json", GOOD);
+    assert_bad_input(
+        &raftlab(&["link", file.s(), "--position-ms", "3000.001"]),
+        &["raftlab: error: --position-ms 3000.001 is after the end of the run (3000 ms)"],
+    );
+    assert_bad_input(
+        &raftlab(&["link", file.s(), "--position-ms", "-1"]),
+        &["invalid value '-1' for '--position-ms <MS>': must not be negative"],
+    );
+    assert_bad_input(
+        &raftlab(&["link", file.s(), "--position-ms", "1.2345"]),
+        &["at most 3 decimals"],
+    );
+    let bad = Temp::file(
+        "bad-node.json",
+        r#"{"version":1,"nodes":3,"events":[{"at_ms":5,"do":"crash","node":4}]}"#,
+    );
+    assert_bad_input(
+        &raftlab(&["link", bad.s()]),
+        &[&format!(
+            "raftlab: error: {}: events[0].node: node 4 does not exist",
+            bad.s()
+        )],
+    );
+    let missing = Temp::unused("missing.json");
+    assert_bad_input(
+        &raftlab(&["link", missing.s()]),
+        &["raftlab: error: cannot read "],
+    );
+    // FILE or --decode, not both, not neither; no position when decoding.
+    assert_bad_input(&raftlab(&["link"]), &["<FILE|--decode <TEXT>>"]);
+    assert_bad_input(
+        &raftlab(&["link", file.s(), "--decode", "v=1"]),
+        &["cannot be used with"],
+    );
+    assert_bad_input(
+        &raftlab(&["link", "--decode", "v=1", "--position-ms", "5"]),
+        &["cannot be used with"],
+    );
+    // A scenario too large for a link.
+    let mut big = raftlab_sim::Scenario::default();
+    for i in 0..30_000 {
+        big.events.push(raftlab_sim::TimedAction {
+            at_us: i * 1000 + 1,
+            action: raftlab_sim::Action::Heal,
+        });
+    }
+    let big_file = Temp::file("big.json", &big.to_pretty());
+    assert_bad_input(
+        &raftlab(&["link", big_file.s()]),
+        &["a link has at most 100000 (share the file instead)"],
+    );
+}
+
+#[test]
+fn link_help() {
+    let ran = raftlab(&["link", "--help"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    for word in ["[FILE]", "--position-ms", "--decode"] {
+        assert!(ran.stdout.contains(word), "link help lacks {word}: {ran:?}");
+    }
+    let top = raftlab(&["--help"]);
+    assert!(top.stdout.contains("link"), "{top:?}");
+}

@@ -1,8 +1,8 @@
 //! `raftlab`: run scenarios, fuzz the Raft core with random fault campaigns, benchmark the
 //! simulator. Exit codes: 0 ok, 1 a safety or liveness violation, 2 bad input.
 
-use clap::{Args, Parser, Subcommand};
-use raftlab_raft::Bugs;
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use raftlab_raft::{Bugs, Micros};
 use raftlab_sim::fuzz::{fuzz_one, FuzzOptions};
 use raftlab_sim::run::{run, Outcome};
 use raftlab_sim::scenario::{Action, Scenario, TimedAction, BUG_NAMES, MAX_UNTIL_MS};
@@ -44,6 +44,28 @@ enum Command {
     Bench(BenchArgs),
     /// Print the scenario of one fuzz campaign (what `fuzz` runs for that seed).
     Campaign(CampaignArgs),
+    /// Print the share link (URL fragment) of a scenario file, or read a link back.
+    Link(LinkArgs),
+}
+
+#[derive(Args)]
+#[command(group(ArgGroup::new("input").required(true).args(["file", "decode"])))]
+struct LinkArgs {
+    /// Scenario file (JSON); `-` reads standard input. Its link's fragment (without the `#`)
+    /// is printed.
+    file: Option<String>,
+    /// The moment of the run the link points at, in milliseconds (up to 3 decimals).
+    #[arg(long, value_name = "MS", requires = "file", value_parser = parse_position, allow_hyphen_values = true)]
+    position_ms: Option<Micros>,
+    /// Read this link (the fragment, with or without `#`, or a whole URL; `-` reads standard
+    /// input) and print its scenario as JSON; its position goes to standard error.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        conflicts_with = "position_ms",
+        allow_hyphen_values = true
+    )]
+    decode: Option<String>,
 }
 
 #[derive(Args)]
@@ -144,6 +166,10 @@ fn parse_until(text: &str) -> Result<u64, String> {
     }
 }
 
+fn parse_position(text: &str) -> Result<Micros, String> {
+    raftlab_sim::link::parse_ms(text)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -160,6 +186,7 @@ fn main() -> ExitCode {
             let _ = std::io::stdout().write_all(scenario.to_pretty().as_bytes());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Link(args) => cmd_link(args),
     };
     match result {
         Ok(code) => code,
@@ -187,6 +214,50 @@ fn read_scenario(file: &str) -> Result<Scenario, String> {
         text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
     }
     Scenario::parse(&text).map_err(|e| format!("{file}: {e}"))
+}
+
+fn cmd_link(args: LinkArgs) -> Result<ExitCode, String> {
+    use raftlab_sim::link::{decode, encode, MAX_LINK_LEN};
+    use raftlab_sim::scenario::ms;
+    if let Some(text) = args.decode {
+        let text = if text == "-" {
+            let mut input = String::new();
+            std::io::stdin()
+                .read_to_string(&mut input)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            input
+        } else {
+            text
+        };
+        let link = decode(&text).map_err(|e| e.message)?;
+        let _ = std::io::stdout().write_all(link.scenario.to_pretty().as_bytes());
+        match link.position_us {
+            Some(p) => eprintln!("position: {} ms", ms(p)),
+            None => eprintln!("position: none"),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let file = args.file.unwrap_or_default();
+    let scenario = read_scenario(&file)?;
+    if let Some(p) = args.position_ms {
+        let end = scenario.until_us + scenario.liveness_us.unwrap_or(0);
+        if p > end {
+            return Err(format!(
+                "--position-ms {} is after the end of the run ({} ms)",
+                ms(p),
+                ms(end)
+            ));
+        }
+    }
+    let link = encode(&scenario, args.position_ms);
+    if link.len() > MAX_LINK_LEN {
+        return Err(format!(
+            "{file}: the link would be {} characters; a link has at most {MAX_LINK_LEN} (share the file instead)",
+            link.len()
+        ));
+    }
+    say!("{link}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_run(args: RunArgs) -> Result<ExitCode, String> {
