@@ -375,6 +375,30 @@ pub fn install() {
     );
     set(
         &api,
+        "link",
+        f0(Box::new(|| {
+            with_model(|m| Ok(crate::share::link_of(m).into()))
+        })),
+    );
+    set(
+        &api,
+        "openLink",
+        f1(Box::new(|text| {
+            let text = text.as_string().ok_or_else(|| {
+                error(format!(
+                    "raftlab.openLink(link): expected the link as a string, got {}",
+                    describe(&text)
+                ))
+            })?;
+            with_model(|m| {
+                crate::share::open(m, &text)
+                    .map(|_| JsValue::UNDEFINED)
+                    .map_err(|e| error(format!("raftlab.openLink: {e}")))
+            })
+        })),
+    );
+    set(
+        &api,
         "memoryBytes",
         f0(Box::new(|| {
             let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();

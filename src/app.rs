@@ -35,6 +35,9 @@ pub struct Ui {
     pub filter_kind: Option<&'static str>,
     /// A message for the user (bad input, what happened).
     pub notice: Option<String>,
+    /// A share link to copy to the clipboard (by an effect, which can dispatch), numbered so
+    /// that copying the same link twice copies it twice.
+    pub link: Option<(u32, String)>,
 }
 
 impl PartialEq for Ui {
@@ -46,6 +49,7 @@ impl PartialEq for Ui {
             && self.filter_node == other.filter_node
             && self.filter_kind == other.filter_kind
             && self.notice == other.notice
+            && self.link == other.link
     }
 }
 
@@ -65,6 +69,10 @@ pub enum UiAction {
     Seek(Micros),
     /// Go back to the previous moment at which something happened.
     StepBack,
+    /// Open a share link (the URL fragment); a bad one leaves the run as it is.
+    OpenLink(String),
+    /// Put the share link of the run in the address bar and the clipboard.
+    CopyLink,
     /// Change settings.
     Configure(ConfigPatch),
     /// Start over with this seed and cluster size.
@@ -110,6 +118,21 @@ impl Reducible for Ui {
                 UiAction::StepBack => {
                     m.set_playing(false);
                     m.step_back();
+                }
+                UiAction::OpenLink(text) => {
+                    next.notice = Some(match crate::share::open(&mut m, &text) {
+                        Ok(said) => {
+                            next.selected = None;
+                            said
+                        }
+                        Err(problem) => problem,
+                    });
+                }
+                UiAction::CopyLink => {
+                    let link = crate::share::link_of(&m);
+                    crate::share::set_fragment(&link);
+                    let n = next.link.as_ref().map_or(0, |l| l.0 + 1);
+                    next.link = Some((n, link));
                 }
                 UiAction::Restart(seed, nodes) => {
                     m.restart(seed, nodes);
@@ -224,8 +247,38 @@ pub fn App() -> Html {
             filter_node: None,
             filter_kind: None,
             notice: None,
+            link: None,
         }
     });
+
+    // Copying a share link to the clipboard answers later (a promise): done in an effect,
+    // which holds a dispatcher for the answer.
+    {
+        let dispatcher = ui.dispatcher();
+        use_effect_with(ui.link.clone(), move |link| {
+            if let Some((_, link)) = link.clone() {
+                crate::share::copy(link, dispatcher);
+            }
+        });
+    }
+
+    // A share link in the address bar opens its run: at start, and when the fragment
+    // changes (a link pasted into this tab). The listener is removed in the cleanup.
+    {
+        let dispatcher = ui.dispatcher();
+        use_effect_with((), move |_| {
+            if let Some(fragment) = crate::share::current_fragment() {
+                dispatcher.dispatch(UiAction::OpenLink(fragment));
+            }
+            let listener =
+                gloo_events::EventListener::new(&gloo_utils::window(), "hashchange", move |_| {
+                    if let Some(fragment) = crate::share::current_fragment() {
+                        dispatcher.dispatch(UiAction::OpenLink(fragment));
+                    }
+                });
+            move || drop(listener)
+        });
+    }
 
     // The scripting API re-renders through this dispatcher.
     {

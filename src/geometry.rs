@@ -155,10 +155,22 @@ mod timeline_tests {
     #[test]
     fn marks_become_ticks_per_kind() {
         let marks = [
-            Mark { t_us: 0, kind: MarkKind::Election },
-            Mark { t_us: 500, kind: MarkKind::Crash },
-            Mark { t_us: 501, kind: MarkKind::Crash },
-            Mark { t_us: 1000, kind: MarkKind::Election },
+            Mark {
+                t_us: 0,
+                kind: MarkKind::Election,
+            },
+            Mark {
+                t_us: 500,
+                kind: MarkKind::Crash,
+            },
+            Mark {
+                t_us: 501,
+                kind: MarkKind::Crash,
+            },
+            Mark {
+                t_us: 1000,
+                kind: MarkKind::Election,
+            },
         ];
         let paths = mark_paths(&marks, 1000);
         assert_eq!(
@@ -168,7 +180,9 @@ mod timeline_tests {
                 (MarkKind::Crash, "M500 0v10M501 0v10".to_string()),
             ]
         );
-        assert!(mark_paths(&marks, 0).iter().all(|(_, d)| d.contains("M1000")));
+        assert!(mark_paths(&marks, 0)
+            .iter()
+            .all(|(_, d)| d.contains("M1000")));
         assert!(mark_paths(&[], 10).is_empty());
     }
 }

@@ -435,6 +435,8 @@ impl Model {
 
     /// Keeps the trace in memory bounded (the events stay reachable through replay).
     fn trim_trace(&mut self) {
+        // Marks are taken from the events before they leave memory.
+        self.mark_new();
         let len = self.trace.borrow().len();
         if len > 2 * TRACE_WINDOW {
             let keep_from = self
@@ -1219,6 +1221,7 @@ mod tests {
         let mut fresh = Model::new(whole);
         fresh.run_for(2_500_000);
         assert_eq!(fingerprint(&opened), fingerprint(&fresh));
+        assert_eq!(opened.marks(), m.marks(), "the whole run's marks");
         assert!(opened.marks().iter().any(|k| k.kind == MarkKind::Election));
         assert!(opened.marks().iter().any(|k| k.kind == MarkKind::Crash));
         assert!(opened.marks().iter().any(|k| k.kind == MarkKind::Partition));

@@ -168,6 +168,8 @@ fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 </select>
             </label>
             <span class="clock" aria-label="Simulated time">{ format!("{} ms", ms1(m.now())) }</span>
+            <button onclick={ui_cb(ui, |_| UiAction::CopyLink)}
+                title="A link that opens this run at this moment">{ "Copy link" }</button>
             <button onclick={ui_cb(ui, |_| UiAction::Help(true))} aria-keyshortcuts="?">{ "Help" }</button>
         </div>
     }

@@ -1207,3 +1207,103 @@ test('time travel: acting in the past forks the run and says so; the CLI replays
     assertSameTrace((await trace(page)).split('\n').filter((l) => l), cli.lines, 'forked run');
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// Share links (issue 4).
+
+test('share links: a copied link opened in a new page gives the same state at the same moment', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    await busyRun(page, 31);
+    await page.evaluate(() => window.raftlab.seek(6543.2));
+    await page.getByRole('button', { name: 'Copy link', exact: true }).click();
+    await eventually(async () => new URL(page.url()).hash.startsWith('#v=1&'), { message: 'the link in the address bar' });
+    const url = page.url();
+    const hash = new URL(url).hash;
+    t.diagnostic(`link of a 5-action, 10 s session: ${hash.length} characters: ${hash}`);
+    assert.ok(hash.length < 2000);
+    assert.equal(hash.slice(1), await page.evaluate(() => window.raftlab.link()));
+    await eventually(async () => /Link copied|address bar holds the link/.test(await page.locator('.notice').innerText()), {
+      message: 'the copy notice',
+    });
+    const here = await page.evaluate(() => ({ state: window.raftlab.state(), trace: window.raftlab.trace() }));
+    assert.equal(here.state.time_ms, 6543.2);
+    const { context, page: other, problems } = await openPage(browser, url, server.origin);
+    try {
+      await pageReady(other);
+      await eventually(async () => (await state(other)).time_ms === 6543.2, { message: 'the link opens at 6543.2 ms' });
+      const there = await other.evaluate(() => {
+        window.raftlab.pause();
+        return { state: window.raftlab.state(), trace: window.raftlab.trace() };
+      });
+      assert.deepEqual(there.state, here.state, 'same state() at the same moment');
+      assert.equal(there.trace, here.trace, 'same trace up to that moment');
+      assert.match(await other.locator('.notice').innerText(), /Opened a shared run: seed 31, 5 nodes, 5 actions/);
+      assert.deepEqual(problems(), []);
+      await other.screenshot({ path: path.join(SHOTS, 'desktop-opened-link.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+test('share links: every kind of bad link says what is wrong and keeps the current run', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    const good = await page.evaluate(() => {
+      const r = window.raftlab;
+      r.pause();
+      r.reset(5, 5);
+      r.pause();
+      r.advance(800);
+      r.crash('leader');
+      r.advance(700);
+      return r.link();
+    });
+    const before = await state(page);
+    const cases = [
+      ['malformed', 'v=1&seed=x&n=5&u=10', /seed/],
+      ['truncated', good.slice(0, good.indexOf('&e=') + 6), /cannot be opened/],
+      ['oversized', 'v=1&seed=1&n=5&e=' + '1h,'.repeat(40000) + '&u=10', /too long|100000|100,000/],
+      ['newer version', 'v=2&seed=1&n=5&u=10', /newer raftlab/],
+      ['not a raftlab link', 'section-2', /cannot be opened/],
+      ['bad node', 'v=1&seed=1&n=3&e=5c7&u=10', /node 7/],
+      ['too long a run', 'v=1&seed=1&n=3&u=86400000', /up to 7200000\.0 ms/],
+    ];
+    for (const [what, link, message] of cases) {
+      await page.evaluate((link) => {
+        location.hash = link;
+      }, link);
+      await eventually(async () => message.test(await page.locator('.notice').innerText()), {
+        message: `the notice for a ${what} link`,
+      });
+      assert.match(await page.locator('.notice').innerText(), /unchanged/, `${what}: says the run is kept`);
+      assert.deepEqual(await state(page), before, `${what}: the run is unchanged`);
+      const thrown = await page.evaluate((link) => {
+        try {
+          window.raftlab.openLink(link);
+          return 'no error';
+        } catch (e) {
+          return e instanceof Error ? e.message : 'not an Error';
+        }
+      }, link);
+      assert.match(thrown, /^raftlab\.openLink: /, `${what}: openLink throws an Error`);
+    }
+    // The good link still opens, at the moment it was made.
+    await page.evaluate((link) => {
+      location.hash = link;
+    }, good);
+    await eventually(async () => /Opened a shared run/.test(await page.locator('.notice').innerText()), { message: 'good link' });
+    assert.deepEqual(await state(page), before);
+  });
+});
+
+test('share links: a bad link on first load shows a message and the default run', LIMIT, async (t) => {
+  const { context, page, problems } = await openPage(browser, server.url + '#v=9&seed=1', server.origin);
+  try {
+    await pageReady(page);
+    await eventually(async () => /newer raftlab/.test(await page.locator('.notice').innerText()), { message: 'notice' });
+    assert.equal((await state(page)).nodes.length, 5);
+    assert.deepEqual(problems(), []);
+  } finally {
+    await context.close();
+  }
+});
