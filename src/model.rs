@@ -762,6 +762,23 @@ pub fn narrate(
                 s(node)
             ),
         ),
+        TraceKind::BecomePreCandidate { node, term } => (
+            Some(*node),
+            "election",
+            format!(
+                "{} timed out and asks for pre-votes: could it win term {}? (its term stays {term})",
+                s(node),
+                term + 1
+            ),
+        ),
+        TraceKind::StepDown { node, term } => (
+            Some(*node),
+            "election",
+            format!(
+                "{} stepped down: it heard from no majority within an election timeout (term {term})",
+                s(node)
+            ),
+        ),
         TraceKind::BecomeLeader { node, term } => (
             Some(*node),
             "election",

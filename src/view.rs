@@ -304,6 +304,8 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
         match (alive, node.role(), node.voted_for()) {
             (true, Role::Candidate, _) =>
                 format!(", {} of {} votes", node.votes().len(), n / 2 + 1),
+            (true, Role::PreCandidate, _) =>
+                format!(", {} of {} pre-votes", node.votes().len(), n / 2 + 1),
             (true, _, Some(v)) if v != id => format!(", voted for S{v}"),
             _ => String::new(),
         }
@@ -327,6 +329,7 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
         (false, _) => "✕",
         (true, Role::Leader) => "★",
         (true, Role::Candidate) => "?",
+        (true, Role::PreCandidate) => "¿",
         _ => "",
     };
     let sub = if !alive {
@@ -334,6 +337,9 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
     } else {
         match node.role() {
             Role::Candidate => format!("{} votes, needs {}", node.votes().len(), n / 2 + 1),
+            Role::PreCandidate => {
+                format!("pre-vote {} of {}", node.votes().len(), n / 2 + 1)
+            }
             Role::Leader => "leader".to_string(),
             Role::Follower => match node.voted_for() {
                 Some(v) => format!("voted S{v}"),
@@ -358,6 +364,7 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
 fn legend() -> Html {
     let items = [
         ("msg rv", "RV", "RequestVote"),
+        ("msg rv", "PV", "PreVote (asks, changes no term)"),
         ("msg vote yes", "✓", "vote granted"),
         ("msg vote no", "✗", "vote refused"),
         ("msg ae hb", "", "heartbeat (empty AppendEntries)"),
@@ -373,7 +380,7 @@ fn legend() -> Html {
                 { for items.iter().map(|(class, text, what)| html! {
                     <li><span class={format!("{class} sample")}>{ *text }</span>{ *what }</li>
                 }) }
-                <li><span class="sample shape">{ "★" }</span>{ "leader; ? candidate; ✕ crashed" }</li>
+                <li><span class="sample shape">{ "★" }</span>{ "leader; ? candidate; ¿ pre-candidate (PreVote); ✕ crashed" }</li>
                 <li><span class="sample bar"></span>{ "the bar above a node is its election timer, draining" }</li>
             </ul>
         </details>
@@ -726,8 +733,33 @@ fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { drop_rate: Some(v), ..Default::default() })) }
                 { field("Duplicate rate", rate(c.duplicate_rate), "0", "1", "0.01",
                     |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { duplicate_rate: Some(v), ..Default::default() })) }
+                { toggle(ui, "PreVote (thesis 9.6)", c.pre_vote, |on| ConfigPatch { pre_vote: Some(on), ..Default::default() }) }
+                { toggle(ui, "CheckQuorum (thesis 6.2)", c.check_quorum, |on| ConfigPatch { check_quorum: Some(on), ..Default::default() }) }
             </div>
         </section>
+    }
+}
+
+/// A checkbox for an on/off setting, changed live.
+fn toggle(
+    ui: &UseReducerHandle<Ui>,
+    label: &'static str,
+    on: bool,
+    patch: fn(bool) -> ConfigPatch,
+) -> Html {
+    let onchange = ui_cb(ui, move |e: Event| {
+        use wasm_bindgen::JsCast;
+        let checked = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .is_some_and(|i| i.checked());
+        UiAction::Configure(patch(checked))
+    });
+    html! {
+        <label class="setting toggle">
+            <span>{ label }</span>
+            <input type="checkbox" checked={on} aria-label={label} {onchange} />
+        </label>
     }
 }
 

@@ -31,6 +31,14 @@ pub struct Config {
     pub max_entries_per_message: usize,
     /// Injected bugs; see [`Bugs`].
     pub bugs: Bugs,
+    /// PreVote (thesis 9.6): before raising its term, a node asks whether it could win, and
+    /// peers that hear from a leader say no. A node cut off from the others then cannot
+    /// disrupt the cluster when it comes back.
+    pub pre_vote: bool,
+    /// CheckQuorum (thesis 6.2): a leader that has not heard from a majority within an
+    /// election timeout steps down; and a server that hears from a leader ignores
+    /// RequestVote (thesis 4.2.3).
+    pub check_quorum: bool,
 }
 
 impl Default for Config {
@@ -40,6 +48,8 @@ impl Default for Config {
             heartbeat_us: 50_000,
             max_entries_per_message: 64,
             bugs: Bugs::default(),
+            pre_vote: false,
+            check_quorum: false,
         }
     }
 }
@@ -85,6 +95,18 @@ pub enum Event {
     /// The node became a candidate for `term`.
     BecomeCandidate {
         /// Its new term.
+        term: Term,
+    },
+    /// The node started a pre-vote (PreVote, thesis 9.6): it asks whether it could win an
+    /// election for `term` + 1, without changing its term.
+    BecomePreCandidate {
+        /// Its term (unchanged).
+        term: Term,
+    },
+    /// The leader stepped down: it has not heard from a majority within an election timeout
+    /// (CheckQuorum, thesis 6.2). A `BecomeFollower` follows.
+    StepDown {
+        /// Its term.
         term: Term,
     },
     /// The node won the election for `term`.
@@ -183,6 +205,10 @@ pub struct Node {
     progress: Vec<Progress>,
     pending: Vec<(Index, Term, RequestId)>,
     kv: BTreeMap<String, String>,
+    // When this follower last heard from its leader (for PreVote and CheckQuorum).
+    leader_contact: Micros,
+    // A leader's last reply from each follower, by `progress` position (CheckQuorum).
+    acks: Vec<Micros>,
     // Timers as absolute deadlines.
     election_started: Micros,
     election_deadline: Micros,
@@ -220,6 +246,8 @@ impl Node {
             progress: Vec::new(),
             pending: Vec::new(),
             kv: BTreeMap::new(),
+            leader_contact: 0,
+            acks: Vec::new(),
             election_started: now,
             election_deadline: now,
             heartbeat_deadline: Micros::MAX,
@@ -340,7 +368,7 @@ impl Node {
             }
             Input::Timeout => {
                 if self.role != Role::Leader {
-                    self.start_election(now, out);
+                    self.election_timeout(now, out);
                 }
             }
         }
@@ -349,11 +377,128 @@ impl Node {
     fn tick(&mut self, now: Micros, out: &mut Ready) {
         if self.role != Role::Leader && now >= self.election_deadline {
             // Figure 2, Followers and Candidates: on election timeout, start an election.
-            self.start_election(now, out);
+            self.election_timeout(now, out);
         }
         if self.role == Role::Leader && now >= self.heartbeat_deadline {
+            // Thesis 6.2 (CheckQuorum): a leader that has not heard from a majority within
+            // an election timeout steps down, so clients can find the real leader.
+            if self.config.check_quorum && !self.has_quorum_contact(now) {
+                let term = self.term();
+                out.events.push(Event::StepDown { term });
+                self.become_follower(now, term, None, out);
+                return;
+            }
             // 5.2: leaders send periodic heartbeats to keep their authority.
             self.broadcast_append(now, out);
+        }
+    }
+
+    /// Whether a majority (this leader included) replied within the shortest election
+    /// timeout.
+    fn has_quorum_contact(&self, now: Micros) -> bool {
+        let window = self.config.election_timeout_us.0;
+        let recent = self
+            .acks
+            .iter()
+            .filter(|&&t| now.saturating_sub(t) < window)
+            .count();
+        recent + 1 >= self.quorum()
+    }
+
+    /// Whether this server has heard from a current leader within the shortest election
+    /// timeout (a leader counts as hearing from itself): such a server refuses pre-votes and,
+    /// with CheckQuorum, ignores RequestVote (thesis 4.2.3, 9.6).
+    fn hears_from_leader(&self, now: Micros) -> bool {
+        match self.role {
+            Role::Leader => true,
+            Role::Follower => {
+                self.leader.is_some()
+                    && now.saturating_sub(self.leader_contact) < self.config.election_timeout_us.0
+            }
+            _ => false,
+        }
+    }
+
+    fn election_timeout(&mut self, now: Micros, out: &mut Ready) {
+        if self.config.pre_vote {
+            self.start_pre_vote(now, out);
+        } else {
+            self.start_election(now, out);
+        }
+    }
+
+    fn start_pre_vote(&mut self, now: Micros, out: &mut Ready) {
+        // Thesis 9.6: first ask whether an election could be won, keeping the term.
+        let term = self.term();
+        self.role = Role::PreCandidate;
+        self.leader = None;
+        self.progress.clear();
+        self.acks.clear();
+        self.pending.clear();
+        self.heartbeat_deadline = Micros::MAX;
+        self.votes.clear();
+        self.votes.push(self.id);
+        self.reset_election_timer(now);
+        out.events.push(Event::BecomePreCandidate { term });
+        if self.votes.len() >= self.quorum() {
+            self.start_election(now, out);
+            return;
+        }
+        let (last_log_index, last_log_term) = (self.last_index(), self.last_term());
+        for &peer in &self.peers {
+            out.messages.push(Message {
+                from: self.id,
+                to: peer,
+                term: term + 1,
+                body: Body::PreVote {
+                    last_log_index,
+                    last_log_term,
+                },
+            });
+        }
+    }
+
+    fn on_pre_vote(
+        &mut self,
+        now: Micros,
+        from: NodeId,
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+        out: &mut Ready,
+    ) {
+        // Thesis 9.6: grant when a vote would be granted (a later term, an up-to-date log,
+        // 5.4.1) and no leader is heard from; change nothing (no term, no vote, no timer).
+        let up_to_date = last_log_term > self.last_term()
+            || (last_log_term == self.last_term() && last_log_index >= self.last_index());
+        let granted = term > self.term()
+            && (up_to_date || self.config.bugs.skip_vote_log_check)
+            && !self.hears_from_leader(now);
+        out.messages.push(Message {
+            from: self.id,
+            to: from,
+            term: if granted { term } else { self.term() },
+            body: Body::PreVoteReply { granted },
+        });
+    }
+
+    fn on_pre_vote_reply(
+        &mut self,
+        now: Micros,
+        from: NodeId,
+        term: Term,
+        granted: bool,
+        out: &mut Ready,
+    ) {
+        if self.role != Role::PreCandidate || term != self.term() + 1 || !granted {
+            return;
+        }
+        if !self.votes.contains(&from) {
+            self.votes.push(from);
+        }
+        // A majority would vote: now start the real election (thesis 9.6).
+        if self.votes.len() >= self.quorum() {
+            self.start_election(now, out);
         }
     }
 
@@ -387,6 +532,7 @@ impl Node {
         self.leader = leader;
         self.votes.clear();
         self.progress.clear();
+        self.acks.clear();
         // A deposed leader's pending clients get no answer from it: they time out, since
         // their entries may still be committed by a later leader.
         self.pending.clear();
@@ -405,6 +551,7 @@ impl Node {
         self.role = Role::Candidate;
         self.leader = None;
         self.progress.clear();
+        self.acks.clear();
         self.pending.clear();
         self.heartbeat_deadline = Micros::MAX;
         self.persistent.voted_for = Some(self.id);
@@ -452,6 +599,8 @@ impl Node {
                 match_index: 0,
             })
             .collect();
+        // CheckQuorum counts from now: every follower starts as just heard from.
+        self.acks = vec![now; self.peers.len()];
         // Section 8: a new leader commits a blank no-op entry of its own term, which is how
         // entries of earlier terms get committed (5.4.2).
         if !self.config.bugs.commit_previous_term {
@@ -532,9 +681,23 @@ impl Node {
         if message.to != self.id {
             return;
         }
+        // Thesis 4.2.3: with CheckQuorum, a server that hears from a leader ignores a
+        // RequestVote (a disruptive server's higher term changes nothing).
+        if self.config.check_quorum
+            && message.term > self.term()
+            && matches!(message.body, Body::RequestVote { .. })
+            && self.hears_from_leader(now)
+        {
+            return;
+        }
         // Figure 2, All Servers: a request or reply with a higher term makes us a follower
-        // of that term (5.1).
-        if message.term > self.term() {
+        // of that term (5.1). Pre-votes and granted pre-vote replies carry a term nobody
+        // has reached yet: they change no term (thesis 9.6).
+        let pre_vote = matches!(
+            message.body,
+            Body::PreVote { .. } | Body::PreVoteReply { granted: true }
+        );
+        if message.term > self.term() && !pre_vote {
             let leader = match message.body {
                 Body::AppendEntries { .. } => Some(message.from),
                 _ => None,
@@ -555,6 +718,20 @@ impl Node {
             ),
             Body::RequestVoteReply { granted } => {
                 self.on_vote_reply(now, message.from, message.term, granted, out)
+            }
+            Body::PreVote {
+                last_log_index,
+                last_log_term,
+            } => self.on_pre_vote(
+                now,
+                message.from,
+                message.term,
+                last_log_index,
+                last_log_term,
+                out,
+            ),
+            Body::PreVoteReply { granted } => {
+                self.on_pre_vote_reply(now, message.from, message.term, granted, out)
             }
             Body::AppendEntries {
                 prev_log_index,
@@ -577,6 +754,7 @@ impl Node {
                 conflict_index,
                 conflict_term,
             } => self.on_append_reply(
+                now,
                 message.from,
                 message.term,
                 success,
@@ -605,7 +783,7 @@ impl Node {
         let free = self.voted_for().is_none() || self.voted_for() == Some(candidate);
         let granted = term == self.term()
             && free
-            && self.role == Role::Follower
+            && matches!(self.role, Role::Follower | Role::PreCandidate)
             && (up_to_date || self.config.bugs.skip_vote_log_check);
         if granted {
             if self.voted_for() != Some(candidate) {
@@ -668,6 +846,7 @@ impl Node {
             self.become_follower(now, term, Some(leader), out);
         }
         self.leader = Some(leader);
+        self.leader_contact = now;
         self.reset_election_timer(now);
 
         // Figure 2, rule 2: reply false if the log has no entry at prevLogIndex whose term
@@ -749,6 +928,7 @@ impl Node {
     #[allow(clippy::too_many_arguments)]
     fn on_append_reply(
         &mut self,
+        now: Micros,
         from: NodeId,
         term: Term,
         success: bool,
@@ -763,6 +943,10 @@ impl Node {
         let Some(i) = self.progress.iter().position(|p| p.id == from) else {
             return;
         };
+        // Any reply of this term shows the follower is reachable (CheckQuorum).
+        if let Some(ack) = self.acks.get_mut(i) {
+            *ack = now;
+        }
         if success {
             // Figure 2, Leaders: on success update nextIndex and matchIndex. Replies may
             // arrive out of order, so matchIndex only grows.

@@ -61,6 +61,9 @@ pub enum Role {
     Follower,
     /// Asking for votes to become leader.
     Candidate,
+    /// Asking whether it could win an election before starting one (PreVote, thesis 9.6):
+    /// its term has not changed yet.
+    PreCandidate,
     /// Handles clients and replicates the log.
     Leader,
 }
@@ -72,6 +75,7 @@ impl Role {
             Role::Follower => "follower",
             Role::Candidate => "candidate",
             Role::Leader => "leader",
+            Role::PreCandidate => "precandidate",
         }
     }
 }
@@ -104,6 +108,20 @@ pub enum Body {
         /// True when the voter granted its vote.
         granted: bool,
     },
+    /// A pre-candidate asks whether it would get a vote (PreVote, thesis 9.6). The message's
+    /// term is the term it would campaign in (its own term + 1); the receiver changes nothing.
+    PreVote {
+        /// Index of the pre-candidate's last log entry.
+        last_log_index: Index,
+        /// Term of the pre-candidate's last log entry.
+        last_log_term: Term,
+    },
+    /// The answer to a PreVote: when granted, the message carries the term asked about;
+    /// otherwise the receiver's own term.
+    PreVoteReply {
+        /// True when the receiver would vote for the pre-candidate.
+        granted: bool,
+    },
     /// A leader replicates entries, or sends a heartbeat when `entries` is empty.
     AppendEntries {
         /// Index of the entry just before the new ones.
@@ -132,13 +150,15 @@ pub enum Body {
 
 impl Body {
     /// The RPC name used in traces: `RequestVote`, `RequestVoteReply`, `AppendEntries`,
-    /// `AppendEntriesReply`.
+    /// `AppendEntriesReply`, `PreVote`, `PreVoteReply`.
     pub fn type_name(&self) -> &'static str {
         match self {
             Body::RequestVote { .. } => "RequestVote",
             Body::RequestVoteReply { .. } => "RequestVoteReply",
             Body::AppendEntries { .. } => "AppendEntries",
             Body::AppendEntriesReply { .. } => "AppendEntriesReply",
+            Body::PreVote { .. } => "PreVote",
+            Body::PreVoteReply { .. } => "PreVoteReply",
         }
     }
 }

@@ -19,6 +19,10 @@ pub struct FuzzOptions {
     pub liveness_us: Micros,
     /// Bugs to inject (to show the checker catches them).
     pub bugs: Bugs,
+    /// Run every campaign with PreVote on (thesis 9.6).
+    pub pre_vote: bool,
+    /// Run every campaign with CheckQuorum on (thesis 6.2).
+    pub check_quorum: bool,
 }
 
 impl Default for FuzzOptions {
@@ -28,6 +32,8 @@ impl Default for FuzzOptions {
             until_us: 10_000_000,
             liveness_us: 10_000_000,
             bugs: Bugs::default(),
+            pre_vote: false,
+            check_quorum: false,
         }
     }
 }
@@ -57,6 +63,8 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
     let nodes = sizes[dice.below(sizes.len() as u64) as usize];
     let mut config = SimConfig {
         bugs: options.bugs,
+        pre_vote: options.pre_vote,
+        check_quorum: options.check_quorum,
         ..SimConfig::default()
     };
     if dice.below(3) == 0 {

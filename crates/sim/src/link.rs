@@ -152,6 +152,12 @@ fn push_patch(out: &mut String, p: &ConfigPatch) {
         out.push('C');
         push_ms(out, t);
     }
+    if let Some(on) = p.pre_vote {
+        out.push_str(if on { "P1" } else { "P0" });
+    }
+    if let Some(on) = p.check_quorum {
+        out.push_str(if on { "Q1" } else { "Q0" });
+    }
 }
 
 /// Writes the settings that differ from [`SimConfig::default`], and the bugs.
@@ -168,6 +174,8 @@ fn push_config(out: &mut String, c: &SimConfig) {
             duplicate_rate: (c.duplicate_rate != d.duplicate_rate).then_some(c.duplicate_rate),
             client_timeout_us: (c.client_timeout_us != d.client_timeout_us)
                 .then_some(c.client_timeout_us),
+            pre_vote: (c.pre_vote != d.pre_vote).then_some(c.pre_vote),
+            check_quorum: (c.check_quorum != d.check_quorum).then_some(c.check_quorum),
         },
     );
     if c.bugs.commit_previous_term || c.bugs.skip_vote_log_check {
@@ -290,7 +298,7 @@ const LETTERS: [(char, &str); 11] = [
 ];
 
 /// The setting letters: letter, scenario field, what it is.
-const SETTINGS: [(char, &str, &str); 7] = [
+const SETTINGS: [(char, &str, &str); 9] = [
     ('E', "election_timeout_ms", "election timeout"),
     ('H', "heartbeat_ms", "heartbeat"),
     ('L', "latency_ms", "latency"),
@@ -298,6 +306,8 @@ const SETTINGS: [(char, &str, &str); 7] = [
     ('R', "duplicate_rate", "duplicate rate"),
     ('C', "client_timeout_ms", "client timeout"),
     ('B', "bugs", "bugs"),
+    ('P', "pre_vote", "PreVote"),
+    ('Q', "check_quorum", "CheckQuorum"),
 ];
 
 /// Reads a share link: the fragment alone (`v=1&...`), with its `#`, or a whole URL (the part
@@ -743,7 +753,7 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
         rest = next;
         let Some(k) = SETTINGS.iter().position(|s| s.0 == letter) else {
             return Err(format!(
-                "expected a setting letter (E, H, L, D, R, C{}), found {}",
+                "expected a setting letter (E, H, L, D, R, C, P, Q{}), found {}",
                 if allow_bugs { " or B" } else { "" },
                 quoted(&letter.to_string())
             ));
@@ -775,6 +785,16 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
                 Value::Array(vec![scenario::ms(lo), scenario::ms(hi)])
             }
             'H' | 'C' => scenario::ms(parse_ms(value).map_err(|m| format!("{at}: {m}"))?),
+            'P' | 'Q' => match value {
+                "1" => Value::Bool(true),
+                "0" => Value::Bool(false),
+                _ => {
+                    return Err(format!(
+                        "{at}: expected 1 (on) or 0 (off), found {}",
+                        quoted(value)
+                    ))
+                }
+            },
             'D' | 'R' => {
                 let number = value
                     .bytes()

@@ -36,6 +36,12 @@ pub struct SimConfig {
     pub client_timeout_us: Micros,
     /// Injected bugs (`bugs`), for teaching and for testing the checker.
     pub bugs: Bugs,
+    /// PreVote (`pre_vote`, thesis 9.6): a node asks whether it could win before raising
+    /// its term.
+    pub pre_vote: bool,
+    /// CheckQuorum (`check_quorum`, thesis 6.2): a leader that hears from no majority within
+    /// an election timeout steps down.
+    pub check_quorum: bool,
 }
 
 impl Default for SimConfig {
@@ -48,6 +54,8 @@ impl Default for SimConfig {
             duplicate_rate: 0.0,
             client_timeout_us: 1_000_000,
             bugs: Bugs::default(),
+            pre_vote: false,
+            check_quorum: false,
         }
     }
 }
@@ -56,7 +64,9 @@ impl Default for SimConfig {
 pub const BUG_NAMES: [&str; 2] = ["commit_previous_term", "skip_vote_log_check"];
 
 impl SimConfig {
-    /// The settings as the scenario's `config` object (every field present).
+    /// The settings as the scenario's `config` object (every field present, except
+    /// `pre_vote`, `check_quorum` and `bugs`, written only when on so that files of runs
+    /// without them read in older versions too).
     pub fn to_json(&self) -> Value {
         let mut o = Map::new();
         put_patch(
@@ -68,6 +78,8 @@ impl SimConfig {
                 drop_rate: Some(self.drop_rate),
                 duplicate_rate: Some(self.duplicate_rate),
                 client_timeout_us: Some(self.client_timeout_us),
+                pre_vote: self.pre_vote.then_some(true),
+                check_quorum: self.check_quorum.then_some(true),
             },
         );
         let mut bugs = Vec::new();
@@ -91,6 +103,8 @@ impl SimConfig {
             election_timeout_us: self.election_timeout_us,
             heartbeat_us: self.heartbeat_us,
             bugs: self.bugs,
+            pre_vote: self.pre_vote,
+            check_quorum: self.check_quorum,
             ..raftlab_raft::Config::default()
         }
     }
@@ -129,6 +143,10 @@ pub struct ConfigPatch {
     pub duplicate_rate: Option<f64>,
     /// New client timeout.
     pub client_timeout_us: Option<Micros>,
+    /// PreVote on or off.
+    pub pre_vote: Option<bool>,
+    /// CheckQuorum on or off.
+    pub check_quorum: Option<bool>,
 }
 
 impl ConfigPatch {
@@ -145,6 +163,12 @@ impl ConfigPatch {
         }
         if let Some(v) = self.drop_rate {
             config.drop_rate = v;
+        }
+        if let Some(v) = self.pre_vote {
+            config.pre_vote = v;
+        }
+        if let Some(v) = self.check_quorum {
+            config.check_quorum = v;
         }
         if let Some(v) = self.duplicate_rate {
             config.duplicate_rate = v;
@@ -304,6 +328,12 @@ fn put_patch(o: &mut Map, p: &ConfigPatch) {
     }
     if let Some(t) = p.client_timeout_us {
         put(o, "client_timeout_ms", ms(t));
+    }
+    if let Some(on) = p.pre_vote {
+        put(o, "pre_vote", Value::Bool(on));
+    }
+    if let Some(on) = p.check_quorum {
+        put(o, "check_quorum", Value::Bool(on));
     }
 }
 
@@ -488,13 +518,15 @@ fn target(path: &str, v: &Value, nodes: u32) -> Result<Target, ParseError> {
     node_number(path, v, nodes).map(Target::Node)
 }
 
-const CONFIG_FIELDS: [&str; 7] = [
+const CONFIG_FIELDS: [&str; 9] = [
     "election_timeout_ms",
     "heartbeat_ms",
     "latency_ms",
     "drop_rate",
     "duplicate_rate",
     "client_timeout_ms",
+    "pre_vote",
+    "check_quorum",
     "bugs",
 ];
 
@@ -530,6 +562,17 @@ fn parse_patch(
             return err(&p, "must be at least 1 ms");
         }
         patch.client_timeout_us = Some(t);
+    }
+    for (name, slot) in [
+        ("pre_vote", &mut patch.pre_vote),
+        ("check_quorum", &mut patch.check_quorum),
+    ] {
+        if let Some(v) = f.get(name) {
+            match v {
+                Value::Bool(on) => *slot = Some(*on),
+                other => return expected(&f.at(name), "true or false", other),
+            }
+        }
     }
     let mut bugs = None;
     if allow_bugs {
@@ -570,7 +613,7 @@ fn parse_patch(
     Ok((patch, bugs))
 }
 
-const SET_FIELDS: [&str; 8] = [
+const SET_FIELDS: [&str; 10] = [
     "at_ms",
     "do",
     "election_timeout_ms",
@@ -579,6 +622,8 @@ const SET_FIELDS: [&str; 8] = [
     "drop_rate",
     "duplicate_rate",
     "client_timeout_ms",
+    "pre_vote",
+    "check_quorum",
 ];
 
 const ACTIONS: [&str; 12] = [
@@ -766,7 +811,7 @@ pub fn parse_action(path: &str, value: &Value, nodes: u32) -> Result<TimedAction
 pub fn parse_config_patch(path: &str, value: &Value) -> Result<ConfigPatch, ParseError> {
     let mut f = Fields::new(path, value)?;
     let (patch, _) = parse_patch(&mut f, false)?;
-    f.finish(&CONFIG_FIELDS[..6])?;
+    f.finish(&CONFIG_FIELDS[..8])?;
     if patch == ConfigPatch::default() {
         return err(path, "changes nothing: give at least one setting");
     }

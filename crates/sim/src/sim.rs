@@ -885,6 +885,8 @@ fn node_event(node: NodeId, event: &Event) -> TraceKind {
         Event::BecomeFollower { term } => TraceKind::BecomeFollower { node, term },
         Event::BecomeCandidate { term } => TraceKind::BecomeCandidate { node, term },
         Event::BecomeLeader { term } => TraceKind::BecomeLeader { node, term },
+        Event::BecomePreCandidate { term } => TraceKind::BecomePreCandidate { node, term },
+        Event::StepDown { term } => TraceKind::StepDown { node, term },
         Event::Vote { candidate, term } => TraceKind::Vote {
             node,
             candidate,

@@ -228,6 +228,8 @@ impl TraceKind {
             TraceKind::BecomeFollower { .. } => "become_follower",
             TraceKind::BecomeCandidate { .. } => "become_candidate",
             TraceKind::BecomeLeader { .. } => "become_leader",
+            TraceKind::BecomePreCandidate { .. } => "become_precandidate",
+            TraceKind::StepDown { .. } => "step_down",
             TraceKind::Vote { .. } => "vote",
             TraceKind::Send { .. } => "send",
             TraceKind::Duplicate { .. } => "duplicate",
@@ -258,7 +260,9 @@ impl TraceKind {
         match self {
             TraceKind::BecomeFollower { node, term }
             | TraceKind::BecomeCandidate { node, term }
-            | TraceKind::BecomeLeader { node, term } => {
+            | TraceKind::BecomeLeader { node, term }
+            | TraceKind::BecomePreCandidate { node, term }
+            | TraceKind::StepDown { node, term } => {
                 map.entry("node", node)?;
                 map.entry("term", term)?;
             }
@@ -414,7 +418,16 @@ impl TraceMsg {
                 map.entry("last_log_index", last_log_index)?;
                 map.entry("last_log_term", last_log_term)?;
             }
-            Body::RequestVoteReply { granted } => map.entry("granted", granted)?,
+            Body::RequestVoteReply { granted } | Body::PreVoteReply { granted } => {
+                map.entry("granted", granted)?
+            }
+            Body::PreVote {
+                last_log_index,
+                last_log_term,
+            } => {
+                map.entry("last_log_index", last_log_index)?;
+                map.entry("last_log_term", last_log_term)?;
+            }
             Body::AppendEntries {
                 prev_log_index,
                 prev_log_term,
@@ -524,6 +537,22 @@ pub enum TraceKind {
     },
     /// `node` became leader of `term`.
     BecomeLeader {
+        /// The node.
+        node: NodeId,
+        /// Its term.
+        term: Term,
+    },
+    /// `node` started a pre-vote (PreVote on): it asks whether it could win an election for
+    /// `term` + 1 without changing its term.
+    BecomePreCandidate {
+        /// The node.
+        node: NodeId,
+        /// Its term (unchanged).
+        term: Term,
+    },
+    /// Leader `node` stepped down: it heard from no majority within an election timeout
+    /// (CheckQuorum on). A `become_follower` follows.
+    StepDown {
         /// The node.
         node: NodeId,
         /// Its term.

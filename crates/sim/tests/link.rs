@@ -176,6 +176,8 @@ fn defaults_and_small_cases() {
                 commit_previous_term: true,
                 skip_vote_log_check: true,
             },
+            pre_vote: true,
+            check_quorum: false,
         },
         events: vec![
             at(0.0, Action::Partition(vec![vec![9], vec![1, 5, 3]])),
@@ -196,6 +198,8 @@ fn defaults_and_small_cases() {
                     drop_rate: Some(0.0),
                     duplicate_rate: Some(5e-324),
                     client_timeout_us: Some(1000),
+                    pre_vote: Some(false),
+                    check_quorum: Some(true),
                 }),
             ),
         ],
@@ -204,9 +208,9 @@ fn defaults_and_small_cases() {
     let link = encode(&s, Some(86_400_000_000));
     assert_eq!(
         link,
-        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000B12\
+        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000P1B12\
          &e=0p9-153,0.001w:%D0%BA%D0%BB%D1%8E%D1%87%2F%25%26%23:a%20b%2Cc%3Ad%7Ee%3D,\
-         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1&u=86400000&l=0&p=86400000"
+         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1P0Q1&u=86400000&l=0&p=86400000"
     );
     assert_eq!(
         decode(&link),
@@ -236,6 +240,8 @@ fn format_1_defaults_are_pinned() {
             duplicate_rate: 0.0,
             client_timeout_us: 1_000_000,
             bugs: Bugs::default(),
+            pre_vote: false,
+            check_quorum: false,
         },
         "SimConfig::default() changed: bump LINK_VERSION and document the new defaults"
     );
@@ -504,7 +510,7 @@ fn config_errors() {
         ("HD0.1", "H (heartbeat): the value is missing after the letter"),
         (
             "h50",
-            "expected a setting letter (E, H, L, D, R, C or B), found \"h\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q or B), found \"h\"",
         ),
         (
             "B3",
@@ -513,7 +519,7 @@ fn config_errors() {
         ("B11", "B (bugs): bug 1 is listed twice"),
         (
             "X1",
-            "expected a setting letter (E, H, L, D, R, C or B), found \"X\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q or B), found \"X\"",
         ),
     ] {
         assert_error(
@@ -720,10 +726,10 @@ fn config() -> impl Strategy<Value = SimConfig> {
             Just(d.client_timeout_us),
             micros(1000, MAX_RANGE_US).boxed()
         ],
-        any::<(bool, bool)>(),
+        any::<(bool, bool, bool, bool)>(),
     )
         .prop_map(
-            |(election, heartbeat, latency, drop, dup, client, (b1, b2))| SimConfig {
+            |(election, heartbeat, latency, drop, dup, client, (b1, b2, pv, cq))| SimConfig {
                 election_timeout_us: election,
                 heartbeat_us: heartbeat,
                 latency_us: latency,
@@ -734,6 +740,8 @@ fn config() -> impl Strategy<Value = SimConfig> {
                     commit_previous_term: b1,
                     skip_vote_log_check: b2,
                 },
+                pre_vote: pv,
+                check_quorum: cq,
             },
         )
 }
@@ -804,14 +812,18 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
         prop::option::of(rate()),
         prop::option::of(rate()),
         prop::option::of(micros(1000, MAX_RANGE_US)),
+        prop::option::of(any::<bool>()),
+        prop::option::of(any::<bool>()),
     )
-        .prop_map(|(e, h, l, d, u, c)| ConfigPatch {
+        .prop_map(|(e, h, l, d, u, c, pv, cq)| ConfigPatch {
             election_timeout_us: e,
             heartbeat_us: h,
             latency_us: l,
             drop_rate: d,
             duplicate_rate: u,
             client_timeout_us: c,
+            pre_vote: pv,
+            check_quorum: cq,
         })
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
 }

@@ -55,6 +55,8 @@ fn full_example_parses() {
             duplicate_rate: 0.0,
             client_timeout_us: 1_000_000,
             bugs: Bugs::default(),
+            pre_vote: false,
+            check_quorum: false,
         }
     );
     let expected = vec![
@@ -163,6 +165,8 @@ fn every_action_kind_and_bugs_parse() {
             drop_rate: None,
             duplicate_rate: Some(1.0),
             client_timeout_us: Some(7_000),
+            pre_vote: None,
+            check_quorum: None,
         })
     );
 }
@@ -813,10 +817,10 @@ fn config() -> impl Strategy<Value = SimConfig> {
         rate(),
         rate(),
         micros(1000, MAX_RANGE_US),
-        any::<(bool, bool)>(),
+        any::<(bool, bool, bool, bool)>(),
     )
         .prop_map(
-            |(election, heartbeat, latency, drop, dup, client, (b1, b2))| SimConfig {
+            |(election, heartbeat, latency, drop, dup, client, (b1, b2, pv, cq))| SimConfig {
                 election_timeout_us: election,
                 heartbeat_us: heartbeat,
                 latency_us: latency,
@@ -827,6 +831,8 @@ fn config() -> impl Strategy<Value = SimConfig> {
                     commit_previous_term: b1,
                     skip_vote_log_check: b2,
                 },
+                pre_vote: pv,
+                check_quorum: cq,
             },
         )
 }
@@ -879,14 +885,18 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
         prop::option::of(rate()),
         prop::option::of(rate()),
         prop::option::of(micros(1000, MAX_RANGE_US)),
+        prop::option::of(any::<bool>()),
+        prop::option::of(any::<bool>()),
     )
-        .prop_map(|(e, h, l, d, u, c)| ConfigPatch {
+        .prop_map(|(e, h, l, d, u, c, pv, cq)| ConfigPatch {
             election_timeout_us: e,
             heartbeat_us: h,
             latency_us: l,
             drop_rate: d,
             duplicate_rate: u,
             client_timeout_us: c,
+            pre_vote: pv,
+            check_quorum: cq,
         })
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
 }
@@ -1065,7 +1075,7 @@ fn documented_error_messages() {
         ),
         (
             r#"{"version":1,"config":{"foo":1}}"#,
-            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, bugs",
+            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, bugs",
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"crash","node":7}"#),

@@ -78,6 +78,8 @@ struct CampaignArgs {
     /// Simulated length of the fault phase, in milliseconds.
     #[arg(long, default_value_t = 10_000, value_name = "MS", value_parser = parse_until)]
     until_ms: u64,
+    #[command(flatten)]
+    features: Features,
 }
 
 #[derive(Args)]
@@ -94,6 +96,27 @@ struct RunArgs {
     /// to standard error).
     #[arg(long, value_name = "PATH|-")]
     trace: Option<String>,
+}
+
+/// Optional Raft features a campaign runs with.
+#[derive(Args, Debug, Clone, Copy)]
+struct Features {
+    /// Turn PreVote on in every campaign (thesis 9.6).
+    #[arg(long)]
+    pre_vote: bool,
+    /// Turn CheckQuorum on in every campaign (thesis 6.2).
+    #[arg(long)]
+    check_quorum: bool,
+    /// Turn every optional feature on (PreVote and CheckQuorum).
+    #[arg(long)]
+    all_features: bool,
+}
+
+impl Features {
+    fn apply(self, options: &mut FuzzOptions) {
+        options.pre_vote = self.pre_vote || self.all_features;
+        options.check_quorum = self.check_quorum || self.all_features;
+    }
 }
 
 #[derive(Args)]
@@ -117,6 +140,8 @@ struct FuzzArgs {
     /// skip_vote_log_check. May be repeated.
     #[arg(long = "bug", value_name = "NAME", value_parser = BUG_NAMES)]
     bugs: Vec<String>,
+    #[command(flatten)]
+    features: Features,
     /// Directory for reproducer scenario files.
     #[arg(long, default_value = "fuzz-failures", value_name = "DIR")]
     out: PathBuf,
@@ -177,11 +202,12 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => cmd_fuzz(args),
         Command::Bench(args) => cmd_bench(args),
         Command::Campaign(args) => {
-            let options = FuzzOptions {
+            let mut options = FuzzOptions {
                 nodes: args.nodes.0,
                 until_us: args.until_ms * 1000,
                 ..FuzzOptions::default()
             };
+            args.features.apply(&mut options);
             let scenario = raftlab_sim::fuzz::campaign(args.seed, &options);
             let _ = std::io::stdout().write_all(scenario.to_pretty().as_bytes());
             Ok(ExitCode::SUCCESS)
@@ -370,12 +396,14 @@ fn cmd_fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
             _ => bugs.skip_vote_log_check = true,
         }
     }
-    let options = FuzzOptions {
+    let mut options = FuzzOptions {
         nodes: args.nodes.0.clone(),
         until_us: args.until_ms * 1000,
         liveness_us: args.liveness_ms * 1000,
         bugs,
+        ..FuzzOptions::default()
     };
+    args.features.apply(&mut options);
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64))
