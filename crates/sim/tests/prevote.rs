@@ -185,3 +185,83 @@ fn check_quorum_keeps_a_healthy_leader_6_2() {
     assert_eq!(downs, 0);
     assert!(sim.leader().is_some());
 }
+
+/// Runs an example scenario from `examples/`, returning its trace and final simulation.
+fn example(name: &str) -> (Vec<TraceEvent>, Simulation) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
+    let text = std::fs::read_to_string(&path).expect("example exists");
+    let scenario = raftlab_sim::Scenario::parse(&text).expect("example parses");
+    let mut sim = Simulation::from_scenario(&scenario);
+    let trace = Rc::new(RefCell::new(Vec::new()));
+    let sink = trace.clone();
+    sim.set_trace(Box::new(move |e| sink.borrow_mut().push(e.clone())));
+    sim.run_until(scenario.until_us, false);
+    assert!(sim.violations().is_empty());
+    let t = trace.borrow().clone();
+    (t, sim)
+}
+
+/// The examples show the two problems and their fixes, as the docs say.
+#[test]
+fn the_examples_show_what_they_say() {
+    // S1 is cut off from 1 s to 3 s while S5 leads term 1.
+    let (_, sim) = example("disruptive-node.json");
+    let leader = sim.leader().unwrap();
+    assert!(
+        term_of(&sim, leader) > 5,
+        "without PreVote the returning S1 forced a new term"
+    );
+    let (trace, sim) = example("disruptive-node-prevote.json");
+    assert_eq!(
+        (sim.leader(), term_of(&sim, 5)),
+        (Some(5), 1),
+        "with PreVote S5 still leads term 1"
+    );
+    assert!(trace
+        .iter()
+        .any(|e| matches!(e.kind, TraceKind::BecomePreCandidate { node: 1, .. })));
+    // Leader S5 is cut off at 1 s; a client writes to it at 2 s.
+    let (trace, sim) = example("stale-leader.json");
+    assert_eq!(
+        sim.nodes()[4].role(),
+        Role::Leader,
+        "without CheckQuorum S5 still believes it leads"
+    );
+    let reply = trace.iter().rev().find_map(|e| match &e.kind {
+        TraceKind::ClientReply {
+            node: Some(5),
+            result,
+            ..
+        } => Some(*result),
+        _ => None,
+    });
+    assert_eq!(
+        reply,
+        Some(raftlab_sim::trace::ReplyResult::Timeout),
+        "it accepted the write, which never commits"
+    );
+    let (trace, _) = example("stale-leader-checkquorum.json");
+    let down = trace.iter().find_map(|e| match e.kind {
+        TraceKind::StepDown { node: 5, .. } => Some(e.t_us),
+        _ => None,
+    });
+    assert!(
+        down.is_some_and(|t| t - 1_000_000 <= 300_000),
+        "S5 stepped down within an election timeout: {down:?}"
+    );
+    let reply = trace.iter().rev().find_map(|e| match &e.kind {
+        TraceKind::ClientReply {
+            node: Some(5),
+            result,
+            ..
+        } => Some(*result),
+        _ => None,
+    });
+    assert_eq!(
+        reply,
+        Some(raftlab_sim::trace::ReplyResult::Redirect),
+        "so it turns the client away"
+    );
+}
