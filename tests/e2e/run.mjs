@@ -1307,3 +1307,50 @@ test('share links: a bad link on first load shows a message and the default run'
     await context.close();
   }
 });
+
+// ---------------------------------------------------------------------------------------
+// PreVote and CheckQuorum (issue 5).
+
+test('PreVote and CheckQuorum: the settings boxes turn them on; a returning node no longer disrupts', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    await resetAndAdvance(page, 1, 5, 0);
+    await page.getByRole('checkbox', { name: 'PreVote (thesis 9.6)' }).check();
+    await page.getByRole('checkbox', { name: 'CheckQuorum (thesis 6.2)' }).check();
+    const config = effectiveConfig(await page.evaluate(() => window.raftlab.scenario()));
+    assert.equal(config.pre_vote, true);
+    assert.equal(config.check_quorum, true);
+    const run = await page.evaluate(() => {
+      const r = window.raftlab;
+      r.advance(1000);
+      const before = r.state();
+      const leader = before.nodes.find((n) => n.role === 'leader');
+      const follower = before.nodes.find((n) => n.role !== 'leader');
+      r.isolate(follower.id);
+      r.advance(600);
+      const during = r.state();
+      r.advance(1400);
+      r.heal();
+      r.advance(1000);
+      return { leader, follower, during, after: r.state(), trace: r.trace() };
+    });
+    const cut = run.during.nodes[run.follower.id - 1];
+    assert.equal(cut.term, run.leader.term, 'the cut-off node keeps its term');
+    assert.ok(/"kind":"become_precandidate"/.test(run.trace), 'it asked for pre-votes');
+    const leaderAfter = run.after.nodes[run.leader.id - 1];
+    assert.equal(leaderAfter.role, 'leader');
+    assert.equal(leaderAfter.term, run.leader.term, 'the leader was not deposed');
+    // The page's run is what the CLI gives.
+    const scenario = await page.evaluate(() => window.raftlab.scenario());
+    assertSameTrace(run.trace.split('\n').filter((l) => l), cliTrace(scenario).lines, 'PreVote run');
+    // Mid pre-vote, the picture says so.
+    await page.evaluate(() => {
+      const r = window.raftlab;
+      r.isolate(2);
+      r.advance(700);
+    });
+    await frames(page);
+    const label = await nodeLabel(page, 2);
+    assert.match(label, /^Node 2, (precandidate, term \d+, \d of 3 pre-votes|follower)/);
+    await page.screenshot({ path: path.join(SHOTS, 'desktop-prevote.png'), fullPage: true });
+  });
+});
