@@ -448,6 +448,21 @@ pub fn install() {
     }
     set(
         &api,
+        "transferLeadership",
+        f1(Box::new(|id| {
+            if id.is_undefined() || id.is_null() {
+                return Err(error(
+                    "raftlab.transferLeadership(id): give the number of the node to lead next",
+                ));
+            }
+            act_json(
+                "transfer_leadership",
+                object([("node", node_arg("transferLeadership", &id))]),
+            )
+        })),
+    );
+    set(
+        &api,
         "clientWrite",
         f3(Box::new(|key, value, id| {
             let text = |what: &str, v: &JsValue| {

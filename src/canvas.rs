@@ -121,6 +121,7 @@ fn scene(m: &Model) -> Vec<Shape> {
             Body::RequestVoteReply { granted: true } => (2, "✓", 0),
             Body::RequestVoteReply { granted: false } => (3, "✗", 0),
             Body::PreVote { .. } => (0, "PV", 0),
+            Body::TimeoutNow => (0, "TN", 0),
             Body::PreVoteReply { granted: true } => (2, "p✓", 0),
             Body::PreVoteReply { granted: false } => (3, "p✗", 0),
             Body::AppendEntries { entries, .. } => (1, "", entries.len()),

@@ -779,6 +779,25 @@ pub fn narrate(
                 s(node)
             ),
         ),
+        TraceKind::TransferStart { node, to } => (
+            Some(*node),
+            "election",
+            format!(
+                "{} hands leadership over to {}: it stops taking requests, brings {}'s log up to date, then tells it to run",
+                s(node),
+                s(to),
+                s(to)
+            ),
+        ),
+        TraceKind::TransferAbort { node, to } => (
+            Some(*node),
+            "election",
+            format!(
+                "{} gave up handing leadership to {} (not done within an election timeout) and takes requests again",
+                s(node),
+                s(to)
+            ),
+        ),
         TraceKind::BecomeLeader { node, term } => (
             Some(*node),
             "election",

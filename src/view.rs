@@ -365,6 +365,7 @@ fn legend() -> Html {
     let items = [
         ("msg rv", "RV", "RequestVote"),
         ("msg rv", "PV", "PreVote (asks, changes no term)"),
+        ("msg rv", "TN", "TimeoutNow (leadership transfer)"),
         ("msg vote yes", "✓", "vote granted"),
         ("msg vote no", "✗", "vote refused"),
         ("msg ae hb", "", "heartbeat (empty AppendEntries)"),
@@ -461,6 +462,10 @@ fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Restart(t)))} aria-keyshortcuts="R">{ format!("Restart S{id}") }</button>
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Timeout(t)))} aria-keyshortcuts="T">{ format!("Time out S{id}") }</button>
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Isolate(t)))} aria-keyshortcuts="I">{ format!("Isolate S{id}") }</button>
+                if m.sim().leader().is_some_and(|l| l != id) {
+                    <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::TransferLeadership(id)))}
+                        title="The leader hands leadership over to this node (TimeoutNow)">{ format!("Make S{id} leader") }</button>
+                }
             </div>
             <p class="facts">
                 { format!("commit index {}, applied {}, log length {}", node.commit_index(), node.last_applied(), node.last_index()) }

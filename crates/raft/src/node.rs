@@ -82,6 +82,11 @@ pub enum Input {
     },
     /// Make the election timeout expire now (a teaching control; same path as a real timeout).
     Timeout,
+    /// Hand leadership over to server `to` (thesis 3.10); only a leader acts on it.
+    TransferLeadership {
+        /// The server that should lead next.
+        to: NodeId,
+    },
 }
 
 /// Something that happened inside a node, reported so a simulator can trace and check it.
@@ -108,6 +113,18 @@ pub enum Event {
     StepDown {
         /// Its term.
         term: Term,
+    },
+    /// The leader started handing leadership over to `to` (thesis 3.10): it takes no client
+    /// request until the transfer ends.
+    TransferStart {
+        /// The server that should lead next.
+        to: NodeId,
+    },
+    /// The leader gave up a transfer to `to` that did not complete within an election
+    /// timeout, and takes client requests again.
+    TransferAbort {
+        /// The server that was to lead.
+        to: NodeId,
     },
     /// The node won the election for `term`.
     BecomeLeader {
@@ -209,6 +226,8 @@ pub struct Node {
     leader_contact: Micros,
     // A leader's last reply from each follower, by `progress` position (CheckQuorum).
     acks: Vec<Micros>,
+    // A leadership transfer under way: (target, when to give up, TimeoutNow sent).
+    transfer: Option<(NodeId, Micros, bool)>,
     // Timers as absolute deadlines.
     election_started: Micros,
     election_deadline: Micros,
@@ -248,6 +267,7 @@ impl Node {
             kv: BTreeMap::new(),
             leader_contact: 0,
             acks: Vec::new(),
+            transfer: None,
             election_started: now,
             election_deadline: now,
             heartbeat_deadline: Micros::MAX,
@@ -311,6 +331,10 @@ impl Node {
     pub fn leader(&self) -> Option<NodeId> {
         self.leader
     }
+    /// The server a leadership transfer is handing over to, if one is under way.
+    pub fn transferring_to(&self) -> Option<NodeId> {
+        self.transfer.map(|(to, _, _)| to)
+    }
     /// Votes a candidate has collected in its current election (itself included).
     pub fn votes(&self) -> &[NodeId] {
         &self.votes
@@ -371,6 +395,42 @@ impl Node {
                     self.election_timeout(now, out);
                 }
             }
+            Input::TransferLeadership { to } => self.transfer_leadership(now, to, out),
+        }
+    }
+
+    fn transfer_leadership(&mut self, now: Micros, to: NodeId, out: &mut Ready) {
+        // Thesis 3.10: the leader stops taking requests, brings the target's log up to date,
+        // then tells it to start an election at once; it gives up after an election timeout.
+        if self.role != Role::Leader || to == self.id || !self.peers.contains(&to) {
+            return;
+        }
+        self.transfer = Some((to, now + self.config.election_timeout_us.1, false));
+        out.events.push(Event::TransferStart { to });
+        self.continue_transfer(out);
+    }
+
+    /// Sends TimeoutNow once the transfer's target holds the whole log; until then, keeps
+    /// replicating to it.
+    fn continue_transfer(&mut self, out: &mut Ready) {
+        let Some((to, deadline, false)) = self.transfer else {
+            return;
+        };
+        let Some(i) = self.progress.iter().position(|p| p.id == to) else {
+            return;
+        };
+        if self.progress[i].match_index == self.last_index() {
+            self.transfer = Some((to, deadline, true));
+            out.messages.push(Message {
+                from: self.id,
+                to,
+                term: self.term(),
+                body: Body::TimeoutNow,
+            });
+        } else if self.progress[i].next_index > self.last_index() {
+            // Entries are in flight: their replies bring the transfer on.
+        } else {
+            self.send_append(i, out);
         }
     }
 
@@ -378,6 +438,12 @@ impl Node {
         if self.role != Role::Leader && now >= self.election_deadline {
             // Figure 2, Followers and Candidates: on election timeout, start an election.
             self.election_timeout(now, out);
+        }
+        if let Some((to, deadline, _)) = self.transfer {
+            if self.role == Role::Leader && now >= deadline {
+                self.transfer = None;
+                out.events.push(Event::TransferAbort { to });
+            }
         }
         if self.role == Role::Leader && now >= self.heartbeat_deadline {
             // Thesis 6.2 (CheckQuorum): a leader that has not heard from a majority within
@@ -533,6 +599,7 @@ impl Node {
         self.votes.clear();
         self.progress.clear();
         self.acks.clear();
+        self.transfer = None;
         // A deposed leader's pending clients get no answer from it: they time out, since
         // their entries may still be committed by a later leader.
         self.pending.clear();
@@ -544,6 +611,10 @@ impl Node {
     }
 
     fn start_election(&mut self, now: Micros, out: &mut Ready) {
+        self.campaign(now, false, out);
+    }
+
+    fn campaign(&mut self, now: Micros, transfer: bool, out: &mut Ready) {
         // Figure 2, Candidates: increment currentTerm, vote for self, reset the election
         // timer, send RequestVote to all other servers.
         let term = self.term() + 1;
@@ -577,6 +648,7 @@ impl Node {
                 body: Body::RequestVote {
                     last_log_index,
                     last_log_term,
+                    transfer,
                 },
             });
         }
@@ -627,6 +699,14 @@ impl Node {
     }
 
     fn client_write(&mut self, now: Micros, request: RequestId, command: Command, out: &mut Ready) {
+        if self.transfer.is_some() {
+            // Thesis 3.10: no new requests while leadership is being handed over.
+            out.replies.push(ClientReply {
+                request,
+                result: ClientResult::Redirect { leader: None },
+            });
+            return;
+        }
         if self.role != Role::Leader {
             out.replies.push(ClientReply {
                 request,
@@ -685,7 +765,13 @@ impl Node {
         // RequestVote (a disruptive server's higher term changes nothing).
         if self.config.check_quorum
             && message.term > self.term()
-            && matches!(message.body, Body::RequestVote { .. })
+            && matches!(
+                message.body,
+                Body::RequestVote {
+                    transfer: false,
+                    ..
+                }
+            )
             && self.hears_from_leader(now)
         {
             return;
@@ -708,6 +794,7 @@ impl Node {
             Body::RequestVote {
                 last_log_index,
                 last_log_term,
+                ..
             } => self.on_request_vote(
                 now,
                 message.from,
@@ -732,6 +819,13 @@ impl Node {
             ),
             Body::PreVoteReply { granted } => {
                 self.on_pre_vote_reply(now, message.from, message.term, granted, out)
+            }
+            Body::TimeoutNow => {
+                // Thesis 3.10: the leader of our term hands over: campaign at once, with no
+                // pre-vote, and tell the voters it is a transfer.
+                if message.term == self.term() && self.role != Role::Leader {
+                    self.campaign(now, true, out);
+                }
             }
             Body::AppendEntries {
                 prev_log_index,
@@ -956,7 +1050,9 @@ impl Node {
             }
             progress.next_index = progress.next_index.max(progress.match_index + 1);
             self.advance_commit(out);
-            if self.progress[i].next_index <= self.last_index() {
+            if self.transfer.is_some_and(|(to, _, _)| to == from) {
+                self.continue_transfer(out);
+            } else if self.progress[i].next_index <= self.last_index() {
                 self.send_append(i, out);
             }
             return;

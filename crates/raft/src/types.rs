@@ -102,6 +102,10 @@ pub enum Body {
         last_log_index: Index,
         /// Term of the candidate's last log entry.
         last_log_term: Term,
+        /// True when the election was started by a leadership transfer (TimeoutNow): servers
+        /// that hear from the leader vote anyway (thesis 3.10, 4.2.3).
+        #[serde(default)]
+        transfer: bool,
     },
     /// The answer to a RequestVote.
     RequestVoteReply {
@@ -116,6 +120,9 @@ pub enum Body {
         /// Term of the pre-candidate's last log entry.
         last_log_term: Term,
     },
+    /// A leader hands over leadership: the receiver starts an election at once, without
+    /// waiting for its timeout or asking for pre-votes (thesis 3.10).
+    TimeoutNow,
     /// The answer to a PreVote: when granted, the message carries the term asked about;
     /// otherwise the receiver's own term.
     PreVoteReply {
@@ -150,7 +157,7 @@ pub enum Body {
 
 impl Body {
     /// The RPC name used in traces: `RequestVote`, `RequestVoteReply`, `AppendEntries`,
-    /// `AppendEntriesReply`, `PreVote`, `PreVoteReply`.
+    /// `AppendEntriesReply`, `PreVote`, `PreVoteReply`, `TimeoutNow`.
     pub fn type_name(&self) -> &'static str {
         match self {
             Body::RequestVote { .. } => "RequestVote",
@@ -159,6 +166,7 @@ impl Body {
             Body::AppendEntriesReply { .. } => "AppendEntriesReply",
             Body::PreVote { .. } => "PreVote",
             Body::PreVoteReply { .. } => "PreVoteReply",
+            Body::TimeoutNow => "TimeoutNow",
         }
     }
 }

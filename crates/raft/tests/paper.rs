@@ -82,7 +82,8 @@ fn election_in_one_round_5_2() {
                     m.body,
                     Body::RequestVote {
                         last_log_index: 0,
-                        last_log_term: 0
+                        last_log_term: 0,
+                        transfer: false,
                     }
                 );
             }
@@ -249,6 +250,7 @@ fn ask_vote(
             body: Body::RequestVote {
                 last_log_index: last_index,
                 last_log_term: last_term,
+                transfer: false,
             },
         }),
         &mut ready,

@@ -23,6 +23,8 @@ pub struct FuzzOptions {
     pub pre_vote: bool,
     /// Run every campaign with CheckQuorum on (thesis 6.2).
     pub check_quorum: bool,
+    /// Add leadership transfers (thesis 3.10) to the campaigns' actions.
+    pub transfer: bool,
 }
 
 impl Default for FuzzOptions {
@@ -34,6 +36,7 @@ impl Default for FuzzOptions {
             bugs: Bugs::default(),
             pre_vote: false,
             check_quorum: false,
+            transfer: false,
         }
     }
 }
@@ -116,6 +119,11 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
             }
             65..=69 => Action::Isolate(node(&mut dice)),
             70..=79 => Action::Heal,
+            // With transfers on, half of the forced timeouts become leadership transfers (the
+            // dice are drawn only then, so campaigns without them stay as they were).
+            80..=87 if options.transfer && dice.below(2) == 0 => {
+                Action::TransferLeadership(dice.range(1, nodes as u64) as NodeId)
+            }
             80..=87 => Action::Timeout(node(&mut dice)),
             88..=92 => Action::Set(ConfigPatch {
                 drop_rate: Some(dice.rate(30)),

@@ -234,6 +234,10 @@ fn push_action(out: &mut String, action: &Action) {
             }
         }
         Action::Heal => out.push('h'),
+        Action::TransferLeadership(n) => {
+            out.push('l');
+            json::write_u64(out, u64::from(*n));
+        }
         Action::Cut(a, b) | Action::Restore(a, b) => {
             out.push(if matches!(action, Action::Cut(..)) {
                 'x'
@@ -283,7 +287,7 @@ const LIVENESS: usize = 6;
 const POSITION: usize = 7;
 
 /// The action letters, with the action each stands for.
-const LETTERS: [(char, &str); 11] = [
+const LETTERS: [(char, &str); 12] = [
     ('c', "crash"),
     ('r', "restart"),
     ('t', "timeout"),
@@ -295,6 +299,7 @@ const LETTERS: [(char, &str); 11] = [
     ('w', "client_write"),
     ('d', "client_delete"),
     ('s', "set"),
+    ('l', "transfer_leadership"),
 ];
 
 /// The setting letters: letter, scenario field, what it is.
@@ -701,6 +706,17 @@ fn parse_event(token: &str) -> Result<Value, String> {
             }
             o.insert("groups".into(), Value::Array(groups));
         }
+        'l' => match node_digits(args) {
+            Some(one) if one.len() == 1 => {
+                o.insert("node".into(), one[0].clone());
+            }
+            _ => {
+                return Err(format!(
+                    "transfer_leadership (l) expects the digit of the node to lead next, such as l3; found {}",
+                    if args.is_empty() { "nothing".into() } else { quoted(args) }
+                ))
+            }
+        },
         'x' | 'm' => match node_digits(args) {
             Some(ends) if ends.len() == 2 => {
                 o.insert("nodes".into(), Value::Array(ends));

@@ -216,6 +216,8 @@ pub enum Action {
     },
     /// Change settings from now on.
     Set(ConfigPatch),
+    /// Ask the current leader to hand leadership over to this node (thesis 3.10).
+    TransferLeadership(NodeId),
 }
 
 /// An action and the simulated time at which it happens.
@@ -626,7 +628,7 @@ const SET_FIELDS: [&str; 10] = [
     "check_quorum",
 ];
 
-const ACTIONS: [&str; 12] = [
+const ACTIONS: [&str; 13] = [
     "crash",
     "restart",
     "timeout",
@@ -638,6 +640,7 @@ const ACTIONS: [&str; 12] = [
     "client_write",
     "client_delete",
     "set",
+    "transfer_leadership",
     "",
 ];
 
@@ -685,7 +688,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
     let Some(kind) = f.get("do") else {
         return err(
             &f.at("do"),
-            format!("missing (the action: one of {})", names(&ACTIONS[..11])),
+            format!("missing (the action: one of {})", names(&ACTIONS[..12])),
         );
     };
     let Some(kind) = kind.as_str() else {
@@ -711,6 +714,19 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
             (action, &["at_ms", "do", "node"])
         }
         "heal" => (Action::Heal, &["at_ms", "do"]),
+        "transfer_leadership" => {
+            let p = f.at("node");
+            let Some(v) = f.get("node") else {
+                return err(
+                    &p,
+                    "missing: \"transfer_leadership\" needs the number of the node to lead next",
+                );
+            };
+            (
+                Action::TransferLeadership(node_number(&p, v, nodes)?),
+                &["at_ms", "do", "node"],
+            )
+        }
         "cut" | "restore" => {
             let p = f.at("nodes");
             let Some(v) = f.get("nodes") else {
@@ -791,7 +807,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 format!(
                     "unknown action {}; expected one of: {}",
                     quoted(other),
-                    names(&ACTIONS[..11])
+                    names(&ACTIONS[..12])
                 ),
             )
         }
@@ -976,6 +992,10 @@ impl TimedAction {
                     Action::Timeout(_) => "timeout",
                     _ => "isolate",
                 }
+            }
+            Action::TransferLeadership(n) => {
+                put(&mut o, "node", Value::from(*n));
+                "transfer_leadership"
             }
             Action::Partition(groups) => {
                 let groups = groups

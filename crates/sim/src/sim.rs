@@ -484,6 +484,12 @@ impl Simulation {
                     }
                 }
             }
+            Action::TransferLeadership(to) => {
+                // The request goes to the current leader; with none, nothing happens.
+                if let Some(leader) = self.leader() {
+                    self.step_node(leader as usize - 1, Input::TransferLeadership { to: *to });
+                }
+            }
             Action::Partition(groups) => self.partition(groups),
             Action::Heal => {
                 for slot in &mut self.slots {
@@ -887,6 +893,8 @@ fn node_event(node: NodeId, event: &Event) -> TraceKind {
         Event::BecomeLeader { term } => TraceKind::BecomeLeader { node, term },
         Event::BecomePreCandidate { term } => TraceKind::BecomePreCandidate { node, term },
         Event::StepDown { term } => TraceKind::StepDown { node, term },
+        Event::TransferStart { to } => TraceKind::TransferStart { node, to },
+        Event::TransferAbort { to } => TraceKind::TransferAbort { node, to },
         Event::Vote { candidate, term } => TraceKind::Vote {
             node,
             candidate,

@@ -230,6 +230,8 @@ impl TraceKind {
             TraceKind::BecomeLeader { .. } => "become_leader",
             TraceKind::BecomePreCandidate { .. } => "become_precandidate",
             TraceKind::StepDown { .. } => "step_down",
+            TraceKind::TransferStart { .. } => "transfer_start",
+            TraceKind::TransferAbort { .. } => "transfer_abort",
             TraceKind::Vote { .. } => "vote",
             TraceKind::Send { .. } => "send",
             TraceKind::Duplicate { .. } => "duplicate",
@@ -274,6 +276,10 @@ impl TraceKind {
                 map.entry("node", node)?;
                 map.entry("candidate", candidate)?;
                 map.entry("term", term)?;
+            }
+            TraceKind::TransferStart { node, to } | TraceKind::TransferAbort { node, to } => {
+                map.entry("node", node)?;
+                map.entry("to", to)?;
             }
             TraceKind::Send {
                 node,
@@ -414,10 +420,16 @@ impl TraceMsg {
             Body::RequestVote {
                 last_log_index,
                 last_log_term,
+                transfer,
             } => {
                 map.entry("last_log_index", last_log_index)?;
                 map.entry("last_log_term", last_log_term)?;
+                // Only elections started by a leadership transfer say so.
+                if *transfer {
+                    map.entry("transfer", transfer)?;
+                }
             }
+            Body::TimeoutNow => {}
             Body::RequestVoteReply { granted } | Body::PreVoteReply { granted } => {
                 map.entry("granted", granted)?
             }
@@ -549,6 +561,20 @@ pub enum TraceKind {
         node: NodeId,
         /// Its term (unchanged).
         term: Term,
+    },
+    /// Leader `node` started handing leadership over to `to` (thesis 3.10).
+    TransferStart {
+        /// The leader.
+        node: NodeId,
+        /// The node that should lead next.
+        to: NodeId,
+    },
+    /// Leader `node` gave up its transfer to `to` after an election timeout.
+    TransferAbort {
+        /// The leader.
+        node: NodeId,
+        /// The node that was to lead.
+        to: NodeId,
     },
     /// Leader `node` stepped down: it heard from no majority within an election timeout
     /// (CheckQuorum on). A `become_follower` follows.

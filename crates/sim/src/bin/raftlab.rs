@@ -107,7 +107,10 @@ struct Features {
     /// Turn CheckQuorum on in every campaign (thesis 6.2).
     #[arg(long)]
     check_quorum: bool,
-    /// Turn every optional feature on (PreVote and CheckQuorum).
+    /// Add leadership transfers (thesis 3.10) to the campaigns' actions.
+    #[arg(long)]
+    transfer: bool,
+    /// Turn every optional feature on (PreVote, CheckQuorum, leadership transfers).
     #[arg(long)]
     all_features: bool,
 }
@@ -116,6 +119,7 @@ impl Features {
     fn apply(self, options: &mut FuzzOptions) {
         options.pre_vote = self.pre_vote || self.all_features;
         options.check_quorum = self.check_quorum || self.all_features;
+        options.transfer = self.transfer || self.all_features;
     }
 }
 
