@@ -5,7 +5,7 @@ use crate::model::{Model, SPEED_RANGE};
 use crate::view;
 use gloo_render::{request_animation_frame, AnimationFrame};
 use raftlab_raft::NodeId;
-use raftlab_sim::scenario::{Action, ConfigPatch, Target};
+use raftlab_sim::scenario::{Action, ConfigPatch, Scenario, Target};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -74,6 +74,9 @@ pub enum UiAction {
     FilterKind(Option<&'static str>),
     /// Show a message.
     Notice(Option<String>),
+    /// Replace the run by this scenario, from its start (an opened file, Reset in embed
+    /// mode), with an optional message.
+    Load(Box<Scenario>, Option<String>),
 }
 
 impl Reducible for Ui {
@@ -106,6 +109,13 @@ impl Reducible for Ui {
                 UiAction::FilterNode(n) => next.filter_node = n,
                 UiAction::FilterKind(k) => next.filter_kind = k,
                 UiAction::Notice(n) => next.notice = n,
+                UiAction::Load(scenario, message) => {
+                    m.load(*scenario);
+                    next.selected = None;
+                    if message.is_some() {
+                        next.notice = message;
+                    }
+                }
             }
             next.version = m.version;
         }
@@ -199,7 +209,8 @@ pub fn App() -> Html {
             help: false,
             filter_node: None,
             filter_kind: None,
-            notice: None,
+            // Bad page options (embed.rs) are reported when the page opens.
+            notice: crate::embed::startup_notice(),
         }
     });
 
@@ -259,6 +270,17 @@ pub fn App() -> Html {
         });
     }
 
+    // Files dropped on the page (files.rs) and height reports to a host page (embed.rs),
+    // for the page's life.
+    {
+        let dispatcher = ui.dispatcher();
+        use_effect_with((), move |_| {
+            let drops = crate::files::accept_drops(dispatcher);
+            let heights = crate::embed::report_height();
+            move || drop((drops, heights))
+        });
+    }
+
     html! {
         <div class="app">
             { view::page(&ui) }
@@ -277,7 +299,8 @@ fn in_text_field(e: &KeyboardEvent) -> bool {
 
 /// The keyboard shortcuts (listed in the help overlay, `view::SHORTCUTS`).
 fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
-    if e.ctrl_key() || e.meta_key() || e.alt_key() {
+    // A read-only embed is an illustration: no key changes it.
+    if crate::embed::options().readonly || e.ctrl_key() || e.meta_key() || e.alt_key() {
         return;
     }
     let key = e.key();
