@@ -6,7 +6,7 @@ use crate::model::{Model, SPEED_RANGE};
 use crate::view;
 use gloo_render::{request_animation_frame, AnimationFrame};
 use raftlab_raft::{Micros, NodeId};
-use raftlab_sim::scenario::{Action, ConfigPatch, Target};
+use raftlab_sim::scenario::{Action, ConfigPatch, Scenario, Target};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -87,6 +87,9 @@ pub enum UiAction {
     FilterKind(Option<&'static str>),
     /// Show a message.
     Notice(Option<String>),
+    /// Replace the run by this scenario, from its start (an opened file, Reset in embed
+    /// mode), with an optional message.
+    Load(Box<Scenario>, Option<String>),
 }
 
 impl Reducible for Ui {
@@ -144,6 +147,13 @@ impl Reducible for Ui {
                 UiAction::FilterNode(n) => next.filter_node = n,
                 UiAction::FilterKind(k) => next.filter_kind = k,
                 UiAction::Notice(n) => next.notice = n,
+                UiAction::Load(scenario, message) => {
+                    m.load(*scenario);
+                    next.selected = None;
+                    if message.is_some() {
+                        next.notice = message;
+                    }
+                }
             }
             next.version = m.version;
         }
@@ -246,7 +256,14 @@ pub fn App() -> Html {
             help: false,
             filter_node: None,
             filter_kind: None,
-            notice: None,
+            // Bad page options (embed.rs) are reported when the page opens.
+            notice: match (
+                crate::embed::startup_notice(),
+                crate::share::startup_notice(),
+            ) {
+                (Some(a), Some(b)) => Some(format!("{b} {a}")),
+                (a, b) => b.or(a),
+            },
             link: None,
         }
     });
@@ -262,14 +279,12 @@ pub fn App() -> Html {
         });
     }
 
-    // A share link in the address bar opens its run: at start, and when the fragment
-    // changes (a link pasted into this tab). The listener is removed in the cleanup.
+    // A share link pasted into this tab's address bar opens its run (the link the page was
+    // opened with was read before the first render, by main). The listener is removed in
+    // the cleanup.
     {
         let dispatcher = ui.dispatcher();
         use_effect_with((), move |_| {
-            if let Some(fragment) = crate::share::current_fragment() {
-                dispatcher.dispatch(UiAction::OpenLink(fragment));
-            }
             let listener =
                 gloo_events::EventListener::new(&gloo_utils::window(), "hashchange", move |_| {
                     if let Some(fragment) = crate::share::current_fragment() {
@@ -336,6 +351,17 @@ pub fn App() -> Html {
         });
     }
 
+    // Files dropped on the page (files.rs) and height reports to a host page (embed.rs),
+    // for the page's life.
+    {
+        let dispatcher = ui.dispatcher();
+        use_effect_with((), move |_| {
+            let drops = crate::files::accept_drops(dispatcher);
+            let heights = crate::embed::report_height();
+            move || drop((drops, heights))
+        });
+    }
+
     html! {
         <div class="app">
             { view::page(&ui) }
@@ -354,7 +380,8 @@ fn in_text_field(e: &KeyboardEvent) -> bool {
 
 /// The keyboard shortcuts (listed in the help overlay, `view::SHORTCUTS`).
 fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
-    if e.ctrl_key() || e.meta_key() || e.alt_key() {
+    // A read-only embed is an illustration: no key changes it.
+    if crate::embed::options().readonly || e.ctrl_key() || e.meta_key() || e.alt_key() {
         return;
     }
     let key = e.key();

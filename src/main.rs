@@ -1,6 +1,8 @@
 //! The raftlab page: a Yew single-page app that runs the simulator (crates/sim) compiled to
 //! WebAssembly and animates the cluster.
 
+pub mod embed;
+pub mod files;
 pub mod geometry;
 pub mod model;
 
@@ -22,6 +24,14 @@ mod view;
 #[cfg(target_arch = "wasm32")]
 fn main() {
     panic::install();
+    // The starting run: a share link (the URL fragment) when there is one, then the page
+    // options of the query string (embed.rs).
+    let link = share::startup_link();
+    let actions = link.as_ref().map(|l| l.scenario.events.len());
+    embed::install(link.map(|l| (l.scenario, l.position_us)));
+    if let Some(actions) = actions {
+        share::set_startup_notice(share::opened(&api::shared_model().borrow(), actions));
+    }
     api::install();
     let root = gloo_utils::document()
         .get_element_by_id("app")

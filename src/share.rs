@@ -17,8 +17,8 @@ pub fn link_of(m: &Model) -> String {
     link::encode(&m.full_scenario(), Some(m.now()))
 }
 
-/// Opens the link `text` in the model, or says what is wrong with it (the run is then kept).
-pub fn open(m: &mut Model, text: &str) -> Result<String, String> {
+/// Reads the link `text`, or says what is wrong with it.
+pub fn check(text: &str) -> Result<link::Link, String> {
     let l = link::decode(text)
         .map_err(|e| format!("This link cannot be opened, so the run is unchanged. {e}"))?;
     if l.scenario.until_us > MAX_LINK_RUN_US {
@@ -28,15 +28,56 @@ pub fn open(m: &mut Model, text: &str) -> Result<String, String> {
             ms1(MAX_LINK_RUN_US)
         ));
     }
-    let (seed, nodes, actions) = (l.scenario.seed, l.scenario.nodes, l.scenario.events.len());
+    Ok(l)
+}
+
+/// What the page says after opening a link.
+pub fn opened(m: &Model, actions: usize) -> String {
+    format!(
+        "Opened a shared run: seed {}, {} nodes, {actions} actions, at {} ms of {} ms{}.",
+        m.sim().seed(),
+        m.sim().nodes().len(),
+        ms1(m.now()),
+        ms1(m.end()),
+        if m.playing { "" } else { " (paused)" }
+    )
+}
+
+/// Opens the link `text` in the model, or says what is wrong with it (the run is then kept).
+pub fn open(m: &mut Model, text: &str) -> Result<String, String> {
+    let l = check(text)?;
+    let actions = l.scenario.events.len();
     m.open(l.scenario, l.position_us);
     // The reader sees the moment the link was made at, and presses Play when ready.
     m.set_playing(false);
-    Ok(format!(
-        "Opened a shared run: seed {seed}, {nodes} nodes, {actions} actions, at {} ms of {} ms (paused).",
-        ms1(m.now()),
-        ms1(m.end())
-    ))
+    Ok(opened(m, actions))
+}
+
+thread_local! {
+    static STARTUP: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The share link the page was opened with, read once at start: the run to open and the
+/// moment to show. A bad link is reported by [`startup_notice`].
+pub fn startup_link() -> Option<link::Link> {
+    let fragment = current_fragment()?;
+    match check(&fragment) {
+        Ok(l) => Some(l),
+        Err(problem) => {
+            set_startup_notice(problem);
+            None
+        }
+    }
+}
+
+/// Records what to say when the page opens.
+pub fn set_startup_notice(text: String) {
+    STARTUP.with(|s| *s.borrow_mut() = Some(text));
+}
+
+/// What the share link at start gave to say, if anything.
+pub fn startup_notice() -> Option<String> {
+    STARTUP.with(|s| s.borrow().clone())
 }
 
 /// The URL fragment now (without the `#`), if there is one.

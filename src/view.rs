@@ -2,6 +2,7 @@
 //! every change goes through a `UiAction`.
 
 use crate::app::{fresh_seed, Ui, UiAction};
+use crate::embed::Panel;
 use crate::geometry::{dec, ms1, position, NODE_R};
 use crate::model::{parse_groups, Model, SPEED_RANGE};
 use raftlab_raft::{Entry, Micros, Node, NodeId, Role};
@@ -44,6 +45,10 @@ fn term_class(term: u64) -> String {
 
 /// The whole page.
 pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
+    // Embed mode (`?embed`) has a compact page of its own (embed.rs).
+    if crate::embed::options().embed {
+        return crate::embed::page(ui);
+    }
     let m = ui.model.borrow();
     let paused = if m.playing { "" } else { " paused" };
     html! {
@@ -52,13 +57,7 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
             <h1>{ "raftlab" }</h1>
             { playback(ui, &m) }
         </header>
-        if let Some(text) = &ui.notice {
-            <p class="notice" role="status">
-                { text }
-                <button class="link" aria-label="Dismiss message"
-                    onclick={ui_cb(ui, |_| UiAction::Notice(None))}>{ "×" }</button>
-            </p>
-        }
+        { notice(ui) }
         <main class="layout">
             <section class={format!("stage{paused}")} aria-label="Cluster">
                 { cluster(ui, &m) }
@@ -66,20 +65,48 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
                 { legend() }
             </section>
             <div class="side">
-                { node_panel(ui, &m) }
-                { client_form(ui, &m) }
-                { network(ui, &m) }
-                { safety(&m) }
+                { for [Panel::Node, Panel::Client, Panel::Network, Panel::Safety].map(|p| panel(ui, &m, p)) }
+                { crate::files::panel(ui) }
             </div>
             <div class="wide">
-                { logs(&m) }
-                { kv(&m) }
-                { narration(ui, &m) }
-                { settings(ui, &m) }
+                { for [Panel::Logs, Panel::Kv, Panel::Events, Panel::Settings].map(|p| panel(ui, &m, p)) }
             </div>
         </main>
         if ui.help { { help(ui) } }
         </>
+    }
+}
+
+/// One panel (the full page and embed mode both show panels through here).
+pub(crate) fn panel(ui: &UseReducerHandle<Ui>, m: &Model, p: Panel) -> Html {
+    match p {
+        Panel::Logs => logs(m),
+        Panel::Kv => kv(m),
+        Panel::Events => narration(ui, m),
+        Panel::Safety => safety(m),
+        Panel::Network => network(ui, m),
+        Panel::Client => client_form(ui, m),
+        Panel::Node => node_panel(ui, m),
+        Panel::Settings => settings(ui, m),
+        Panel::Legend => html! {
+            <section class="panel" aria-label="Legend">{ legend() }</section>
+        },
+        Panel::Timeline => html! {
+            <section class="panel" aria-label="Timeline">{ crate::timeline::timeline(ui, m) }</section>
+        },
+    }
+}
+
+/// The notice area: a message for the user, if there is one.
+pub(crate) fn notice(ui: &UseReducerHandle<Ui>) -> Html {
+    html! {
+        if let Some(text) = &ui.notice {
+            <p class="notice" role="status">
+                { text }
+                <button class="link" aria-label="Dismiss message"
+                    onclick={ui_cb(ui, |_| UiAction::Notice(None))}>{ "×" }</button>
+            </p>
+        }
     }
 }
 
@@ -175,9 +202,11 @@ fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     }
 }
 
-fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let sim = m.sim();
     let n = sim.nodes().len();
+    // Read-only embeds (embed.rs): nodes and links are named pictures, not buttons.
+    let live = !crate::embed::options().readonly;
     let mut links = Vec::new();
     for a in 1..=n as NodeId {
         for b in a + 1..=n as NodeId {
@@ -195,11 +224,12 @@ fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             } else {
                 Action::Restore(a, b)
             };
-            let onclick = ui_cb(ui, move |_| UiAction::Act(action.clone()));
-            let onkeydown = link_keys(ui, a, b, up);
+            let onclick = live.then(|| ui_cb(ui, move |_| UiAction::Act(action.clone())));
+            let onkeydown = live.then(|| link_keys(ui, a, b, up));
             links.push(html! {
                 <g key={format!("l{a}-{b}")} class={if up { "link" } else { "link cut" }}
-                    role="button" tabindex="0" aria-label={label} {onclick} {onkeydown}>
+                    role={if live { "button" } else { "img" }} tabindex={live.then_some("0")}
+                    aria-label={label} {onclick} {onkeydown}>
                     <line class="hit" x1={f(x1)} y1={f(y1)} x2={f(x2)} y2={f(y2)} />
                     <line class="wire" x1={f(x1)} y1={f(y1)} x2={f(x2)} y2={f(y2)} />
                     if !up {
@@ -209,7 +239,7 @@ fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             });
         }
     }
-    let nodes = sim.nodes().iter().map(|node| node_view(ui, m, node));
+    let nodes = sim.nodes().iter().map(|node| node_view(ui, m, node, live));
     let notes = client_notes(m).into_iter().map(|(node, text, class)| {
         let (x, y) = position(node, n);
         // Outside the circle, away from the centre.
@@ -291,7 +321,7 @@ fn whole(x: f64) -> i64 {
     x.round() as i64
 }
 
-fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
+fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, live: bool) -> Html {
     let sim = m.sim();
     let id = node.id();
     let n = sim.nodes().len();
@@ -312,10 +342,12 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
     );
     let selected = ui.selected == Some(id);
     let class = format!("node {role}{}", if selected { " selected" } else { "" });
-    let onclick = ui_cb(ui, move |_| {
-        UiAction::Select(if selected { None } else { Some(id) })
+    let onclick = live.then(|| {
+        ui_cb(ui, move |_| {
+            UiAction::Select(if selected { None } else { Some(id) })
+        })
     });
-    let onkeydown = {
+    let onkeydown = live.then(|| {
         let ui = ui.clone();
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Enter" || e.key() == " " {
@@ -324,7 +356,7 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
                 ui.dispatch(UiAction::Select(if selected { None } else { Some(id) }));
             }
         })
-    };
+    });
     let badge = match (alive, node.role()) {
         (false, _) => "✕",
         (true, Role::Leader) => "★",
@@ -348,8 +380,9 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node) -> Html {
         }
     };
     html! {
-        <g key={format!("n{id}")} {class} role="button" tabindex="0" aria-label={label}
-            aria-pressed={selected.to_string()} {onclick} {onkeydown}>
+        <g key={format!("n{id}")} {class} role={if live { "button" } else { "img" }}
+            tabindex={live.then_some("0")} aria-label={label}
+            aria-pressed={live.then(|| selected.to_string())} {onclick} {onkeydown}>
             <circle class="body" cx={f(x)} cy={f(y)} r={f(NODE_R)} />
             <text class="name" x={f(x)} y={f(y - 1.0)}>{ format!("S{id}") }</text>
             <text class="term" x={f(x)} y={f(y + 3.4)}>{ format!("T{}", node.term()) }</text>

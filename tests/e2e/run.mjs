@@ -3,6 +3,9 @@
 //
 //   node --test tests/e2e/run.mjs     (bash scripts/test.sh runs it after building dist/)
 //
+// It also runs the tests of files.mjs (download, open, drop) and embed.mjs (embed mode, host
+// pages), which it imports.
+//
 // Needs: dist/ built by `trunk build --release --offline`, the CLI target/release/raftlab
 // (built here if missing), `bash scripts/setup.sh browser`. Environment:
 //   RAFTLAB_DIST  the built page (default dist)
@@ -23,6 +26,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { start } from './server.mjs';
 import { launch, openPage, pageReady, pageText, frames, eventually } from './browser.mjs';
+// Saving and opening files, and embed mode: in files of their own (set-up in harness.mjs).
+import './files.mjs';
+import './embed.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(ROOT, process.env.RAFTLAB_DIST ?? 'dist');

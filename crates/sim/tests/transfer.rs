@@ -89,7 +89,7 @@ fn a_lagging_target_is_caught_up_first_3_10() {
     sim.act(&Action::TransferLeadership(to));
     sim.run_until(sim.now() + 200_000, false);
     assert_eq!(sim.leader(), Some(to));
-    assert_eq!(sim.nodes()[to as usize - 1].commit_index() >= 6, true);
+    assert!(sim.nodes()[to as usize - 1].commit_index() >= 6);
     assert!(sim.violations().is_empty());
 }
 
