@@ -901,23 +901,42 @@ pub fn narrate(
                 }
             },
         ),
+        TraceKind::ClientRead { node, id, key, mode } => (
+            *node,
+            "client",
+            match node {
+                Some(n) => format!(
+                    "A client asked {} to read {key} ({}, request {id})",
+                    s(n),
+                    mode.as_str()
+                ),
+                None => format!("A client wanted to read {key} but there is no leader (request {id})"),
+            },
+        ),
         TraceKind::ClientReply {
             node,
             id,
             result,
             leader,
+            value,
         } => (
             *node,
             "client",
-            match (result, leader) {
-                (ReplyResult::Ok, _) => format!("Request {id} is committed and applied: OK"),
-                (ReplyResult::Redirect, Some(Some(l))) => {
+            match (result, leader, value) {
+                (ReplyResult::Ok, _, Some(Some(v))) => format!("Request {id} read the value {v}"),
+                (ReplyResult::Ok, _, Some(None)) => {
+                    format!("Request {id} read nothing: the key is not set")
+                }
+                (ReplyResult::Ok, _, None) => {
+                    format!("Request {id} is committed and applied: OK")
+                }
+                (ReplyResult::Redirect, Some(Some(l)), _) => {
                     format!("Request {id} refused: not the leader; try S{l}")
                 }
-                (ReplyResult::Redirect, _) => {
+                (ReplyResult::Redirect, _, _) => {
                     format!("Request {id} refused: not the leader, and no leader known")
                 }
-                (ReplyResult::Timeout, _) => format!("Request {id} got no answer in time"),
+                (ReplyResult::Timeout, _, _) => format!("Request {id} got no answer in time"),
             },
         ),
         TraceKind::Violation {

@@ -36,9 +36,12 @@ pub struct Config {
     /// disrupt the cluster when it comes back.
     pub pre_vote: bool,
     /// CheckQuorum (thesis 6.2): a leader that has not heard from a majority within an
-    /// election timeout steps down; and a server that hears from a leader ignores
-    /// RequestVote (thesis 4.2.3).
+    /// election timeout steps down; and a server that hears from a leader (or restarted less
+    /// than an election timeout ago) ignores RequestVote (thesis 4.2.3).
     pub check_quorum: bool,
+    /// The bound on clock drift that lease reads assume, in millionths (thesis 6.4.1): the
+    /// lease lasts `min election timeout x (1 - d) / (1 + d)` of the leader's clock.
+    pub clock_drift_ppm: u64,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             bugs: Bugs::default(),
             pre_vote: false,
             check_quorum: false,
+            clock_drift_ppm: 100_000,
         }
     }
 }
@@ -82,6 +86,15 @@ pub enum Input {
     },
     /// Make the election timeout expire now (a teaching control; same path as a real timeout).
     Timeout,
+    /// A client asks to read `key` (thesis 6.4).
+    ClientRead {
+        /// Id used in the reply.
+        request: RequestId,
+        /// The key read.
+        key: String,
+        /// How the read is served.
+        mode: ReadMode,
+    },
     /// Hand leadership over to server `to` (thesis 3.10); only a leader acts on it.
     TransferLeadership {
         /// The server that should lead next.
@@ -204,6 +217,17 @@ pub struct Progress {
     pub match_index: Index,
 }
 
+/// A read waiting at the leader (ReadIndex, or a lease read without a valid lease).
+#[derive(Clone, Debug)]
+struct PendingRead {
+    request: RequestId,
+    key: String,
+    /// The commit index to reach before answering.
+    read_index: Index,
+    /// Leadership is confirmed once a majority has echoed a stamp this recent.
+    since: Micros,
+}
+
 /// One Raft server.
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -228,6 +252,20 @@ pub struct Node {
     acks: Vec<Micros>,
     // A leadership transfer under way: (target, when to give up, TimeoutNow sent).
     transfer: Option<(NodeId, Micros, bool)>,
+    // A leader's newest stamp echoed by each follower, by `progress` position (reads).
+    stamps: Vec<Micros>,
+    // The index of the first entry of the leader's term (its no-op): reads wait until it is
+    // committed, so the state machine holds everything committed before the term.
+    term_start: Index,
+    // Reads waiting for leadership to be confirmed (and the state machine to catch up).
+    reads: Vec<PendingRead>,
+    // With CheckQuorum, a restarted server grants no vote before this time (it may have
+    // promised a leader, before the crash, to vote for nobody else until then).
+    quiet_until: Micros,
+    // The time given to the step being handled.
+    now: Micros,
+    // The stamp of the AppendEntries being answered.
+    echo: Micros,
     // Timers as absolute deadlines.
     election_started: Micros,
     election_deadline: Micros,
@@ -268,6 +306,12 @@ impl Node {
             leader_contact: 0,
             acks: Vec::new(),
             transfer: None,
+            stamps: Vec::new(),
+            term_start: 0,
+            reads: Vec::new(),
+            quiet_until: now + config.election_timeout_us.0,
+            now,
+            echo: 0,
             election_started: now,
             election_deadline: now,
             heartbeat_deadline: Micros::MAX,
@@ -384,7 +428,11 @@ impl Node {
     /// Steps the node at time `now` with one input. What it must do is appended to `out`
     /// (the caller clears `out` between steps or keeps accumulating, as it prefers).
     pub fn step(&mut self, now: Micros, input: Input, out: &mut Ready) {
+        self.now = now;
         match input {
+            Input::ClientRead { request, key, mode } => {
+                self.client_read(now, request, key, mode, out)
+            }
             Input::Tick => self.tick(now, out),
             Input::Message(message) => self.receive(now, message, out),
             Input::ClientWrite { request, command } => {
@@ -397,6 +445,125 @@ impl Node {
             }
             Input::TransferLeadership { to } => self.transfer_leadership(now, to, out),
         }
+    }
+
+    fn client_read(
+        &mut self,
+        now: Micros,
+        request: RequestId,
+        key: String,
+        mode: ReadMode,
+        out: &mut Ready,
+    ) {
+        let answer = |kv: &BTreeMap<String, String>| ClientResult::Value {
+            value: kv.get(&key).cloned(),
+        };
+        match mode {
+            // Whatever this server has applied: possibly stale.
+            ReadMode::Any => {
+                out.replies.push(ClientReply {
+                    request,
+                    result: answer(&self.kv),
+                });
+                return;
+            }
+            _ if self.role != Role::Leader => {
+                out.replies.push(ClientReply {
+                    request,
+                    result: ClientResult::Redirect {
+                        leader: self.leader,
+                    },
+                });
+                return;
+            }
+            // Stale if this leader was deposed without knowing it.
+            ReadMode::LeaderLocal => {
+                out.replies.push(ClientReply {
+                    request,
+                    result: answer(&self.kv),
+                });
+                return;
+            }
+            _ => {}
+        }
+        // Thesis 6.4: the state machine must hold every entry committed before the read,
+        // which is certain once an entry of the leader's own term is committed.
+        let read_index = self.commit_index.max(self.term_start);
+        if mode == ReadMode::Lease && now < self.lease_until(now) && self.last_applied >= read_index
+        {
+            // Thesis 6.4.1: no other leader can exist before the lease ends.
+            out.replies.push(ClientReply {
+                request,
+                result: answer(&self.kv),
+            });
+            return;
+        }
+        self.reads.push(PendingRead {
+            request,
+            key,
+            read_index,
+            since: now,
+        });
+        if self.serve_reads(out) > 0 {
+            // Thesis 6.4, step 3: confirm leadership with a round of heartbeats.
+            self.broadcast_append(now, out);
+        }
+    }
+
+    /// The newest stamp a majority (this leader included, at `now`) has echoed.
+    fn quorum_stamp(&self, now: Micros) -> Micros {
+        let mut stamps = self.stamps.clone();
+        stamps.push(now);
+        stamps.sort_unstable_by(|a, b| b.cmp(a));
+        stamps[self.quorum() - 1]
+    }
+
+    /// When the leader's lease ends (thesis 6.4.1): a majority heard from it at
+    /// `quorum_stamp`, and none of them votes for another server for an election timeout of
+    /// its own clock; with clocks drifting at most `d`, that is safe for `min x (1 - d) /
+    /// (1 + d)` of the leader's clock.
+    fn lease_until(&self, now: Micros) -> Micros {
+        let d = self.config.clock_drift_ppm.min(999_999) as u128;
+        let min = self.config.election_timeout_us.0 as u128;
+        let lease = min * (1_000_000 - d) / (1_000_000 + d);
+        self.quorum_stamp(now).saturating_add(lease as Micros)
+    }
+
+    /// A follower echoed `stamp`: leadership may now be confirmed for waiting reads.
+    fn note_stamp(&mut self, from: NodeId, term: Term, stamp: Micros, out: &mut Ready) {
+        if self.role != Role::Leader || term != self.term() {
+            return;
+        }
+        if let Some(i) = self.progress.iter().position(|p| p.id == from) {
+            if let Some(s) = self.stamps.get_mut(i) {
+                *s = (*s).max(stamp);
+            }
+        }
+        self.serve_reads(out);
+    }
+
+    /// Answers the waiting reads whose leadership round is confirmed and whose read index is
+    /// applied; returns how many remain.
+    fn serve_reads(&mut self, out: &mut Ready) -> usize {
+        if self.reads.is_empty() {
+            return 0;
+        }
+        let confirmed = self.quorum_stamp(self.now);
+        let applied = self.last_applied;
+        let kv = &self.kv;
+        self.reads.retain(|r| {
+            if r.since > confirmed || r.read_index > applied {
+                return true;
+            }
+            out.replies.push(ClientReply {
+                request: r.request,
+                result: ClientResult::Value {
+                    value: kv.get(&r.key).cloned(),
+                },
+            });
+            false
+        });
+        self.reads.len()
     }
 
     fn transfer_leadership(&mut self, now: Micros, to: NodeId, out: &mut Ready) {
@@ -478,8 +645,9 @@ impl Node {
         match self.role {
             Role::Leader => true,
             Role::Follower => {
-                self.leader.is_some()
-                    && now.saturating_sub(self.leader_contact) < self.config.election_timeout_us.0
+                (self.leader.is_some()
+                    && now.saturating_sub(self.leader_contact) < self.config.election_timeout_us.0)
+                    || now < self.quiet_until
             }
             _ => false,
         }
@@ -600,6 +768,8 @@ impl Node {
         self.progress.clear();
         self.acks.clear();
         self.transfer = None;
+        self.reads.clear();
+        self.stamps.clear();
         // A deposed leader's pending clients get no answer from it: they time out, since
         // their entries may still be committed by a later leader.
         self.pending.clear();
@@ -623,6 +793,8 @@ impl Node {
         self.leader = None;
         self.progress.clear();
         self.acks.clear();
+        self.reads.clear();
+        self.stamps.clear();
         self.pending.clear();
         self.heartbeat_deadline = Micros::MAX;
         self.persistent.voted_for = Some(self.id);
@@ -673,6 +845,8 @@ impl Node {
             .collect();
         // CheckQuorum counts from now: every follower starts as just heard from.
         self.acks = vec![now; self.peers.len()];
+        self.stamps = vec![0; self.peers.len()];
+        self.term_start = self.last_index() + 1;
         // Section 8: a new leader commits a blank no-op entry of its own term, which is how
         // entries of earlier terms get committed (5.4.2).
         if !self.config.bugs.commit_previous_term {
@@ -753,6 +927,7 @@ impl Node {
                 prev_log_term,
                 entries,
                 leader_commit: self.commit_index,
+                stamp: self.now,
             },
         });
     }
@@ -832,31 +1007,39 @@ impl Node {
                 prev_log_term,
                 entries,
                 leader_commit,
-            } => self.on_append(
-                now,
-                message.from,
-                message.term,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-                out,
-            ),
+                stamp,
+            } => {
+                self.echo = stamp;
+                self.on_append(
+                    now,
+                    message.from,
+                    message.term,
+                    prev_log_index,
+                    prev_log_term,
+                    entries,
+                    leader_commit,
+                    out,
+                )
+            }
             Body::AppendEntriesReply {
                 success,
                 match_index,
                 conflict_index,
                 conflict_term,
-            } => self.on_append_reply(
-                now,
-                message.from,
-                message.term,
-                success,
-                match_index,
-                conflict_index,
-                conflict_term,
-                out,
-            ),
+                stamp,
+            } => {
+                self.note_stamp(message.from, message.term, stamp, out);
+                self.on_append_reply(
+                    now,
+                    message.from,
+                    message.term,
+                    success,
+                    match_index,
+                    conflict_index,
+                    conflict_term,
+                    out,
+                )
+            }
         }
     }
 
@@ -1015,6 +1198,7 @@ impl Node {
                 match_index,
                 conflict_index,
                 conflict_term,
+                stamp: self.echo,
             },
         }
     }
@@ -1127,6 +1311,10 @@ impl Node {
                 term: entry.term,
                 command: entry.command.clone(),
             });
+        }
+        // Reads waiting for this index can be answered now.
+        if self.role == Role::Leader {
+            self.serve_reads(out);
         }
         // The leader answers a client once its entry is applied (Figure 2, Leaders).
         let applied = self.last_applied;

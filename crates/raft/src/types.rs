@@ -139,6 +139,10 @@ pub enum Body {
         entries: Vec<Entry>,
         /// The leader's commit index.
         leader_commit: Index,
+        /// The leader's clock when it sent the message; the reply echoes it, so the leader
+        /// knows how recently a majority heard from it (reads, thesis 6.4).
+        #[serde(default)]
+        stamp: Micros,
     },
     /// The answer to an AppendEntries.
     AppendEntriesReply {
@@ -152,6 +156,9 @@ pub enum Body {
         conflict_index: Index,
         /// On failure, the term of the follower's entry at `prev_log_index`, if it had one.
         conflict_term: Option<Term>,
+        /// The `stamp` of the AppendEntries answered.
+        #[serde(default)]
+        stamp: Micros,
     },
 }
 
@@ -171,11 +178,56 @@ impl Body {
     }
 }
 
+/// How a client read is served (thesis 6.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadMode {
+    /// Any server answers from its own state machine at once: it may be stale.
+    Any,
+    /// A server that believes it leads answers at once, without checking that it still
+    /// does: stale when it was deposed without knowing.
+    LeaderLocal,
+    /// ReadIndex (thesis 6.4): the leader notes its commit index (once an entry of its term
+    /// is committed), confirms it still leads with a round of heartbeats to a majority, and
+    /// answers once that index is applied. Linearizable.
+    ReadIndex,
+    /// Leader lease (thesis 6.4.1): the leader answers at once while a majority has heard
+    /// from it recently enough that no other leader can exist; otherwise as ReadIndex.
+    /// Linearizable while clocks drift less than the configured bound (and CheckQuorum makes
+    /// followers refuse votes meanwhile).
+    Lease,
+}
+
+impl ReadMode {
+    /// Every mode, in the order of the documentation.
+    pub const ALL: [ReadMode; 4] = [
+        ReadMode::Any,
+        ReadMode::LeaderLocal,
+        ReadMode::ReadIndex,
+        ReadMode::Lease,
+    ];
+
+    /// The name used in scenarios and traces: `any`, `leader_local`, `read_index`, `lease`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadMode::Any => "any",
+            ReadMode::LeaderLocal => "leader_local",
+            ReadMode::ReadIndex => "read_index",
+            ReadMode::Lease => "lease",
+        }
+    }
+}
+
 /// The outcome of a client request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClientResult {
     /// The command was committed and applied.
     Ok,
+    /// A read's answer: the key's value, or `None` when the key is not set.
+    Value {
+        /// The value read.
+        value: Option<String>,
+    },
     /// This server is not the leader; `leader` is the one it knows of, if any.
     Redirect {
         /// The leader this server knows of.

@@ -12,6 +12,7 @@
 use crate::json::{self, Map, Value};
 use crate::scenario::{self, Action, ConfigPatch, ParseError, Scenario, SimConfig, Target};
 use raftlab_raft::Micros;
+use raftlab_raft::ReadMode;
 use std::fmt;
 
 /// The link format version this build writes (`v=1`) and the newest one it reads.
@@ -234,6 +235,21 @@ fn push_action(out: &mut String, action: &Action) {
             }
         }
         Action::Heal => out.push('h'),
+        Action::ClientRead { node, key, mode } => {
+            out.push('g');
+            if let Some(t) = node {
+                push_target(out, *t);
+            }
+            out.push(':');
+            push_escaped(out, key);
+            out.push(':');
+            out.push(match mode {
+                ReadMode::Any => 'a',
+                ReadMode::LeaderLocal => 'l',
+                ReadMode::ReadIndex => 'r',
+                ReadMode::Lease => 'e',
+            });
+        }
         Action::TransferLeadership(n) => {
             out.push('l');
             json::write_u64(out, u64::from(*n));
@@ -287,7 +303,7 @@ const LIVENESS: usize = 6;
 const POSITION: usize = 7;
 
 /// The action letters, with the action each stands for.
-const LETTERS: [(char, &str); 12] = [
+const LETTERS: [(char, &str); 13] = [
     ('c', "crash"),
     ('r', "restart"),
     ('t', "timeout"),
@@ -300,6 +316,7 @@ const LETTERS: [(char, &str); 12] = [
     ('d', "client_delete"),
     ('s', "set"),
     ('l', "transfer_leadership"),
+    ('g', "client_read"),
 ];
 
 /// The setting letters: letter, scenario field, what it is.
@@ -728,6 +745,27 @@ fn parse_event(token: &str) -> Result<Value, String> {
                 ))
             }
         },
+        'g' => {
+            let parts: Vec<&str> = args.split(':').collect();
+            let mode = match parts.get(2) {
+                Some(&"a") => "any",
+                Some(&"l") => "leader_local",
+                Some(&"r") => "read_index",
+                Some(&"e") => "lease",
+                _ => "",
+            };
+            if parts.len() != 3 || mode.is_empty() {
+                return Err(format!(
+                    "expected g[NODE]:KEY:MODE with MODE a (any), l (leader_local), r (read_index) or e (lease), such as g:x:r; found {}",
+                    if args.is_empty() { "nothing".into() } else { quoted(args) }
+                ));
+            }
+            if !parts[0].is_empty() {
+                o.insert("node".into(), parse_target(parts[0], letter)?);
+            }
+            o.insert("key".into(), Value::from(unescape(parts[1], "key")?));
+            o.insert("mode".into(), Value::from(mode));
+        }
         'w' | 'd' => {
             let form = if letter == 'w' {
                 "w[NODE]:KEY:VALUE, such as w3:x:2 or w:x:2"

@@ -5,7 +5,7 @@
 //! on any input.
 
 use crate::json::{self, Map, Value};
-use raftlab_raft::{Bugs, Micros, NodeId};
+use raftlab_raft::{Bugs, Micros, NodeId, ReadMode};
 use std::fmt;
 
 /// The newest scenario format version this build reads and writes.
@@ -218,6 +218,15 @@ pub enum Action {
     Set(ConfigPatch),
     /// Ask the current leader to hand leadership over to this node (thesis 3.10).
     TransferLeadership(NodeId),
+    /// A client asks a node (or the current leader) to read `key` (thesis 6.4).
+    ClientRead {
+        /// Where the request goes; `None`: to the current leader.
+        node: Option<Target>,
+        /// The key.
+        key: String,
+        /// How the read is served.
+        mode: ReadMode,
+    },
 }
 
 /// An action and the simulated time at which it happens.
@@ -628,7 +637,7 @@ const SET_FIELDS: [&str; 10] = [
     "check_quorum",
 ];
 
-const ACTIONS: [&str; 13] = [
+const ACTIONS: [&str; 14] = [
     "crash",
     "restart",
     "timeout",
@@ -641,6 +650,7 @@ const ACTIONS: [&str; 13] = [
     "client_delete",
     "set",
     "transfer_leadership",
+    "client_read",
     "",
 ];
 
@@ -688,7 +698,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
     let Some(kind) = f.get("do") else {
         return err(
             &f.at("do"),
-            format!("missing (the action: one of {})", names(&ACTIONS[..12])),
+            format!("missing (the action: one of {})", names(&ACTIONS[..13])),
         );
     };
     let Some(kind) = kind.as_str() else {
@@ -762,7 +772,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 &["at_ms", "do", "groups"],
             )
         }
-        "client_write" | "client_delete" => {
+        "client_write" | "client_delete" | "client_read" => {
             let node = match f.get("node") {
                 Some(n) => Some(target(&f.at("node"), n, nodes)?),
                 None => None,
@@ -777,7 +787,28 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                     "a key must not contain '=' or spaces (the command reads `set key=value`)",
                 );
             }
-            if kind == "client_write" {
+            if kind == "client_read" {
+                let mode = match f.get("mode") {
+                    None => ReadMode::ReadIndex,
+                    Some(v) => match v
+                        .as_str()
+                        .and_then(|m| ReadMode::ALL.into_iter().find(|x| x.as_str() == m))
+                    {
+                        Some(mode) => mode,
+                        None => {
+                            return expected(
+                                &f.at("mode"),
+                                "a read mode: any, leader_local, read_index or lease",
+                                v,
+                            )
+                        }
+                    },
+                };
+                (
+                    Action::ClientRead { node, key, mode },
+                    &["at_ms", "do", "node", "key", "mode"],
+                )
+            } else if kind == "client_write" {
                 let Some(value) = f.get("value") else {
                     return err(&f.at("value"), "missing: \"client_write\" needs a value");
                 };
@@ -807,7 +838,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 format!(
                     "unknown action {}; expected one of: {}",
                     quoted(other),
-                    names(&ACTIONS[..12])
+                    names(&ACTIONS[..13])
                 ),
             )
         }
@@ -1036,6 +1067,14 @@ impl TimedAction {
             Action::Set(p) => {
                 put_patch(&mut o, p);
                 "set"
+            }
+            Action::ClientRead { node, key, mode } => {
+                if let Some(t) = node {
+                    put(&mut o, "node", t.to_json());
+                }
+                put(&mut o, "key", Value::from(key.as_str()));
+                put(&mut o, "mode", Value::from(mode.as_str()));
+                "client_read"
             }
         };
         put(&mut o, "do", Value::from(name));

@@ -6,7 +6,8 @@ use crate::checker::{Checker, Property, Violation};
 use crate::scenario::{Action, ConfigPatch, Scenario, SimConfig, Target};
 use crate::trace::{DropReason, ReplyResult, TraceEvent, TraceKind, TraceMsg};
 use raftlab_raft::{
-    ClientResult, Command, Event, Input, Message, Micros, Node, NodeId, Ready, RequestId, Role,
+    ClientResult, Command, Event, Input, Message, Micros, Node, NodeId, ReadMode, Ready, RequestId,
+    Role,
 };
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg32;
@@ -421,6 +422,7 @@ impl Simulation {
                         id: request,
                         result: ReplyResult::Timeout,
                         leader: None,
+                        value: None,
                     });
                 }
             }
@@ -532,6 +534,7 @@ impl Simulation {
             Action::ClientDelete { node, key } => {
                 self.client(*node, Command::Delete { key: key.clone() })
             }
+            Action::ClientRead { node, key, mode } => self.read(*node, key, *mode),
             Action::Set(patch) => self.set(patch),
         }
     }
@@ -620,6 +623,30 @@ impl Simulation {
         self.push(at, Item::ClientTimeout { request });
         if let Some(k) = k.filter(|&k| self.slots[k].alive) {
             self.step_node(k, Input::ClientWrite { request, command });
+        }
+    }
+
+    /// A client read: like [`Simulation::client`], with its own trace line.
+    fn read(&mut self, target: Option<Target>, key: &str, mode: ReadMode) {
+        let k = self.resolve(target.unwrap_or(Target::Leader));
+        let request = self.next_request;
+        self.next_request += 1;
+        let node = k.map(|k| k as NodeId + 1);
+        if self.trace.is_some() {
+            let key = key.to_string();
+            self.emit(|| TraceKind::ClientRead {
+                node,
+                id: request,
+                key,
+                mode,
+            });
+        }
+        self.clients.push_back((request, node));
+        let at = self.now + self.config.client_timeout_us;
+        self.push(at, Item::ClientTimeout { request });
+        if let Some(k) = k.filter(|&k| self.slots[k].alive) {
+            let key = key.to_string();
+            self.step_node(k, Input::ClientRead { request, key, mode });
         }
     }
 
@@ -752,15 +779,19 @@ impl Simulation {
         }
         for reply in ready.replies.drain(..) {
             if self.answered(reply.request).is_some() {
-                let (result, leader) = match reply.result {
-                    ClientResult::Ok => (ReplyResult::Ok, None),
-                    ClientResult::Redirect { leader } => (ReplyResult::Redirect, Some(leader)),
+                let (result, leader, value) = match reply.result {
+                    ClientResult::Ok => (ReplyResult::Ok, None, None),
+                    ClientResult::Value { value } => (ReplyResult::Ok, None, Some(value)),
+                    ClientResult::Redirect { leader } => {
+                        (ReplyResult::Redirect, Some(leader), None)
+                    }
                 };
                 self.emit(|| TraceKind::ClientReply {
                     node: Some(id),
                     id: reply.request,
                     result,
                     leader,
+                    value,
                 });
             }
         }

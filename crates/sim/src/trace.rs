@@ -3,7 +3,9 @@
 //! The names and fields here are a public contract read by tools outside this repository:
 //! add fields and kinds, never rename or remove one.
 
-use raftlab_raft::{Body, Command, Entry, Index, Message, Micros, NodeId, RequestId, Term};
+use raftlab_raft::{
+    Body, Command, Entry, Index, Message, Micros, NodeId, ReadMode, RequestId, Term,
+};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
@@ -251,6 +253,7 @@ impl TraceKind {
             TraceKind::Set { .. } => "set",
             TraceKind::ClientRequest { .. } => "client_request",
             TraceKind::ClientReply { .. } => "client_reply",
+            TraceKind::ClientRead { .. } => "client_read",
             TraceKind::Violation { .. } => "violation",
             TraceKind::Final { .. } => "final",
         }
@@ -345,11 +348,25 @@ impl TraceKind {
                 map.entry("id", id)?;
                 map.entry("command", &CommandStr(command))?;
             }
+            TraceKind::ClientRead {
+                node,
+                id,
+                key,
+                mode,
+            } => {
+                if node.is_some() {
+                    map.entry("node", node)?;
+                }
+                map.entry("id", id)?;
+                map.entry("key", key)?;
+                map.entry("mode", mode.as_str())?;
+            }
             TraceKind::ClientReply {
                 node,
                 id,
                 result,
                 leader,
+                value,
             } => {
                 if node.is_some() {
                     map.entry("node", node)?;
@@ -358,6 +375,9 @@ impl TraceKind {
                 map.entry("result", result)?;
                 if leader.is_some() {
                     map.entry("leader", leader)?;
+                }
+                if value.is_some() {
+                    map.entry("value", value)?;
                 }
             }
             TraceKind::Violation {
@@ -445,22 +465,26 @@ impl TraceMsg {
                 prev_log_term,
                 entries,
                 leader_commit,
+                stamp,
             } => {
                 map.entry("prev_log_index", prev_log_index)?;
                 map.entry("prev_log_term", prev_log_term)?;
                 map.entry("entries", &LogJson(entries))?;
                 map.entry("leader_commit", leader_commit)?;
+                map.entry("stamp", stamp)?;
             }
             Body::AppendEntriesReply {
                 success,
                 match_index,
                 conflict_index,
                 conflict_term,
+                stamp,
             } => {
                 map.entry("success", success)?;
                 map.entry("match_index", match_index)?;
                 map.entry("conflict_index", conflict_index)?;
                 map.entry("conflict_term", conflict_term)?;
+                map.entry("stamp", stamp)?;
             }
         }
         Ok(())
@@ -728,6 +752,21 @@ pub enum TraceKind {
         /// For a redirect: the leader the node knows of (`null` when it knows none).
         #[serde(skip_serializing_if = "Option::is_none")]
         leader: Option<Option<NodeId>>,
+        /// For an answered read: the value read (`null` when the key is not set).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<Option<String>>,
+    },
+    /// A client asked `node` (absent: there was no leader to ask) to read `key` in `mode`.
+    ClientRead {
+        /// The receiving node, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        node: Option<NodeId>,
+        /// Request id, unique in the run.
+        id: RequestId,
+        /// The key.
+        key: String,
+        /// How the read is served: `any`, `leader_local`, `read_index` or `lease`.
+        mode: ReadMode,
     },
     /// The safety checker found a broken property.
     Violation {

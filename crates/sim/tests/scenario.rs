@@ -294,7 +294,7 @@ fn action_problems() {
     assert_err(
         &with_event(r#"{"at_ms":1,"do":"explode"}"#),
         "events[0].do",
-        "unknown action \"explode\"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership",
+        "unknown action \"explode\"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read",
     );
     assert_err(
         &with_event(r#"{"at_ms":1,"node":2}"#),
@@ -1087,7 +1087,7 @@ fn documented_error_messages() {
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"explode"}"#),
-            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership"#,
+            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read"#,
         ),
         (
             &with_event(r#"{"at_ms":-1,"do":"heal"}"#),
