@@ -23,6 +23,10 @@ pub enum Property {
     CommitMonotonic,
     /// After the faults stop, the cluster settles on one leader with equal logs.
     Liveness,
+    /// Thesis 6.4: every read served by ReadIndex, or by a lease while CheckQuorum is on and
+    /// clocks keep to the drift bound, is linearizable with the writes (checked on the
+    /// clients' history at the end of the run).
+    Linearizability,
 }
 
 impl Property {
@@ -48,6 +52,7 @@ impl Property {
             Property::OneVotePerTerm => "one_vote_per_term",
             Property::CommitMonotonic => "commit_monotonic",
             Property::Liveness => "liveness",
+            Property::Linearizability => "linearizability",
         }
     }
 
@@ -62,6 +67,7 @@ impl Property {
             Property::OneVotePerTerm => "Figure 2",
             Property::CommitMonotonic => "Figure 2",
             Property::Liveness => "5.2, 5.3",
+            Property::Linearizability => "thesis 6.4",
         }
     }
 }

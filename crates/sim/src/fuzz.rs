@@ -4,7 +4,7 @@
 
 use crate::run::{run, Outcome};
 use crate::scenario::{Action, ConfigPatch, Scenario, SimConfig, Target, TimedAction};
-use raftlab_raft::{Bugs, Micros, NodeId};
+use raftlab_raft::{Bugs, Micros, NodeId, ReadMode};
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg32;
 
@@ -25,6 +25,9 @@ pub struct FuzzOptions {
     pub check_quorum: bool,
     /// Add leadership transfers (thesis 3.10) to the campaigns' actions.
     pub transfer: bool,
+    /// Add client reads in every mode (thesis 6.4); the ReadIndex reads, and the lease
+    /// reads when CheckQuorum is on, must be linearizable.
+    pub reads: bool,
 }
 
 impl Default for FuzzOptions {
@@ -37,6 +40,7 @@ impl Default for FuzzOptions {
             pre_vote: false,
             check_quorum: false,
             transfer: false,
+            reads: false,
         }
     }
 }
@@ -88,6 +92,17 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
     };
     while t < options.until_us {
         let action = match dice.below(100) {
+            // With reads on, a third of the client requests are reads, in a random mode (the
+            // dice are drawn only then, so campaigns without reads stay as they were).
+            0..=34 if options.reads && dice.below(3) == 0 => Action::ClientRead {
+                node: if dice.below(3) == 0 {
+                    Some(node(&mut dice))
+                } else {
+                    None
+                },
+                key: ["x", "y", "z", "w"][dice.below(4) as usize].to_string(),
+                mode: ReadMode::ALL[dice.below(4) as usize],
+            },
             0..=34 => {
                 value += 1;
                 let key = ["x", "y", "z", "w"][dice.below(4) as usize].to_string();

@@ -6,6 +6,7 @@
 pub mod checker;
 pub mod fuzz;
 pub mod json;
+pub mod linearizability;
 pub mod link;
 pub mod run;
 pub mod scenario;

@@ -1,10 +1,14 @@
 //! Running a whole scenario: the actions, the checker after every event, the optional liveness
 //! phase, and the final trace lines.
 
-use crate::checker::Violation;
-use crate::scenario::Scenario;
+use crate::checker::{Property, Violation};
+use crate::linearizability::{self, NotLinearizable, OpKind};
+use crate::scenario::{Action, Scenario};
 use crate::sim::{Simulation, TraceSink};
-use raftlab_raft::{Index, Micros, NodeId, Term};
+use crate::trace::{TraceEvent, TraceKind};
+use raftlab_raft::{Index, Micros, NodeId, ReadMode, Term};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// What a run produced.
 #[derive(Clone, Debug)]
@@ -22,6 +26,9 @@ pub struct Outcome {
     /// How long the cluster took to settle in the liveness phase, when there was one and it
     /// settled.
     pub settled_after_us: Option<Micros>,
+    /// When the scenario reads: whether the history with every read (stale modes included)
+    /// is linearizable. Stale modes may break it; that is not a violation.
+    pub linearizability: Option<Result<(), Box<NotLinearizable>>>,
 }
 
 /// The end state of one node.
@@ -45,7 +52,32 @@ pub struct NodeSummary {
 /// the trace to `trace`. With `stop_on_violation`, stops at the first safety violation.
 pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: bool) -> Outcome {
     let mut sim = Simulation::from_scenario(scenario);
-    if let Some(sink) = trace {
+    // With reads, the clients' history is kept for the linearizability check.
+    let reads = scenario
+        .events
+        .iter()
+        .any(|e| matches!(e.action, Action::ClientRead { .. }));
+    let clients: Rc<RefCell<Vec<TraceEvent>>> = Rc::default();
+    let sink: Option<TraceSink> = if reads {
+        let kept = clients.clone();
+        let mut inner = trace;
+        Some(Box::new(move |e: &TraceEvent| {
+            if matches!(
+                e.kind,
+                TraceKind::ClientRequest { .. }
+                    | TraceKind::ClientRead { .. }
+                    | TraceKind::ClientReply { .. }
+            ) {
+                kept.borrow_mut().push(e.clone());
+            }
+            if let Some(f) = inner.as_mut() {
+                f(e);
+            }
+        }))
+    } else {
+        trace
+    };
+    if let Some(sink) = sink {
         sim.set_trace(sink);
     }
     let mut violations = Vec::new();
@@ -56,6 +88,37 @@ pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: boo
             Ok(t) => settled_after_us = Some(t),
             Err(v) => violations.push(v),
         }
+    }
+    let mut linearizability = None;
+    if reads {
+        let history = linearizability::history(&clients.borrow());
+        // Reads that must be linearizable: ReadIndex always; lease reads when CheckQuorum
+        // makes followers refuse votes (the lease's other half) throughout the run.
+        let check_quorum = scenario.config.check_quorum
+            && !scenario
+                .events
+                .iter()
+                .any(|e| matches!(&e.action, Action::Set(p) if p.check_quorum == Some(false)));
+        let strict: Vec<_> = history
+            .iter()
+            .filter(|op| match (&op.kind, op.mode) {
+                (OpKind::Write(_), _) => true,
+                (_, Some(ReadMode::ReadIndex)) => true,
+                (_, Some(ReadMode::Lease)) => check_quorum,
+                _ => false,
+            })
+            .cloned()
+            .collect();
+        if let Err(e) = linearizability::check(&strict) {
+            violations.push(Violation {
+                property: Property::Linearizability,
+                t_us: e.culprit.returned_us.unwrap_or(e.culprit.invoked_us),
+                nodes: Vec::new(),
+                detail: e.to_string(),
+                seed: scenario.seed,
+            });
+        }
+        linearizability = Some(linearizability::check(&history));
     }
     sim.finish();
     violations.splice(0..0, sim.violations().iter().cloned());
@@ -77,5 +140,6 @@ pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: boo
             })
             .collect(),
         settled_after_us,
+        linearizability,
     }
 }

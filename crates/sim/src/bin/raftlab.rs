@@ -2,8 +2,10 @@
 //! simulator. Exit codes: 0 ok, 1 a safety or liveness violation, 2 bad input.
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
+use raftlab_raft::ReadMode;
 use raftlab_raft::{Bugs, Micros};
 use raftlab_sim::fuzz::{fuzz_one, FuzzOptions};
+use raftlab_sim::linearizability;
 use raftlab_sim::run::{run, Outcome};
 use raftlab_sim::scenario::{Action, Scenario, TimedAction, BUG_NAMES, MAX_UNTIL_MS};
 use raftlab_sim::{Property, Simulation};
@@ -110,7 +112,10 @@ struct Features {
     /// Add leadership transfers (thesis 3.10) to the campaigns' actions.
     #[arg(long)]
     transfer: bool,
-    /// Turn every optional feature on (PreVote, CheckQuorum, leadership transfers).
+    /// Add client reads in every mode (thesis 6.4) and check linearizability.
+    #[arg(long)]
+    reads: bool,
+    /// Turn every optional feature on (PreVote, CheckQuorum, leadership transfers, reads).
     #[arg(long)]
     all_features: bool,
 }
@@ -120,6 +125,7 @@ impl Features {
         options.pre_vote = self.pre_vote || self.all_features;
         options.check_quorum = self.check_quorum || self.all_features;
         options.transfer = self.transfer || self.all_features;
+        options.reads = self.reads || self.all_features;
     }
 }
 
@@ -381,6 +387,13 @@ fn summarize(file: &str, scenario: &Scenario, outcome: &Outcome) -> String {
             t as f64 / 1000.0
         ));
     }
+    match &outcome.linearizability {
+        None => {}
+        Some(Ok(())) => s.push_str("reads: the history (every read included) is linearizable\n"),
+        Some(Err(e)) => s.push_str(&format!(
+            "reads: the history with every read is NOT linearizable (stale modes may do that; ReadIndex and CheckQuorum leases may not): {e}\n"
+        )),
+    }
     if outcome.violations.is_empty() {
         s.push_str("safety: no violation (election safety, leader append-only, log matching, leader completeness, state machine safety, one vote per term, commit monotonic)\n");
     } else {
@@ -569,5 +582,92 @@ fn cmd_bench(args: BenchArgs) -> Result<ExitCode, String> {
             events as f64 / best
         );
     }
+    bench_linearizability()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Times the linearizability checker on a history of 10,000 operations over 10 keys, made by
+/// a 5-node cluster under 100 client requests per second (half ReadIndex reads, a few lease
+/// and leader-local reads), with a crash and a partition on the way.
+fn bench_linearizability() -> Result<(), String> {
+    let mut scenario = Scenario {
+        seed: 11,
+        nodes: 5,
+        until_us: 104_000_000,
+        ..Scenario::default()
+    };
+    scenario.config.check_quorum = true;
+    let modes = [
+        ReadMode::ReadIndex,
+        ReadMode::Lease,
+        ReadMode::ReadIndex,
+        ReadMode::LeaderLocal,
+    ];
+    for i in 0..10_200u64 {
+        let action = if i % 2 == 0 {
+            Action::ClientWrite {
+                node: None,
+                key: format!("k{}", i % 10),
+                value: i.to_string(),
+            }
+        } else {
+            Action::ClientRead {
+                node: None,
+                key: format!("k{}", (i / 2) % 10),
+                mode: modes[(i / 2 % 4) as usize],
+            }
+        };
+        scenario.events.push(TimedAction {
+            at_us: 1_000_000 + i * 10_000,
+            action,
+        });
+    }
+    for (at, action) in [
+        (30_000_000, Action::Crash(raftlab_sim::Target::Leader)),
+        (31_000_000, Action::Restart(raftlab_sim::Target::Node(1))),
+        (
+            60_000_000,
+            Action::Partition(vec![vec![1, 2], vec![3, 4, 5]]),
+        ),
+        (61_000_000, Action::Heal),
+    ] {
+        scenario.events.push(TimedAction { at_us: at, action });
+    }
+    let trace = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let sink = trace.clone();
+    let mut sim = Simulation::from_scenario(&scenario);
+    sim.set_trace(Box::new(move |e| {
+        if matches!(
+            e.kind,
+            raftlab_sim::TraceKind::ClientRequest { .. }
+                | raftlab_sim::TraceKind::ClientRead { .. }
+                | raftlab_sim::TraceKind::ClientReply { .. }
+        ) {
+            sink.borrow_mut().push(e.clone());
+        }
+    }));
+    sim.run_until(scenario.until_us, false);
+    let history = linearizability::history(&trace.borrow());
+    let keys = history
+        .iter()
+        .map(|op| op.key.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let mut best = f64::MAX;
+    let mut verdict = Ok(());
+    for _ in 0..3 {
+        let start = Instant::now();
+        verdict = linearizability::check(&history);
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    say!(
+        "linearizability checker: {} operations over {keys} keys checked in {:.3} s (best of 3): {}",
+        history.len(),
+        best,
+        match &verdict {
+            Ok(()) => "linearizable".to_string(),
+            Err(e) => format!("NOT linearizable: {e}"),
+        }
+    );
+    Ok(())
 }
