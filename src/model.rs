@@ -779,6 +779,16 @@ pub fn narrate(
                 s(node)
             ),
         ),
+        TraceKind::ClockRate { node, rate } => (
+            Some(*node),
+            "fault",
+            format!(
+                "{}'s clock now runs at {} times real speed{}",
+                s(node),
+                raftlab_sim::json::plain(*rate),
+                if *rate == 1.0 { " (normal again)" } else { "" }
+            ),
+        ),
         TraceKind::TransferStart { node, to } => (
             Some(*node),
             "election",

@@ -136,6 +136,11 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
             70..=79 => Action::Heal,
             // With transfers on, half of the forced timeouts become leadership transfers (the
             // dice are drawn only then, so campaigns without them stay as they were).
+            // With reads on, some forced timeouts become clock faults within the drift bound
+            // leases assume (10%): lease reads must stay linearizable.
+            80..=87 if options.reads && dice.below(4) == 0 => {
+                Action::ClockRate(node(&mut dice), 0.92 + dice.below(17) as f64 / 100.0)
+            }
             80..=87 if options.transfer && dice.below(2) == 0 => {
                 Action::TransferLeadership(dice.range(1, nodes as u64) as NodeId)
             }

@@ -153,6 +153,10 @@ fn push_patch(out: &mut String, p: &ConfigPatch) {
         out.push('C');
         push_ms(out, t);
     }
+    if let Some(d) = p.clock_drift {
+        out.push('K');
+        push_rate(out, d);
+    }
     if let Some(on) = p.pre_vote {
         out.push_str(if on { "P1" } else { "P0" });
     }
@@ -177,6 +181,7 @@ fn push_config(out: &mut String, c: &SimConfig) {
                 .then_some(c.client_timeout_us),
             pre_vote: (c.pre_vote != d.pre_vote).then_some(c.pre_vote),
             check_quorum: (c.check_quorum != d.check_quorum).then_some(c.check_quorum),
+            clock_drift: (c.clock_drift != d.clock_drift).then_some(c.clock_drift),
         },
     );
     if c.bugs.commit_previous_term || c.bugs.skip_vote_log_check {
@@ -235,6 +240,12 @@ fn push_action(out: &mut String, action: &Action) {
             }
         }
         Action::Heal => out.push('h'),
+        Action::ClockRate(t, rate) => {
+            out.push('k');
+            push_target(out, *t);
+            out.push(':');
+            push_rate(out, *rate);
+        }
         Action::ClientRead { node, key, mode } => {
             out.push('g');
             if let Some(t) = node {
@@ -303,7 +314,7 @@ const LIVENESS: usize = 6;
 const POSITION: usize = 7;
 
 /// The action letters, with the action each stands for.
-const LETTERS: [(char, &str); 13] = [
+const LETTERS: [(char, &str); 14] = [
     ('c', "crash"),
     ('r', "restart"),
     ('t', "timeout"),
@@ -317,10 +328,11 @@ const LETTERS: [(char, &str); 13] = [
     ('s', "set"),
     ('l', "transfer_leadership"),
     ('g', "client_read"),
+    ('k', "clock_rate"),
 ];
 
 /// The setting letters: letter, scenario field, what it is.
-const SETTINGS: [(char, &str, &str); 9] = [
+const SETTINGS: [(char, &str, &str); 10] = [
     ('E', "election_timeout_ms", "election timeout"),
     ('H', "heartbeat_ms", "heartbeat"),
     ('L', "latency_ms", "latency"),
@@ -330,6 +342,7 @@ const SETTINGS: [(char, &str, &str); 9] = [
     ('B', "bugs", "bugs"),
     ('P', "pre_vote", "PreVote"),
     ('Q', "check_quorum", "CheckQuorum"),
+    ('K', "clock_drift", "clock drift bound"),
 ];
 
 /// Reads a share link: the fragment alone (`v=1&...`), with its `#`, or a whole URL (the part
@@ -745,6 +758,32 @@ fn parse_event(token: &str) -> Result<Value, String> {
                 ))
             }
         },
+        'k' => {
+            let Some((who, rate)) = args.split_once(':') else {
+                return Err(format!(
+                    "clock_rate (k) expects NODE:RATE, such as k3:0.5 or kL:2; found {}",
+                    if args.is_empty() { "nothing".into() } else { quoted(args) }
+                ));
+            };
+            o.insert("node".into(), parse_target(who, letter)?);
+            let number = rate
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
+                .then(|| json::parse(rate).ok())
+                .flatten()
+                .filter(|v| matches!(v, Value::Number(_)));
+            match number {
+                Some(n) => {
+                    o.insert("rate".into(), n);
+                }
+                None => {
+                    return Err(format!(
+                        "clock_rate (k): expected a speed such as 0.5 after the ':', found {}",
+                        quoted(rate)
+                    ))
+                }
+            }
+        }
         'g' => {
             let parts: Vec<&str> = args.split(':').collect();
             let mode = match parts.get(2) {
@@ -807,7 +846,7 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
         rest = next;
         let Some(k) = SETTINGS.iter().position(|s| s.0 == letter) else {
             return Err(format!(
-                "expected a setting letter (E, H, L, D, R, C, P, Q{}), found {}",
+                "expected a setting letter (E, H, L, D, R, C, P, Q, K{}), found {}",
                 if allow_bugs { " or B" } else { "" },
                 quoted(&letter.to_string())
             ));
@@ -849,7 +888,7 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
                     ))
                 }
             },
-            'D' | 'R' => {
+            'D' | 'R' | 'K' => {
                 let number = value
                     .bytes()
                     .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))

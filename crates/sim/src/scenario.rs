@@ -42,6 +42,8 @@ pub struct SimConfig {
     /// CheckQuorum (`check_quorum`, thesis 6.2): a leader that hears from no majority within
     /// an election timeout steps down.
     pub check_quorum: bool,
+    /// The clock drift that lease reads assume at most (`clock_drift`, 0 to 0.5).
+    pub clock_drift: f64,
 }
 
 impl Default for SimConfig {
@@ -56,6 +58,7 @@ impl Default for SimConfig {
             bugs: Bugs::default(),
             pre_vote: false,
             check_quorum: false,
+            clock_drift: 0.1,
         }
     }
 }
@@ -80,6 +83,8 @@ impl SimConfig {
                 client_timeout_us: Some(self.client_timeout_us),
                 pre_vote: self.pre_vote.then_some(true),
                 check_quorum: self.check_quorum.then_some(true),
+                clock_drift: (self.clock_drift != SimConfig::default().clock_drift)
+                    .then_some(self.clock_drift),
             },
         );
         let mut bugs = Vec::new();
@@ -105,6 +110,7 @@ impl SimConfig {
             bugs: self.bugs,
             pre_vote: self.pre_vote,
             check_quorum: self.check_quorum,
+            clock_drift_ppm: (self.clock_drift * 1_000_000.0).round() as u64,
             ..raftlab_raft::Config::default()
         }
     }
@@ -147,6 +153,8 @@ pub struct ConfigPatch {
     pub pre_vote: Option<bool>,
     /// CheckQuorum on or off.
     pub check_quorum: Option<bool>,
+    /// New clock drift bound for lease reads.
+    pub clock_drift: Option<f64>,
 }
 
 impl ConfigPatch {
@@ -169,6 +177,9 @@ impl ConfigPatch {
         }
         if let Some(v) = self.check_quorum {
             config.check_quorum = v;
+        }
+        if let Some(v) = self.clock_drift {
+            config.clock_drift = v;
         }
         if let Some(v) = self.duplicate_rate {
             config.duplicate_rate = v;
@@ -218,6 +229,9 @@ pub enum Action {
     Set(ConfigPatch),
     /// Ask the current leader to hand leadership over to this node (thesis 3.10).
     TransferLeadership(NodeId),
+    /// Make a node's clock run at `rate` times real speed (1 is normal): a fault for lease
+    /// reads, which assume clocks drift less than `clock_drift`.
+    ClockRate(Target, f64),
     /// A client asks a node (or the current leader) to read `key` (thesis 6.4).
     ClientRead {
         /// Where the request goes; `None`: to the current leader.
@@ -345,6 +359,9 @@ fn put_patch(o: &mut Map, p: &ConfigPatch) {
     }
     if let Some(on) = p.check_quorum {
         put(o, "check_quorum", Value::Bool(on));
+    }
+    if let Some(d) = p.clock_drift {
+        put(o, "clock_drift", Value::from(d));
     }
 }
 
@@ -529,7 +546,7 @@ fn target(path: &str, v: &Value, nodes: u32) -> Result<Target, ParseError> {
     node_number(path, v, nodes).map(Target::Node)
 }
 
-const CONFIG_FIELDS: [&str; 9] = [
+const CONFIG_FIELDS: [&str; 10] = [
     "election_timeout_ms",
     "heartbeat_ms",
     "latency_ms",
@@ -538,6 +555,7 @@ const CONFIG_FIELDS: [&str; 9] = [
     "client_timeout_ms",
     "pre_vote",
     "check_quorum",
+    "clock_drift",
     "bugs",
 ];
 
@@ -573,6 +591,19 @@ fn parse_patch(
             return err(&p, "must be at least 1 ms");
         }
         patch.client_timeout_us = Some(t);
+    }
+    if let Some(v) = f.get("clock_drift") {
+        let p = f.at("clock_drift");
+        match v.as_f64() {
+            Some(x) if (0.0..=0.5).contains(&x) => patch.clock_drift = Some(x),
+            Some(x) => {
+                return err(
+                    &p,
+                    format!("must be between 0 and 0.5 (found {})", Plain(x)),
+                )
+            }
+            None => return expected(&p, "a number between 0 and 0.5", v),
+        }
     }
     for (name, slot) in [
         ("pre_vote", &mut patch.pre_vote),
@@ -624,7 +655,7 @@ fn parse_patch(
     Ok((patch, bugs))
 }
 
-const SET_FIELDS: [&str; 10] = [
+const SET_FIELDS: [&str; 11] = [
     "at_ms",
     "do",
     "election_timeout_ms",
@@ -635,9 +666,10 @@ const SET_FIELDS: [&str; 10] = [
     "client_timeout_ms",
     "pre_vote",
     "check_quorum",
+    "clock_drift",
 ];
 
-const ACTIONS: [&str; 14] = [
+const ACTIONS: [&str; 15] = [
     "crash",
     "restart",
     "timeout",
@@ -651,6 +683,7 @@ const ACTIONS: [&str; 14] = [
     "set",
     "transfer_leadership",
     "client_read",
+    "clock_rate",
     "",
 ];
 
@@ -698,7 +731,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
     let Some(kind) = f.get("do") else {
         return err(
             &f.at("do"),
-            format!("missing (the action: one of {})", names(&ACTIONS[..13])),
+            format!("missing (the action: one of {})", names(&ACTIONS[..14])),
         );
     };
     let Some(kind) = kind.as_str() else {
@@ -724,6 +757,32 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
             (action, &["at_ms", "do", "node"])
         }
         "heal" => (Action::Heal, &["at_ms", "do"]),
+        "clock_rate" => {
+            let t = match f.get("node") {
+                Some(n) => target(&f.at("node"), n, nodes)?,
+                None => {
+                    return err(
+                        &f.at("node"),
+                        "missing: \"clock_rate\" needs a node number or \"leader\"",
+                    )
+                }
+            };
+            let p = f.at("rate");
+            let rate = match f.get("rate") {
+                None => return err(&p, "missing: the clock's speed, 1 for normal (0.01 to 100)"),
+                Some(v) => match v.as_f64() {
+                    Some(x) if (0.01..=100.0).contains(&x) => x,
+                    Some(x) => {
+                        return err(
+                            &p,
+                            format!("must be between 0.01 and 100 (found {})", Plain(x)),
+                        )
+                    }
+                    None => return expected(&p, "a number from 0.01 to 100", v),
+                },
+            };
+            (Action::ClockRate(t, rate), &["at_ms", "do", "node", "rate"])
+        }
         "transfer_leadership" => {
             let p = f.at("node");
             let Some(v) = f.get("node") else {
@@ -838,7 +897,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 format!(
                     "unknown action {}; expected one of: {}",
                     quoted(other),
-                    names(&ACTIONS[..13])
+                    names(&ACTIONS[..14])
                 ),
             )
         }
@@ -858,7 +917,7 @@ pub fn parse_action(path: &str, value: &Value, nodes: u32) -> Result<TimedAction
 pub fn parse_config_patch(path: &str, value: &Value) -> Result<ConfigPatch, ParseError> {
     let mut f = Fields::new(path, value)?;
     let (patch, _) = parse_patch(&mut f, false)?;
-    f.finish(&CONFIG_FIELDS[..8])?;
+    f.finish(&CONFIG_FIELDS[..9])?;
     if patch == ConfigPatch::default() {
         return err(path, "changes nothing: give at least one setting");
     }
@@ -1075,6 +1134,11 @@ impl TimedAction {
                 put(&mut o, "key", Value::from(key.as_str()));
                 put(&mut o, "mode", Value::from(mode.as_str()));
                 "client_read"
+            }
+            Action::ClockRate(t, rate) => {
+                put(&mut o, "node", t.to_json());
+                put(&mut o, "rate", Value::from(*rate));
+                "clock_rate"
             }
         };
         put(&mut o, "do", Value::from(name));

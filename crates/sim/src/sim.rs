@@ -96,6 +96,9 @@ struct Slot {
     group: u32,
     /// Bit `j` set: the link to node `j + 1` is cut.
     cut: u32,
+    /// The node's clock: at simulated time `clock.0` it read `clock.1`, and it runs at
+    /// `clock.2` millionths of real speed (a `clock_rate` fault changes it).
+    clock: (Micros, Micros, u64),
 }
 
 /// splitmix64: derives independent seeds from the run's seed.
@@ -163,6 +166,7 @@ impl Simulation {
                     timer_generation: 0,
                     group: 0,
                     cut: 0,
+                    clock: (0, 0, 1_000_000),
                 };
                 nodes as usize
             ],
@@ -486,6 +490,21 @@ impl Simulation {
                     }
                 }
             }
+            Action::ClockRate(t, rate) => {
+                if let Some(k) = self.resolve(*t) {
+                    // The clock goes on from what it reads now, at the new speed.
+                    let reading = self.local(k);
+                    let ppm = (rate * 1_000_000.0).round().clamp(1.0, 1e9) as u64;
+                    self.slots[k].clock = (self.now, reading, ppm);
+                    self.emit(|| TraceKind::ClockRate {
+                        node: k as NodeId + 1,
+                        rate: *rate,
+                    });
+                    // Its timers now fire at other real times.
+                    self.slots[k].timer_at = Micros::MAX - 1;
+                    self.schedule_timer(k);
+                }
+            }
             Action::TransferLeadership(to) => {
                 // The request goes to the current leader; with none, nothing happens.
                 if let Some(leader) = self.leader() {
@@ -601,7 +620,8 @@ impl Simulation {
         let config = self.config.raft_config();
         let placeholder = Node::new(id, &[], config, 0, self.now);
         let persistent = std::mem::replace(&mut self.nodes[k], placeholder).into_persistent();
-        self.nodes[k] = Node::recover(id, &self.members, config, persistent, seed, self.now);
+        let local = self.local(k);
+        self.nodes[k] = Node::recover(id, &self.members, config, persistent, seed, local);
     }
 
     fn client(&mut self, target: Option<Target>, command: Command) {
@@ -659,8 +679,35 @@ impl Simulation {
         self.clients.remove(i).map(|(_, node)| node)
     }
 
+    /// Node `k`'s own clock now (equal to the simulated time unless a `clock_rate` fault
+    /// made it run fast or slow).
+    fn local(&self, k: usize) -> Micros {
+        let (g, l, rate) = self.slots[k].clock;
+        if rate == 1_000_000 {
+            return l + (self.now - g);
+        }
+        l + ((self.now - g) as u128 * rate as u128 / 1_000_000) as Micros
+    }
+
+    /// The simulated time at which node `k`'s clock reads `t` (the first microsecond at or
+    /// after it).
+    fn global(&self, k: usize, t: Micros) -> Micros {
+        if t == Micros::MAX {
+            return t;
+        }
+        let (g, l, rate) = self.slots[k].clock;
+        let ahead = t.saturating_sub(l) as u128;
+        let real = (ahead * 1_000_000).div_ceil(rate.max(1) as u128);
+        g.saturating_add(real.min(Micros::MAX as u128) as Micros)
+    }
+
+    /// Node `id`'s own clock now (what it measures its timeouts and leases with).
+    pub fn node_clock(&self, id: NodeId) -> Micros {
+        self.local(id as usize - 1)
+    }
+
     fn schedule_timer(&mut self, k: usize) {
-        let deadline = self.nodes[k].next_deadline();
+        let deadline = self.global(k, self.nodes[k].next_deadline());
         let slot = &mut self.slots[k];
         if deadline == slot.timer_at || !slot.alive {
             return;
@@ -750,7 +797,8 @@ impl Simulation {
     fn step_node(&mut self, k: usize, input: Input) {
         let mut ready = std::mem::take(&mut self.ready);
         ready.clear();
-        self.nodes[k].step(self.now, input, &mut ready);
+        let local = self.local(k);
+        self.nodes[k].step(local, input, &mut ready);
         let id = k as NodeId + 1;
         if self.trace.is_some() {
             for event in &ready.events {

@@ -104,6 +104,13 @@ impl Field for u64 {
     }
 }
 
+impl Field for f64 {
+    /// As the scenario JSON writes it (`null` for NaN and infinities, never produced).
+    fn write(&self, out: &mut String) {
+        out.push_str(&crate::json::Value::from(*self).to_json());
+    }
+}
+
 impl Field for u32 {
     fn write(&self, out: &mut String) {
         u64::from(*self).write(out);
@@ -233,6 +240,7 @@ impl TraceKind {
             TraceKind::BecomePreCandidate { .. } => "become_precandidate",
             TraceKind::StepDown { .. } => "step_down",
             TraceKind::TransferStart { .. } => "transfer_start",
+            TraceKind::ClockRate { .. } => "clock_rate",
             TraceKind::TransferAbort { .. } => "transfer_abort",
             TraceKind::Vote { .. } => "vote",
             TraceKind::Send { .. } => "send",
@@ -279,6 +287,10 @@ impl TraceKind {
                 map.entry("node", node)?;
                 map.entry("candidate", candidate)?;
                 map.entry("term", term)?;
+            }
+            TraceKind::ClockRate { node, rate } => {
+                map.entry("node", node)?;
+                map.entry("rate", rate)?;
             }
             TraceKind::TransferStart { node, to } | TraceKind::TransferAbort { node, to } => {
                 map.entry("node", node)?;
@@ -585,6 +597,13 @@ pub enum TraceKind {
         node: NodeId,
         /// Its term (unchanged).
         term: Term,
+    },
+    /// `node`'s clock now runs at `rate` times real speed (a `clock_rate` fault).
+    ClockRate {
+        /// The node.
+        node: NodeId,
+        /// Its clock's speed (1 is normal).
+        rate: f64,
     },
     /// Leader `node` started handing leadership over to `to` (thesis 3.10).
     TransferStart {

@@ -178,6 +178,7 @@ fn defaults_and_small_cases() {
             },
             pre_vote: true,
             check_quorum: false,
+            clock_drift: 0.25,
         },
         events: vec![
             at(0.0, Action::Partition(vec![vec![9], vec![1, 5, 3]])),
@@ -200,6 +201,7 @@ fn defaults_and_small_cases() {
                     client_timeout_us: Some(1000),
                     pre_vote: Some(false),
                     check_quorum: Some(true),
+                    clock_drift: Some(0.05),
                 }),
             ),
         ],
@@ -208,9 +210,9 @@ fn defaults_and_small_cases() {
     let link = encode(&s, Some(86_400_000_000));
     assert_eq!(
         link,
-        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000P1B12\
+        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25P1B12\
          &e=0p9-153,0.001w:%D0%BA%D0%BB%D1%8E%D1%87%2F%25%26%23:a%20b%2Cc%3Ad%7Ee%3D,\
-         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1P0Q1&u=86400000&l=0&p=86400000"
+         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05P0Q1&u=86400000&l=0&p=86400000"
     );
     assert_eq!(
         decode(&link),
@@ -242,6 +244,7 @@ fn format_1_defaults_are_pinned() {
             bugs: Bugs::default(),
             pre_vote: false,
             check_quorum: false,
+            clock_drift: 0.1,
         },
         "SimConfig::default() changed: bump LINK_VERSION and document the new defaults"
     );
@@ -510,7 +513,7 @@ fn config_errors() {
         ("HD0.1", "H (heartbeat): the value is missing after the letter"),
         (
             "h50",
-            "expected a setting letter (E, H, L, D, R, C, P, Q or B), found \"h\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q, K or B), found \"h\"",
         ),
         (
             "B3",
@@ -519,7 +522,7 @@ fn config_errors() {
         ("B11", "B (bugs): bug 1 is listed twice"),
         (
             "X1",
-            "expected a setting letter (E, H, L, D, R, C, P, Q or B), found \"X\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q, K or B), found \"X\"",
         ),
     ] {
         assert_error(
@@ -534,7 +537,7 @@ fn action_errors() {
     for (e, expected) in [
         (
             "1h,2h,12q",
-            "action 3 (\"12q\"): unknown action letter \"q\"; expected one of: c, r, t, i, p, h, x, m, w, d, s, l, g",
+            "action 3 (\"12q\"): unknown action letter \"q\"; expected one of: c, r, t, i, p, h, x, m, w, d, s, l, g, k",
         ),
         ("1h,,2h", "action 2 is empty (two ',' in a row, or a ',' at an end)"),
         ("1h,", "action 2 is empty (two ',' in a row, or a ',' at an end)"),
@@ -742,6 +745,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 },
                 pre_vote: pv,
                 check_quorum: cq,
+                clock_drift: 0.1,
             },
         )
 }
@@ -824,6 +828,7 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
             client_timeout_us: c,
             pre_vote: pv,
             check_quorum: cq,
+            clock_drift: None,
         })
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
 }

@@ -188,3 +188,62 @@ fn the_run_reports_broken_strict_reads_6_4() {
     assert_eq!(e.culprit.id, 2);
     assert_eq!(Property::Linearizability.name(), "linearizability");
 }
+
+/// Thesis 6.4.1: a lease assumes bounded clock drift. With CheckQuorum on, a leader whose
+/// clock runs at half speed (far beyond the 10% bound) keeps believing in its lease after the
+/// others have elected a new leader, and serves a stale read; with a normal clock the same
+/// read is not served from the lease.
+#[test]
+fn a_slow_clock_breaks_the_lease_6_4_1() {
+    for rate in [1.0, 0.5] {
+        let mut config = SimConfig {
+            check_quorum: true,
+            ..SimConfig::default()
+        };
+        config.latency_us = (1_000, 1_000);
+        let mut sim = Simulation::new(5, config, 3);
+        let trace = Rc::new(RefCell::new(Vec::new()));
+        let sink = trace.clone();
+        sim.set_trace(Box::new(move |e| sink.borrow_mut().push(e.clone())));
+        sim.run_until(1_000_000, false);
+        let old = sim.leader().unwrap();
+        sim.act(&Action::ClientWrite {
+            node: None,
+            key: "x".into(),
+            value: "1".into(),
+        });
+        sim.run_until(1_050_000, false);
+        sim.act(&Action::ClockRate(Target::Node(old), rate));
+        sim.run_until(1_060_000, false);
+        sim.act(&Action::Isolate(Target::Node(old)));
+        let other: NodeId = if old == 1 { 2 } else { 1 };
+        sim.run_until(1_215_000, false);
+        sim.act(&Action::Timeout(Target::Node(other)));
+        sim.run_until(1_230_000, false);
+        assert_eq!(sim.leader(), Some(other), "rate {rate}: a new leader");
+        sim.act(&Action::ClientWrite {
+            node: Some(Target::Node(other)),
+            key: "x".into(),
+            value: "2".into(),
+        });
+        sim.run_until(1_250_000, false);
+        sim.act(&Action::ClientRead {
+            node: Some(Target::Node(old)),
+            key: "x".into(),
+            mode: ReadMode::Lease,
+        });
+        sim.run_until(3_000_000, false);
+        let history = linearizability::history(&trace.borrow());
+        let verdict = linearizability::check(&history);
+        if rate == 1.0 {
+            assert!(verdict.is_ok(), "{verdict:?}");
+        } else {
+            let e = verdict.expect_err("the slow clock's lease read is stale");
+            assert_eq!(e.culprit.kind, OpKind::Read(Some("1".into())));
+        }
+        assert!(trace
+            .borrow()
+            .iter()
+            .any(|e| matches!(e.kind, raftlab_sim::TraceKind::ClockRate { .. })));
+    }
+}

@@ -57,6 +57,7 @@ fn full_example_parses() {
             bugs: Bugs::default(),
             pre_vote: false,
             check_quorum: false,
+            clock_drift: 0.1,
         }
     );
     let expected = vec![
@@ -167,6 +168,7 @@ fn every_action_kind_and_bugs_parse() {
             client_timeout_us: Some(7_000),
             pre_vote: None,
             check_quorum: None,
+            clock_drift: None,
         })
     );
 }
@@ -294,7 +296,7 @@ fn action_problems() {
     assert_err(
         &with_event(r#"{"at_ms":1,"do":"explode"}"#),
         "events[0].do",
-        "unknown action \"explode\"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read",
+        "unknown action \"explode\"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate",
     );
     assert_err(
         &with_event(r#"{"at_ms":1,"node":2}"#),
@@ -833,6 +835,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 },
                 pre_vote: pv,
                 check_quorum: cq,
+                clock_drift: 0.1,
             },
         )
 }
@@ -897,6 +900,7 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
             client_timeout_us: c,
             pre_vote: pv,
             check_quorum: cq,
+            clock_drift: None,
         })
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
 }
@@ -1075,7 +1079,7 @@ fn documented_error_messages() {
         ),
         (
             r#"{"version":1,"config":{"foo":1}}"#,
-            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, bugs",
+            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, clock_drift, bugs",
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"crash","node":7}"#),
@@ -1087,7 +1091,7 @@ fn documented_error_messages() {
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"explode"}"#),
-            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read"#,
+            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate"#,
         ),
         (
             &with_event(r#"{"at_ms":-1,"do":"heal"}"#),
