@@ -448,6 +448,106 @@ pub fn install() {
     }
     set(
         &api,
+        "clientRead",
+        f3(Box::new(|key, mode, id| {
+            let key = key.as_string().ok_or_else(|| {
+                error(format!(
+                    "raftlab.clientRead: key must be a string, got {}",
+                    describe(&key)
+                ))
+            })?;
+            let mode = if mode.is_undefined() || mode.is_null() {
+                Value::Null
+            } else {
+                match mode.as_string() {
+                    Some(m) => Value::from(m),
+                    None => Value::from(describe(&mode)),
+                }
+            };
+            let node = if id.is_undefined() || id.is_null() {
+                Value::Null
+            } else {
+                node_arg("clientRead", &id)
+            };
+            act_json(
+                "client_read",
+                object([("key", key.into()), ("mode", mode), ("node", node)]),
+            )
+        })),
+    );
+    set(
+        &api,
+        "setClockRate",
+        f2(Box::new(|id, rate| {
+            if id.is_undefined() || id.is_null() {
+                return Err(error(
+                    "raftlab.setClockRate(id, rate): give a node number or \"leader\"",
+                ));
+            }
+            let rate = match rate.as_f64() {
+                Some(x) => Value::from(x),
+                None => Value::from(describe(&rate)),
+            };
+            act_json(
+                "clock_rate",
+                object([("node", node_arg("setClockRate", &id)), ("rate", rate)]),
+            )
+        })),
+    );
+    set(
+        &api,
+        "history",
+        f0(Box::new(|| {
+            use raftlab_sim::linearizability::{check, OpKind};
+            with_model(|m| {
+                let ops = m.history();
+                let verdict = check(&ops);
+                let list = js_sys::Array::new();
+                for op in &ops {
+                    let o = js_sys::Object::new();
+                    let put = |k: &str, v: JsValue| {
+                        let _ = js_sys::Reflect::set(&o, &k.into(), &v);
+                    };
+                    put("id", JsValue::from_f64(op.id as f64));
+                    put("key", op.key.as_str().into());
+                    let (kind, value) = match &op.kind {
+                        OpKind::Write(v) => ("write", v),
+                        OpKind::Read(v) => ("read", v),
+                    };
+                    put("kind", kind.into());
+                    put(
+                        "value",
+                        value.as_deref().map_or(JsValue::NULL, JsValue::from),
+                    );
+                    put("mode", op.mode.map_or(JsValue::NULL, |m| m.as_str().into()));
+                    put(
+                        "invoked_ms",
+                        JsValue::from_f64(op.invoked_us as f64 / 1000.0),
+                    );
+                    put(
+                        "returned_ms",
+                        op.returned_us
+                            .map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64 / 1000.0)),
+                    );
+                    list.push(&o);
+                }
+                let out = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&out, &"ops".into(), &list);
+                let _ = js_sys::Reflect::set(&out, &"linearizable".into(), &verdict.is_ok().into());
+                if let Err(e) = verdict {
+                    let _ = js_sys::Reflect::set(
+                        &out,
+                        &"culprit".into(),
+                        &JsValue::from_f64(e.culprit.id as f64),
+                    );
+                    let _ = js_sys::Reflect::set(&out, &"problem".into(), &e.to_string().into());
+                }
+                Ok(out.into())
+            })
+        })),
+    );
+    set(
+        &api,
         "transferLeadership",
         f1(Box::new(|id| {
             if id.is_undefined() || id.is_null() {

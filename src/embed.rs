@@ -36,11 +36,13 @@ pub enum Panel {
     Legend,
     /// The timeline: marks of the whole run and a slider to any moment (time travel).
     Timeline,
+    /// The clients' operations and the linearizability verdict.
+    History,
 }
 
 impl Panel {
     /// Every panel, in the order the documentation lists them.
-    pub const ALL: [Panel; 10] = [
+    pub const ALL: [Panel; 11] = [
         Panel::Logs,
         Panel::Kv,
         Panel::Events,
@@ -51,6 +53,7 @@ impl Panel {
         Panel::Settings,
         Panel::Legend,
         Panel::Timeline,
+        Panel::History,
     ];
 
     /// The panel's name in the `panels` option.
@@ -66,6 +69,7 @@ impl Panel {
             Panel::Settings => "settings",
             Panel::Legend => "legend",
             Panel::Timeline => "timeline",
+            Panel::History => "history",
         }
     }
 
@@ -87,7 +91,7 @@ impl Panel {
 const OPTION_NAMES: &str = "embed, panels, autoplay, speed, seed, nodes, readonly";
 /// The panel names, as listed in messages (the order of [`Panel::ALL`]).
 const PANEL_NAMES: &str =
-    "logs, kv, events, safety, network, client, node, settings, legend, timeline";
+    "logs, kv, events, safety, network, client, node, settings, legend, timeline, history";
 
 /// Adds `item` to the list `list` ("a, b").
 fn add(list: &mut String, item: &str) {
@@ -559,7 +563,7 @@ mod tests {
         assert_eq!(
             o.problems,
             vec![
-                r#"panels: no panel "foo", "bar" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline)"#
+                r#"panels: no panel "foo", "bar" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history)"#
             ]
         );
         assert_eq!(PANEL_NAMES, Panel::ALL.map(|p| p.name()).join(", "));
@@ -652,7 +656,7 @@ mod tests {
         let o = EmbedOptions::parse("?embed&speed=fast&nodes=12&panels=logs,bogus&colour=red");
         assert_eq!(
             o.notice().unwrap(),
-            r#"Page options ignored: speed: "fast" is not a number from 0.001 to 2 (simulated seconds per wall second); nodes: "12" is not a cluster size from 1 to 9; panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline); no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly)."#
+            r#"Page options ignored: speed: "fast" is not a number from 0.001 to 2 (simulated seconds per wall second); nodes: "12" is not a cluster size from 1 to 9; panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history); no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly)."#
         );
     }
 

@@ -143,6 +143,9 @@ pub struct Model {
     marked: u64,
     /// The highest commit index marked.
     max_commit: u64,
+    /// Every client request, read and reply of the run so far (kept whatever the trace
+    /// window, for the history and the linearizability check).
+    client_events: Vec<TraceEvent>,
     narrated_upto: usize,
     narration: VecDeque<Narration>,
     narration_seq: u64,
@@ -183,6 +186,7 @@ impl Model {
             marks: Vec::new(),
             marked: 0,
             max_commit: 0,
+            client_events: Vec::new(),
             narrated_upto: 0,
             narration: VecDeque::new(),
             narration_seq: 0,
@@ -562,6 +566,7 @@ impl Model {
             self.checkpoints.retain(|c| c.sim.now() <= now);
             let traced = self.traced();
             self.marks.retain(|m| m.t_us <= now);
+            self.client_events.retain(|e| e.t_us <= now);
             self.marked = self.marked.min(traced);
             self.max_commit = self
                 .sim
@@ -632,6 +637,14 @@ impl Model {
         let trace = trace.borrow();
         let from = self.marked.saturating_sub(self.trace_base) as usize;
         for event in trace.iter().skip(from) {
+            if matches!(
+                event.kind,
+                TraceKind::ClientRequest { .. }
+                    | TraceKind::ClientRead { .. }
+                    | TraceKind::ClientReply { .. }
+            ) {
+                self.client_events.push(event.clone());
+            }
             let kind = match &event.kind {
                 TraceKind::BecomeLeader { .. } => MarkKind::Election,
                 TraceKind::Crash { .. } => MarkKind::Crash,
@@ -671,6 +684,13 @@ impl Model {
         }
         self.narrated_upto = trace.len();
         self.narration.truncate(NARRATION_LIMIT);
+    }
+
+    /// The clients' operations up to now (answers that come later are not known yet).
+    pub fn history(&self) -> Vec<raftlab_sim::linearizability::Op> {
+        let now = self.sim.now();
+        let end = self.client_events.partition_point(|e| e.t_us <= now);
+        raftlab_sim::linearizability::history(&self.client_events[..end])
     }
 
     /// Which safety properties have been broken so far, with the first detail for each.

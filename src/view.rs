@@ -5,7 +5,7 @@ use crate::app::{fresh_seed, Ui, UiAction};
 use crate::embed::Panel;
 use crate::geometry::{dec, ms1, position, NODE_R};
 use crate::model::{parse_groups, Model, SPEED_RANGE};
-use raftlab_raft::{Entry, Micros, Node, NodeId, Role};
+use raftlab_raft::{Entry, Micros, Node, NodeId, ReadMode, Role};
 use raftlab_sim::scenario::{Action, ConfigPatch, Target};
 use yew::prelude::*;
 
@@ -69,7 +69,7 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
                 { crate::files::panel(ui) }
             </div>
             <div class="wide">
-                { for [Panel::Logs, Panel::Kv, Panel::Events, Panel::Settings].map(|p| panel(ui, &m, p)) }
+                { for [Panel::Logs, Panel::Kv, Panel::History, Panel::Events, Panel::Settings].map(|p| panel(ui, &m, p)) }
             </div>
         </main>
         if ui.help { { help(ui) } }
@@ -82,6 +82,7 @@ pub(crate) fn panel(ui: &UseReducerHandle<Ui>, m: &Model, p: Panel) -> Html {
     match p {
         Panel::Logs => logs(m),
         Panel::Kv => kv(m),
+        Panel::History => history(m),
         Panel::Events => narration(ui, m),
         Panel::Safety => safety(m),
         Panel::Network => network(ui, m),
@@ -495,6 +496,12 @@ fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Restart(t)))} aria-keyshortcuts="R">{ format!("Restart S{id}") }</button>
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Timeout(t)))} aria-keyshortcuts="T">{ format!("Time out S{id}") }</button>
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Isolate(t)))} aria-keyshortcuts="I">{ format!("Isolate S{id}") }</button>
+                <span class="clockctl" role="group" aria-label={format!("S{id}'s clock speed")}>
+                    { for [(0.5, "Clock ×0.5"), (1.0, "Clock ×1"), (2.0, "Clock ×2")].into_iter().map(|(rate, label)| html! {
+                        <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::ClockRate(t, rate)))}
+                            title="A clock fault: lease reads assume clocks drift less than the bound in Settings">{ label }</button>
+                    }) }
+                </span>
                 if m.sim().leader().is_some_and(|l| l != id) {
                     <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::TransferLeadership(id)))}
                         title="The leader hands leadership over to this node (TimeoutNow)">{ format!("Make S{id} leader") }</button>
@@ -519,49 +526,88 @@ fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     }
 }
 
+/// The value of the form field `id` (an input or a select).
+fn field_value(id: &str) -> String {
+    use wasm_bindgen::JsCast;
+    gloo_utils::document()
+        .get_element_by_id(id)
+        .and_then(|el| {
+            el.clone()
+                .dyn_into::<web_sys::HtmlInputElement>()
+                .map(|i| i.value())
+                .ok()
+                .or_else(|| {
+                    el.dyn_into::<web_sys::HtmlSelectElement>()
+                        .ok()
+                        .map(|s| s.value())
+                })
+        })
+        .unwrap_or_default()
+}
+
+/// The key typed in the client form, or what is wrong with it.
+fn form_key() -> Result<String, &'static str> {
+    let key = field_value("cw-key");
+    if key.is_empty() {
+        Err("A request needs a key")
+    } else if key.contains(|c: char| c == '=' || c.is_whitespace()) {
+        Err("A key must not contain '=' or spaces")
+    } else if key.len() > 256 {
+        Err("Keys and values are at most 256 bytes")
+    } else {
+        Ok(key)
+    }
+}
+
 fn client_form(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let n = m.sim().nodes().len() as NodeId;
+    let target = || {
+        field_value("cw-to")
+            .parse::<NodeId>()
+            .ok()
+            .map(Target::Node)
+    };
     let onsubmit = {
         let ui = ui.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let doc = gloo_utils::document();
-            let get = |id: &str| -> String {
-                use wasm_bindgen::JsCast;
-                doc.get_element_by_id(id)
-                    .and_then(|el| {
-                        el.clone()
-                            .dyn_into::<web_sys::HtmlInputElement>()
-                            .map(|i| i.value())
-                            .ok()
-                            .or_else(|| {
-                                el.dyn_into::<web_sys::HtmlSelectElement>()
-                                    .ok()
-                                    .map(|s| s.value())
-                            })
-                    })
-                    .unwrap_or_default()
-            };
-            let (key, value, to) = (get("cw-key"), get("cw-value"), get("cw-to"));
-            let node = to.parse::<NodeId>().ok().map(Target::Node);
-            let problem = if key.is_empty() || value.is_empty() {
-                Some("A write needs a key and a value")
-            } else if key.contains(|c: char| c == '=' || c.is_whitespace()) {
-                Some("A key must not contain '=' or spaces")
-            } else if key.len() > 256 || value.len() > 256 {
-                Some("Keys and values are at most 256 bytes")
-            } else {
-                None
-            };
-            match problem {
-                Some(p) => ui.dispatch(UiAction::Notice(Some(p.into()))),
-                None => ui.dispatch(UiAction::Act(Action::ClientWrite { node, key, value })),
+            let value = field_value("cw-value");
+            let action = form_key().and_then(|key| match value.len() {
+                0 => Err("A write needs a key and a value"),
+                257.. => Err("Keys and values are at most 256 bytes"),
+                _ => Ok(Action::ClientWrite {
+                    node: target(),
+                    key,
+                    value,
+                }),
+            });
+            match action {
+                Ok(a) => ui.dispatch(UiAction::Act(a)),
+                Err(p) => ui.dispatch(UiAction::Notice(Some(p.into()))),
+            }
+        })
+    };
+    let on_read = {
+        let ui = ui.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mode = field_value("cr-mode");
+            let mode = ReadMode::ALL
+                .into_iter()
+                .find(|m| m.as_str() == mode)
+                .unwrap_or(ReadMode::ReadIndex);
+            match form_key() {
+                Ok(key) => ui.dispatch(UiAction::Act(Action::ClientRead {
+                    node: target(),
+                    key,
+                    mode,
+                })),
+                Err(p) => ui.dispatch(UiAction::Notice(Some(p.into()))),
             }
         })
     };
     html! {
         <section class="panel" aria-label="Client">
-            <h2>{ "Client write" }</h2>
+            <h2>{ "Client" }</h2>
             <form class="client" {onsubmit}>
                 <label>{ "Key" }<input id="cw-key" value="x" maxlength="256" aria-label="Key" /></label>
                 <label>{ "Value" }<input id="cw-value" value="1" maxlength="256" aria-label="Value" /></label>
@@ -572,7 +618,94 @@ fn client_form(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     </select>
                 </label>
                 <button type="submit">{ "Send write" }</button>
+                <label>{ "Read mode" }
+                    <select id="cr-mode" aria-label="Read mode">
+                        { for ReadMode::ALL.into_iter().map(|m| html! {
+                            <option value={m.as_str()} selected={m == ReadMode::ReadIndex}>{ m.as_str().replace('_', " ") }</option>
+                        }) }
+                    </select>
+                </label>
+                <button type="button" onclick={on_read}>{ "Send read" }</button>
             </form>
+        </section>
+    }
+}
+
+/// The clients' operations as bars from call to answer, one row per client (a client does
+/// one thing at a time), and the linearizability verdict.
+fn history(m: &Model) -> Html {
+    use raftlab_sim::linearizability::{check, OpKind};
+    let ops = m.history();
+    let verdict = check(&ops);
+    let culprit = verdict.as_ref().err().map(|e| e.culprit.id);
+    let now = m.now();
+    let shown: Vec<_> = ops.iter().rev().take(30).rev().collect();
+    let start = shown.first().map_or(0, |o| o.invoked_us);
+    let span = now.saturating_sub(start).max(1);
+    let x = |t: Micros| (t.saturating_sub(start).min(span) as u128 * 1000 / span as u128) as u64;
+    // Rows: the first whose last operation ended before this one began.
+    let mut rows: Vec<(Micros, Vec<Html>)> = Vec::new();
+    for op in &shown {
+        let end = op.returned_us.unwrap_or(now);
+        let row = match rows.iter().position(|(busy, _)| *busy < op.invoked_us) {
+            Some(r) => r,
+            None => {
+                rows.push((0, Vec::new()));
+                rows.len() - 1
+            }
+        };
+        rows[row].0 = end;
+        let (x0, x1) = (x(op.invoked_us), x(end));
+        let label = match &op.kind {
+            OpKind::Write(Some(v)) => format!("{}={v}", op.key),
+            OpKind::Write(None) => format!("del {}", op.key),
+            OpKind::Read(Some(v)) => format!("{}→{v}", op.key),
+            OpKind::Read(None) => format!("{}→∅", op.key),
+        };
+        let class = format!(
+            "op {} {}{}",
+            if matches!(op.kind, OpKind::Read(_)) {
+                "read"
+            } else {
+                "write"
+            },
+            if op.returned_us.is_some() {
+                "done"
+            } else {
+                "open"
+            },
+            if culprit == Some(op.id) {
+                " culprit"
+            } else {
+                ""
+            }
+        );
+        // Positions in tenths of a percent of the width.
+        let style = format!(
+            "left:{}%;width:{}%",
+            dec(x0 as i64, 1),
+            dec((x1 - x0).max(8) as i64, 1)
+        );
+        rows[row].1.push(html! {
+            <span {class} {style} title={op.to_string()} tabindex="0" aria-label={op.to_string()}>{ label }</span>
+        });
+    }
+    html! {
+        <section class="panel history" aria-label="Client history">
+            <h2>{ "Client history" }</h2>
+            if ops.is_empty() {
+                <p class="hint">{ "Writes and reads appear here, from call to answer, one row per client. A read's mode is in its tooltip." }</p>
+            } else {
+                <div class="ops" role="group" aria-label={format!("{} client operations, the last {} drawn", ops.len(), shown.len())}>
+                    { for rows.into_iter().map(|(_, ops)| html! { <div class="oprow">{ for ops }</div> }) }
+                </div>
+                {
+                    match &verdict {
+                        Ok(()) => html! { <p class="ok">{ format!("✓ Linearizable: the {} operations fit one order of a single copy of the store.", ops.len()) }</p> },
+                        Err(e) => html! { <p class="bad"><strong>{ "✗ Not linearizable. " }</strong>{ e.to_string() }</p> },
+                    }
+                }
+            }
         </section>
     }
 }
@@ -771,6 +904,8 @@ fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { drop_rate: Some(v), ..Default::default() })) }
                 { field("Duplicate rate", rate(c.duplicate_rate), "0", "1", "0.01",
                     |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { duplicate_rate: Some(v), ..Default::default() })) }
+                { field("Clock drift bound", rate(c.clock_drift), "0", "0.5", "0.01",
+                    |v, _| (0.0..=0.5).contains(&v).then(|| ConfigPatch { clock_drift: Some(v), ..Default::default() })) }
                 { toggle(ui, "PreVote (thesis 9.6)", c.pre_vote, |on| ConfigPatch { pre_vote: Some(on), ..Default::default() }) }
                 { toggle(ui, "CheckQuorum (thesis 6.2)", c.check_quorum, |on| ConfigPatch { check_quorum: Some(on), ..Default::default() }) }
             </div>

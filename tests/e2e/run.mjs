@@ -1360,3 +1360,78 @@ test('PreVote and CheckQuorum: the settings boxes turn them on; a returning node
     await page.screenshot({ path: path.join(SHOTS, 'desktop-prevote.png'), fullPage: true });
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// Reads and linearizability (issue 5).
+
+test('reads: the stale read example shows a non-linearizable history, pointing at the stale read', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    const text = readFileSync(path.join(ROOT, 'examples/stale-read.json'), 'utf8');
+    const r = await page.evaluate((text) => {
+      const api = window.raftlab;
+      api.load(text);
+      api.pause();
+      api.advance(3000);
+      return { history: api.history(), trace: api.trace(), scenario: api.scenario() };
+    }, text);
+    assert.equal(r.history.linearizable, false);
+    assert.equal(r.history.culprit, 3);
+    const stale = r.history.ops.find((op) => op.id === 3);
+    assert.deepEqual(
+      { kind: stale.kind, value: stale.value, mode: stale.mode },
+      { kind: 'read', value: '1', mode: 'leader_local' },
+    );
+    assert.match(r.history.problem, /request 3 \(read x -> 1 \[leader_local\]/);
+    assertSameTrace(r.trace.split('\n').filter((l) => l), cliTrace(r.scenario).lines, 'stale-read example');
+    await frames(page);
+    const panel = page.getByRole('region', { name: 'Client history' });
+    assert.match(await panel.innerText(), /Not linearizable/);
+    assert.equal(await panel.locator('.op.culprit').count(), 1);
+    await panel.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'desktop-history.png'), fullPage: true });
+  });
+});
+
+test('reads: the Send read button and clientRead() in each mode; setClockRate; bad arguments', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    await resetAndAdvance(page, 4, 5, 1000);
+    await page.getByRole('button', { name: 'Send write', exact: true }).click();
+    await advance(page, 200);
+    await page.getByLabel('Read mode').selectOption('lease');
+    await page.getByRole('button', { name: 'Send read', exact: true }).click();
+    await advance(page, 200);
+    const h = await page.evaluate(() => {
+      const api = window.raftlab;
+      for (const mode of ['any', 'leader_local', 'read_index', undefined]) api.clientRead('x', mode);
+      api.setClockRate(2, 0.5);
+      api.advance(300);
+      return { history: api.history(), scenario: api.scenario() };
+    });
+    const reads = h.history.ops.filter((op) => op.kind === 'read');
+    assert.deepEqual(reads.map((op) => op.mode), ['lease', 'any', 'leader_local', 'read_index', 'read_index']);
+    assert.ok(reads.every((op) => op.value === '1' && op.returned_ms !== null), JSON.stringify(reads));
+    assert.equal(h.history.linearizable, true);
+    assert.ok(h.scenario.events.some((e) => e.do === 'clock_rate' && e.node === 2 && e.rate === 0.5));
+    const errors = await page.evaluate(() => {
+      const out = {};
+      for (const [name, f] of Object.entries({
+        'clientRead(1)': () => window.raftlab.clientRead(1),
+        "clientRead('x', 'fast')": () => window.raftlab.clientRead('x', 'fast'),
+        "setClockRate(1, 500)": () => window.raftlab.setClockRate(1, 500),
+        'setClockRate()': () => window.raftlab.setClockRate(),
+      })) {
+        try {
+          f();
+          out[name] = 'no error';
+        } catch (e) {
+          out[name] = e instanceof Error ? e.message : 'not an Error';
+        }
+      }
+      return out;
+    });
+    assert.match(errors['clientRead(1)'], /^raftlab\.clientRead: key must be a string/);
+    assert.match(errors["clientRead('x', 'fast')"], /mode: expected a read mode/);
+    assert.match(errors['setClockRate(1, 500)'], /rate: must be between 0.01 and 100/);
+    assert.match(errors['setClockRate()'], /give a node number/);
+  });
+});
