@@ -679,17 +679,10 @@ impl Node {
             return;
         }
         let (last_log_index, last_log_term) = (self.last_index(), self.last_term());
-        for &peer in &self.peers {
-            out.messages.push(Message {
-                from: self.id,
-                to: peer,
-                term: term + 1,
-                body: Body::PreVote {
-                    last_log_index,
-                    last_log_term,
-                },
-            });
-        }
+        self.to_peers(term + 1, out, || Body::PreVote {
+            last_log_index,
+            last_log_term,
+        });
     }
 
     fn on_pre_vote(
@@ -812,16 +805,21 @@ impl Node {
             return;
         }
         let (last_log_index, last_log_term) = (self.last_index(), self.last_term());
+        self.to_peers(term, out, || Body::RequestVote {
+            last_log_index,
+            last_log_term,
+            transfer,
+        });
+    }
+
+    /// Sends the message `body` (one copy each) with `term` to every other server.
+    fn to_peers(&self, term: Term, out: &mut Ready, body: impl Fn() -> Body) {
         for &peer in &self.peers {
             out.messages.push(Message {
                 from: self.id,
                 to: peer,
                 term,
-                body: Body::RequestVote {
-                    last_log_index,
-                    last_log_term,
-                    transfer,
-                },
+                body: body(),
             });
         }
     }

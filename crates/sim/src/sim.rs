@@ -625,48 +625,55 @@ impl Simulation {
     }
 
     fn client(&mut self, target: Option<Target>, command: Command) {
+        let traced = self.trace.is_some().then(|| command.clone());
+        self.request(
+            target,
+            traced,
+            |node, id, command| TraceKind::ClientRequest { node, id, command },
+            |request| Input::ClientWrite { request, command },
+        );
+    }
+
+    /// A client read: like [`Simulation::client`], with its own trace line.
+    fn read(&mut self, target: Option<Target>, key: &str, mode: ReadMode) {
+        let traced = self.trace.is_some().then(|| key.to_string());
+        let key = key.to_string();
+        self.request(
+            target,
+            traced,
+            |node, id, key| TraceKind::ClientRead {
+                node,
+                id,
+                key,
+                mode,
+            },
+            |request| Input::ClientRead { request, key, mode },
+        );
+    }
+
+    /// Sends a client request to `target` (the leader when `None`): a new request id, its
+    /// trace line (made by `line` from `traced` when tracing), its timeout, then the input
+    /// (made by `input`) to the node if it is up.
+    fn request<T>(
+        &mut self,
+        target: Option<Target>,
+        traced: Option<T>,
+        line: impl FnOnce(Option<NodeId>, RequestId, T) -> TraceKind,
+        input: impl FnOnce(RequestId) -> Input,
+    ) {
         let k = self.resolve(target.unwrap_or(Target::Leader));
         let request = self.next_request;
         self.next_request += 1;
         let node = k.map(|k| k as NodeId + 1);
-        if self.trace.is_some() {
-            let command = command.clone();
-            self.emit(|| TraceKind::ClientRequest {
-                node,
-                id: request,
-                command,
-            });
+        if let Some(t) = traced {
+            self.emit(|| line(node, request, t));
         }
         // Request ids only grow, so the list stays sorted.
         self.clients.push_back((request, node));
         let at = self.now + self.config.client_timeout_us;
         self.push(at, Item::ClientTimeout { request });
         if let Some(k) = k.filter(|&k| self.slots[k].alive) {
-            self.step_node(k, Input::ClientWrite { request, command });
-        }
-    }
-
-    /// A client read: like [`Simulation::client`], with its own trace line.
-    fn read(&mut self, target: Option<Target>, key: &str, mode: ReadMode) {
-        let k = self.resolve(target.unwrap_or(Target::Leader));
-        let request = self.next_request;
-        self.next_request += 1;
-        let node = k.map(|k| k as NodeId + 1);
-        if self.trace.is_some() {
-            let key = key.to_string();
-            self.emit(|| TraceKind::ClientRead {
-                node,
-                id: request,
-                key,
-                mode,
-            });
-        }
-        self.clients.push_back((request, node));
-        let at = self.now + self.config.client_timeout_us;
-        self.push(at, Item::ClientTimeout { request });
-        if let Some(k) = k.filter(|&k| self.slots[k].alive) {
-            let key = key.to_string();
-            self.step_node(k, Input::ClientRead { request, key, mode });
+            self.step_node(k, input(request));
         }
     }
 
