@@ -62,6 +62,7 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
             <section class={format!("stage{paused}")} aria-label="Cluster">
                 { cluster(ui, &m) }
                 { crate::timeline::timeline(ui, &m) }
+                { quorum_line(&m) }
                 { legend() }
             </section>
             <div class="side">
@@ -392,6 +393,26 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, live: bool) -> H
             }
             <text class="sub" x={f(x)} y={f(y + NODE_R + 3.6)}>{ sub }</text>
         </g>
+    }
+}
+
+/// How big a majority is and how many failures the cluster survives (the 2f + 1 rule).
+fn quorum_line(m: &Model) -> Html {
+    let n = m.sim().nodes().len();
+    let majority = n / 2 + 1;
+    let survives = n - majority;
+    let why = match n {
+        2 => " (2 servers tolerate no failure: one is not a majority of two)",
+        4 => " (4 servers tolerate no more failures than 3)",
+        6 | 8 => " (an even size adds no tolerance)",
+        _ => "",
+    };
+    html! {
+        <p class="quorum">{ format!(
+            "{n} server{}: a majority is {majority}, so the cluster survives {survives} failure{}{why}.",
+            if n == 1 { "" } else { "s" },
+            if survives == 1 { "" } else { "s" }
+        ) }</p>
     }
 }
 
