@@ -1435,3 +1435,17 @@ test('reads: the Send read button and clientRead() in each mode; setClockRate; b
     assert.match(errors['setClockRate()'], /give a node number/);
   });
 });
+
+test('the page shows the majority size and the failures the cluster survives (2f+1)', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    for (const [n, text] of [
+      [5, /5 servers: a majority is 3, so the cluster survives 2 failures\./],
+      [2, /2 servers: a majority is 2, so the cluster survives 0 failures \(2 servers tolerate no failure/],
+      [4, /4 servers: a majority is 3, so the cluster survives 1 failure \(4 servers tolerate no more failures than 3\)/],
+      [1, /1 server: a majority is 1, so the cluster survives 0 failures\./],
+    ]) {
+      await resetAndAdvance(page, 3, n, 0);
+      await eventually(async () => text.test(await page.locator('.quorum').innerText()), { message: `${n} servers` });
+    }
+  });
+});
