@@ -9,7 +9,7 @@
 
 use crate::trace::{ReplyResult, TraceEvent, TraceKind};
 use raftlab_raft::{Command, Micros, ReadMode, RequestId};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// What an operation did to (or saw of) its key.
@@ -230,7 +230,7 @@ fn check_key(key: &str, ops: &[&Op]) -> Result<(), Box<NotLinearizable>> {
     let words = ops.len().div_ceil(64);
     let mut placed = vec![0u64; words];
     let mut state: Option<String> = None;
-    let mut cache: HashSet<(Vec<u64>, Option<String>)> = HashSet::new();
+    let mut cache: BTreeSet<(Vec<u64>, Option<String>)> = BTreeSet::new();
     // (call entry lifted, state before it)
     let mut stack: Vec<(usize, Option<String>)> = Vec::new();
     let mut best: (usize, usize) = (0, NIL); // (operations placed, op that could not be)
