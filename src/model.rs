@@ -873,16 +873,52 @@ pub fn narrate(
             "log",
             format!("{} stored entry {index} (term {term}): {command}", s(node)),
         ),
+        TraceKind::Snapshot { node, index, term } => (
+            Some(*node),
+            "log",
+            format!(
+                "{} took a snapshot of its state machine up to entry {index} (term {term}) and dropped those entries from its log",
+                s(node)
+            ),
+        ),
+        TraceKind::InstallSnapshot { node, index, term } => (
+            Some(*node),
+            "log",
+            format!(
+                "{} installed its leader's snapshot up to entry {index} (term {term}): the entries it lacked were already compacted",
+                s(node)
+            ),
+        ),
         TraceKind::Crash { node } => (
             Some(*node),
             "fault",
-            format!("{} crashed: it keeps only its term, vote and log", s(node)),
+            if sim.config().snapshot_threshold > 0 {
+                format!(
+                    "{} crashed: it keeps only its term, vote, snapshot and log",
+                    s(node)
+                )
+            } else {
+                format!("{} crashed: it keeps only its term, vote and log", s(node))
+            },
         ),
-        TraceKind::Restart { node } => (
-            Some(*node),
-            "fault",
-            format!("{} restarted as a follower with commit index 0", s(node)),
-        ),
+        TraceKind::Restart { node } => {
+            let from = sim
+                .nodes()
+                .get(*node as usize - 1)
+                .map_or(0, |n| n.snapshot_index());
+            (
+                Some(*node),
+                "fault",
+                if from > 0 {
+                    format!(
+                        "{} restarted as a follower from its snapshot: state machine and commit index at {from}",
+                        s(node)
+                    )
+                } else {
+                    format!("{} restarted as a follower with commit index 0", s(node))
+                },
+            )
+        }
         TraceKind::Timeout { node } => (
             Some(*node),
             "fault",
