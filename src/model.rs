@@ -1081,6 +1081,55 @@ mod tests {
         assert_eq!(*replay.borrow(), m.trace_ndjson());
     }
 
+    /// Section 7: a run with snapshots, a follower down while the leader compacts and then
+    /// caught up by InstallSnapshot, with the threshold changed live, exports to a scenario
+    /// whose replay gives the same trace.
+    #[test]
+    fn an_exported_run_with_snapshots_replays_to_the_same_trace() {
+        let config = SimConfig {
+            snapshot_threshold: 4,
+            ..SimConfig::default()
+        };
+        let mut m = Model::with_seed(4, 5, config);
+        m.run_for(700_000);
+        let leader = m.sim().leader().expect("a leader by 700 ms");
+        let follower = if leader == 1 { 2 } else { 1 };
+        m.act(Action::Crash(raftlab_sim::Target::Node(follower)));
+        for i in 0..12 {
+            m.act(Action::ClientWrite {
+                node: None,
+                key: format!("k{}", i % 3),
+                value: i.to_string(),
+            });
+            m.run_for(40_000);
+        }
+        m.act(Action::Set(raftlab_sim::scenario::ConfigPatch {
+            snapshot_threshold: Some(3),
+            ..Default::default()
+        }));
+        m.act(Action::Restart(raftlab_sim::Target::Node(follower)));
+        m.run_for(500_000);
+        let node = &m.sim().nodes()[follower as usize - 1];
+        assert!(node.snapshot_index() >= 4, "S{follower} got a snapshot");
+        assert_eq!(node.kv(), m.sim().nodes()[leader as usize - 1].kv());
+        assert!(m.trace_ndjson().contains("\"kind\":\"install_snapshot\""));
+        assert!(m
+            .narration()
+            .iter()
+            .any(|l| l.text.contains("installed its leader's snapshot")));
+        let scenario = m.scenario();
+        assert_eq!(scenario.config.snapshot_threshold, 4);
+        let replay = Rc::new(RefCell::new(String::new()));
+        let sink = replay.clone();
+        let mut sim = Simulation::from_scenario(&scenario);
+        sim.set_trace(Box::new(move |e| {
+            sink.borrow_mut().push_str(&e.to_json());
+            sink.borrow_mut().push('\n');
+        }));
+        sim.run_until(scenario.until_us, false);
+        assert_eq!(*replay.borrow(), m.trace_ndjson());
+    }
+
     #[test]
     fn narration_is_newest_first_and_bounded() {
         let mut m = Model::with_seed(2, 5, SimConfig::default());

@@ -945,7 +945,8 @@ pub fn parse_action(path: &str, value: &Value, nodes: u32) -> Result<TimedAction
 pub fn parse_config_patch(path: &str, value: &Value) -> Result<ConfigPatch, ParseError> {
     let mut f = Fields::new(path, value)?;
     let (patch, _) = parse_patch(&mut f, false)?;
-    f.finish(&CONFIG_FIELDS[..9])?;
+    // Every setting but `bugs`, which is fixed for a whole run.
+    f.finish(&CONFIG_FIELDS[..CONFIG_FIELDS.len() - 1])?;
     if patch == ConfigPatch::default() {
         return err(path, "changes nothing: give at least one setting");
     }
