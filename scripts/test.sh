@@ -31,7 +31,7 @@ node tests/wasm-determinism.mjs target/wasm32-unknown-unknown/wasm/raftlab_trace
 
 step "fuzz: 10,000 random fault campaigns over 3, 5 and 7 nodes"
 "$raftlab" fuzz --seeds 10000 --out target/fuzz-failures
-step "fuzz: 10,000 more with every optional feature on (PreVote, CheckQuorum)"
+step "fuzz: 10,000 more with every optional feature on (PreVote, CheckQuorum, transfers, reads, snapshots)"
 "$raftlab" fuzz --seeds 10000 --from-seed 10000 --all-features --out target/fuzz-failures
 
 step "benchmark (figures only; not a pass/fail test)"

@@ -250,7 +250,12 @@ struct NodeState<'a> {
     voted_for: Option<u32>,
     alive: bool,
     commit_index: u64,
+    /// The entries after the snapshot: `log[0]` is entry `snapshot_index + 1`.
     log: Vec<EntryState>,
+    /// The last index compacted into the snapshot (paper section 7); 0 without one.
+    snapshot_index: u64,
+    /// The term of the entry at `snapshot_index`; 0 without a snapshot.
+    snapshot_term: u64,
     kv: &'a BTreeMap<String, String>,
 }
 
@@ -290,6 +295,8 @@ fn state(m: &Model) -> JsValue {
                         command: e.command.to_string(),
                     })
                     .collect(),
+                snapshot_index: n.snapshot_index(),
+                snapshot_term: n.snapshot_term(),
                 kv: n.kv(),
             })
             .collect(),

@@ -127,6 +127,9 @@ fn scene(m: &Model) -> Vec<Shape> {
             Body::AppendEntries { entries, .. } => (1, "", entries.len()),
             Body::AppendEntriesReply { success: true, .. } => (2, "ok", 0),
             Body::AppendEntriesReply { success: false, .. } => (3, "no", 0),
+            // Section 7, Figure 13: the leader's snapshot, and the follower's answer.
+            Body::InstallSnapshot { .. } => (1, "SNAP", 0),
+            Body::InstallSnapshotReply { .. } => (2, "s✓", 0),
         };
         shapes.push(Shape::Message {
             x: q(sx + (ex - sx) * p),
@@ -202,7 +205,11 @@ pub fn draw(m: &Model) {
                 ctx.set_fill_style_str(fill);
                 ctx.begin_path();
                 let r = if text.is_empty() { 3.6 } else { 6.4 };
-                let w = if text.chars().count() > 2 { 4.8 } else { 0.0 };
+                let w = match text.chars().count() {
+                    0..=2 => 0.0,
+                    3 => 4.8,
+                    _ => 12.0,
+                };
                 let half = std::f64::consts::FRAC_PI_2;
                 let _ = ctx.arc(x - w / 2.0, y, r, half, 3.0 * half);
                 let _ = ctx.arc(x + w / 2.0, y, r, -half, half);

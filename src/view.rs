@@ -427,6 +427,16 @@ fn legend() -> Html {
         ("msg ae data", "+2", "AppendEntries with entries"),
         ("msg aer yes", "ok", "AppendEntries accepted"),
         ("msg aer no", "no", "AppendEntries refused"),
+        (
+            "msg ae data",
+            "SNAP",
+            "InstallSnapshot: the leader's snapshot, for a follower that needs compacted entries",
+        ),
+        (
+            "msg aer yes",
+            "s✓",
+            "InstallSnapshot installed (or already held)",
+        ),
         ("msg rv dies", "RV", "a message the network loses"),
     ];
     html! {
@@ -530,6 +540,9 @@ fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             </div>
             <p class="facts">
                 { format!("commit index {}, applied {}, log length {}", node.commit_index(), node.last_applied(), node.last_index()) }
+                if node.snapshot_index() > 0 {
+                    { format!(", snapshot ≤ {} (term {})", node.snapshot_index(), node.snapshot_term()) }
+                }
                 if let Some(l) = node.leader() { { format!(", follows S{l}") } }
             </p>
             if !progress.is_empty() {
@@ -752,12 +765,18 @@ const LOG_WINDOW: usize = 24;
 
 fn logs(m: &Model) -> Html {
     let sim = m.sim();
-    let longest = sim.nodes().iter().map(|n| n.log().len()).max().unwrap_or(0);
+    // Absolute indexes: a log compacted into a snapshot (paper section 7) starts later.
+    let longest = sim
+        .nodes()
+        .iter()
+        .map(|n| n.last_index() as usize)
+        .max()
+        .unwrap_or(0);
     let first = longest.saturating_sub(LOG_WINDOW) + 1;
     html! {
         <section class="panel logs" aria-label="Logs">
             <h2>{ "Logs" }</h2>
-            <p class="hint">{ "Solid cells are committed, hatched ones not yet; the colour is the term. Hover or focus a cell for its command." }</p>
+            <p class="hint">{ "Solid cells are committed, hatched ones not yet; the colour is the term. Hover or focus a cell for its command. \"snapshot ≤ N\": entries 1 to N were compacted into a snapshot of the state machine." }</p>
             <div class="logtable">
                 { for sim.nodes().iter().map(|node| log_row(m, node, first)) }
             </div>
@@ -768,8 +787,22 @@ fn logs(m: &Model) -> Html {
 fn log_row(m: &Model, node: &Node, first: usize) -> Html {
     let id = node.id();
     let commit = node.commit_index() as usize;
-    let cells = node.log().iter().enumerate().skip(first - 1).map(|(i, e): (usize, &Entry)| {
-        let index = i + 1;
+    // The log holds the entries after the snapshot: `log()[0]` is entry `first_index()`.
+    let offset = node.snapshot_index() as usize;
+    let shown = first.max(offset + 1);
+    let snapshot = (offset > 0).then(|| {
+        let title = format!(
+            "S{id} snapshot: entries 1 to {offset} (last term {}) compacted into its state machine (section 7)",
+            node.snapshot_term()
+        );
+        html! {
+            <span class="cell snapshot" tabindex="0" title={title.clone()} aria-label={title}>
+                <span class="idx">{ "snapshot" }</span><span class="tm">{ format!("≤ {offset}") }</span>
+            </span>
+        }
+    });
+    let cells = node.log().iter().enumerate().skip(shown - offset - 1).map(|(i, e): (usize, &Entry)| {
+        let index = offset + i + 1;
         let committed = index <= commit;
         let title = format!("S{id} entry {index}, term {}: {}{}", e.term, e.command, if committed { ", committed" } else { ", not committed" });
         html! {
@@ -783,7 +816,8 @@ fn log_row(m: &Model, node: &Node, first: usize) -> Html {
         <div class={format!("logrow {}", m.role_name(id))}>
             <span class="who">{ format!("S{id}") }<small>{ format!("c{commit}") }</small></span>
             <span class="cells">
-                if first > 1 { <span class="more">{ "…" }</span> }
+                { for snapshot }
+                if shown > offset + 1 { <span class="more">{ "…" }</span> }
                 { for cells }
             </span>
         </div>
@@ -927,6 +961,8 @@ fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { duplicate_rate: Some(v), ..Default::default() })) }
                 { field("Clock drift bound", rate(c.clock_drift), "0", "0.5", "0.01",
                     |v, _| (0.0..=0.5).contains(&v).then(|| ConfigPatch { clock_drift: Some(v), ..Default::default() })) }
+                { field("Snapshot every (entries)", c.snapshot_threshold.to_string(), "0", "100000", "1",
+                    |v, _| (v.fract() == 0.0 && (0.0..=100_000.0).contains(&v)).then(|| ConfigPatch { snapshot_threshold: Some(v as u64), ..Default::default() })) }
                 { toggle(ui, "PreVote (thesis 9.6)", c.pre_vote, |on| ConfigPatch { pre_vote: Some(on), ..Default::default() }) }
                 { toggle(ui, "CheckQuorum (thesis 6.2)", c.check_quorum, |on| ConfigPatch { check_quorum: Some(on), ..Default::default() }) }
             </div>

@@ -1449,3 +1449,52 @@ test('the page shows the majority size and the failures the cluster survives (2f
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// Log compaction (paper section 7).
+
+test('snapshots: a follower down while the leader compacts is caught up by InstallSnapshot; the CLI replays it', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    await resetAndAdvance(page, 3, 5, 1000);
+    const run = await page.evaluate(() => {
+      const r = window.raftlab;
+      r.configure({ snapshot_threshold: 5 });
+      const leader = r.state().nodes.find((n) => n.role === 'leader');
+      const follower = leader.id === 1 ? 2 : 1;
+      r.crash(follower);
+      for (let i = 0; i < 12; i++) {
+        r.clientWrite(`k${i % 3}`, `v${i}`);
+        r.advance(60);
+      }
+      r.restart(follower);
+      r.advance(1000);
+      return { leader: leader.id, follower, state: r.state(), trace: r.trace(), scenario: r.scenario() };
+    });
+    const leader = run.state.nodes[run.leader - 1];
+    const follower = run.state.nodes[run.follower - 1];
+    assert.equal(leader.role, 'leader');
+    assert.ok(follower.snapshot_index >= 5, `S${run.follower} has a snapshot: ${JSON.stringify(follower)}`);
+    assert.ok(follower.snapshot_term >= 1);
+    assert.deepEqual(follower.kv, leader.kv);
+    assert.equal(leader.kv.k2, 'v11');
+    // `log` starts after the snapshot: both end at the same absolute index.
+    assert.equal(follower.snapshot_index + follower.log.length, leader.snapshot_index + leader.log.length);
+    assert.ok(/"kind":"install_snapshot","node":/.test(run.trace), 'an InstallSnapshot was installed');
+    assert.ok(/"type":"InstallSnapshot"/.test(run.trace));
+    assert.equal(effectiveConfig(run.scenario).snapshot_threshold, 5);
+    const cli = cliTrace(run.scenario);
+    assertSameTrace(run.trace.split('\n').filter(Boolean), cli.lines, 'snapshot run');
+    // The log view shows the boundary, and the Settings field the threshold.
+    const boundary = page.getByLabel(new RegExp(`^S${run.follower} snapshot: entries 1 to \\d+`));
+    await boundary.first().waitFor();
+    assert.match(await page.locator('.logtable').innerText(), /snapshot\s*≤ \d+/);
+    assert.equal(await page.getByLabel('Snapshot every (entries)').inputValue(), '5');
+    await page.getByText('Legend').click();
+    await page.screenshot({ path: path.join(SHOTS, 'desktop-snapshots.png'), fullPage: true });
+    // Halfway through the InstallSnapshot's flight, the picture draws it ("SNAP").
+    const send = parseNdjson(run.trace).find((e) => e.kind === 'send' && e.msg.type === 'InstallSnapshot');
+    await page.evaluate((ms) => window.raftlab.seek(ms), (send.t_us + send.deliver_at_us) / 2000);
+    await frames(page);
+    await page.locator('canvas').first().screenshot({ path: path.join(SHOTS, 'desktop-snapshot-message.png') });
+  });
+});

@@ -42,6 +42,10 @@ pub struct Config {
     /// The bound on clock drift that lease reads assume, in millionths (thesis 6.4.1): the
     /// lease lasts `min election timeout x (1 - d) / (1 + d)` of the leader's clock.
     pub clock_drift_ppm: u64,
+    /// Log compaction (paper section 7, thesis 5.1): once this many applied entries are not
+    /// yet in the snapshot, the node snapshots its state machine up to lastApplied and drops
+    /// those entries from its log. 0 turns compaction off.
+    pub snapshot_threshold: u64,
 }
 
 impl Default for Config {
@@ -54,6 +58,7 @@ impl Default for Config {
             pre_vote: false,
             check_quorum: false,
             clock_drift_ppm: 100_000,
+            snapshot_threshold: 0,
         }
     }
 }
@@ -66,8 +71,12 @@ pub struct Persistent {
     pub current_term: Term,
     /// The candidate that received this server's vote in `current_term`, if any.
     pub voted_for: Option<NodeId>,
-    /// The log; `log[0]` has index 1.
+    /// The log after the snapshot: `log[0]` has index `snapshot.last_index + 1` (index 1
+    /// without a snapshot).
     pub log: Vec<Entry>,
+    /// The latest snapshot (paper section 7): the state machine up to `snapshot.last_index`,
+    /// which replaces the log entries up to there. `last_index` 0: none.
+    pub snapshot: Snapshot,
 }
 
 /// What a server is told: time passing, a message, a client request, or a forced timeout.
@@ -179,6 +188,23 @@ pub enum Event {
         /// The entry's command.
         command: Command,
     },
+    /// The node took a snapshot of its state machine up to `last_index` and dropped the log
+    /// entries it replaces (paper section 7).
+    Snapshot {
+        /// The last index the snapshot covers (the node's lastApplied).
+        last_index: Index,
+        /// The term of the entry at `last_index`.
+        last_term: Term,
+    },
+    /// The node installed a snapshot sent by its leader (InstallSnapshot, Figure 13): its
+    /// state machine, commit index and lastApplied are now at `last_index`, and its log keeps
+    /// only the entries after `last_index` (none unless it held that entry in `last_term`).
+    InstallSnapshot {
+        /// The last index the snapshot covers.
+        last_index: Index,
+        /// The term of the entry at `last_index`.
+        last_term: Term,
+    },
 }
 
 /// Everything one step asks the caller to do, in order: persist first, then send (as in
@@ -280,7 +306,9 @@ impl Node {
     }
 
     /// A server started from its persistent state, as after a crash: everything volatile
-    /// starts afresh, so `commit_index` is 0 until a leader says more (Figure 2).
+    /// starts afresh (Figure 2). The state machine is rebuilt from the snapshot, which holds
+    /// only committed entries, so `commit_index` and `last_applied` start at the snapshot's
+    /// last index (0 without one) until a leader says more (paper section 7).
     pub fn recover(
         id: NodeId,
         members: &[NodeId],
@@ -289,6 +317,8 @@ impl Node {
         seed: u64,
         now: Micros,
     ) -> Node {
+        let snapshot_index = persistent.snapshot.last_index;
+        let kv = persistent.snapshot.kv.clone();
         let mut node = Node {
             id,
             peers: members.iter().copied().filter(|&m| m != id).collect(),
@@ -296,13 +326,13 @@ impl Node {
             rng: Pcg32::seed_from_u64(seed),
             persistent,
             role: Role::Follower,
-            commit_index: 0,
-            last_applied: 0,
+            commit_index: snapshot_index,
+            last_applied: snapshot_index,
             leader: None,
             votes: Vec::new(),
             progress: Vec::new(),
             pending: Vec::new(),
-            kv: BTreeMap::new(),
+            kv,
             leader_contact: 0,
             acks: Vec::new(),
             transfer: None,
@@ -359,9 +389,36 @@ impl Node {
     pub fn persistent(&self) -> &Persistent {
         &self.persistent
     }
-    /// The log, index 1 first.
+    /// The log entries after the snapshot: `log()[0]` has index [`Node::first_index`] (1
+    /// without a snapshot). Entries up to [`Node::snapshot_index`] were compacted away
+    /// (paper section 7).
     pub fn log(&self) -> &[Entry] {
         &self.persistent.log
+    }
+    /// The index of `log()[0]`: the snapshot's last index + 1.
+    pub fn first_index(&self) -> Index {
+        self.persistent.snapshot.last_index + 1
+    }
+    /// The last index the snapshot covers (0: no snapshot).
+    pub fn snapshot_index(&self) -> Index {
+        self.persistent.snapshot.last_index
+    }
+    /// The term of the entry at [`Node::snapshot_index`] (0: no snapshot).
+    pub fn snapshot_term(&self) -> Term {
+        self.persistent.snapshot.last_term
+    }
+    /// The snapshot (paper section 7): last included index and term, and the state machine.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.persistent.snapshot
+    }
+    /// The entry at absolute index `index`, if the log still holds it (not compacted, not
+    /// past the end).
+    pub fn entry(&self, index: Index) -> Option<&Entry> {
+        let offset = self.snapshot_index();
+        if index <= offset {
+            return None;
+        }
+        self.persistent.log.get((index - offset - 1) as usize)
     }
     /// `commitIndex`.
     pub fn commit_index(&self) -> Index {
@@ -399,22 +456,23 @@ impl Node {
     pub fn next_deadline(&self) -> Micros {
         self.election_deadline.min(self.heartbeat_deadline)
     }
-    /// Index of the last log entry (0 when the log is empty).
+    /// Index of the last log entry, counting those in the snapshot (0 when both are empty).
     pub fn last_index(&self) -> Index {
-        self.persistent.log.len() as Index
+        self.snapshot_index() + self.persistent.log.len() as Index
     }
-    /// Term of the entry at `index`; 0 for index 0; `None` past the end.
+    /// Term of the entry at `index`; 0 for index 0; the snapshot's last term at its last
+    /// index; `None` past the end, and before the snapshot's last index (compacted away).
     pub fn term_at(&self, index: Index) -> Option<Term> {
-        if index == 0 {
-            return Some(0);
+        if index == self.snapshot_index() {
+            return Some(self.snapshot_term());
         }
-        self.persistent
-            .log
-            .get(index as usize - 1)
-            .map(|entry| entry.term)
+        self.entry(index).map(|entry| entry.term)
     }
     fn last_term(&self) -> Term {
-        self.persistent.log.last().map_or(0, |entry| entry.term)
+        self.persistent
+            .log
+            .last()
+            .map_or(self.snapshot_term(), |entry| entry.term)
     }
     fn cluster_size(&self) -> usize {
         self.peers.len() + 1
@@ -904,9 +962,15 @@ impl Node {
 
     fn send_append(&mut self, i: usize, out: &mut Ready) {
         let progress = self.progress[i];
+        // Section 7: the entries the follower needs next were compacted into the snapshot;
+        // send the snapshot instead (Figure 13).
+        if progress.next_index <= self.snapshot_index() {
+            self.send_snapshot(i, out);
+            return;
+        }
         let prev_log_index = progress.next_index - 1;
         let prev_log_term = self.term_at(prev_log_index).unwrap_or(0);
-        let from = progress.next_index as usize - 1;
+        let from = (progress.next_index - self.snapshot_index()) as usize - 1;
         let to = self
             .persistent
             .log
@@ -926,6 +990,24 @@ impl Node {
                 entries,
                 leader_commit: self.commit_index,
                 stamp: self.now,
+            },
+        });
+    }
+
+    /// Sends the whole snapshot in one InstallSnapshot (Figure 13 with a single chunk).
+    fn send_snapshot(&mut self, i: usize, out: &mut Ready) {
+        let snapshot = &self.persistent.snapshot;
+        // As for entries in flight, nextIndex moves past the snapshot at once; a refusal of
+        // the next AppendEntries (the snapshot was lost) brings it back.
+        self.progress[i].next_index = snapshot.last_index + 1;
+        out.messages.push(Message {
+            from: self.id,
+            to: self.progress[i].id,
+            term: self.persistent.current_term,
+            body: Body::InstallSnapshot {
+                last_included_index: snapshot.last_index,
+                last_included_term: snapshot.last_term,
+                data: snapshot.kv.clone(),
             },
         });
     }
@@ -958,7 +1040,7 @@ impl Node {
         );
         if message.term > self.term() && !pre_vote {
             let leader = match message.body {
-                Body::AppendEntries { .. } => Some(message.from),
+                Body::AppendEntries { .. } | Body::InstallSnapshot { .. } => Some(message.from),
                 _ => None,
             };
             self.become_follower(now, message.term, leader, out);
@@ -1038,6 +1120,117 @@ impl Node {
                     out,
                 )
             }
+            Body::InstallSnapshot {
+                last_included_index,
+                last_included_term,
+                data,
+            } => self.on_install_snapshot(
+                now,
+                message.from,
+                message.term,
+                Snapshot {
+                    last_index: last_included_index,
+                    last_term: last_included_term,
+                    kv: data,
+                },
+                out,
+            ),
+            Body::InstallSnapshotReply {
+                last_included_index,
+            } => self.on_install_snapshot_reply(
+                now,
+                message.from,
+                message.term,
+                last_included_index,
+                out,
+            ),
+        }
+    }
+
+    fn on_install_snapshot(
+        &mut self,
+        now: Micros,
+        leader: NodeId,
+        term: Term,
+        snapshot: Snapshot,
+        out: &mut Ready,
+    ) {
+        let last_index = snapshot.last_index;
+        let reply = |node: &Node| Message {
+            from: node.id,
+            to: leader,
+            term: node.term(),
+            body: Body::InstallSnapshotReply {
+                last_included_index: last_index,
+            },
+        };
+        // Figure 13, receiver rule 1: reply immediately if term < currentTerm (our term in
+        // the reply makes the stale leader step down).
+        if term < self.term() {
+            out.messages.push(reply(self));
+            return;
+        }
+        // As for AppendEntries (5.2): the leader of our term is heard from.
+        if self.role != Role::Follower {
+            self.become_follower(now, term, Some(leader), out);
+        }
+        self.leader = Some(leader);
+        self.leader_contact = now;
+        self.reset_election_timer(now);
+        // A snapshot we already hold everything of (it only covers committed entries) changes
+        // nothing; the reply still tells the leader how far we match.
+        if last_index > self.commit_index {
+            let last_term = snapshot.last_term;
+            // Figure 13, rules 6 and 7: keep the entries after the snapshot if the log holds
+            // its last entry in the same term; otherwise discard the whole log.
+            if self.term_at(last_index) == Some(last_term) {
+                let drop = (last_index - self.snapshot_index()) as usize;
+                self.persistent.log.drain(..drop);
+            } else {
+                self.persistent.log.clear();
+            }
+            // Rule 8: reset the state machine from the snapshot.
+            self.kv = snapshot.kv.clone();
+            self.persistent.snapshot = snapshot;
+            self.commit_index = last_index;
+            self.last_applied = last_index;
+            out.persist = true;
+            out.events.push(Event::InstallSnapshot {
+                last_index,
+                last_term,
+            });
+            out.events.push(Event::Commit { index: last_index });
+        }
+        out.messages.push(reply(self));
+    }
+
+    fn on_install_snapshot_reply(
+        &mut self,
+        now: Micros,
+        from: NodeId,
+        term: Term,
+        last_index: Index,
+        out: &mut Ready,
+    ) {
+        if self.role != Role::Leader || term != self.term() {
+            return;
+        }
+        let Some(i) = self.progress.iter().position(|p| p.id == from) else {
+            return;
+        };
+        if let Some(ack) = self.acks.get_mut(i) {
+            *ack = now;
+        }
+        // The follower now holds everything up to the snapshot's last index: update
+        // matchIndex and nextIndex as for a successful AppendEntries (Figure 2, Leaders).
+        let progress = &mut self.progress[i];
+        progress.match_index = progress.match_index.max(last_index);
+        progress.next_index = progress.next_index.max(progress.match_index + 1);
+        self.advance_commit(out);
+        if self.transfer.is_some_and(|(to, _, _)| to == from) {
+            self.continue_transfer(out);
+        } else if self.progress[i].next_index <= self.last_index() {
+            self.send_append(i, out);
         }
     }
 
@@ -1124,6 +1317,18 @@ impl Node {
         self.leader_contact = now;
         self.reset_election_timer(now);
 
+        // Section 7: the entries up to our snapshot's last index are committed, so the
+        // leader's log holds them too (Leader Completeness, 5.4): skip the ones the message
+        // repeats and match from the snapshot's last entry.
+        let (mut prev_log_index, mut prev_log_term, mut entries) =
+            (prev_log_index, prev_log_term, entries);
+        let offset = self.snapshot_index();
+        if prev_log_index < offset {
+            let skip = ((offset - prev_log_index) as usize).min(entries.len());
+            entries.drain(..skip);
+            prev_log_index = offset;
+            prev_log_term = self.snapshot_term();
+        }
         // Figure 2, rule 2: reply false if the log has no entry at prevLogIndex whose term
         // matches prevLogTerm. The hint lets the leader skip a whole term per round trip (5.3).
         match self.term_at(prev_log_index) {
@@ -1135,7 +1340,7 @@ impl Node {
             }
             Some(t) if t != prev_log_term => {
                 let mut first = prev_log_index;
-                while first > 1 && self.term_at(first - 1) == Some(t) {
+                while first > self.first_index() && self.term_at(first - 1) == Some(t) {
                     first -= 1;
                 }
                 let message = self.append_reply(leader, false, prev_log_index, first, Some(t));
@@ -1152,7 +1357,7 @@ impl Node {
             match self.term_at(index) {
                 Some(t) if t == entry.term => continue,
                 Some(_) => {
-                    self.persistent.log.truncate(index as usize - 1);
+                    self.persistent.log.truncate((index - offset) as usize - 1);
                     out.persist = true;
                     out.events.push(Event::Truncate { from: index });
                 }
@@ -1247,7 +1452,7 @@ impl Node {
         // conflicting term, or to the end of the leader's entries of that term.
         let mut next = conflict_index.max(1);
         if let Some(ct) = conflict_term {
-            if let Some(last) = (1..=self.last_index())
+            if let Some(last) = (self.snapshot_index().max(1)..=self.last_index())
                 .rev()
                 .find(|&k| self.term_at(k) == Some(ct))
             {
@@ -1292,9 +1497,10 @@ impl Node {
         self.commit_index = index;
         out.events.push(Event::Commit { index });
         // Figure 2, All Servers: while commitIndex > lastApplied, apply log[lastApplied + 1].
+        let offset = self.snapshot_index();
         while self.last_applied < self.commit_index {
             self.last_applied += 1;
-            let entry = &self.persistent.log[self.last_applied as usize - 1];
+            let entry = &self.persistent.log[(self.last_applied - offset) as usize - 1];
             match &entry.command {
                 Command::Noop => {}
                 Command::Set { key, value } => {
@@ -1322,7 +1528,11 @@ impl Node {
             if index > applied {
                 return true;
             }
-            let result = if log[index as usize - 1].term == entry_term && entry_term == term {
+            let stored = index
+                .checked_sub(offset + 1)
+                .and_then(|k| log.get(k as usize))
+                .map(|e| e.term);
+            let result = if stored == Some(entry_term) && entry_term == term {
                 Some(ClientResult::Ok)
             } else {
                 None
@@ -1331,6 +1541,31 @@ impl Node {
                 out.replies.push(ClientReply { request, result });
             }
             false
+        });
+        // Section 7 (thesis 5.1): once enough applied entries sit in the log, snapshot the
+        // state machine up to lastApplied and discard those entries.
+        let threshold = self.config.snapshot_threshold;
+        if threshold > 0 && self.last_applied - offset >= threshold {
+            self.take_snapshot(out);
+        }
+    }
+
+    /// Snapshots the state machine at lastApplied and drops the entries it replaces
+    /// (paper section 7, Figure 12).
+    fn take_snapshot(&mut self, out: &mut Ready) {
+        let last_index = self.last_applied;
+        let last_term = self.term_at(last_index).unwrap_or(0);
+        let drop = (last_index - self.snapshot_index()) as usize;
+        self.persistent.log.drain(..drop);
+        self.persistent.snapshot = Snapshot {
+            last_index,
+            last_term,
+            kv: self.kv.clone(),
+        };
+        out.persist = true;
+        out.events.push(Event::Snapshot {
+            last_index,
+            last_term,
         });
     }
 }

@@ -1,7 +1,20 @@
 //! Plain data shared by the core and its users: ids, log entries, commands, messages.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
+
+/// A snapshot of the state machine (paper section 7, Figure 12): it replaces the log entries up
+/// to and including `last_index`, which are all committed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The index of the last entry the snapshot replaces (0: no snapshot).
+    pub last_index: Index,
+    /// The term of that entry.
+    pub last_term: Term,
+    /// The key-value store after applying every entry up to `last_index`.
+    pub kv: BTreeMap<String, String>,
+}
 
 /// A server's id. Servers are numbered from 1.
 pub type NodeId = u32;
@@ -160,11 +173,28 @@ pub enum Body {
         #[serde(default)]
         stamp: Micros,
     },
+    /// A leader sends its snapshot to a follower that needs entries the leader has already
+    /// compacted away (paper section 7, Figure 13, sent in one chunk: `offset` 0, `done`).
+    InstallSnapshot {
+        /// The snapshot replaces all entries up to and including this index.
+        last_included_index: Index,
+        /// The term of the entry at `last_included_index`.
+        last_included_term: Term,
+        /// The state machine (the key-value store) as of `last_included_index`.
+        data: BTreeMap<String, String>,
+    },
+    /// The answer to an InstallSnapshot (Figure 13: the receiver's term, carried by the
+    /// message), naming the snapshot answered so the leader can update matchIndex.
+    InstallSnapshotReply {
+        /// The `last_included_index` of the snapshot answered.
+        last_included_index: Index,
+    },
 }
 
 impl Body {
     /// The RPC name used in traces: `RequestVote`, `RequestVoteReply`, `AppendEntries`,
-    /// `AppendEntriesReply`, `PreVote`, `PreVoteReply`, `TimeoutNow`.
+    /// `AppendEntriesReply`, `PreVote`, `PreVoteReply`, `TimeoutNow`, `InstallSnapshot`,
+    /// `InstallSnapshotReply`.
     pub fn type_name(&self) -> &'static str {
         match self {
             Body::RequestVote { .. } => "RequestVote",
@@ -174,6 +204,8 @@ impl Body {
             Body::PreVote { .. } => "PreVote",
             Body::PreVoteReply { .. } => "PreVoteReply",
             Body::TimeoutNow => "TimeoutNow",
+            Body::InstallSnapshot { .. } => "InstallSnapshot",
+            Body::InstallSnapshotReply { .. } => "InstallSnapshotReply",
         }
     }
 }

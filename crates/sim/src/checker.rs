@@ -1,8 +1,15 @@
 //! The safety checker: the properties of paper Figure 3 and two more, checked after every
 //! simulated event. It keeps what it needs across the whole history (leaders per term, votes
 //! per term, the committed prefix) so each check costs about O(nodes).
+//!
+//! Logs may be compacted (paper section 7): a node's log then starts after its snapshot. The
+//! checks compare only the entries a node still holds, by absolute index; the entries below a
+//! snapshot were checked when they were committed or applied, and the snapshot itself is
+//! checked against the committed prefix it claims (State Machine Safety) whenever a node gets
+//! a new one (taken, installed, or recovered after a restart).
 
 use raftlab_raft::{Command, Entry, Event, Index, Micros, Node, NodeId, Role, Term};
+use std::collections::BTreeMap;
 
 /// A property the checker watches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -152,6 +159,11 @@ pub struct Checker {
     commit_seen: Vec<Index>,
     /// Per node: (term, log length) when it was a leader before the current step.
     leading: Vec<Option<(Term, Index)>>,
+    /// Per node: the last index of the snapshot last checked (0: none since it started).
+    snapshot_seen: Vec<Index>,
+    /// The key-value store after applying the first `.0` committed entries: where the next
+    /// snapshot check starts from when it is not behind.
+    kv_cache: (usize, BTreeMap<String, String>),
 }
 
 impl Checker {
@@ -162,6 +174,7 @@ impl Checker {
             votes: vec![Vec::new(); nodes],
             commit_seen: vec![0; nodes],
             leading: vec![None; nodes],
+            snapshot_seen: vec![0; nodes],
             ..Checker::default()
         }
     }
@@ -194,6 +207,8 @@ impl Checker {
     pub fn on_crash(&mut self, node: NodeId) {
         self.commit_seen[node as usize - 1] = 0;
         self.leading[node as usize - 1] = None;
+        // Its snapshot is checked again when it restarts from it.
+        self.snapshot_seen[node as usize - 1] = 0;
     }
 
     /// Checks everything after `node` handled one input that produced `events`. `nodes` holds
@@ -212,7 +227,7 @@ impl Checker {
         let still_leading = |term: Term| node.role() == Role::Leader && node.term() == term;
         let commit_before = self.commit_seen[k];
         // Commits first, so that entries applied in this step are known to be committed.
-        self.check_commit(now, id, nodes, found);
+        self.check_commit(now, id, nodes, events, found);
         for event in events {
             match event {
                 Event::BecomeLeader { term } => {
@@ -329,15 +344,87 @@ impl Checker {
             }
         }
         self.leading[k] = (node.role() == Role::Leader).then(|| (node.term(), node.last_index()));
+        // A new snapshot (taken, installed, or recovered after a restart) must be the state
+        // of the committed prefix it claims to replace (section 7, State Machine Safety).
+        if node.snapshot_index() != self.snapshot_seen[k] {
+            self.snapshot_seen[k] = node.snapshot_index();
+            self.check_snapshot(now, id, node, found);
+        }
+    }
+
+    /// State Machine Safety for a snapshot (section 7): it covers only committed entries, its
+    /// last term is the committed entry's, and its key-value store is what applying the
+    /// committed prefix gives.
+    fn check_snapshot(&mut self, now: Micros, id: NodeId, node: &Node, found: &mut Vec<Violation>) {
+        let snapshot = node.snapshot();
+        let n = snapshot.last_index as usize;
+        if n == 0 {
+            return;
+        }
+        let detail = if n > self.committed.len() {
+            format!(
+                "S{id}'s snapshot covers indexes 1 to {n}, but only {} entries are committed",
+                self.committed.len()
+            )
+        } else if self.committed[n - 1].term != snapshot.last_term {
+            format!(
+                "S{id}'s snapshot ends at index {n} in term {}, but the committed entry there is {}",
+                snapshot.last_term,
+                Described(Some(&self.committed[n - 1]))
+            )
+        } else {
+            let expected = self.committed_kv(n);
+            if *expected == snapshot.kv {
+                return;
+            }
+            format!(
+                "S{id}'s snapshot up to index {n} holds {}, but the committed entries give {}",
+                Pairs(&snapshot.kv),
+                Pairs(expected)
+            )
+        };
+        self.report(
+            found,
+            Property::StateMachineSafety,
+            now,
+            &[id],
+            format_args!("{detail}"),
+        );
+    }
+
+    /// The key-value store after applying the first `n` committed entries.
+    fn committed_kv(&mut self, n: usize) -> &BTreeMap<String, String> {
+        if self.kv_cache.0 > n {
+            self.kv_cache = (0, BTreeMap::new());
+        }
+        let (done, kv) = &mut self.kv_cache;
+        for entry in &self.committed[*done..n] {
+            match &entry.command {
+                Command::Noop => {}
+                Command::Set { key, value } => {
+                    kv.insert(key.clone(), value.clone());
+                }
+                Command::Delete { key } => {
+                    kv.remove(key);
+                }
+            }
+        }
+        *done = n;
+        kv
     }
 
     fn missing_committed(&self, node: &Node, term: Term) -> Option<Index> {
-        let log = node.log();
+        // Entries below the node's snapshot are in the snapshot, checked on its own.
+        let snapshot = node.snapshot_index();
         self.committed
             .iter()
             .zip(&self.commit_terms)
             .enumerate()
-            .find_map(|(i, (e, &t))| (t < term && log.get(i) != Some(e)).then_some(i as Index + 1))
+            .map(|(i, pair)| (i as Index + 1, pair))
+            .skip(snapshot as usize)
+            .find_map(|(index, (e, &t))| {
+                (t < term && node.entry(index) != Some(e)).then_some(index)
+            })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -355,6 +442,11 @@ impl Checker {
         // command and the same term just before it, so equal pairs mean equal prefixes.
         if node.term_at(index) != Some(term) {
             return; // replaced later in the same step; the later append is checked instead
+        }
+        if index <= node.snapshot_index() {
+            // Applied and compacted in the same step (section 7): committed, so checked as a
+            // committed entry; the entry before it is gone.
+            return;
         }
         let prev = node.term_at(index - 1).unwrap_or(0);
         let k = index as usize - 1;
@@ -381,6 +473,7 @@ impl Checker {
         now: Micros,
         id: NodeId,
         nodes: &[Node],
+        events: &[Event],
         found: &mut Vec<Violation>,
     ) {
         let k = id as usize - 1;
@@ -399,7 +492,22 @@ impl Checker {
             );
         }
         for index in seen + 1..=commit {
-            let Some(entry) = node.log().get(index as usize - 1) else {
+            // An entry applied and compacted into a snapshot in this same step is known from
+            // its Apply event.
+            let applied;
+            let entry = match node.entry(index) {
+                Some(entry) => Some(entry),
+                None => {
+                    applied = applied_in(events, index);
+                    applied.as_ref()
+                }
+            };
+            let Some(entry) = entry else {
+                if index <= node.snapshot_index() {
+                    // Committed by installing or recovering a snapshot: the snapshot is
+                    // checked on its own.
+                    continue;
+                }
                 self.report(
                     found,
                     Property::StateMachineSafety,
@@ -425,6 +533,10 @@ impl Checker {
                 }
                 continue;
             }
+            if index as usize != self.committed.len() + 1 {
+                // Past a gap left by a snapshot of uncommitted entries (reported as such).
+                continue;
+            }
             self.committed.push(entry.clone());
             let commit_term = node.term();
             self.commit_terms.push(commit_term);
@@ -432,7 +544,8 @@ impl Checker {
             for other in nodes {
                 if other.role() == Role::Leader
                     && other.term() > commit_term
-                    && other.log().get(index as usize - 1) != Some(entry)
+                    && index > other.snapshot_index()
+                    && other.entry(index) != Some(entry)
                 {
                     self.report(
                         found,
@@ -450,6 +563,37 @@ impl Checker {
             }
         }
         self.commit_seen[k] = commit;
+    }
+}
+
+/// The entry applied at `index` in this step, from its Apply event.
+fn applied_in(events: &[Event], index: Index) -> Option<Entry> {
+    events.iter().find_map(|event| match event {
+        Event::Apply {
+            index: i,
+            term,
+            command,
+        } if *i == index => Some(Entry {
+            term: *term,
+            command: command.clone(),
+        }),
+        _ => None,
+    })
+}
+
+/// A key-value store as violations describe it: `{x=1, y=2}`.
+struct Pairs<'a>(&'a BTreeMap<String, String>);
+
+impl std::fmt::Display for Pairs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("{")?;
+        for (i, (key, value)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{key}={value}")?;
+        }
+        f.write_str("}")
     }
 }
 

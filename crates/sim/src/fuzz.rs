@@ -28,6 +28,9 @@ pub struct FuzzOptions {
     /// Add client reads in every mode (thesis 6.4); the ReadIndex reads, and the lease
     /// reads when CheckQuorum is on, must be linearizable.
     pub reads: bool,
+    /// Turn log compaction on (paper section 7) with a small random `snapshot_threshold` (3 to
+    /// 20 entries), so that snapshots and InstallSnapshot happen often.
+    pub snapshots: bool,
 }
 
 impl Default for FuzzOptions {
@@ -41,6 +44,7 @@ impl Default for FuzzOptions {
             check_quorum: false,
             transfer: false,
             reads: false,
+            snapshots: false,
         }
     }
 }
@@ -156,6 +160,10 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
         };
         events.push(TimedAction { at_us: t, action });
         t += dice.range(5_000, 250_000);
+    }
+    // Drawn last, so that the campaign's actions are the same with and without snapshots.
+    if options.snapshots {
+        config.snapshot_threshold = dice.range(3, 20);
     }
     Scenario {
         seed,

@@ -157,6 +157,10 @@ fn push_patch(out: &mut String, p: &ConfigPatch) {
         out.push('K');
         push_rate(out, d);
     }
+    if let Some(n) = p.snapshot_threshold {
+        out.push('S');
+        json::write_u64(out, n);
+    }
     if let Some(on) = p.pre_vote {
         out.push_str(if on { "P1" } else { "P0" });
     }
@@ -182,6 +186,8 @@ fn push_config(out: &mut String, c: &SimConfig) {
             pre_vote: (c.pre_vote != d.pre_vote).then_some(c.pre_vote),
             check_quorum: (c.check_quorum != d.check_quorum).then_some(c.check_quorum),
             clock_drift: (c.clock_drift != d.clock_drift).then_some(c.clock_drift),
+            snapshot_threshold: (c.snapshot_threshold != d.snapshot_threshold)
+                .then_some(c.snapshot_threshold),
         },
     );
     if c.bugs.commit_previous_term || c.bugs.skip_vote_log_check {
@@ -332,7 +338,7 @@ const LETTERS: [(char, &str); 14] = [
 ];
 
 /// The setting letters: letter, scenario field, what it is.
-const SETTINGS: [(char, &str, &str); 10] = [
+const SETTINGS: [(char, &str, &str); 11] = [
     ('E', "election_timeout_ms", "election timeout"),
     ('H', "heartbeat_ms", "heartbeat"),
     ('L', "latency_ms", "latency"),
@@ -343,6 +349,7 @@ const SETTINGS: [(char, &str, &str); 10] = [
     ('P', "pre_vote", "PreVote"),
     ('Q', "check_quorum", "CheckQuorum"),
     ('K', "clock_drift", "clock drift bound"),
+    ('S', "snapshot_threshold", "snapshot threshold"),
 ];
 
 /// Reads a share link: the fragment alone (`v=1&...`), with its `#`, or a whole URL (the part
@@ -846,7 +853,7 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
         rest = next;
         let Some(k) = SETTINGS.iter().position(|s| s.0 == letter) else {
             return Err(format!(
-                "expected a setting letter (E, H, L, D, R, C, P, Q, K{}), found {}",
+                "expected a setting letter (E, H, L, D, R, C, P, Q, K, S{}), found {}",
                 if allow_bugs { " or B" } else { "" },
                 quoted(&letter.to_string())
             ));
@@ -878,6 +885,15 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
                 Value::Array(vec![scenario::ms(lo), scenario::ms(hi)])
             }
             'H' | 'C' => scenario::ms(parse_ms(value).map_err(|m| format!("{at}: {m}"))?),
+            'S' => match value.parse::<u64>() {
+                Ok(n) if value.bytes().all(|b| b.is_ascii_digit()) => Value::from(n),
+                _ => {
+                    return Err(format!(
+                        "{at}: expected a whole number of entries such as S10, found {}",
+                        quoted(value)
+                    ))
+                }
+            },
             'P' | 'Q' => match value {
                 "1" => Value::Bool(true),
                 "0" => Value::Bool(false),

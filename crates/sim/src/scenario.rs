@@ -18,6 +18,8 @@ pub const MAX_UNTIL_MS: u64 = 24 * 3600 * 1000;
 pub const MAX_EVENTS: usize = 100_000;
 /// Longest key or value a client may write.
 pub const MAX_TEXT: usize = 256;
+/// Largest `snapshot_threshold`.
+pub const MAX_SNAPSHOT_THRESHOLD: u64 = 100_000;
 
 /// Network and timing settings of a simulated cluster (the scenario's `config`).
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +46,9 @@ pub struct SimConfig {
     pub check_quorum: bool,
     /// The clock drift that lease reads assume at most (`clock_drift`, 0 to 0.5).
     pub clock_drift: f64,
+    /// Log compaction (`snapshot_threshold`, paper section 7): a node snapshots its state
+    /// machine once this many applied entries are not yet in a snapshot; 0 is off.
+    pub snapshot_threshold: u64,
 }
 
 impl Default for SimConfig {
@@ -59,6 +64,7 @@ impl Default for SimConfig {
             pre_vote: false,
             check_quorum: false,
             clock_drift: 0.1,
+            snapshot_threshold: 0,
         }
     }
 }
@@ -68,8 +74,9 @@ pub const BUG_NAMES: [&str; 2] = ["commit_previous_term", "skip_vote_log_check"]
 
 impl SimConfig {
     /// The settings as the scenario's `config` object (every field present, except
-    /// `pre_vote`, `check_quorum` and `bugs`, written only when on so that files of runs
-    /// without them read in older versions too).
+    /// `pre_vote`, `check_quorum`, `clock_drift`, `snapshot_threshold` and `bugs`, written
+    /// only when not the default so that files of runs without them read in older versions
+    /// too).
     pub fn to_json(&self) -> Value {
         let mut o = Map::new();
         put_patch(
@@ -85,6 +92,8 @@ impl SimConfig {
                 check_quorum: self.check_quorum.then_some(true),
                 clock_drift: (self.clock_drift != SimConfig::default().clock_drift)
                     .then_some(self.clock_drift),
+                snapshot_threshold: (self.snapshot_threshold != 0)
+                    .then_some(self.snapshot_threshold),
             },
         );
         let mut bugs = Vec::new();
@@ -111,6 +120,7 @@ impl SimConfig {
             pre_vote: self.pre_vote,
             check_quorum: self.check_quorum,
             clock_drift_ppm: (self.clock_drift * 1_000_000.0).round() as u64,
+            snapshot_threshold: self.snapshot_threshold,
             ..raftlab_raft::Config::default()
         }
     }
@@ -155,6 +165,8 @@ pub struct ConfigPatch {
     pub check_quorum: Option<bool>,
     /// New clock drift bound for lease reads.
     pub clock_drift: Option<f64>,
+    /// New snapshot threshold (0: compaction off).
+    pub snapshot_threshold: Option<u64>,
 }
 
 impl ConfigPatch {
@@ -180,6 +192,9 @@ impl ConfigPatch {
         }
         if let Some(v) = self.clock_drift {
             config.clock_drift = v;
+        }
+        if let Some(v) = self.snapshot_threshold {
+            config.snapshot_threshold = v;
         }
         if let Some(v) = self.duplicate_rate {
             config.duplicate_rate = v;
@@ -362,6 +377,9 @@ fn put_patch(o: &mut Map, p: &ConfigPatch) {
     }
     if let Some(d) = p.clock_drift {
         put(o, "clock_drift", Value::from(d));
+    }
+    if let Some(n) = p.snapshot_threshold {
+        put(o, "snapshot_threshold", Value::from(n));
     }
 }
 
@@ -546,7 +564,7 @@ fn target(path: &str, v: &Value, nodes: u32) -> Result<Target, ParseError> {
     node_number(path, v, nodes).map(Target::Node)
 }
 
-const CONFIG_FIELDS: [&str; 10] = [
+const CONFIG_FIELDS: [&str; 11] = [
     "election_timeout_ms",
     "heartbeat_ms",
     "latency_ms",
@@ -556,6 +574,7 @@ const CONFIG_FIELDS: [&str; 10] = [
     "pre_vote",
     "check_quorum",
     "clock_drift",
+    "snapshot_threshold",
     "bugs",
 ];
 
@@ -603,6 +622,14 @@ fn parse_patch(
                 )
             }
             None => return expected(&p, "a number between 0 and 0.5", v),
+        }
+    }
+    if let Some(v) = f.get("snapshot_threshold") {
+        let p = f.at("snapshot_threshold");
+        let what = "a number of entries from 0 (off) to 100000";
+        match as_u64(&p, v, what)? {
+            n if n <= MAX_SNAPSHOT_THRESHOLD => patch.snapshot_threshold = Some(n),
+            n => return err(&p, format!("must be at most 100000 (found {n})")),
         }
     }
     for (name, slot) in [
@@ -655,7 +682,7 @@ fn parse_patch(
     Ok((patch, bugs))
 }
 
-const SET_FIELDS: [&str; 11] = [
+const SET_FIELDS: [&str; 12] = [
     "at_ms",
     "do",
     "election_timeout_ms",
@@ -667,6 +694,7 @@ const SET_FIELDS: [&str; 11] = [
     "pre_vote",
     "check_quorum",
     "clock_drift",
+    "snapshot_threshold",
 ];
 
 const ACTIONS: [&str; 15] = [
@@ -917,7 +945,8 @@ pub fn parse_action(path: &str, value: &Value, nodes: u32) -> Result<TimedAction
 pub fn parse_config_patch(path: &str, value: &Value) -> Result<ConfigPatch, ParseError> {
     let mut f = Fields::new(path, value)?;
     let (patch, _) = parse_patch(&mut f, false)?;
-    f.finish(&CONFIG_FIELDS[..9])?;
+    // Every setting but `bugs`, which is fixed for a whole run.
+    f.finish(&CONFIG_FIELDS[..CONFIG_FIELDS.len() - 1])?;
     if patch == ConfigPatch::default() {
         return err(path, "changes nothing: give at least one setting");
     }

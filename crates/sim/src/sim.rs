@@ -878,6 +878,8 @@ impl Simulation {
                 alive: self.slots[k].alive,
                 commit_index: node.commit_index(),
                 log: node.log().to_vec(),
+                snapshot_index: node.snapshot_index(),
+                snapshot_term: node.snapshot_term(),
             };
             self.emit(|| kind);
         }
@@ -957,7 +959,12 @@ impl Simulation {
                     leader.term()
                 ));
             }
-            if node.log() != leader.log() {
+            // Compare the entries both still hold (section 7: below a snapshot they are
+            // committed), and the last index.
+            let from = node.first_index().max(leader.first_index());
+            if node.last_index() != leader.last_index()
+                || (from..=leader.last_index()).any(|i| node.entry(i) != leader.entry(i))
+            {
                 return Err(format!("S{id}'s log differs from leader S{l}'s"));
             }
             if node.commit_index() != leader.last_index() {
@@ -997,6 +1004,22 @@ fn node_event(node: NodeId, event: &Event) -> TraceKind {
             command,
         },
         Event::Truncate { from } => TraceKind::Truncate { node, index: from },
+        Event::Snapshot {
+            last_index,
+            last_term,
+        } => TraceKind::Snapshot {
+            node,
+            index: last_index,
+            term: last_term,
+        },
+        Event::InstallSnapshot {
+            last_index,
+            last_term,
+        } => TraceKind::InstallSnapshot {
+            node,
+            index: last_index,
+            term: last_term,
+        },
         Event::Commit { index } => TraceKind::Commit { node, index },
         Event::Apply {
             index,

@@ -8,6 +8,7 @@ use raftlab_raft::{
 };
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One line of the trace: a time and what happened.
 #[derive(Clone, Debug, PartialEq)]
@@ -170,6 +171,22 @@ impl<T: Field> Field for [T; 2] {
     }
 }
 
+impl Field for BTreeMap<String, String> {
+    /// A JSON object of the pairs, in key order, as serde_json writes a map.
+    fn write(&self, out: &mut String) {
+        out.push('{');
+        for (i, (key, value)) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            key.write(out);
+            out.push(':');
+            value.write(out);
+        }
+        out.push('}');
+    }
+}
+
 impl Field for crate::json::Value {
     fn write(&self, out: &mut String) {
         out.push_str(&self.to_json());
@@ -251,6 +268,8 @@ impl TraceKind {
             TraceKind::Truncate { .. } => "truncate",
             TraceKind::Commit { .. } => "commit",
             TraceKind::Apply { .. } => "apply",
+            TraceKind::Snapshot { .. } => "snapshot",
+            TraceKind::InstallSnapshot { .. } => "install_snapshot",
             TraceKind::Crash { .. } => "crash",
             TraceKind::Restart { .. } => "restart",
             TraceKind::Partition { .. } => "partition",
@@ -277,6 +296,12 @@ impl TraceKind {
             | TraceKind::BecomePreCandidate { node, term }
             | TraceKind::StepDown { node, term } => {
                 map.entry("node", node)?;
+                map.entry("term", term)?;
+            }
+            TraceKind::Snapshot { node, index, term }
+            | TraceKind::InstallSnapshot { node, index, term } => {
+                map.entry("node", node)?;
+                map.entry("index", index)?;
                 map.entry("term", term)?;
             }
             TraceKind::Vote {
@@ -410,6 +435,8 @@ impl TraceKind {
                 alive,
                 commit_index,
                 log,
+                snapshot_index,
+                snapshot_term,
             } => {
                 map.entry("node", node)?;
                 map.entry("term", term)?;
@@ -417,6 +444,11 @@ impl TraceKind {
                 map.entry("alive", alive)?;
                 map.entry("commit_index", commit_index)?;
                 map.entry("log", &LogJson(log))?;
+                // Only nodes with a snapshot say so: traces without one stay as they were.
+                if *snapshot_index > 0 {
+                    map.entry("snapshot_index", snapshot_index)?;
+                    map.entry("snapshot_term", snapshot_term)?;
+                }
             }
         }
         Ok(())
@@ -498,6 +530,18 @@ impl TraceMsg {
                 map.entry("conflict_term", conflict_term)?;
                 map.entry("stamp", stamp)?;
             }
+            Body::InstallSnapshot {
+                last_included_index,
+                last_included_term,
+                data,
+            } => {
+                map.entry("last_included_index", last_included_index)?;
+                map.entry("last_included_term", last_included_term)?;
+                map.entry("data", data)?;
+            }
+            Body::InstallSnapshotReply {
+                last_included_index,
+            } => map.entry("last_included_index", last_included_index)?,
         }
         Ok(())
     }
@@ -538,6 +582,10 @@ fn command_str<S: Serializer>(command: &Command, serializer: S) -> Result<S::Ok,
 
 fn log_json<S: Serializer>(log: &[Entry], serializer: S) -> Result<S::Ok, S::Error> {
     LogJson(log).serialize(serializer)
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The outcome of a client request, as traced.
@@ -710,6 +758,26 @@ pub enum TraceKind {
         #[serde(serialize_with = "command_str")]
         command: Command,
     },
+    /// `node` took a snapshot of its state machine up to `index` (the entry there has `term`)
+    /// and dropped the log entries it replaces (paper section 7).
+    Snapshot {
+        /// The node.
+        node: NodeId,
+        /// The snapshot's last included index.
+        index: Index,
+        /// The snapshot's last included term.
+        term: Term,
+    },
+    /// `node` installed the snapshot its leader sent (InstallSnapshot, Figure 13): its state
+    /// machine and commit index are now at `index`.
+    InstallSnapshot {
+        /// The node.
+        node: NodeId,
+        /// The snapshot's last included index.
+        index: Index,
+        /// The snapshot's last included term.
+        term: Term,
+    },
     /// `node` crashed: it loses its volatile state and stops until restarted.
     Crash {
         /// The node.
@@ -810,9 +878,15 @@ pub enum TraceKind {
         alive: bool,
         /// Its commit index.
         commit_index: Index,
-        /// Its log, index 1 first.
+        /// Its log after its snapshot: index `snapshot_index + 1` first (index 1 without one).
         #[serde(serialize_with = "log_json")]
         log: Vec<Entry>,
+        /// The last index its snapshot covers; written only when it has one.
+        #[serde(skip_serializing_if = "is_zero")]
+        snapshot_index: Index,
+        /// The term of the entry at `snapshot_index`; written only with a snapshot.
+        #[serde(skip_serializing_if = "is_zero")]
+        snapshot_term: Term,
     },
 }
 

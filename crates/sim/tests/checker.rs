@@ -20,6 +20,7 @@ fn node_with_log(id: u32, terms_and_commands: &[(u64, &str)]) -> Node {
         current_term: terms_and_commands.last().map_or(0, |e| e.0),
         voted_for: None,
         log,
+        ..Persistent::default()
     };
     Node::recover(id, &[1, 2, 3], Config::default(), persistent, id as u64, 0)
 }

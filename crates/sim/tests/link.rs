@@ -179,6 +179,7 @@ fn defaults_and_small_cases() {
             pre_vote: true,
             check_quorum: false,
             clock_drift: 0.25,
+            snapshot_threshold: 100_000,
         },
         events: vec![
             at(0.0, Action::Partition(vec![vec![9], vec![1, 5, 3]])),
@@ -202,6 +203,7 @@ fn defaults_and_small_cases() {
                     pre_vote: Some(false),
                     check_quorum: Some(true),
                     clock_drift: Some(0.05),
+                    snapshot_threshold: Some(0),
                 }),
             ),
         ],
@@ -210,9 +212,9 @@ fn defaults_and_small_cases() {
     let link = encode(&s, Some(86_400_000_000));
     assert_eq!(
         link,
-        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25P1B12\
+        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25S100000P1B12\
          &e=0p9-153,0.001w:%D0%BA%D0%BB%D1%8E%D1%87%2F%25%26%23:a%20b%2Cc%3Ad%7Ee%3D,\
-         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05P0Q1&u=86400000&l=0&p=86400000"
+         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05S0P0Q1&u=86400000&l=0&p=86400000"
     );
     assert_eq!(
         decode(&link),
@@ -245,6 +247,7 @@ fn format_1_defaults_are_pinned() {
             pre_vote: false,
             check_quorum: false,
             clock_drift: 0.1,
+            snapshot_threshold: 0,
         },
         "SimConfig::default() changed: bump LINK_VERSION and document the new defaults"
     );
@@ -513,7 +516,7 @@ fn config_errors() {
         ("HD0.1", "H (heartbeat): the value is missing after the letter"),
         (
             "h50",
-            "expected a setting letter (E, H, L, D, R, C, P, Q, K or B), found \"h\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S or B), found \"h\"",
         ),
         (
             "B3",
@@ -522,7 +525,7 @@ fn config_errors() {
         ("B11", "B (bugs): bug 1 is listed twice"),
         (
             "X1",
-            "expected a setting letter (E, H, L, D, R, C, P, Q, K or B), found \"X\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S or B), found \"X\"",
         ),
     ] {
         assert_error(
@@ -730,9 +733,10 @@ fn config() -> impl Strategy<Value = SimConfig> {
             micros(1000, MAX_RANGE_US).boxed()
         ],
         any::<(bool, bool, bool, bool)>(),
+        prop_oneof![Just(0u64), 1u64..=100_000],
     )
         .prop_map(
-            |(election, heartbeat, latency, drop, dup, client, (b1, b2, pv, cq))| SimConfig {
+            |(election, heartbeat, latency, drop, dup, client, (b1, b2, pv, cq), snap)| SimConfig {
                 election_timeout_us: election,
                 heartbeat_us: heartbeat,
                 latency_us: latency,
@@ -746,6 +750,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 pre_vote: pv,
                 check_quorum: cq,
                 clock_drift: 0.1,
+                snapshot_threshold: snap,
             },
         )
 }
@@ -818,8 +823,9 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
         prop::option::of(micros(1000, MAX_RANGE_US)),
         prop::option::of(any::<bool>()),
         prop::option::of(any::<bool>()),
+        prop::option::of(0u64..=100_000),
     )
-        .prop_map(|(e, h, l, d, u, c, pv, cq)| ConfigPatch {
+        .prop_map(|(e, h, l, d, u, c, pv, cq, snap)| ConfigPatch {
             election_timeout_us: e,
             heartbeat_us: h,
             latency_us: l,
@@ -829,6 +835,7 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
             pre_vote: pv,
             check_quorum: cq,
             clock_drift: None,
+            snapshot_threshold: snap,
         })
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
 }

@@ -58,6 +58,7 @@ fn full_example_parses() {
             pre_vote: false,
             check_quorum: false,
             clock_drift: 0.1,
+            snapshot_threshold: 0,
         }
     );
     let expected = vec![
@@ -169,6 +170,7 @@ fn every_action_kind_and_bugs_parse() {
             pre_vote: None,
             check_quorum: None,
             clock_drift: None,
+            snapshot_threshold: None,
         })
     );
 }
@@ -820,9 +822,10 @@ fn config() -> impl Strategy<Value = SimConfig> {
         rate(),
         micros(1000, MAX_RANGE_US),
         any::<(bool, bool, bool, bool)>(),
+        prop_oneof![Just(0u64), 1u64..=100_000],
     )
         .prop_map(
-            |(election, heartbeat, latency, drop, dup, client, (b1, b2, pv, cq))| SimConfig {
+            |(election, heartbeat, latency, drop, dup, client, (b1, b2, pv, cq), snap)| SimConfig {
                 election_timeout_us: election,
                 heartbeat_us: heartbeat,
                 latency_us: latency,
@@ -836,6 +839,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 pre_vote: pv,
                 check_quorum: cq,
                 clock_drift: 0.1,
+                snapshot_threshold: snap,
             },
         )
 }
@@ -890,8 +894,9 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
         prop::option::of(micros(1000, MAX_RANGE_US)),
         prop::option::of(any::<bool>()),
         prop::option::of(any::<bool>()),
+        prop::option::of(0u64..=100_000),
     )
-        .prop_map(|(e, h, l, d, u, c, pv, cq)| ConfigPatch {
+        .prop_map(|(e, h, l, d, u, c, pv, cq, snap)| ConfigPatch {
             election_timeout_us: e,
             heartbeat_us: h,
             latency_us: l,
@@ -901,6 +906,7 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
             pre_vote: pv,
             check_quorum: cq,
             clock_drift: None,
+            snapshot_threshold: snap,
         })
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
 }
@@ -1079,7 +1085,7 @@ fn documented_error_messages() {
         ),
         (
             r#"{"version":1,"config":{"foo":1}}"#,
-            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, clock_drift, bugs",
+            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, clock_drift, snapshot_threshold, bugs",
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"crash","node":7}"#),

@@ -59,6 +59,7 @@ pub fn state(current_term: Term, voted_for: Option<NodeId>, terms: &[Term]) -> P
         current_term,
         voted_for,
         log: log_of_terms(terms),
+        ..Persistent::default()
     }
 }
 

@@ -115,7 +115,12 @@ struct Features {
     /// Add client reads in every mode (thesis 6.4) and check linearizability.
     #[arg(long)]
     reads: bool,
-    /// Turn every optional feature on (PreVote, CheckQuorum, leadership transfers, reads).
+    /// Turn log compaction on (paper section 7) with a small random snapshot threshold, so
+    /// snapshots and InstallSnapshot happen often.
+    #[arg(long)]
+    snapshots: bool,
+    /// Turn every optional feature on (PreVote, CheckQuorum, leadership transfers, reads,
+    /// snapshots).
     #[arg(long)]
     all_features: bool,
 }
@@ -126,6 +131,7 @@ impl Features {
         options.check_quorum = self.check_quorum || self.all_features;
         options.transfer = self.transfer || self.all_features;
         options.reads = self.reads || self.all_features;
+        options.snapshots = self.snapshots || self.all_features;
     }
 }
 
