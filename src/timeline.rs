@@ -16,13 +16,7 @@ pub fn timeline(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let on_input = {
         let ui = ui.clone();
         Callback::from(move |e: InputEvent| {
-            use wasm_bindgen::JsCast;
-            let value = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .map(|i| i.value())
-                .unwrap_or_default();
-            if let Ok(units) = value.parse::<Micros>() {
+            if let Ok(units) = crate::view::input_value(&e).parse::<Micros>() {
                 ui.dispatch(UiAction::Seek(units.saturating_mul(UNIT_US)));
             }
         })

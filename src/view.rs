@@ -120,19 +120,24 @@ fn ui_cb<E: 'static>(
     Callback::from(move |e| ui.dispatch(f(e)))
 }
 
-fn input_value<E: AsRef<web_sys::Event>>(e: &E) -> String {
+/// The value of an input or a select element ("" for anything else).
+fn value_of(target: Option<web_sys::EventTarget>) -> String {
     use wasm_bindgen::JsCast;
-    let target = e.as_ref().target();
-    if let Some(i) = target
-        .clone()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-    {
-        return i.value();
+    let Some(target) = target else {
+        return String::new();
+    };
+    match target.dyn_into::<web_sys::HtmlInputElement>() {
+        Ok(i) => i.value(),
+        Err(other) => other
+            .dyn_into::<web_sys::HtmlSelectElement>()
+            .map(|s| s.value())
+            .unwrap_or_default(),
     }
-    target
-        .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-        .map(|s| s.value())
-        .unwrap_or_default()
+}
+
+/// The value of the input or select an event came from.
+pub(crate) fn input_value<E: AsRef<web_sys::Event>>(e: &E) -> String {
+    value_of(e.as_ref().target())
 }
 
 fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
@@ -466,12 +471,7 @@ fn network(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         let ui = ui.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            use wasm_bindgen::JsCast;
-            let text = gloo_utils::document()
-                .get_element_by_id("net-groups")
-                .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .map(|i| i.value())
-                .unwrap_or_default();
+            let text = field_value("net-groups");
             match parse_groups(&text, n) {
                 Ok(groups) => ui.dispatch(UiAction::Act(Action::Partition(groups))),
                 Err(problem) => {
@@ -562,21 +562,7 @@ fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
 
 /// The value of the form field `id` (an input or a select).
 fn field_value(id: &str) -> String {
-    use wasm_bindgen::JsCast;
-    gloo_utils::document()
-        .get_element_by_id(id)
-        .and_then(|el| {
-            el.clone()
-                .dyn_into::<web_sys::HtmlInputElement>()
-                .map(|i| i.value())
-                .ok()
-                .or_else(|| {
-                    el.dyn_into::<web_sys::HtmlSelectElement>()
-                        .ok()
-                        .map(|s| s.value())
-                })
-        })
-        .unwrap_or_default()
+    value_of(gloo_utils::document().get_element_by_id(id).map(Into::into))
 }
 
 /// The key typed in the client form, or what is wrong with it.

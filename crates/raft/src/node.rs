@@ -743,6 +743,14 @@ impl Node {
         });
     }
 
+    /// 5.4.1: a candidate's log is at least as up to date as ours when its last term is
+    /// later, or equal with a log at least as long (the `skip_vote_log_check` bug skips it).
+    fn log_ok_for_vote(&self, last_log_index: Index, last_log_term: Term) -> bool {
+        let up_to_date = last_log_term > self.last_term()
+            || (last_log_term == self.last_term() && last_log_index >= self.last_index());
+        up_to_date || self.config.bugs.skip_vote_log_check
+    }
+
     fn on_pre_vote(
         &mut self,
         now: Micros,
@@ -754,10 +762,8 @@ impl Node {
     ) {
         // Thesis 9.6: grant when a vote would be granted (a later term, an up-to-date log,
         // 5.4.1) and no leader is heard from; change nothing (no term, no vote, no timer).
-        let up_to_date = last_log_term > self.last_term()
-            || (last_log_term == self.last_term() && last_log_index >= self.last_index());
         let granted = term > self.term()
-            && (up_to_date || self.config.bugs.skip_vote_log_check)
+            && self.log_ok_for_vote(last_log_index, last_log_term)
             && !self.hears_from_leader(now);
         out.messages.push(Message {
             from: self.id,
@@ -1246,13 +1252,11 @@ impl Node {
         // Figure 2, RequestVote: refuse a stale term; grant if we have not voted for someone
         // else in this term and the candidate's log is at least as up to date as ours (5.4.1:
         // a later last term wins; with equal last terms the longer log wins).
-        let up_to_date = last_log_term > self.last_term()
-            || (last_log_term == self.last_term() && last_log_index >= self.last_index());
         let free = self.voted_for().is_none() || self.voted_for() == Some(candidate);
         let granted = term == self.term()
             && free
             && matches!(self.role, Role::Follower | Role::PreCandidate)
-            && (up_to_date || self.config.bugs.skip_vote_log_check);
+            && self.log_ok_for_vote(last_log_index, last_log_term);
         if granted {
             if self.voted_for() != Some(candidate) {
                 self.persistent.voted_for = Some(candidate);

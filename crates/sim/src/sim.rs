@@ -501,7 +501,6 @@ impl Simulation {
                         rate: *rate,
                     });
                     // Its timers now fire at other real times.
-                    self.slots[k].timer_at = Micros::MAX - 1;
                     self.schedule_timer(k);
                 }
             }
