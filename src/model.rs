@@ -873,6 +873,59 @@ pub fn narrate(
             "log",
             format!("{} stored entry {index} (term {term}): {command}", s(node)),
         ),
+        TraceKind::Membership {
+            node,
+            index,
+            voters,
+            learners,
+        } if leads(node) || !voters.contains(node) => {
+            let list = |ids: &[NodeId]| {
+                ids.iter().map(|n| format!("S{n}")).collect::<Vec<_>>().join(", ")
+            };
+            let mut text = format!(
+                "{} now uses the configuration of entry {index}: voters {} (a majority is {})",
+                s(node),
+                list(voters),
+                voters.len() / 2 + 1
+            );
+            if !learners.is_empty() {
+                text.push_str(&format!("; learners {} (catching up, not voting)", list(learners)));
+            }
+            if !voters.contains(node) && !learners.contains(node) {
+                text.push_str(&format!("; {} is no longer a member", s(node)));
+            }
+            (Some(*node), "config", text)
+        }
+        TraceKind::MembershipRefused {
+            node,
+            server,
+            change,
+            reason,
+        } => (
+            Some(*node),
+            "config",
+            format!("{} did not {change} S{server}: {reason}", s(node)),
+        ),
+        TraceKind::AddServer { node, leader } => (
+            Some(*node),
+            "config",
+            match leader {
+                Some(l) => format!(
+                    "{} is asked to add {}: it joins as a learner and becomes a voter once it has caught up",
+                    s(l),
+                    s(node)
+                ),
+                None => format!("There is no leader to add {}: nothing happens", s(node)),
+            },
+        ),
+        TraceKind::RemoveServer { node, leader } => (
+            Some(*node),
+            "config",
+            match leader {
+                Some(l) => format!("{} is asked to remove {} from the cluster", s(l), s(node)),
+                None => format!("There is no leader to remove {}: nothing happens", s(node)),
+            },
+        ),
         TraceKind::Snapshot { node, index, term } => (
             Some(*node),
             "log",
@@ -1014,6 +1067,7 @@ pub fn narrate(
         ),
         TraceKind::Drop { .. }
         | TraceKind::Commit { .. }
+        | TraceKind::Membership { .. }
         | TraceKind::Append { .. }
         | TraceKind::Send { .. }
         | TraceKind::Deliver { .. }

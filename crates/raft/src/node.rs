@@ -109,6 +109,12 @@ pub enum Input {
         /// The server that should lead next.
         to: NodeId,
     },
+    /// Add or remove one server (thesis 4.1); only a leader acts on it. The leader queues the
+    /// change and makes it as soon as it may: once an entry of its own term is committed and
+    /// no earlier configuration entry is uncommitted. A change that would do nothing (adding
+    /// a member, removing a non-member) or leave no voter is dropped with
+    /// [`Event::MembershipRefused`].
+    ChangeMembership(MembershipChange),
 }
 
 /// Something that happened inside a node, reported so a simulator can trace and check it.
@@ -196,6 +202,24 @@ pub enum Event {
         /// The term of the entry at `last_index`.
         last_term: Term,
     },
+    /// The configuration this node uses changed (thesis 4.1: a server uses the latest
+    /// configuration in its log, committed or not): a configuration entry was appended, or
+    /// removed by a truncation, or a snapshot brought one. `index` is where that
+    /// configuration's entry is (the snapshot's last index for one from a snapshot, 0 for the
+    /// initial one).
+    Membership {
+        /// Where the configuration comes from.
+        index: Index,
+        /// The configuration now in use.
+        config: Membership,
+    },
+    /// A leader dropped a membership change it was asked for, because `reason`.
+    MembershipRefused {
+        /// The change.
+        change: MembershipChange,
+        /// Why, in words (e.g. "S4 is already a member").
+        reason: &'static str,
+    },
     /// The node installed a snapshot sent by its leader (InstallSnapshot, Figure 13): its
     /// state machine, commit index and lastApplied are now at `last_index`, and its log keeps
     /// only the entries after `last_index` (none unless it held that entry in `last_term`).
@@ -258,7 +282,15 @@ struct PendingRead {
 #[derive(Clone, Debug)]
 pub struct Node {
     id: NodeId,
+    // The servers a leader replicates to: the members of the latest configuration, and while
+    // that configuration is uncommitted also those of the one before (so a removed server
+    // still hears of its removal), this server excluded.
     peers: Vec<NodeId>,
+    // The latest configuration in the log or snapshot (thesis 4.1), and the index of its entry.
+    membership: Membership,
+    config_index: Index,
+    // Membership changes a leader was asked for and has not made yet, oldest first.
+    changes: Vec<MembershipChange>,
     config: Config,
     rng: Pcg32,
     persistent: Persistent,
@@ -299,19 +331,23 @@ pub struct Node {
 }
 
 impl Node {
-    /// A new server with an empty log. `members` lists every server of the cluster, this one
-    /// included. `seed` feeds the node's own random generator (election timeouts).
+    /// A new server with an empty log. `members` lists the voters of the cluster's initial
+    /// configuration, this one included; it is empty for a server that joins later and waits
+    /// for a leader to add it (thesis 4.1). `seed` feeds the node's own random generator
+    /// (election timeouts).
     pub fn new(id: NodeId, members: &[NodeId], config: Config, seed: u64, now: Micros) -> Node {
-        Node::recover(id, members, config, Persistent::default(), seed, now)
+        let mut persistent = Persistent::default();
+        persistent.snapshot.config = Membership::new(members, &[]);
+        Node::recover(id, config, persistent, seed, now)
     }
 
     /// A server started from its persistent state, as after a crash: everything volatile
     /// starts afresh (Figure 2). The state machine is rebuilt from the snapshot, which holds
     /// only committed entries, so `commit_index` and `last_applied` start at the snapshot's
     /// last index (0 without one) until a leader says more (paper section 7).
+    /// The configuration is the latest one in the log, or else the snapshot's (thesis 4.1).
     pub fn recover(
         id: NodeId,
-        members: &[NodeId],
         config: Config,
         persistent: Persistent,
         seed: u64,
@@ -321,7 +357,10 @@ impl Node {
         let kv = persistent.snapshot.kv.clone();
         let mut node = Node {
             id,
-            peers: members.iter().copied().filter(|&m| m != id).collect(),
+            peers: Vec::new(),
+            membership: Membership::default(),
+            config_index: 0,
+            changes: Vec::new(),
             config,
             rng: Pcg32::seed_from_u64(seed),
             persistent,
@@ -346,6 +385,9 @@ impl Node {
             election_deadline: now,
             heartbeat_deadline: Micros::MAX,
         };
+        let (index, membership) = node.config_at(node.last_index());
+        (node.config_index, node.membership) = (index, membership.clone());
+        node.peers = node.replication_targets();
         node.reset_election_timer(now);
         node
     }
@@ -361,9 +403,38 @@ impl Node {
     pub fn id(&self) -> NodeId {
         self.id
     }
-    /// The other servers of the cluster.
+    /// The servers a leader replicates to: the other members of the latest configuration,
+    /// and while it is uncommitted, those of the one before.
     pub fn peers(&self) -> &[NodeId] {
         &self.peers
+    }
+    /// The configuration this server uses: the latest in its log, committed or not (thesis
+    /// 4.1), or its snapshot's.
+    pub fn membership(&self) -> &Membership {
+        &self.membership
+    }
+    /// The index of the entry holding [`Node::membership`] (the snapshot's last index when it
+    /// comes from the snapshot; 0 for the initial configuration).
+    pub fn membership_index(&self) -> Index {
+        self.config_index
+    }
+    /// The latest configuration at or before `index` and where its entry is (the snapshot's
+    /// when the log holds none up to there).
+    pub fn config_at(&self, index: Index) -> (Index, &Membership) {
+        let offset = self.snapshot_index();
+        let upto = index.min(self.last_index());
+        let mut i = upto;
+        while i > offset {
+            if let Command::Config(m) = &self.persistent.log[(i - offset - 1) as usize].command {
+                return (i, m);
+            }
+            i -= 1;
+        }
+        (offset, &self.persistent.snapshot.config)
+    }
+    /// Membership changes a leader has been asked for and has not made yet, oldest first.
+    pub fn pending_changes(&self) -> &[MembershipChange] {
+        &self.changes
     }
     /// Current settings.
     pub fn config(&self) -> &Config {
@@ -474,11 +545,20 @@ impl Node {
             .last()
             .map_or(self.snapshot_term(), |entry| entry.term)
     }
-    fn cluster_size(&self) -> usize {
-        self.peers.len() + 1
-    }
     fn quorum(&self) -> usize {
-        self.cluster_size() / 2 + 1
+        self.membership.quorum()
+    }
+    fn is_voter(&self) -> bool {
+        self.membership.is_voter(self.id)
+    }
+    /// How many of `ids` are voters, this server counted when `with_self` and a voter.
+    fn voters_among(&self, ids: impl Iterator<Item = NodeId>, with_self: bool) -> usize {
+        ids.filter(|&id| self.membership.is_voter(id)).count()
+            + usize::from(with_self && self.is_voter())
+    }
+    /// Whether the votes collected so far come from a majority of the voters.
+    fn has_vote_quorum(&self) -> bool {
+        self.voters_among(self.votes.iter().copied(), false) >= self.quorum()
     }
 
     // ----- the entry point -----
@@ -502,6 +582,12 @@ impl Node {
                 }
             }
             Input::TransferLeadership { to } => self.transfer_leadership(now, to, out),
+            Input::ChangeMembership(change) => {
+                if self.role == Role::Leader {
+                    self.changes.push(change);
+                    self.next_change(out);
+                }
+            }
         }
     }
 
@@ -570,10 +656,20 @@ impl Node {
 
     /// The newest stamp a majority (this leader included, at `now`) has echoed.
     fn quorum_stamp(&self, now: Micros) -> Micros {
-        let mut stamps = self.stamps.clone();
-        stamps.push(now);
+        // Only voters count (thesis 4.1); a leader that is removing itself does not count
+        // itself (thesis 4.2.2).
+        let mut stamps: Vec<Micros> = self
+            .progress
+            .iter()
+            .zip(&self.stamps)
+            .filter(|(p, _)| self.membership.is_voter(p.id))
+            .map(|(_, &s)| s)
+            .collect();
+        if self.is_voter() {
+            stamps.push(now);
+        }
         stamps.sort_unstable_by(|a, b| b.cmp(a));
-        stamps[self.quorum() - 1]
+        stamps.get(self.quorum() - 1).copied().unwrap_or(0)
     }
 
     /// When the leader's lease ends (thesis 6.4.1): a majority heard from it at
@@ -627,7 +723,7 @@ impl Node {
     fn transfer_leadership(&mut self, now: Micros, to: NodeId, out: &mut Ready) {
         // Thesis 3.10: the leader stops taking requests, brings the target's log up to date,
         // then tells it to start an election at once; it gives up after an election timeout.
-        if self.role != Role::Leader || to == self.id || !self.peers.contains(&to) {
+        if self.role != Role::Leader || to == self.id || !self.membership.is_voter(to) {
             return;
         }
         self.transfer = Some((to, now + self.config.election_timeout_us.1, false));
@@ -689,11 +785,12 @@ impl Node {
     fn has_quorum_contact(&self, now: Micros) -> bool {
         let window = self.config.election_timeout_us.0;
         let recent = self
-            .acks
+            .progress
             .iter()
-            .filter(|&&t| now.saturating_sub(t) < window)
-            .count();
-        recent + 1 >= self.quorum()
+            .zip(&self.acks)
+            .filter(|(_, &t)| now.saturating_sub(t) < window)
+            .map(|(p, _)| p.id);
+        self.voters_among(recent, true) >= self.quorum()
     }
 
     /// Whether this server has heard from a current leader within the shortest election
@@ -712,6 +809,12 @@ impl Node {
     }
 
     fn election_timeout(&mut self, now: Micros, out: &mut Ready) {
+        // Thesis 4.1: only a voter of its own latest configuration stands for election; a new
+        // server waits for a leader to add it, a removed one stays quiet (as in etcd).
+        if !self.is_voter() {
+            self.reset_election_timer(now);
+            return;
+        }
         if self.config.pre_vote {
             self.start_pre_vote(now, out);
         } else {
@@ -727,12 +830,13 @@ impl Node {
         self.progress.clear();
         self.acks.clear();
         self.pending.clear();
+        self.changes.clear();
         self.heartbeat_deadline = Micros::MAX;
         self.votes.clear();
         self.votes.push(self.id);
         self.reset_election_timer(now);
         out.events.push(Event::BecomePreCandidate { term });
-        if self.votes.len() >= self.quorum() {
+        if self.has_vote_quorum() {
             self.start_election(now, out);
             return;
         }
@@ -788,7 +892,7 @@ impl Node {
             self.votes.push(from);
         }
         // A majority would vote: now start the real election (thesis 9.6).
-        if self.votes.len() >= self.quorum() {
+        if self.has_vote_quorum() {
             self.start_election(now, out);
         }
     }
@@ -830,6 +934,7 @@ impl Node {
         // A deposed leader's pending clients get no answer from it: they time out, since
         // their entries may still be committed by a later leader.
         self.pending.clear();
+        self.changes.clear();
         self.heartbeat_deadline = Micros::MAX;
         if was != Role::Follower {
             self.reset_election_timer(now);
@@ -853,6 +958,7 @@ impl Node {
         self.reads.clear();
         self.stamps.clear();
         self.pending.clear();
+        self.changes.clear();
         self.heartbeat_deadline = Micros::MAX;
         self.persistent.voted_for = Some(self.id);
         out.persist = true;
@@ -864,7 +970,7 @@ impl Node {
             candidate: self.id,
             term,
         });
-        if self.votes.len() >= self.quorum() {
+        if self.has_vote_quorum() {
             self.become_leader(now, out);
             return;
         }
@@ -876,9 +982,10 @@ impl Node {
         });
     }
 
-    /// Sends the message `body` (one copy each) with `term` to every other server.
+    /// Sends the message `body` (one copy each) with `term` to every other voter (only voters
+    /// vote, thesis 4.1).
     fn to_peers(&self, term: Term, out: &mut Ready, body: impl Fn() -> Body) {
-        for &peer in &self.peers {
+        for &peer in self.membership.voters.iter().filter(|&&v| v != self.id) {
             out.messages.push(Message {
                 from: self.id,
                 to: peer,
@@ -896,6 +1003,7 @@ impl Node {
         out.events.push(Event::BecomeLeader { term });
         // Figure 2: nextIndex starts at the leader's last index + 1, matchIndex at 0.
         let next_index = self.last_index() + 1;
+        self.peers = self.replication_targets();
         self.progress = self
             .peers
             .iter()
@@ -920,6 +1028,7 @@ impl Node {
 
     fn append_own(&mut self, command: Command, out: &mut Ready) -> Index {
         let term = self.term();
+        let config = matches!(command, Command::Config(_));
         self.persistent.log.push(Entry {
             term,
             command: command.clone(),
@@ -931,7 +1040,139 @@ impl Node {
             term,
             command,
         });
+        if config {
+            self.refresh_membership(out);
+        }
         index
+    }
+
+    /// Takes up the latest configuration in the log or snapshot if it changed (thesis 4.1:
+    /// a server uses the latest configuration in its log, committed or not).
+    fn refresh_membership(&mut self, out: &mut Ready) {
+        let (index, latest) = self.config_at(self.last_index());
+        if index == self.config_index && *latest == self.membership {
+            return;
+        }
+        let latest = latest.clone();
+        self.config_index = index;
+        self.membership = latest.clone();
+        out.events.push(Event::Membership {
+            index,
+            config: latest,
+        });
+        self.sync_peers();
+    }
+
+    /// The servers to replicate to: the other members of the latest configuration and, while
+    /// it is uncommitted, of the one before (a removed server learns of its removal).
+    fn replication_targets(&self) -> Vec<NodeId> {
+        let mut ids: Vec<NodeId> = self.membership.members().collect();
+        if self.config_index > self.commit_index {
+            ids.extend(self.config_at(self.config_index - 1).1.members());
+        }
+        ids.retain(|&id| id != self.id);
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Brings `peers` (and a leader's per-follower state) in line with the configuration:
+    /// a new server starts as in Figure 2 (nextIndex after the leader's log, matchIndex 0).
+    fn sync_peers(&mut self) {
+        let peers = self.replication_targets();
+        if peers == self.peers {
+            return;
+        }
+        if self.role == Role::Leader {
+            let next_index = self.last_index() + 1;
+            let (mut progress, mut acks, mut stamps) = (Vec::new(), Vec::new(), Vec::new());
+            for &id in &peers {
+                match self.progress.iter().position(|p| p.id == id) {
+                    Some(i) => {
+                        progress.push(self.progress[i]);
+                        acks.push(self.acks.get(i).copied().unwrap_or(self.now));
+                        stamps.push(self.stamps.get(i).copied().unwrap_or(0));
+                    }
+                    None => {
+                        progress.push(Progress {
+                            id,
+                            next_index,
+                            match_index: 0,
+                        });
+                        acks.push(self.now);
+                        stamps.push(0);
+                    }
+                }
+            }
+            (self.progress, self.acks, self.stamps) = (progress, acks, stamps);
+        }
+        self.peers = peers;
+    }
+
+    /// Makes the next membership change if a leader may now (thesis 4.1): promotes a learner
+    /// that has caught up, or else takes the oldest queued change.
+    fn next_change(&mut self, out: &mut Ready) {
+        // One change at a time: the previous configuration entry must be committed. And a
+        // leader first commits an entry of its own term (Ongaro's correction to single-server
+        // changes, raft-dev 2015): otherwise two changes made in different terms can leave
+        // two disjoint majorities.
+        if self.role != Role::Leader
+            || self.config_index > self.commit_index
+            || self.commit_index < self.term_start
+        {
+            return;
+        }
+        // Thesis 4.2.1: a learner becomes a voter once it holds everything committed.
+        let caught_up = self.membership.learners.iter().copied().find(|&l| {
+            self.progress
+                .iter()
+                .any(|p| p.id == l && p.match_index >= self.commit_index)
+        });
+        let m = &self.membership;
+        let next = if let Some(l) = caught_up {
+            let learners: Vec<NodeId> = m.learners.iter().copied().filter(|&x| x != l).collect();
+            let mut voters = m.voters.clone();
+            voters.push(l);
+            Membership::new(&voters, &learners)
+        } else {
+            loop {
+                let Some(&change) = self.changes.first() else {
+                    return;
+                };
+                self.changes.remove(0);
+                let m = &self.membership;
+                let refused = match change {
+                    MembershipChange::Add(id) if m.contains(id) => Some("it is already a member"),
+                    MembershipChange::Remove(id) if !m.contains(id) => Some("it is not a member"),
+                    MembershipChange::Remove(id) if m.voters == [id] => {
+                        Some("it is the last voter")
+                    }
+                    _ => None,
+                };
+                if let Some(reason) = refused {
+                    out.events
+                        .push(Event::MembershipRefused { change, reason });
+                    continue;
+                }
+                break match change {
+                    // Thesis 4.2.1: a new server joins as a learner first.
+                    MembershipChange::Add(id) => {
+                        let mut learners = m.learners.clone();
+                        learners.push(id);
+                        Membership::new(&m.voters, &learners)
+                    }
+                    MembershipChange::Remove(id) => {
+                        let keep = |ids: &[NodeId]| -> Vec<NodeId> {
+                            ids.iter().copied().filter(|&x| x != id).collect()
+                        };
+                        Membership::new(&keep(&m.voters), &keep(&m.learners))
+                    }
+                };
+            }
+        };
+        self.append_own(Command::Config(next), out);
+        self.broadcast_append(self.now, out);
+        self.advance_commit(out);
     }
 
     fn client_write(&mut self, now: Micros, request: RequestId, command: Command, out: &mut Ready) {
@@ -1014,6 +1255,7 @@ impl Node {
                 last_included_index: snapshot.last_index,
                 last_included_term: snapshot.last_term,
                 data: snapshot.kv.clone(),
+                config: snapshot.config.clone(),
             },
         });
     }
@@ -1084,7 +1326,7 @@ impl Node {
             Body::TimeoutNow => {
                 // Thesis 3.10: the leader of our term hands over: campaign at once, with no
                 // pre-vote, and tell the voters it is a transfer.
-                if message.term == self.term() && self.role != Role::Leader {
+                if message.term == self.term() && self.role != Role::Leader && self.is_voter() {
                     self.campaign(now, true, out);
                 }
             }
@@ -1130,6 +1372,7 @@ impl Node {
                 last_included_index,
                 last_included_term,
                 data,
+                config,
             } => self.on_install_snapshot(
                 now,
                 message.from,
@@ -1138,6 +1381,7 @@ impl Node {
                     last_index: last_included_index,
                     last_term: last_included_term,
                     kv: data,
+                    config,
                 },
                 out,
             ),
@@ -1206,6 +1450,10 @@ impl Node {
                 last_term,
             });
             out.events.push(Event::Commit { index: last_index });
+            // Figure 13: the snapshot carries the configuration as of its last index; entries
+            // kept after it may hold a later one.
+            self.refresh_membership(out);
+            self.sync_peers();
         }
         out.messages.push(reply(self));
     }
@@ -1233,6 +1481,12 @@ impl Node {
         progress.match_index = progress.match_index.max(last_index);
         progress.next_index = progress.next_index.max(progress.match_index + 1);
         self.advance_commit(out);
+        self.next_change(out);
+        // A commit may have changed the configuration: the leader may have stepped down, and
+        // the follower's position in `progress` may have moved.
+        let Some(i) = self.progress.iter().position(|p| p.id == from) else {
+            return;
+        };
         if self.transfer.is_some_and(|(to, _, _)| to == from) {
             self.continue_transfer(out);
         } else if self.progress[i].next_index <= self.last_index() {
@@ -1289,7 +1543,7 @@ impl Node {
             self.votes.push(from);
         }
         // 5.2: a candidate that receives votes from a majority becomes leader.
-        if self.votes.len() >= self.quorum() {
+        if self.has_vote_quorum() {
             self.become_leader(now, out);
         }
     }
@@ -1356,6 +1610,7 @@ impl Node {
         // Rules 3 and 4: delete a conflicting entry and all that follow it; append the new
         // entries not already in the log.
         let mut index = prev_log_index;
+        let mut config_changed = false;
         for entry in entries {
             index += 1;
             match self.term_at(index) {
@@ -1364,9 +1619,11 @@ impl Node {
                     self.persistent.log.truncate((index - offset) as usize - 1);
                     out.persist = true;
                     out.events.push(Event::Truncate { from: index });
+                    config_changed |= index <= self.config_index;
                 }
                 None => {}
             }
+            config_changed |= matches!(entry.command, Command::Config(_));
             out.events.push(Event::Append {
                 index,
                 term: entry.term,
@@ -1374,6 +1631,11 @@ impl Node {
             });
             self.persistent.log.push(entry);
             out.persist = true;
+        }
+        // Thesis 4.1: a configuration entry takes effect as soon as it is in the log, and a
+        // truncated one stops being in effect.
+        if config_changed {
+            self.refresh_membership(out);
         }
         // Rule 5: commitIndex = min(leaderCommit, index of the last new entry). Only the
         // prefix up to `index` is known to match the leader's log.
@@ -1441,6 +1703,11 @@ impl Node {
             }
             progress.next_index = progress.next_index.max(progress.match_index + 1);
             self.advance_commit(out);
+            // A learner may have caught up (thesis 4.2.1).
+            self.next_change(out);
+            let Some(i) = self.progress.iter().position(|p| p.id == from) else {
+                return;
+            };
             if self.transfer.is_some_and(|(to, _, _)| to == from) {
                 self.continue_transfer(out);
             } else if self.progress[i].next_index <= self.last_index() {
@@ -1476,9 +1743,12 @@ impl Node {
         // and log[N].term == currentTerm, set commitIndex = N (5.3, 5.4.2).
         // N is the quorum-th largest of the match indexes (the leader's own is its last
         // index): the largest of them that a quorum has reached.
+        // Only voters of the latest configuration count (thesis 4.1); the leader counts itself
+        // only if it is one of them (thesis 4.2.2).
         let last = self.last_index();
         let reached = |n: Index| {
-            self.progress.iter().filter(|p| p.match_index >= n).count() + usize::from(last >= n)
+            let others = self.progress.iter().filter(|p| p.match_index >= n);
+            self.voters_among(others.map(|p| p.id), last >= n)
         };
         let n = self
             .progress
@@ -1498,6 +1768,7 @@ impl Node {
     }
 
     fn set_commit(&mut self, index: Index, out: &mut Ready) {
+        let crossed = self.commit_index < self.config_index && self.config_index <= index;
         self.commit_index = index;
         out.events.push(Event::Commit { index });
         // Figure 2, All Servers: while commitIndex > lastApplied, apply log[lastApplied + 1].
@@ -1506,7 +1777,7 @@ impl Node {
             self.last_applied += 1;
             let entry = &self.persistent.log[(self.last_applied - offset) as usize - 1];
             match &entry.command {
-                Command::Noop => {}
+                Command::Noop | Command::Config(_) => {}
                 Command::Set { key, value } => {
                     self.kv.insert(key.clone(), value.clone());
                 }
@@ -1552,6 +1823,19 @@ impl Node {
         if threshold > 0 && self.last_applied - offset >= threshold {
             self.take_snapshot(out);
         }
+        if crossed {
+            // The latest configuration is committed: servers it removed no longer get entries.
+            self.sync_peers();
+            // Thesis 4.2.2: a leader that is not in the committed configuration steps down.
+            if self.role == Role::Leader && !self.membership.contains(self.id) {
+                let term = self.term();
+                self.become_follower(self.now, term, None, out);
+                return;
+            }
+        }
+        if self.role == Role::Leader {
+            self.next_change(out);
+        }
     }
 
     /// Snapshots the state machine at lastApplied and drops the entries it replaces
@@ -1561,10 +1845,12 @@ impl Node {
         let last_term = self.term_at(last_index).unwrap_or(0);
         let drop = (last_index - self.snapshot_index()) as usize;
         self.persistent.log.drain(..drop);
+        let config = self.config_at(last_index).1.clone();
         self.persistent.snapshot = Snapshot {
             last_index,
             last_term,
             kv: self.kv.clone(),
+            config,
         };
         out.persist = true;
         out.events.push(Event::Snapshot {

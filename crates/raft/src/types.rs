@@ -14,6 +14,94 @@ pub struct Snapshot {
     pub last_term: Term,
     /// The key-value store after applying every entry up to `last_index`.
     pub kv: BTreeMap<String, String>,
+    /// The cluster configuration as of `last_index` (Figure 13 keeps "the latest
+    /// configuration as of lastIncludedIndex"; thesis 4.1). Without a snapshot it is the
+    /// configuration the server was started with: every initial server, or nobody for a
+    /// server that joins later.
+    #[serde(default)]
+    pub config: Membership,
+}
+
+/// A cluster configuration (thesis 4.1): the voters, whose majority elects leaders and commits
+/// entries, and the learners (thesis 4.2.1), which receive the log but neither vote nor count
+/// towards a majority. Both lists are sorted and hold no duplicate; no server is in both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Membership {
+    /// The voting servers.
+    pub voters: Vec<NodeId>,
+    /// The non-voting servers catching up before they become voters.
+    pub learners: Vec<NodeId>,
+}
+
+impl Membership {
+    /// A configuration with these voters and learners (sorted, duplicates dropped; a server
+    /// listed in both is a voter).
+    pub fn new(voters: &[NodeId], learners: &[NodeId]) -> Membership {
+        let mut voters = voters.to_vec();
+        voters.sort_unstable();
+        voters.dedup();
+        let mut learners: Vec<NodeId> = learners
+            .iter()
+            .copied()
+            .filter(|id| voters.binary_search(id).is_err())
+            .collect();
+        learners.sort_unstable();
+        learners.dedup();
+        Membership { voters, learners }
+    }
+    /// Whether `id` votes in this configuration.
+    pub fn is_voter(&self, id: NodeId) -> bool {
+        self.voters.binary_search(&id).is_ok()
+    }
+    /// Whether `id` is a voter or a learner.
+    pub fn contains(&self, id: NodeId) -> bool {
+        self.is_voter(id) || self.learners.binary_search(&id).is_ok()
+    }
+    /// Voters then learners.
+    pub fn members(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.voters.iter().chain(&self.learners).copied()
+    }
+    /// How many voters make a majority (5.2): more than half. 2f+1 voters survive f failures.
+    pub fn quorum(&self) -> usize {
+        self.voters.len() / 2 + 1
+    }
+    /// How many voters can fail while a majority remains: `(voters - 1) / 2`.
+    pub fn tolerates(&self) -> usize {
+        self.voters.len().saturating_sub(1) / 2
+    }
+}
+
+impl fmt::Display for Membership {
+    /// `voters=1,2,3`, followed by ` learners=4` when there are learners.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |f: &mut fmt::Formatter<'_>, ids: &[NodeId]| {
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(",")?;
+                }
+                write!(f, "{id}")?;
+            }
+            Ok(())
+        };
+        f.write_str("voters=")?;
+        list(f, &self.voters)?;
+        if !self.learners.is_empty() {
+            f.write_str(" learners=")?;
+            list(f, &self.learners)?;
+        }
+        Ok(())
+    }
+}
+
+/// One membership change a leader is asked to make (thesis 4.1: one server at a time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MembershipChange {
+    /// Add a server: first as a learner; the leader makes it a voter once it has caught up
+    /// (thesis 4.2.1).
+    Add(NodeId),
+    /// Remove a server (voter or learner). A leader that removes itself steps down once the
+    /// change is committed (thesis 4.2.2).
+    Remove(NodeId),
 }
 
 /// A server's id. Servers are numbered from 1.
@@ -44,12 +132,17 @@ pub enum Command {
         /// The key removed.
         key: String,
     },
+    /// A configuration entry (thesis 4.1): from the moment it is in a server's log, that server
+    /// uses this configuration, committed or not. It changes nothing in the key-value store.
+    Config(Membership),
 }
 
 impl fmt::Display for Command {
-    /// The trace form of a command: `noop`, `set x=2`, `delete x`.
+    /// The trace form of a command: `noop`, `set x=2`, `delete x`, `config voters=1,2,3`
+    /// (with ` learners=4` when there are learners).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Command::Config(m) => write!(f, "config {m}"),
             Command::Noop => f.write_str("noop"),
             Command::Set { key, value } => write!(f, "set {key}={value}"),
             Command::Delete { key } => write!(f, "delete {key}"),
@@ -182,6 +275,9 @@ pub enum Body {
         last_included_term: Term,
         /// The state machine (the key-value store) as of `last_included_index`.
         data: BTreeMap<String, String>,
+        /// The latest configuration as of `last_included_index` (Figure 13, thesis 4.1).
+        #[serde(default)]
+        config: Membership,
     },
     /// The answer to an InstallSnapshot (Figure 13: the receiver's term, carried by the
     /// message), naming the snapshot answered so the leader can update matchIndex.

@@ -273,12 +273,13 @@ fn ask_vote(
     (granted, ready)
 }
 
-fn voter(persistent: Persistent, bugs: Bugs) -> Node {
+fn voter(mut persistent: Persistent, bugs: Bugs) -> Node {
     let config = Config {
         bugs,
         ..Config::default()
     };
-    Node::recover(1, &[1, 2, 3, 4, 5], config, persistent, 1, 0)
+    persistent.snapshot.config = raftlab_raft::Membership::new(&[1, 2, 3, 4, 5], &[]);
+    Node::recover(1, config, persistent, 1, 0)
 }
 
 /// 5.4.1: a voter refuses a candidate whose log is less up to date than its own: a lower

@@ -153,6 +153,7 @@ fn install_snapshot_keeps_a_matching_tail_and_discards_a_conflicting_log_7() {
             last_included_index: 3,
             last_included_term: term,
             data: kv3.clone(),
+            config: raftlab_raft::Membership::new(&[1, 2, 3], &[]),
         },
     });
     cluster.deliver_one();
@@ -176,6 +177,7 @@ fn install_snapshot_keeps_a_matching_tail_and_discards_a_conflicting_log_7() {
             last_included_index: 4,
             last_included_term: term + 7,
             data: BTreeMap::new(),
+            config: raftlab_raft::Membership::new(&[1, 2, 3], &[]),
         },
     });
     cluster.deliver_one();
@@ -241,6 +243,7 @@ fn a_stale_install_snapshot_is_refused_7() {
             last_included_index: 9,
             last_included_term: term - 1,
             data: BTreeMap::from([("x".to_string(), "stale".to_string())]),
+            config: raftlab_raft::Membership::new(&[1, 2, 3], &[]),
         },
     });
     cluster.deliver_one();

@@ -28,6 +28,14 @@ pub enum Property {
     OneVotePerTerm,
     /// A running server's commit index never decreases (Figure 2).
     CommitMonotonic,
+    /// A configuration entry adds or removes at most one voter from the configuration before
+    /// it in the same log (thesis 4.1): any majority of the old configuration then overlaps
+    /// any majority of the new one.
+    SingleServerChange,
+    /// A leader appends a configuration entry only when the configuration entry before it is
+    /// committed and an entry of the leader's own term is committed (thesis 4.1, with
+    /// Ongaro's 2015 correction to single-server changes).
+    OneChangeAtATime,
     /// After the faults stop, the cluster settles on one leader with equal logs.
     Liveness,
     /// Thesis 6.4: every read served by ReadIndex, or by a lease while CheckQuorum is on and
@@ -38,7 +46,7 @@ pub enum Property {
 
 impl Property {
     /// Every safety property, in report order (liveness is checked separately).
-    pub const SAFETY: [Property; 7] = [
+    pub const SAFETY: [Property; 9] = [
         Property::ElectionSafety,
         Property::LeaderAppendOnly,
         Property::LogMatching,
@@ -46,6 +54,8 @@ impl Property {
         Property::StateMachineSafety,
         Property::OneVotePerTerm,
         Property::CommitMonotonic,
+        Property::SingleServerChange,
+        Property::OneChangeAtATime,
     ];
 
     /// The name used in traces and reports, e.g. `election_safety`.
@@ -58,6 +68,8 @@ impl Property {
             Property::StateMachineSafety => "state_machine_safety",
             Property::OneVotePerTerm => "one_vote_per_term",
             Property::CommitMonotonic => "commit_monotonic",
+            Property::SingleServerChange => "single_server_change",
+            Property::OneChangeAtATime => "one_change_at_a_time",
             Property::Liveness => "liveness",
             Property::Linearizability => "linearizability",
         }
@@ -73,6 +85,7 @@ impl Property {
             Property::StateMachineSafety => "5.4.3",
             Property::OneVotePerTerm => "Figure 2",
             Property::CommitMonotonic => "Figure 2",
+            Property::SingleServerChange | Property::OneChangeAtATime => "thesis 4.1",
             Property::Liveness => "5.2, 5.3",
             Property::Linearizability => "thesis 6.4",
         }
@@ -179,6 +192,15 @@ impl Checker {
         }
     }
 
+    /// Makes room for one more server (numbered after the others), started by a membership
+    /// change.
+    pub fn add_node(&mut self) {
+        self.votes.push(Vec::new());
+        self.commit_seen.push(0);
+        self.leading.push(None);
+        self.snapshot_seen.push(0);
+    }
+
     /// The committed prefix seen so far.
     pub fn committed(&self) -> &[Entry] {
         &self.committed
@@ -228,7 +250,20 @@ impl Checker {
         let commit_before = self.commit_seen[k];
         // Commits first, so that entries applied in this step are known to be committed.
         self.check_commit(now, id, nodes, events, found);
+        // The node's commit index as the events go (for configuration entries).
+        let mut commit = commit_before;
         for event in events {
+            if let Event::Commit { index } = event {
+                commit = *index;
+            }
+            if let Event::Append {
+                index,
+                term,
+                command: Command::Config(config),
+            } = event
+            {
+                self.check_config(now, id, node, (*index, *term), config, commit, found);
+            }
             match event {
                 Event::BecomeLeader { term } => {
                     // Election Safety (5.2).
@@ -400,7 +435,7 @@ impl Checker {
         let (done, kv) = &mut self.kv_cache;
         for entry in &self.committed[*done..n] {
             match &entry.command {
-                Command::Noop => {}
+                Command::Noop | Command::Config(_) => {}
                 Command::Set { key, value } => {
                     kv.insert(key.clone(), value.clone());
                 }
@@ -425,6 +460,63 @@ impl Checker {
             .find_map(|(index, (e, &t))| {
                 (t < term && node.entry(index) != Some(e)).then_some(index)
             })
+    }
+
+    /// Thesis 4.1 for the configuration entry `config` at `at` (index, term) in `node`'s log;
+    /// `commit` is the node's commit index when it appended it.
+    #[allow(clippy::too_many_arguments)]
+    fn check_config(
+        &self,
+        now: Micros,
+        id: NodeId,
+        node: &Node,
+        (index, term): (Index, Term),
+        config: &raftlab_raft::Membership,
+        commit: Index,
+        found: &mut Vec<Violation>,
+    ) {
+        if node.term_at(index) != Some(term) || index <= node.snapshot_index() {
+            return; // replaced, or compacted, within the same step
+        }
+        let (before_index, before) = node.config_at(index - 1);
+        let changed = config
+            .voters
+            .iter()
+            .filter(|v| !before.is_voter(**v))
+            .chain(before.voters.iter().filter(|v| !config.is_voter(**v)))
+            .count();
+        if changed > 1 {
+            self.report(
+                found,
+                Property::SingleServerChange,
+                now,
+                &[id],
+                format_args!(
+                    "S{id}'s entry {index} changes the voters from [{before}] to [{config}]: {changed} voters at once"
+                ),
+            );
+        }
+        // Only the leader's own new entries: it leads in the entry's term after the step.
+        if node.role() != Role::Leader || node.term() != term {
+            return;
+        }
+        let own_term_committed = node.term_at(commit) == Some(term);
+        if before_index > commit || !own_term_committed {
+            self.report(
+                found,
+                Property::OneChangeAtATime,
+                now,
+                &[id],
+                format_args!(
+                    "S{id}, leader of term {term}, appended configuration entry {index} with commit index {commit}: {}",
+                    if before_index > commit {
+                        "the configuration entry before it is not committed"
+                    } else {
+                        "no entry of its own term is committed yet"
+                    }
+                ),
+            );
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -80,7 +80,7 @@ pub fn history(trace: &[TraceEvent]) -> Vec<Op> {
                 let (key, value) = match command {
                     Command::Set { key, value } => (key.clone(), Some(value.clone())),
                     Command::Delete { key } => (key.clone(), None),
-                    Command::Noop => continue,
+                    Command::Noop | Command::Config(_) => continue,
                 };
                 index.insert(*id, ops.len());
                 ops.push(Op {

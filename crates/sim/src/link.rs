@@ -267,8 +267,12 @@ fn push_action(out: &mut String, action: &Action) {
                 ReadMode::Lease => 'e',
             });
         }
-        Action::TransferLeadership(n) => {
-            out.push('l');
+        Action::TransferLeadership(n) | Action::AddServer(n) | Action::RemoveServer(n) => {
+            out.push(match action {
+                Action::TransferLeadership(_) => 'l',
+                Action::AddServer(_) => 'a',
+                _ => 'v',
+            });
             json::write_u64(out, u64::from(*n));
         }
         Action::Cut(a, b) | Action::Restore(a, b) => {
@@ -320,7 +324,7 @@ const LIVENESS: usize = 6;
 const POSITION: usize = 7;
 
 /// The action letters, with the action each stands for.
-const LETTERS: [(char, &str); 14] = [
+const LETTERS: [(char, &str); 16] = [
     ('c', "crash"),
     ('r', "restart"),
     ('t', "timeout"),
@@ -335,6 +339,8 @@ const LETTERS: [(char, &str); 14] = [
     ('l', "transfer_leadership"),
     ('g', "client_read"),
     ('k', "clock_rate"),
+    ('a', "add_server"),
+    ('v', "remove_server"),
 ];
 
 /// The setting letters: letter, scenario field, what it is.
@@ -743,15 +749,20 @@ fn parse_event(token: &str) -> Result<Value, String> {
             }
             o.insert("groups".into(), Value::Array(groups));
         }
-        'l' => match node_digits(args) {
+        'l' | 'a' | 'v' => match node_digits(args) {
             Some(one) if one.len() == 1 => {
                 o.insert("node".into(), one[0].clone());
             }
             _ => {
+                let what = match letter {
+                    'l' => "the node to lead next",
+                    'a' => "the server to add",
+                    _ => "the server to remove",
+                };
                 return Err(format!(
-                    "transfer_leadership (l) expects the digit of the node to lead next, such as l3; found {}",
+                    "{kind} ({letter}) expects the digit of {what}, such as {letter}3; found {}",
                     if args.is_empty() { "nothing".into() } else { quoted(args) }
-                ))
+                ));
             }
         },
         'x' | 'm' => match node_digits(args) {

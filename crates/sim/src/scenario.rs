@@ -256,6 +256,14 @@ pub enum Action {
         /// How the read is served.
         mode: ReadMode,
     },
+    /// Ask the current leader to add this server (thesis 4.1): it joins as a learner and
+    /// becomes a voter once it has caught up (thesis 4.2.1). A server that does not exist yet
+    /// is started first, with an empty log and no configuration (and so are the numbers
+    /// below it that do not exist yet).
+    AddServer(NodeId),
+    /// Ask the current leader to remove this server (voter or learner) from the
+    /// configuration (thesis 4.1). The server keeps running, outside the cluster.
+    RemoveServer(NodeId),
 }
 
 /// An action and the simulated time at which it happens.
@@ -697,7 +705,7 @@ const SET_FIELDS: [&str; 12] = [
     "snapshot_threshold",
 ];
 
-const ACTIONS: [&str; 15] = [
+const ACTIONS: [&str; 16] = [
     "crash",
     "restart",
     "timeout",
@@ -712,7 +720,8 @@ const ACTIONS: [&str; 15] = [
     "transfer_leadership",
     "client_read",
     "clock_rate",
-    "",
+    "add_server",
+    "remove_server",
 ];
 
 fn parse_partition(path: &str, v: &Value, nodes: u32) -> Result<Vec<Vec<NodeId>>, ParseError> {
@@ -759,7 +768,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
     let Some(kind) = f.get("do") else {
         return err(
             &f.at("do"),
-            format!("missing (the action: one of {})", names(&ACTIONS[..14])),
+            format!("missing (the action: one of {})", names(&ACTIONS)),
         );
     };
     let Some(kind) = kind.as_str() else {
@@ -810,6 +819,21 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 },
             };
             (Action::ClockRate(t, rate), &["at_ms", "do", "node", "rate"])
+        }
+        "add_server" | "remove_server" => {
+            let p = f.at("node");
+            let Some(v) = f.get("node") else {
+                return err(
+                    &p,
+                    format!("missing: \"{kind}\" needs the number of a server (1 to {MAX_NODES})"),
+                );
+            };
+            let action = if kind == "add_server" {
+                Action::AddServer(node_number(&p, v, MAX_NODES)?)
+            } else {
+                Action::RemoveServer(node_number(&p, v, nodes)?)
+            };
+            (action, &["at_ms", "do", "node"])
         }
         "transfer_leadership" => {
             let p = f.at("node");
@@ -925,13 +949,25 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
                 format!(
                     "unknown action {}; expected one of: {}",
                     quoted(other),
-                    names(&ACTIONS[..14])
+                    names(&ACTIONS)
                 ),
             )
         }
     };
     f.finish(fields)?;
     Ok(TimedAction { at_us, action })
+}
+
+/// The highest server number that `add_server` events name (0: none), for validating the
+/// node numbers of the other events.
+fn added_servers(events: &[Value]) -> u32 {
+    events
+        .iter()
+        .filter(|e| e.get("do").and_then(Value::as_str) == Some("add_server"))
+        .filter_map(|e| e.get("node").and_then(Value::as_u64))
+        .filter(|&n| n <= MAX_NODES as u64)
+        .max()
+        .unwrap_or(0) as u32
 }
 
 /// Reads one action given as a scenario event object (`{"at_ms": .., "do": .., ...}`) for a
@@ -1020,9 +1056,11 @@ impl Scenario {
                     format!("{} events is too many; at most {MAX_EVENTS}", list.len()),
                 );
             }
+            // Servers added by `add_server` exist for the whole run's actions.
+            let nodes = s.nodes.max(added_servers(list));
             for (i, e) in list.iter().enumerate() {
                 s.events
-                    .push(parse_event(&format!("events[{i}]"), e, s.nodes)?);
+                    .push(parse_event(&format!("events[{i}]"), e, nodes)?);
             }
         }
         f.finish(&[
@@ -1115,6 +1153,14 @@ impl TimedAction {
             Action::TransferLeadership(n) => {
                 put(&mut o, "node", Value::from(*n));
                 "transfer_leadership"
+            }
+            Action::AddServer(n) => {
+                put(&mut o, "node", Value::from(*n));
+                "add_server"
+            }
+            Action::RemoveServer(n) => {
+                put(&mut o, "node", Value::from(*n));
+                "remove_server"
             }
             Action::Partition(groups) => {
                 let groups = groups

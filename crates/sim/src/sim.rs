@@ -5,9 +5,10 @@
 use crate::checker::{Checker, Property, Violation};
 use crate::scenario::{Action, ConfigPatch, Scenario, SimConfig, Target};
 use crate::trace::{DropReason, ReplyResult, TraceEvent, TraceKind, TraceMsg};
+use crate::scenario::MAX_NODES;
 use raftlab_raft::{
-    ClientResult, Command, Event, Input, Message, Micros, Node, NodeId, ReadMode, Ready, RequestId,
-    Role,
+    ClientResult, Command, Event, Input, Membership, MembershipChange, Message, Micros, Node,
+    NodeId, ReadMode, Ready, RequestId, Role,
 };
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg32;
@@ -117,7 +118,6 @@ pub struct Simulation {
     seed: u64,
     config: SimConfig,
     rng: Pcg32,
-    members: Vec<NodeId>,
     nodes: Vec<Node>,
     slots: Vec<Slot>,
     queue: BinaryHeap<Queued>,
@@ -170,7 +170,6 @@ impl Simulation {
                 };
                 nodes as usize
             ],
-            members,
             config,
             queue: BinaryHeap::new(),
             seq: 0,
@@ -208,7 +207,6 @@ impl Simulation {
             seed: self.seed,
             config: self.config.clone(),
             rng: self.rng.clone(),
-            members: self.members.clone(),
             nodes: self.nodes.clone(),
             slots: self.slots.clone(),
             queue: self.queue.clone(),
@@ -510,6 +508,34 @@ impl Simulation {
                     self.step_node(leader as usize - 1, Input::TransferLeadership { to: *to });
                 }
             }
+            Action::AddServer(id) | Action::RemoveServer(id) => {
+                let id = *id;
+                let add = matches!(action, Action::AddServer(_));
+                if id == 0 || id > MAX_NODES || (!add && id as usize > self.nodes.len()) {
+                    return;
+                }
+                let leader = self.leader();
+                // A server that does not exist yet starts empty, outside the configuration,
+                // on the leader's side of any partition.
+                while add && self.nodes.len() < id as usize {
+                    self.spawn(leader);
+                }
+                self.emit(|| {
+                    if add {
+                        TraceKind::AddServer { node: id, leader }
+                    } else {
+                        TraceKind::RemoveServer { node: id, leader }
+                    }
+                });
+                let change = if add {
+                    MembershipChange::Add(id)
+                } else {
+                    MembershipChange::Remove(id)
+                };
+                if let Some(l) = leader {
+                    self.step_node(l as usize - 1, Input::ChangeMembership(change));
+                }
+            }
             Action::Partition(groups) => self.partition(groups),
             Action::Heal => {
                 for slot in &mut self.slots {
@@ -569,6 +595,29 @@ impl Simulation {
         }
     }
 
+    /// Starts one more server, numbered after the others, with an empty log and no
+    /// configuration: it waits for a leader to add it (thesis 4.1).
+    fn spawn(&mut self, near: Option<NodeId>) {
+        let id = self.nodes.len() as NodeId + 1;
+        let group = near.map_or(0, |l| self.slots[l as usize - 1].group);
+        let raft = self.config.raft_config();
+        self.nodes
+            .push(Node::new(id, &[], raft, mix(self.seed, id as u64, 0), self.now));
+        self.slots.push(Slot {
+            alive: true,
+            incarnation: 0,
+            timer_at: Micros::MAX,
+            timer_generation: 0,
+            group,
+            cut: 0,
+            clock: (self.now, self.now, 1_000_000),
+        });
+        if let Some(c) = self.checker.as_mut() {
+            c.add_node();
+        }
+        self.schedule_timer(id as usize - 1);
+    }
+
     fn partition(&mut self, groups: &[Vec<NodeId>]) {
         for slot in &mut self.slots {
             slot.group = 0;
@@ -620,7 +669,7 @@ impl Simulation {
         let placeholder = Node::new(id, &[], config, 0, self.now);
         let persistent = std::mem::replace(&mut self.nodes[k], placeholder).into_persistent();
         let local = self.local(k);
-        self.nodes[k] = Node::recover(id, &self.members, config, persistent, seed, local);
+        self.nodes[k] = Node::recover(id, config, persistent, seed, local);
     }
 
     fn client(&mut self, target: Option<Target>, command: Command) {
@@ -888,6 +937,10 @@ impl Simulation {
     /// loss and duplication end, crashed nodes restart) and within `within_us` the cluster must
     /// have one leader that every node follows, with equal logs, all committed. Returns the
     /// time it took, or the violation.
+    ///
+    /// Servers whose removal from the configuration is committed are shut down first, as an
+    /// operator would: one that never heard of its removal would otherwise keep starting
+    /// elections and disrupt the cluster unless PreVote or CheckQuorum is on (thesis 4.2.3).
     pub fn check_liveness(&mut self, within_us: Micros) -> Result<Micros, Violation> {
         let start = self.now;
         let items = std::mem::take(&mut self.queue).into_vec();
@@ -901,8 +954,11 @@ impl Simulation {
             duplicate_rate: Some(0.0),
             ..ConfigPatch::default()
         }));
+        let keep = self.kept_servers();
         for k in 0..self.nodes.len() {
-            if !self.slots[k].alive {
+            if !keep.contains(&(k as NodeId + 1)) {
+                self.crash(k);
+            } else if !self.slots[k].alive {
                 self.start(k);
             }
         }
@@ -916,12 +972,18 @@ impl Simulation {
             }
             let next = (self.now + 10_000).min(deadline);
             self.run_until(next, false);
+            let keep = self.kept_servers();
+            for k in 0..self.nodes.len() {
+                if self.slots[k].alive && !keep.contains(&(k as NodeId + 1)) {
+                    self.crash(k);
+                }
+            }
         }
         let detail = self.settled().err().unwrap_or_default();
         let violation = Violation {
             property: Property::Liveness,
             t_us: self.now,
-            nodes: self.members.clone(),
+            nodes: (1..=self.nodes.len() as NodeId).collect(),
             detail: format!(
                 "the cluster did not settle within {} ms after the faults stopped: {detail}",
                 within_us / 1000
@@ -938,15 +1000,47 @@ impl Simulation {
         Err(violation)
     }
 
-    /// Ok when one leader is followed by every node in its term and all logs are equal and
-    /// committed; otherwise what is still missing.
+    /// The servers that are not removed for good: the members of the configuration committed
+    /// furthest (by the server that has committed most), and of that server's latest one.
+    fn kept_servers(&self) -> Vec<NodeId> {
+        let Some(best) = self
+            .nodes
+            .iter()
+            .max_by_key(|n| (n.commit_index(), std::cmp::Reverse(n.id())))
+        else {
+            return Vec::new();
+        };
+        let committed = best.config_at(best.commit_index()).1;
+        committed.members().chain(best.membership().members()).collect()
+    }
+
+    /// The configuration the cluster uses now: the latest one of the leader, or else of the
+    /// server with the longest log (what the page shows as the cluster's size).
+    pub fn membership(&self) -> &Membership {
+        let best = self.leader().map(|l| &self.nodes[l as usize - 1]).or_else(|| {
+            self.nodes
+                .iter()
+                .max_by_key(|n| (n.membership_index(), n.commit_index()))
+        });
+        best.map_or(&EMPTY, Node::membership)
+    }
+
+    /// Ok when one leader is followed by every member of its configuration in its term,
+    /// their logs are equal and all committed, and the configuration has no learner left;
+    /// otherwise what is still missing. Servers outside the configuration are not waited for.
     pub fn settled(&self) -> Result<NodeId, String> {
         let Some(l) = self.leader() else {
             return Err("there is no leader".into());
         };
         let leader = &self.nodes[l as usize - 1];
+        if let Some(learner) = leader.membership().learners.first() {
+            return Err(format!("S{learner} is still a learner"));
+        }
         for (k, node) in self.nodes.iter().enumerate() {
             let id = k as NodeId + 1;
+            if !leader.membership().contains(id) {
+                continue;
+            }
             if !self.slots[k].alive {
                 return Err(format!("S{id} is down"));
             }
@@ -977,6 +1071,11 @@ impl Simulation {
         Ok(l)
     }
 }
+
+static EMPTY: Membership = Membership {
+    voters: Vec::new(),
+    learners: Vec::new(),
+};
 
 fn node_event(node: NodeId, event: &Event) -> TraceKind {
     match event.clone() {
@@ -1020,6 +1119,24 @@ fn node_event(node: NodeId, event: &Event) -> TraceKind {
             term: last_term,
         },
         Event::Commit { index } => TraceKind::Commit { node, index },
+        Event::Membership { index, config } => TraceKind::Membership {
+            node,
+            index,
+            voters: config.voters,
+            learners: config.learners,
+        },
+        Event::MembershipRefused { change, reason } => {
+            let (server, add) = match change {
+                MembershipChange::Add(id) => (id, true),
+                MembershipChange::Remove(id) => (id, false),
+            };
+            TraceKind::MembershipRefused {
+                node,
+                server,
+                change: if add { "add" } else { "remove" },
+                reason,
+            }
+        }
         Event::Apply {
             index,
             term,

@@ -283,6 +283,10 @@ impl TraceKind {
             TraceKind::ClientRead { .. } => "client_read",
             TraceKind::Violation { .. } => "violation",
             TraceKind::Final { .. } => "final",
+            TraceKind::Membership { .. } => "membership",
+            TraceKind::MembershipRefused { .. } => "membership_refused",
+            TraceKind::AddServer { .. } => "add_server",
+            TraceKind::RemoveServer { .. } => "remove_server",
         }
     }
 
@@ -320,6 +324,32 @@ impl TraceKind {
             TraceKind::TransferStart { node, to } | TraceKind::TransferAbort { node, to } => {
                 map.entry("node", node)?;
                 map.entry("to", to)?;
+            }
+            TraceKind::Membership {
+                node,
+                index,
+                voters,
+                learners,
+            } => {
+                map.entry("node", node)?;
+                map.entry("index", index)?;
+                map.entry("voters", voters)?;
+                map.entry("learners", learners)?;
+            }
+            TraceKind::MembershipRefused {
+                node,
+                server,
+                change,
+                reason,
+            } => {
+                map.entry("node", node)?;
+                map.entry("server", server)?;
+                map.entry("change", *change)?;
+                map.entry("reason", *reason)?;
+            }
+            TraceKind::AddServer { node, leader } | TraceKind::RemoveServer { node, leader } => {
+                map.entry("node", node)?;
+                map.entry("leader", leader)?;
             }
             TraceKind::Send {
                 node,
@@ -534,10 +564,13 @@ impl TraceMsg {
                 last_included_index,
                 last_included_term,
                 data,
+                config,
             } => {
                 map.entry("last_included_index", last_included_index)?;
                 map.entry("last_included_term", last_included_term)?;
                 map.entry("data", data)?;
+                map.entry("voters", &config.voters)?;
+                map.entry("learners", &config.learners)?;
             }
             Body::InstallSnapshotReply {
                 last_included_index,
@@ -666,6 +699,47 @@ pub enum TraceKind {
         node: NodeId,
         /// The node that was to lead.
         to: NodeId,
+    },
+    /// `node` now uses the configuration `voters` + `learners`, whose entry is at `index`
+    /// (thesis 4.1: the latest configuration in a server's log is in effect, committed or
+    /// not). Written when a configuration entry is appended, truncated away, or comes with a
+    /// snapshot.
+    Membership {
+        /// The node.
+        node: NodeId,
+        /// Where the configuration's entry is (a snapshot's last index when it came with one).
+        index: Index,
+        /// The voting servers.
+        voters: Vec<NodeId>,
+        /// The learners (non-voting, catching up).
+        learners: Vec<NodeId>,
+    },
+    /// Leader `node` dropped a requested change of `server` (`change` is `add` or `remove`)
+    /// because of `reason`.
+    MembershipRefused {
+        /// The leader.
+        node: NodeId,
+        /// The server the change was about.
+        server: NodeId,
+        /// `add` or `remove`.
+        change: &'static str,
+        /// Why, in words.
+        reason: &'static str,
+    },
+    /// The `add_server` action: `leader` (`null`: there was none, nothing happens) was asked
+    /// to add server `node`. A server that did not exist yet was started first.
+    AddServer {
+        /// The server to add.
+        node: NodeId,
+        /// The leader asked.
+        leader: Option<NodeId>,
+    },
+    /// The `remove_server` action: `leader` (`null`: none) was asked to remove `node`.
+    RemoveServer {
+        /// The server to remove.
+        node: NodeId,
+        /// The leader asked.
+        leader: Option<NodeId>,
     },
     /// Leader `node` stepped down: it heard from no majority within an election timeout
     /// (CheckQuorum on). A `become_follower` follows.

@@ -1,7 +1,7 @@
 //! The checker itself: each property can fail (synthetic histories and injected bugs), and
 //! legal histories that look suspicious do not make it fail.
 
-use raftlab_raft::{Bugs, Command, Config, Entry, Event, Node, Persistent};
+use raftlab_raft::{Bugs, Command, Config, Entry, Event, Membership, Node, Persistent};
 use raftlab_sim::fuzz::{fuzz_one, FuzzOptions};
 use raftlab_sim::{Checker, Property, Scenario, Simulation};
 
@@ -16,13 +16,14 @@ fn node_with_log(id: u32, terms_and_commands: &[(u64, &str)]) -> Node {
             },
         })
         .collect();
-    let persistent = Persistent {
+    let mut persistent = Persistent {
         current_term: terms_and_commands.last().map_or(0, |e| e.0),
         voted_for: None,
         log,
         ..Persistent::default()
     };
-    Node::recover(id, &[1, 2, 3], Config::default(), persistent, id as u64, 0)
+    persistent.snapshot.config = Membership::new(&[1, 2, 3], &[]);
+    Node::recover(id, Config::default(), persistent, id as u64, 0)
 }
 
 fn properties(found: &[raftlab_sim::Violation]) -> Vec<Property> {

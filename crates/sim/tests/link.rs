@@ -540,7 +540,7 @@ fn action_errors() {
     for (e, expected) in [
         (
             "1h,2h,12q",
-            "action 3 (\"12q\"): unknown action letter \"q\"; expected one of: c, r, t, i, p, h, x, m, w, d, s, l, g, k",
+            "action 3 (\"12q\"): unknown action letter \"q\"; expected one of: c, r, t, i, p, h, x, m, w, d, s, l, g, k, a, v",
         ),
         ("1h,,2h", "action 2 is empty (two ',' in a row, or a ',' at an end)"),
         ("1h,", "action 2 is empty (two ',' in a row, or a ',' at an end)"),

@@ -298,7 +298,7 @@ fn action_problems() {
     assert_err(
         &with_event(r#"{"at_ms":1,"do":"explode"}"#),
         "events[0].do",
-        "unknown action \"explode\"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate",
+        "unknown action \"explode\"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate, add_server, remove_server",
     );
     assert_err(
         &with_event(r#"{"at_ms":1,"node":2}"#),
@@ -1097,7 +1097,7 @@ fn documented_error_messages() {
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"explode"}"#),
-            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate"#,
+            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate, add_server, remove_server"#,
         ),
         (
             &with_event(r#"{"at_ms":-1,"do":"heal"}"#),

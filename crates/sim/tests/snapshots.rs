@@ -146,7 +146,7 @@ fn a_corrupted_snapshot_is_caught() {
         let mut persistent = node.clone().into_persistent();
         persistent.snapshot = snapshot;
         checker.on_crash(1);
-        let mut restarted = Node::recover(1, &[1], *node.config(), persistent, 2, 0);
+        let mut restarted = Node::recover(1, *node.config(), persistent, 2, 0);
         let mut ready = Ready::default();
         restarted.step(0, Input::Tick, &mut ready);
         checker.after_step(

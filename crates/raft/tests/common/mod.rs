@@ -123,7 +123,13 @@ impl Cluster {
             restarts: 0,
             seed,
         };
-        for (id, persistent) in ids.into_iter().zip(states) {
+        let initial = raftlab_raft::Membership::new(&ids, &[]);
+        for (id, mut persistent) in ids.into_iter().zip(states) {
+            // Every server starts knowing the initial configuration (thesis 4.1), unless the
+            // test gave it another.
+            if persistent.snapshot.config == raftlab_raft::Membership::default() {
+                persistent.snapshot.config = initial.clone();
+            }
             cluster.disks.insert(id, persistent);
             cluster.restart(id);
         }
@@ -270,7 +276,7 @@ impl Cluster {
             .unwrap_or_else(|| panic!("node {id} is not down"));
         let seed = self.node_seed(id);
         self.restarts += 1;
-        let node = Node::recover(id, &self.ids, self.configs[&id], persistent, seed, self.now);
+        let node = Node::recover(id, self.configs[&id], persistent, seed, self.now);
         self.nodes.insert(id, node);
     }
 
