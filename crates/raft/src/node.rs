@@ -18,6 +18,11 @@ pub struct Bugs {
     pub commit_previous_term: bool,
     /// Grant votes without the "at least as up to date" log check of 5.4.1.
     pub skip_vote_log_check: bool,
+    /// Make membership changes without the two waits of thesis 4.1: a leader appends a
+    /// configuration entry while the one before is uncommitted, and before an entry of its
+    /// own term is committed (the single-server change bug Ongaro described on raft-dev in
+    /// 2015: two changes can then leave two disjoint majorities).
+    pub unsafe_membership: bool,
 }
 
 /// Timing and behaviour settings of a node.
@@ -110,8 +115,9 @@ pub enum Input {
         to: NodeId,
     },
     /// Add or remove one server (thesis 4.1); only a leader acts on it. The leader queues the
-    /// change and makes it as soon as it may: once an entry of its own term is committed and
-    /// no earlier configuration entry is uncommitted. A change that would do nothing (adding
+    /// change and makes it as soon as it may: once an entry of its own term is committed, no
+    /// earlier configuration entry is uncommitted, and no learner is still catching up (a
+    /// change removing a learner does not wait for that). A change that would do nothing (adding
     /// a member, removing a non-member) or leave no voter is dropped with
     /// [`Event::MembershipRefused`].
     ChangeMembership(MembershipChange),
@@ -556,6 +562,16 @@ impl Node {
         ids.filter(|&id| self.membership.is_voter(id)).count()
             + usize::from(with_self && self.is_voter())
     }
+    /// Whether this server may start an election: it is a voter of its latest configuration,
+    /// or that configuration, which removes it, is not known to be committed and it was a
+    /// voter of the one before. Like a leader that removes itself and leads until the change
+    /// commits (thesis 4.2.2), such a server still helps the change through: it may hold the
+    /// most up-to-date log, without which no other server can win.
+    fn may_campaign(&self) -> bool {
+        self.is_voter()
+            || (self.config_index > self.commit_index
+                && self.config_at(self.config_index - 1).1.is_voter(self.id))
+    }
     /// Whether the votes collected so far come from a majority of the voters.
     fn has_vote_quorum(&self) -> bool {
         self.voters_among(self.votes.iter().copied(), false) >= self.quorum()
@@ -809,9 +825,9 @@ impl Node {
     }
 
     fn election_timeout(&mut self, now: Micros, out: &mut Ready) {
-        // Thesis 4.1: only a voter of its own latest configuration stands for election; a new
-        // server waits for a leader to add it, a removed one stays quiet (as in etcd).
-        if !self.is_voter() {
+        // Thesis 4.1: only a voter stands for election; a new server waits for a leader to add
+        // it, a removed one stays quiet.
+        if !self.may_campaign() {
             self.reset_election_timer(now);
             return;
         }
@@ -1116,9 +1132,11 @@ impl Node {
         // leader first commits an entry of its own term (Ongaro's correction to single-server
         // changes, raft-dev 2015): otherwise two changes made in different terms can leave
         // two disjoint majorities.
-        if self.role != Role::Leader
-            || self.config_index > self.commit_index
-            || self.commit_index < self.term_start
+        if self.role != Role::Leader {
+            return;
+        }
+        if (self.config_index > self.commit_index || self.commit_index < self.term_start)
+            && !self.config.bugs.unsafe_membership
         {
             return;
         }
@@ -1139,8 +1157,17 @@ impl Node {
                 let Some(&change) = self.changes.first() else {
                     return;
                 };
-                self.changes.remove(0);
                 let m = &self.membership;
+                // Changes are made in the order asked: while a learner catches up, the next
+                // change waits, unless it removes a learner (one that never catches up must
+                // not block the cluster).
+                let removes_learner =
+                    matches!(change, MembershipChange::Remove(id) if m.learners.contains(&id));
+                if !m.learners.is_empty() && !removes_learner && !self.config.bugs.unsafe_membership
+                {
+                    return;
+                }
+                self.changes.remove(0);
                 let refused = match change {
                     MembershipChange::Add(id) if m.contains(id) => Some("it is already a member"),
                     MembershipChange::Remove(id) if !m.contains(id) => Some("it is not a member"),
@@ -1150,8 +1177,7 @@ impl Node {
                     _ => None,
                 };
                 if let Some(reason) = refused {
-                    out.events
-                        .push(Event::MembershipRefused { change, reason });
+                    out.events.push(Event::MembershipRefused { change, reason });
                     continue;
                 }
                 break match change {
@@ -1824,7 +1850,16 @@ impl Node {
             self.take_snapshot(out);
         }
         if crossed {
-            // The latest configuration is committed: servers it removed no longer get entries.
+            // The latest configuration is committed: servers it removed no longer get entries,
+            // after one last AppendEntries that tells them of the commit (so they know they
+            // are out and stay quiet).
+            if self.role == Role::Leader {
+                for i in 0..self.progress.len() {
+                    if !self.membership.contains(self.progress[i].id) {
+                        self.send_append(i, out);
+                    }
+                }
+            }
             self.sync_peers();
             // Thesis 4.2.2: a leader that is not in the committed configuration steps down.
             if self.role == Role::Leader && !self.membership.contains(self.id) {
@@ -1843,9 +1878,11 @@ impl Node {
     fn take_snapshot(&mut self, out: &mut Ready) {
         let last_index = self.last_applied;
         let last_term = self.term_at(last_index).unwrap_or(0);
+        // The configuration as of the snapshot's last entry (Figure 13), found before the
+        // entries that may hold it are dropped.
+        let config = self.config_at(last_index).1.clone();
         let drop = (last_index - self.snapshot_index()) as usize;
         self.persistent.log.drain(..drop);
-        let config = self.config_at(last_index).1.clone();
         self.persistent.snapshot = Snapshot {
             last_index,
             last_term,

@@ -177,6 +177,10 @@ pub struct Checker {
     /// The key-value store after applying the first `.0` committed entries: where the next
     /// snapshot check starts from when it is not behind.
     kv_cache: (usize, BTreeMap<String, String>),
+    /// The cluster's initial configuration (every server it started with as a voter): what
+    /// is in effect before the first configuration entry, also for a server that joined
+    /// later knowing none.
+    initial: raftlab_raft::Membership,
 }
 
 impl Checker {
@@ -188,6 +192,7 @@ impl Checker {
             commit_seen: vec![0; nodes],
             leading: vec![None; nodes],
             snapshot_seen: vec![0; nodes],
+            initial: raftlab_raft::Membership::new(&(1..=nodes as NodeId).collect::<Vec<_>>(), &[]),
             ..Checker::default()
         }
     }
@@ -407,6 +412,14 @@ impl Checker {
                 snapshot.last_term,
                 Described(Some(&self.committed[n - 1]))
             )
+        } else if let Some(config) =
+            Some(self.committed_config(n)).filter(|c| **c != snapshot.config)
+        {
+            // Figure 13: the snapshot keeps the latest configuration as of its last index.
+            format!(
+                "S{id}'s snapshot up to index {n} holds the configuration {}, but the committed entries give {config}",
+                snapshot.config
+            )
         } else {
             let expected = self.committed_kv(n);
             if *expected == snapshot.kv {
@@ -425,6 +438,19 @@ impl Checker {
             &[id],
             format_args!("{detail}"),
         );
+    }
+
+    /// The configuration in effect after the first `n` committed entries: the latest among
+    /// them, or the initial one.
+    fn committed_config(&self, n: usize) -> &raftlab_raft::Membership {
+        self.committed[..n]
+            .iter()
+            .rev()
+            .find_map(|e| match &e.command {
+                Command::Config(m) => Some(m),
+                _ => None,
+            })
+            .unwrap_or(&self.initial)
     }
 
     /// The key-value store after applying the first `n` committed entries.
@@ -479,6 +505,11 @@ impl Checker {
             return; // replaced, or compacted, within the same step
         }
         let (before_index, before) = node.config_at(index - 1);
+        let before = if before_index == 0 {
+            &self.initial
+        } else {
+            before
+        };
         let changed = config
             .voters
             .iter()
@@ -500,8 +531,15 @@ impl Checker {
         if node.role() != Role::Leader || node.term() != term {
             return;
         }
-        let own_term_committed = node.term_at(commit) == Some(term);
-        if before_index > commit || !own_term_committed {
+        // Looked up in the committed prefix: the node may have compacted that entry since.
+        let own_term_committed = commit > 0
+            && self
+                .committed
+                .get(commit as usize - 1)
+                .is_some_and(|e| e.term == term);
+        // A configuration from the snapshot (taken in this same step, maybe) is committed.
+        let before_committed = before_index <= commit || before_index == node.snapshot_index();
+        if !before_committed || !own_term_committed {
             self.report(
                 found,
                 Property::OneChangeAtATime,
@@ -509,7 +547,7 @@ impl Checker {
                 &[id],
                 format_args!(
                     "S{id}, leader of term {term}, appended configuration entry {index} with commit index {commit}: {}",
-                    if before_index > commit {
+                    if !before_committed {
                         "the configuration entry before it is not committed"
                     } else {
                         "no entry of its own term is committed yet"

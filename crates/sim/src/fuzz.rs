@@ -3,7 +3,7 @@
 //! liveness phase. A failing campaign is its own reproducer: the scenario file.
 
 use crate::run::{run, Outcome};
-use crate::scenario::{Action, ConfigPatch, Scenario, SimConfig, Target, TimedAction};
+use crate::scenario::{Action, ConfigPatch, Scenario, SimConfig, Target, TimedAction, MAX_NODES};
 use raftlab_raft::{Bugs, Micros, NodeId, ReadMode};
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg32;
@@ -31,6 +31,9 @@ pub struct FuzzOptions {
     /// Turn log compaction on (paper section 7) with a small random `snapshot_threshold` (3 to
     /// 20 entries), so that snapshots and InstallSnapshot happen often.
     pub snapshots: bool,
+    /// Add membership changes (thesis 4.1): servers added (new ones started, up to 9) and
+    /// removed, one at a time, among the campaign's faults.
+    pub membership: bool,
 }
 
 impl Default for FuzzOptions {
@@ -45,6 +48,7 @@ impl Default for FuzzOptions {
             transfer: false,
             reads: false,
             snapshots: false,
+            membership: false,
         }
     }
 }
@@ -87,11 +91,13 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
     let mut events = Vec::new();
     let mut t: Micros = dice.range(0, 300_000);
     let mut value = 0u64;
-    let node = |dice: &mut Dice| -> Target {
+    // Servers started so far (membership changes add some).
+    let mut servers = nodes;
+    let node = |dice: &mut Dice, servers: u32| -> Target {
         if dice.below(3) == 0 {
             Target::Leader
         } else {
-            Target::Node(dice.range(1, nodes as u64) as NodeId)
+            Target::Node(dice.range(1, servers as u64) as NodeId)
         }
     };
     while t < options.until_us {
@@ -100,18 +106,29 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
             // dice are drawn only then, so campaigns without reads stay as they were).
             0..=34 if options.reads && dice.below(3) == 0 => Action::ClientRead {
                 node: if dice.below(3) == 0 {
-                    Some(node(&mut dice))
+                    Some(node(&mut dice, servers))
                 } else {
                     None
                 },
                 key: ["x", "y", "z", "w"][dice.below(4) as usize].to_string(),
                 mode: ReadMode::ALL[dice.below(4) as usize],
             },
+            // With membership changes on, some client requests become changes: an added
+            // server may be a new one (up to 9).
+            0..=34 if options.membership && dice.below(5) == 0 => {
+                if dice.below(2) == 0 {
+                    let id = dice.range(1, (servers + 1).min(MAX_NODES) as u64) as NodeId;
+                    servers = servers.max(id);
+                    Action::AddServer(id)
+                } else {
+                    Action::RemoveServer(dice.range(1, servers as u64) as NodeId)
+                }
+            }
             0..=34 => {
                 value += 1;
                 let key = ["x", "y", "z", "w"][dice.below(4) as usize].to_string();
                 let target = if dice.below(3) == 0 {
-                    Some(node(&mut dice))
+                    Some(node(&mut dice, servers))
                 } else {
                     None
                 };
@@ -125,30 +142,31 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
                 node: None,
                 key: ["x", "y", "z", "w"][dice.below(4) as usize].to_string(),
             },
-            38..=47 => Action::Crash(node(&mut dice)),
-            48..=57 => Action::Restart(node(&mut dice)),
+            38..=47 => Action::Crash(node(&mut dice, servers)),
+            48..=57 => Action::Restart(node(&mut dice, servers)),
             58..=64 => {
                 let count = dice.range(2, 3) as usize;
                 let mut groups = vec![Vec::new(); count];
-                for n in 1..=nodes {
+                for n in 1..=servers {
                     groups[dice.below(count as u64) as usize].push(n);
                 }
                 groups.retain(|g| !g.is_empty());
                 Action::Partition(groups)
             }
-            65..=69 => Action::Isolate(node(&mut dice)),
+            65..=69 => Action::Isolate(node(&mut dice, servers)),
             70..=79 => Action::Heal,
             // With transfers on, half of the forced timeouts become leadership transfers (the
             // dice are drawn only then, so campaigns without them stay as they were).
             // With reads on, some forced timeouts become clock faults within the drift bound
             // leases assume (10%): lease reads must stay linearizable.
-            80..=87 if options.reads && dice.below(4) == 0 => {
-                Action::ClockRate(node(&mut dice), 0.92 + dice.below(17) as f64 / 100.0)
-            }
+            80..=87 if options.reads && dice.below(4) == 0 => Action::ClockRate(
+                node(&mut dice, servers),
+                0.92 + dice.below(17) as f64 / 100.0,
+            ),
             80..=87 if options.transfer && dice.below(2) == 0 => {
-                Action::TransferLeadership(dice.range(1, nodes as u64) as NodeId)
+                Action::TransferLeadership(dice.range(1, servers as u64) as NodeId)
             }
-            80..=87 => Action::Timeout(node(&mut dice)),
+            80..=87 => Action::Timeout(node(&mut dice, servers)),
             88..=92 => Action::Set(ConfigPatch {
                 drop_rate: Some(dice.rate(30)),
                 ..ConfigPatch::default()

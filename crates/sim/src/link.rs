@@ -190,13 +190,17 @@ fn push_config(out: &mut String, c: &SimConfig) {
                 .then_some(c.snapshot_threshold),
         },
     );
-    if c.bugs.commit_previous_term || c.bugs.skip_vote_log_check {
+    let b = &c.bugs;
+    if b.commit_previous_term || b.skip_vote_log_check || b.unsafe_membership {
         out.push('B');
-        if c.bugs.commit_previous_term {
+        if b.commit_previous_term {
             out.push('1');
         }
-        if c.bugs.skip_vote_log_check {
+        if b.skip_vote_log_check {
             out.push('2');
+        }
+        if b.unsafe_membership {
+            out.push('3');
         }
     }
 }
@@ -939,7 +943,7 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
                     let k = c.to_digit(10).map_or(0, |d| d as usize);
                     if k == 0 || k > on.len() {
                         return Err(format!(
-                            "{at}: unknown bug {}; known: 1 (commit_previous_term), 2 (skip_vote_log_check)",
+                            "{at}: unknown bug {}; known: 1 (commit_previous_term), 2 (skip_vote_log_check), 3 (unsafe_membership)",
                             quoted(&c.to_string())
                         ));
                     }

@@ -70,7 +70,11 @@ impl Default for SimConfig {
 }
 
 /// The names accepted in `config.bugs`.
-pub const BUG_NAMES: [&str; 2] = ["commit_previous_term", "skip_vote_log_check"];
+pub const BUG_NAMES: [&str; 3] = [
+    "commit_previous_term",
+    "skip_vote_log_check",
+    "unsafe_membership",
+];
 
 impl SimConfig {
     /// The settings as the scenario's `config` object (every field present, except
@@ -100,6 +104,7 @@ impl SimConfig {
         for (on, name) in [
             (self.bugs.commit_previous_term, BUG_NAMES[0]),
             (self.bugs.skip_vote_log_check, BUG_NAMES[1]),
+            (self.bugs.unsafe_membership, BUG_NAMES[2]),
         ] {
             if on {
                 bugs.push(Value::from(name));
@@ -663,6 +668,7 @@ fn parse_patch(
                 match item.as_str() {
                     Some("commit_previous_term") => b.commit_previous_term = true,
                     Some("skip_vote_log_check") => b.skip_vote_log_check = true,
+                    Some("unsafe_membership") => b.unsafe_membership = true,
                     _ => {
                         return err(
                             &format!("{p}[{i}]"),

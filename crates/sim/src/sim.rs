@@ -3,9 +3,9 @@
 //! every random choice, so the same scenario always gives the same trace.
 
 use crate::checker::{Checker, Property, Violation};
+use crate::scenario::MAX_NODES;
 use crate::scenario::{Action, ConfigPatch, Scenario, SimConfig, Target};
 use crate::trace::{DropReason, ReplyResult, TraceEvent, TraceKind, TraceMsg};
-use crate::scenario::MAX_NODES;
 use raftlab_raft::{
     ClientResult, Command, Event, Input, Membership, MembershipChange, Message, Micros, Node,
     NodeId, ReadMode, Ready, RequestId, Role,
@@ -601,8 +601,13 @@ impl Simulation {
         let id = self.nodes.len() as NodeId + 1;
         let group = near.map_or(0, |l| self.slots[l as usize - 1].group);
         let raft = self.config.raft_config();
-        self.nodes
-            .push(Node::new(id, &[], raft, mix(self.seed, id as u64, 0), self.now));
+        self.nodes.push(Node::new(
+            id,
+            &[],
+            raft,
+            mix(self.seed, id as u64, 0),
+            self.now,
+        ));
         self.slots.push(Slot {
             alive: true,
             incarnation: 0,
@@ -954,16 +959,14 @@ impl Simulation {
             duplicate_rate: Some(0.0),
             ..ConfigPatch::default()
         }));
-        let keep = self.kept_servers();
         for k in 0..self.nodes.len() {
-            if !keep.contains(&(k as NodeId + 1)) {
-                self.crash(k);
-            } else if !self.slots[k].alive {
+            if !self.slots[k].alive {
                 self.start(k);
             }
         }
         let deadline = start + within_us;
         loop {
+            self.decommission();
             if self.settled().is_ok() {
                 return Ok(self.now - start);
             }
@@ -972,12 +975,6 @@ impl Simulation {
             }
             let next = (self.now + 10_000).min(deadline);
             self.run_until(next, false);
-            let keep = self.kept_servers();
-            for k in 0..self.nodes.len() {
-                if self.slots[k].alive && !keep.contains(&(k as NodeId + 1)) {
-                    self.crash(k);
-                }
-            }
         }
         let detail = self.settled().err().unwrap_or_default();
         let violation = Violation {
@@ -1000,28 +997,40 @@ impl Simulation {
         Err(violation)
     }
 
-    /// The servers that are not removed for good: the members of the configuration committed
-    /// furthest (by the server that has committed most), and of that server's latest one.
-    fn kept_servers(&self) -> Vec<NodeId> {
-        let Some(best) = self
-            .nodes
-            .iter()
-            .max_by_key(|n| (n.commit_index(), std::cmp::Reverse(n.id())))
-        else {
-            return Vec::new();
+    /// The operator of the liveness phase: with a leader in place, shuts down the servers
+    /// that are neither in its committed configuration nor in its latest one (removed for
+    /// good), and starts again those of its latest configuration that are down.
+    fn decommission(&mut self) {
+        let Some(l) = self.leader() else {
+            return;
         };
-        let committed = best.config_at(best.commit_index()).1;
-        committed.members().chain(best.membership().members()).collect()
+        let leader = &self.nodes[l as usize - 1];
+        let committed = leader.config_at(leader.commit_index()).1;
+        let keep: Vec<NodeId> = committed
+            .members()
+            .chain(leader.membership().members())
+            .collect();
+        for k in 0..self.nodes.len() {
+            let kept = keep.contains(&(k as NodeId + 1));
+            if self.slots[k].alive && !kept {
+                self.crash(k);
+            } else if !self.slots[k].alive && kept {
+                self.start(k);
+            }
+        }
     }
 
     /// The configuration the cluster uses now: the latest one of the leader, or else of the
     /// server with the longest log (what the page shows as the cluster's size).
     pub fn membership(&self) -> &Membership {
-        let best = self.leader().map(|l| &self.nodes[l as usize - 1]).or_else(|| {
-            self.nodes
-                .iter()
-                .max_by_key(|n| (n.membership_index(), n.commit_index()))
-        });
+        let best = self
+            .leader()
+            .map(|l| &self.nodes[l as usize - 1])
+            .or_else(|| {
+                self.nodes
+                    .iter()
+                    .max_by_key(|n| (n.membership_index(), n.commit_index()))
+            });
         best.map_or(&EMPTY, Node::membership)
     }
 

@@ -330,6 +330,20 @@ impl Cluster {
         self.step(id, Input::Tick)
     }
 
+    /// Starts a new server `id` with an empty log and no configuration, as a server that is
+    /// about to be added to the cluster (thesis 4.1); it takes server 1's settings.
+    pub fn add_node(&mut self, id: NodeId) {
+        assert!(!self.ids.contains(&id), "node {id} exists already");
+        let config = self.configs[&1];
+        self.ids.push(id);
+        self.configs.insert(id, config);
+        self.events.insert(id, Vec::new());
+        self.replies.insert(id, Vec::new());
+        let seed = self.node_seed(id);
+        self.nodes
+            .insert(id, Node::new(id, &[], config, seed, self.now));
+    }
+
     /// Put a hand-made message at the back of the queue.
     pub fn send(&mut self, message: Message) {
         self.queue.push_back(message);

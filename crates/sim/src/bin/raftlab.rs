@@ -119,8 +119,12 @@ struct Features {
     /// snapshots and InstallSnapshot happen often.
     #[arg(long)]
     snapshots: bool,
+    /// Add membership changes (thesis 4.1): servers added (new ones started, up to 9) and
+    /// removed, one at a time.
+    #[arg(long)]
+    membership: bool,
     /// Turn every optional feature on (PreVote, CheckQuorum, leadership transfers, reads,
-    /// snapshots).
+    /// snapshots, membership changes).
     #[arg(long)]
     all_features: bool,
 }
@@ -132,6 +136,7 @@ impl Features {
         options.transfer = self.transfer || self.all_features;
         options.reads = self.reads || self.all_features;
         options.snapshots = self.snapshots || self.all_features;
+        options.membership = self.membership || self.all_features;
     }
 }
 
@@ -152,8 +157,8 @@ struct FuzzArgs {
     /// After the faults stop, the cluster must settle within this many milliseconds.
     #[arg(long, default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     liveness_ms: u64,
-    /// Inject a bug into every node (to see the checker catch it): commit_previous_term or
-    /// skip_vote_log_check. May be repeated.
+    /// Inject a bug into every node (to see the checker catch it): commit_previous_term,
+    /// skip_vote_log_check or unsafe_membership. May be repeated.
     #[arg(long = "bug", value_name = "NAME", value_parser = BUG_NAMES)]
     bugs: Vec<String>,
     #[command(flatten)]
@@ -416,6 +421,7 @@ fn cmd_fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
     for b in &args.bugs {
         match b.as_str() {
             "commit_previous_term" => bugs.commit_previous_term = true,
+            "unsafe_membership" => bugs.unsafe_membership = true,
             _ => bugs.skip_vote_log_check = true,
         }
     }
