@@ -1,0 +1,271 @@
+//! Membership changes in the simulator (Ongaro's thesis chapter 4): sizes from 1 to 9, even
+//! ones included, reached one server at a time in one run; the scenario, trace and link forms;
+//! the checker catching unsafe changes.
+
+use raftlab_raft::{Bugs, Membership, NodeId};
+use raftlab_sim::fuzz::{fuzz_one, FuzzOptions};
+use raftlab_sim::link;
+use raftlab_sim::scenario::{Action, SimConfig};
+use raftlab_sim::trace::{TraceEvent, TraceKind};
+use raftlab_sim::{Property, Scenario, Simulation};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+fn traced(sim: &mut Simulation) -> Rc<RefCell<Vec<TraceEvent>>> {
+    let trace = Rc::new(RefCell::new(Vec::new()));
+    let sink = trace.clone();
+    sim.set_trace(Box::new(move |e| sink.borrow_mut().push(e.clone())));
+    trace
+}
+
+/// Runs until the cluster settles (one leader, every member caught up), at most 5 s.
+fn settle(sim: &mut Simulation) -> NodeId {
+    let end = sim.now() + 5_000_000;
+    while sim.now() < end {
+        sim.run_until(sim.now() + 10_000, false);
+        if let Ok(l) = sim.settled() {
+            return l;
+        }
+    }
+    panic!("did not settle: {:?}", sim.settled());
+}
+
+fn voters(sim: &Simulation) -> Vec<NodeId> {
+    sim.membership().voters.clone()
+}
+
+/// Thesis 4.1 and the 2f + 1 rule: from one server to nine and back, one at a time, without
+/// restarting the run; every size works, even ones included, and the checker stays quiet.
+#[test]
+fn every_size_from_one_to_nine_and_back_in_one_run_4_1() {
+    for seed in 1..=3 {
+        let mut sim = Simulation::new(1, SimConfig::default(), seed);
+        settle(&mut sim);
+        for n in 2..=9u32 {
+            sim.act(&Action::AddServer(n));
+            settle(&mut sim);
+            assert_eq!(voters(&sim), (1..=n).collect::<Vec<_>>(), "seed {seed}");
+            assert!(sim.membership().learners.is_empty());
+            assert_eq!(sim.nodes().len(), n as usize);
+            // The cluster still commits writes at this size.
+            let leader = sim.leader().unwrap();
+            let before = sim.nodes()[leader as usize - 1].commit_index();
+            sim.act(&Action::ClientWrite {
+                node: None,
+                key: "x".into(),
+                value: n.to_string(),
+            });
+            settle(&mut sim);
+            let leader = sim.leader().unwrap();
+            assert!(sim.nodes()[leader as usize - 1].commit_index() > before);
+        }
+        // Back down, removing the leader itself whenever it is next in line.
+        for n in (2..=9u32).rev() {
+            sim.act(&Action::RemoveServer(n));
+            settle(&mut sim);
+            assert_eq!(voters(&sim), (1..n).collect::<Vec<_>>(), "seed {seed}");
+        }
+        assert_eq!(sim.leader(), Some(1));
+        assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+    }
+}
+
+/// The 2f + 1 rule with an even size: four voters survive one failure, not two.
+#[test]
+fn four_voters_survive_one_failure_not_two() {
+    let mut sim = Simulation::new(3, SimConfig::default(), 7);
+    settle(&mut sim);
+    sim.act(&Action::AddServer(4));
+    settle(&mut sim);
+    assert_eq!(sim.membership(), &Membership::new(&[1, 2, 3, 4], &[]));
+    assert_eq!(sim.membership().quorum(), 3);
+    assert_eq!(sim.membership().tolerates(), 1);
+    let leader = sim.leader().unwrap();
+    let others: Vec<NodeId> = (1..=4).filter(|&n| n != leader).collect();
+    let commit = |sim: &Simulation| {
+        let l = sim.leader().unwrap();
+        sim.nodes()[l as usize - 1].commit_index()
+    };
+    let write = |sim: &mut Simulation, v: &str| {
+        sim.act(&Action::ClientWrite {
+            node: None,
+            key: "k".into(),
+            value: v.into(),
+        })
+    };
+    // One down: still a majority (3 of 4).
+    sim.act(&Action::Crash(raftlab_sim::scenario::Target::Node(others[0])));
+    let before = commit(&sim);
+    write(&mut sim, "1");
+    sim.run_until(sim.now() + 500_000, false);
+    assert!(commit(&sim) > before);
+    // Two down: 2 of 4 is no majority.
+    sim.act(&Action::Crash(raftlab_sim::scenario::Target::Node(others[1])));
+    sim.run_until(sim.now() + 100_000, false);
+    let before = commit(&sim);
+    write(&mut sim, "2");
+    sim.run_until(sim.now() + 1_000_000, false);
+    assert_eq!(commit(&sim), before);
+}
+
+/// The trace tells the story: the action, the learner, then the voter, on every server.
+#[test]
+fn trace_shows_learner_then_voter_and_is_deterministic() {
+    let scenario = Scenario::parse(include_str!("../../../examples/membership.json")).unwrap();
+    let run = |s: &Scenario| {
+        let mut sim = Simulation::from_scenario(s);
+        let trace = traced(&mut sim);
+        sim.run_until(s.until_us, true);
+        assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+        let lines: Vec<String> = trace.borrow().iter().map(TraceEvent::to_json).collect();
+        (lines, sim)
+    };
+    let (lines, sim) = run(&scenario);
+    assert_eq!(run(&scenario).0, lines, "same scenario, same trace");
+    let configs: Vec<(Vec<NodeId>, Vec<NodeId>)> = lines
+        .iter()
+        .filter(|l| l.contains(r#""kind":"membership","node":1,"#))
+        .map(|l| {
+            let e: serde_json::Value = serde_json::from_str(l).unwrap();
+            let ids = |k: &str| -> Vec<NodeId> {
+                e[k].as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_u64().unwrap() as NodeId)
+                    .collect()
+            };
+            (ids("voters"), ids("learners"))
+        })
+        .collect();
+    assert_eq!(
+        configs,
+        [
+            (vec![1, 2, 3], vec![4]),
+            (vec![1, 2, 3, 4], vec![]),
+            (vec![1, 2, 3, 4], vec![5]),
+            (vec![1, 2, 3, 4, 5], vec![]),
+            (vec![2, 3, 4, 5], vec![]),
+        ],
+        "S1 saw each change until its own removal"
+    );
+    assert!(lines.iter().any(|l| l.contains(r#""kind":"add_server","node":4,"leader":3"#)));
+    assert!(lines
+        .iter()
+        .any(|l| l.contains(r#""command":"config voters=1,2,3 learners=4""#)));
+    // The leader removed itself: it stepped down, and the three voters left elected another.
+    assert_eq!(sim.membership(), &Membership::new(&[2, 4, 5], &[]));
+    let leader = sim.leader().unwrap();
+    assert!([2, 4, 5].contains(&leader));
+    // The removed servers stay quiet: no election after the new leader's.
+    let last_election = lines
+        .iter()
+        .rposition(|l| l.contains(r#""kind":"become_candidate""#))
+        .unwrap();
+    assert!(lines[last_election].contains(&format!(r#""node":{leader}"#)));
+}
+
+#[test]
+fn scenario_and_link_forms_of_the_actions() {
+    let text = r#"{"version":1,"nodes":3,"events":[
+        {"at_ms":100,"do":"add_server","node":5},
+        {"at_ms":200,"do":"crash","node":5},
+        {"at_ms":300,"do":"remove_server","node":2}]}"#;
+    let s = Scenario::parse(text).unwrap();
+    assert_eq!(s.events[0].action, Action::AddServer(5));
+    assert_eq!(s.events[2].action, Action::RemoveServer(2));
+    // The writer and the share link give the same scenario back.
+    assert_eq!(Scenario::parse(&s.to_pretty()).unwrap(), s);
+    let url = link::encode(&s, None);
+    assert!(url.contains("100a5"), "{url}");
+    assert!(url.contains("300v2"), "{url}");
+    assert_eq!(link::decode(&url).unwrap().scenario, s);
+    // Clear messages for bad numbers.
+    for (bad, message) in [
+        (
+            r#"{"at_ms":1,"do":"add_server","node":10}"#,
+            "events[0].node: node 10 does not exist; the cluster has nodes 1 to 9",
+        ),
+        (
+            r#"{"at_ms":1,"do":"remove_server","node":4}"#,
+            "events[0].node: node 4 does not exist; the cluster has nodes 1 to 3",
+        ),
+        (
+            r#"{"at_ms":1,"do":"crash","node":6}"#,
+            "events[0].node: node 6 does not exist; the cluster has nodes 1 to 3",
+        ),
+        (
+            r#"{"at_ms":1,"do":"add_server"}"#,
+            "events[0].node: missing: \"add_server\" needs the number of a server (1 to 9)",
+        ),
+    ] {
+        let text = format!(r#"{{"version":1,"nodes":3,"events":[{bad}]}}"#);
+        assert_eq!(Scenario::parse(&text).unwrap_err().to_string(), message);
+    }
+    let err = link::decode("v=1&seed=1&n=3&e=1a&u=5000")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("add_server (a) expects the digit of the server to add"), "{err}");
+}
+
+/// The checker catches changes made without the waits of thesis 4.1.
+#[test]
+fn checker_catches_unsafe_membership_changes() {
+    let options = FuzzOptions {
+        membership: true,
+        bugs: Bugs {
+            unsafe_membership: true,
+            ..Bugs::default()
+        },
+        ..FuzzOptions::default()
+    };
+    let caught = (0..100)
+        .filter_map(|seed| fuzz_one(seed, &options).err())
+        .filter(|f| {
+            f.1.violations
+                .iter()
+                .any(|v| v.property == Property::OneChangeAtATime)
+        })
+        .count();
+    assert!(caught >= 5, "only {caught} of 100 campaigns caught it");
+    // Without the bug, the same campaigns are clean.
+    let clean = FuzzOptions {
+        membership: true,
+        ..FuzzOptions::default()
+    };
+    for seed in 0..100 {
+        if let Err(f) = fuzz_one(seed, &clean) {
+            panic!("seed {seed}: {:?}", f.1.violations);
+        }
+    }
+}
+
+/// A removed server that missed its removal keeps timing out; without PreVote its higher
+/// term deposes the leader (thesis 4.2.3), with PreVote it does not.
+#[test]
+fn removed_server_that_missed_its_removal_disrupts_without_prevote_4_2_3() {
+    let mut terms = Vec::new();
+    for pre_vote in [false, true] {
+        let config = SimConfig {
+            pre_vote,
+            ..SimConfig::default()
+        };
+        let mut sim = Simulation::new(3, config, 3);
+        let leader = settle(&mut sim);
+        let victim = (1..=3).find(|&n| n != leader).unwrap();
+        // Cut off before the change: it never hears of its removal.
+        sim.act(&Action::Isolate(raftlab_sim::scenario::Target::Node(victim)));
+        sim.act(&Action::RemoveServer(victim));
+        sim.run_until(sim.now() + 2_000_000, false);
+        assert!(!sim.membership().contains(victim));
+        let term = sim.nodes()[leader as usize - 1].term();
+        sim.act(&Action::Heal);
+        sim.run_until(sim.now() + 3_000_000, false);
+        let after = sim.leader().map(|l| sim.nodes()[l as usize - 1].term());
+        terms.push((term, after));
+        assert!(sim.violations().is_empty());
+    }
+    let (before, after) = terms[0];
+    assert!(after.unwrap_or(u64::MAX) > before, "without PreVote: disrupted");
+    let (before, after) = terms[1];
+    assert_eq!(after, Some(before), "with PreVote: the leader keeps its term");
+}
