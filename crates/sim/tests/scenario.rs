@@ -648,7 +648,7 @@ fn set_and_bugs() {
     assert_err(
         &with_config(r#"{"bugs":["nonsense"]}"#),
         "config.bugs[0]",
-        "unknown bug \"nonsense\"; known: commit_previous_term, skip_vote_log_check",
+        "unknown bug \"nonsense\"; known: commit_previous_term, skip_vote_log_check, unsafe_membership",
     );
     assert_err(
         &with_config(r#"{"bugs":["skip_vote_log_check", 3]}"#),
@@ -1081,7 +1081,7 @@ fn documented_error_messages() {
         ),
         (
             r#"{"version":1,"config":{"bugs":["x"]}}"#,
-            r#"config.bugs[0]: unknown bug "x"; known: commit_previous_term, skip_vote_log_check"#,
+            r#"config.bugs[0]: unknown bug "x"; known: commit_previous_term, skip_vote_log_check, unsafe_membership"#,
         ),
         (
             r#"{"version":1,"config":{"foo":1}}"#,

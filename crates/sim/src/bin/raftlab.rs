@@ -406,7 +406,7 @@ fn summarize(file: &str, scenario: &Scenario, outcome: &Outcome) -> String {
         )),
     }
     if outcome.violations.is_empty() {
-        s.push_str("safety: no violation (election safety, leader append-only, log matching, leader completeness, state machine safety, one vote per term, commit monotonic)\n");
+        s.push_str("safety: no violation (election safety, leader append-only, log matching, leader completeness, state machine safety, one vote per term, commit monotonic, single-server change, one change at a time)\n");
     } else {
         s.push_str(&format!("VIOLATIONS: {}\n", outcome.violations.len()));
         for v in outcome.violations.iter().take(20) {
