@@ -5,7 +5,7 @@
 use crate::app::fresh_seed;
 use crate::model::{Model, SPEED_RANGE};
 use raftlab_sim::json::{self, Map, Value};
-use raftlab_sim::scenario::{parse_action, parse_config_patch, Scenario, SimConfig};
+use raftlab_sim::scenario::{parse_action, parse_config_patch, Scenario, SimConfig, MAX_NODES};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -181,6 +181,32 @@ fn act_json(name: &str, fields: Value) -> Result<JsValue, JsValue> {
     })
 }
 
+/// A server number from 1 to `max` (`max` servers exist, or for an added server, may be
+/// started), or a message that says what is wrong.
+fn server_arg(what: &str, v: &JsValue, max: u32, add: bool) -> Result<u32, JsValue> {
+    let range = if add {
+        format!("a server number from 1 to {max}")
+    } else {
+        format!("the number of a server, 1 to {max}")
+    };
+    match v.as_f64() {
+        Some(x) if x.fract() == 0.0 && x >= 1.0 && x <= max as f64 => Ok(x as u32),
+        Some(x) if x.fract() == 0.0 && !add && x > max as f64 => Err(error(format!(
+            "{what}: there is no server {}; the cluster has servers 1 to {max}",
+            num(x)
+        ))),
+        Some(x) if x.fract() == 0.0 && add && x > max as f64 => Err(error(format!(
+            "{what}: {} is out of range: raftlab runs at most {max} servers",
+            num(x)
+        ))),
+        Some(x) => Err(error(format!("{what}: expected {range}, got {}", num(x)))),
+        None => Err(error(format!(
+            "{what}: expected {range}, got {}",
+            describe(v)
+        ))),
+    }
+}
+
 fn number_arg(what: &str, v: &JsValue, min: f64, max: f64) -> Result<f64, JsValue> {
     match v.as_f64() {
         Some(x) if x.is_finite() && x >= min && x <= max => Ok(x),
@@ -257,6 +283,10 @@ struct NodeState<'a> {
     /// The term of the entry at `snapshot_index`; 0 without a snapshot.
     snapshot_term: u64,
     kv: &'a BTreeMap<String, String>,
+    /// Its place in the configuration the cluster uses now: "voter", "learner" or "none".
+    member: &'static str,
+    /// The index of the entry holding its own latest configuration (0: the initial one).
+    config_index: u64,
 }
 
 #[derive(Serialize)]
@@ -269,14 +299,20 @@ struct EntryState {
 struct State<'a> {
     time_ms: f64,
     end_ms: f64,
+    /// The configuration the cluster uses now (thesis 4.1): its voters and learners.
+    voters: &'a [u32],
+    learners: &'a [u32],
     nodes: Vec<NodeState<'a>>,
 }
 
 fn state(m: &Model) -> JsValue {
     let sim = m.sim();
+    let config = sim.membership();
     let s = State {
         time_ms: sim.now() as f64 / 1000.0,
         end_ms: m.end() as f64 / 1000.0,
+        voters: &config.voters,
+        learners: &config.learners,
         nodes: sim
             .nodes()
             .iter()
@@ -298,6 +334,8 @@ fn state(m: &Model) -> JsValue {
                 snapshot_index: n.snapshot_index(),
                 snapshot_term: n.snapshot_term(),
                 kv: n.kv(),
+                member: m.member(n.id()).as_str(),
+                config_index: n.membership_index(),
             })
             .collect(),
     };
@@ -570,6 +608,43 @@ pub fn install() {
     );
     set(
         &api,
+        "addServer",
+        f1(Box::new(|id| {
+            let id = if id.is_undefined() || id.is_null() {
+                // What the page's Add server button adds.
+                let model = shared_model();
+                let Ok(m) = model.try_borrow() else {
+                    return Err(error(
+                        "raftlab is busy (called from inside a render); try again",
+                    ));
+                };
+                m.next_server()
+                    .map_err(|why| error(format!("raftlab.addServer(): {why}")))?
+            } else {
+                server_arg("raftlab.addServer(id)", &id, MAX_NODES, true)?
+            };
+            act_json("add_server", object([("node", Value::from(id))]))
+        })),
+    );
+    set(
+        &api,
+        "removeServer",
+        f1(Box::new(|id| {
+            if id.is_undefined() || id.is_null() {
+                return Err(error(
+                    "raftlab.removeServer(id): give the number of the server to remove",
+                ));
+            }
+            let nodes = shared_model()
+                .try_borrow()
+                .map(|m| m.sim().nodes().len() as u32)
+                .unwrap_or(0);
+            let id = server_arg("raftlab.removeServer(id)", &id, nodes, false)?;
+            act_json("remove_server", object([("node", Value::from(id))]))
+        })),
+    );
+    set(
+        &api,
         "clientWrite",
         f3(Box::new(|key, value, id| {
             let text = |what: &str, v: &JsValue| {
@@ -645,10 +720,11 @@ pub fn install() {
         &api,
         "reset",
         f2(Box::new(|seed, nodes| {
+            // By default the run starts again as this one started: same seed, same size.
             let (current_seed, current_nodes) = {
                 let m = shared_model();
                 let m = m.borrow();
-                (m.sim().seed(), m.sim().nodes().len() as u32)
+                (m.sim().seed(), m.start_nodes())
             };
             let seed = if seed.is_undefined() || seed.is_null() {
                 current_seed

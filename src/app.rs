@@ -396,9 +396,16 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
     if in_text_field(&e) {
         return;
     }
-    let (speed, nodes, seed) = {
+    // `nodes`: the servers running now (1 to 9 select one); a new run starts with as many as
+    // this one started with.
+    let (speed, nodes, start_nodes, seed) = {
         let m = ui.model.borrow();
-        (m.speed, m.sim().nodes().len() as u32, m.sim().seed())
+        (
+            m.speed,
+            m.sim().nodes().len() as u32,
+            m.start_nodes(),
+            m.sim().seed(),
+        )
     };
     let selected = ui.selected;
     let act_on = |f: fn(Target) -> Action| {
@@ -431,8 +438,8 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
                 value: n.to_string(),
             }))
         }
-        "0" => ui.dispatch(UiAction::Restart(seed, nodes)),
-        "n" => ui.dispatch(UiAction::Restart(fresh_seed(), nodes)),
+        "0" => ui.dispatch(UiAction::Restart(seed, start_nodes)),
+        "n" => ui.dispatch(UiAction::Restart(fresh_seed(), start_nodes)),
         k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => {
             let n = (k.as_bytes()[0] - b'0') as NodeId;
             if n <= nodes {

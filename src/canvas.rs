@@ -81,9 +81,14 @@ fn scene(m: &Model) -> Vec<Shape> {
     let n = sim.nodes().len();
     let now = sim.now();
     let mut shapes = Vec::new();
-    // Election timers: a bar above each follower and candidate, draining.
+    // Election timers: a bar above each follower and candidate, draining. A server that is
+    // not a voter in its own configuration (a learner, a new or a removed server) never
+    // stands for election (thesis 4.1), so it has no bar.
     for node in sim.nodes() {
-        if !sim.is_alive(node.id()) || node.role() == Role::Leader {
+        if !sim.is_alive(node.id())
+            || node.role() == Role::Leader
+            || !node.membership().is_voter(node.id())
+        {
             continue;
         }
         let (start, deadline) = node.election_timer();

@@ -2,8 +2,8 @@
 //! actions taken (so the run can be exported and replayed by `raftlab run`), the trace so far
 //! and its narration. Pure Rust: it compiles and is tested natively.
 
-use raftlab_raft::{Micros, NodeId, Role};
-use raftlab_sim::scenario::{Action, ConfigPatch, Scenario, SimConfig, TimedAction};
+use raftlab_raft::{Membership, MembershipChange, Micros, NodeId, Role};
+use raftlab_sim::scenario::{Action, ConfigPatch, Scenario, SimConfig, TimedAction, MAX_NODES};
 use raftlab_sim::trace::{ReplyResult, TraceEvent, TraceKind};
 use raftlab_sim::{Property, Simulation};
 use std::cell::RefCell;
@@ -32,7 +32,8 @@ pub struct Narration {
     pub t_us: Micros,
     /// The node concerned, if one is.
     pub node: Option<NodeId>,
-    /// A short category used by the filter: `election`, `log`, `fault`, `client`, `safety`.
+    /// A short category used by the filter: `election`, `log`, `config`, `fault`, `client`,
+    /// `safety`.
     pub category: &'static str,
     /// The sentence.
     pub text: String,
@@ -53,14 +54,17 @@ pub enum MarkKind {
     Heal,
     /// A leader committed entries.
     Commit,
+    /// A server was added to or removed from the cluster (thesis 4.1).
+    Membership,
     /// A safety property broke.
     Violation,
 }
 
 impl MarkKind {
     /// Every kind, in drawing order.
-    pub const ALL: [MarkKind; 7] = [
+    pub const ALL: [MarkKind; 8] = [
         MarkKind::Commit,
+        MarkKind::Membership,
         MarkKind::Election,
         MarkKind::Crash,
         MarkKind::Restart,
@@ -78,6 +82,7 @@ impl MarkKind {
             MarkKind::Partition => "partition",
             MarkKind::Heal => "heal",
             MarkKind::Commit => "commit",
+            MarkKind::Membership => "membership",
             MarkKind::Violation => "violation",
         }
     }
@@ -652,6 +657,9 @@ impl Model {
                 TraceKind::Partition { .. } | TraceKind::Cut { .. } => MarkKind::Partition,
                 TraceKind::Heal | TraceKind::Restore { .. } => MarkKind::Heal,
                 TraceKind::Violation { .. } => MarkKind::Violation,
+                TraceKind::AddServer { .. } | TraceKind::RemoveServer { .. } => {
+                    MarkKind::Membership
+                }
                 // The cluster's commit index moved on (the first node to commit is the leader).
                 TraceKind::Commit { index, .. } if *index > self.max_commit => {
                     self.max_commit = *index;
@@ -714,8 +722,159 @@ impl Model {
         if !self.sim.is_alive(id) {
             return "crashed";
         }
-        self.sim.nodes()[id as usize - 1].role().as_str()
+        self.sim
+            .nodes()
+            .get((id as usize).wrapping_sub(1))
+            .map_or("crashed", |n| n.role().as_str())
     }
+
+    /// How many servers the run started with (servers added since are not counted): what
+    /// Reset, a new seed and the cluster-size list start a new run with.
+    pub fn start_nodes(&self) -> u32 {
+        self.recorded.nodes
+    }
+
+    /// Server `id`'s place in the configuration the cluster uses now
+    /// ([`Simulation::membership`]), and for a server outside it, why.
+    pub fn member(&self, id: NodeId) -> Member {
+        let config = self.sim.membership();
+        if config.is_voter(id) {
+            Member::Voter
+        } else if config.contains(id) {
+            Member::Learner
+        } else if self.pending_adds().contains(&id) {
+            Member::Joining
+        } else if self
+            .sim
+            .nodes()
+            .get((id as usize).wrapping_sub(1))
+            .is_some_and(|n| n.membership().contains(id) || n.membership_index() > 0)
+        {
+            // It has been a member: it was removed (and may not know it yet).
+            Member::Removed
+        } else {
+            Member::Outside
+        }
+    }
+
+    /// The servers the leader has been asked to add and has not added yet.
+    fn pending_adds(&self) -> Vec<NodeId> {
+        let Some(l) = self.sim.leader() else {
+            return Vec::new();
+        };
+        self.sim.nodes()[l as usize - 1]
+            .pending_changes()
+            .iter()
+            .filter_map(|c| match c {
+                MembershipChange::Add(id) => Some(*id),
+                MembershipChange::Remove(_) => None,
+            })
+            .collect()
+    }
+
+    /// The server that "Add server" adds: the lowest-numbered one that is neither in the
+    /// configuration nor waiting to join (a server outside it, or a new one), or why none can
+    /// be added.
+    pub fn next_server(&self) -> Result<NodeId, String> {
+        let config = self.sim.membership();
+        let pending = self.pending_adds();
+        let taken = |id: NodeId| config.contains(id) || pending.contains(&id);
+        (1..=MAX_NODES).find(|&id| !taken(id)).ok_or_else(|| {
+            let joining = if pending.is_empty() {
+                ""
+            } else {
+                " (with those joining)"
+            };
+            format!("The configuration has {MAX_NODES} members{joining}: raftlab runs at most {MAX_NODES} servers")
+        })
+    }
+
+    /// Why server `id` cannot be removed now, if it cannot: it is not a member, or it is the
+    /// last voter.
+    pub fn removal_blocked(&self, id: NodeId) -> Option<String> {
+        let config = self.sim.membership();
+        if !config.contains(id) {
+            Some(format!("S{id} is not a member of the configuration"))
+        } else if config.voters == [id] {
+            Some(format!(
+                "S{id} is the last voter: a cluster needs at least one"
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// A server's place in the cluster's configuration (thesis 4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Member {
+    /// It votes: its vote elects leaders and its log counts towards commits.
+    Voter,
+    /// It receives the log but does not vote yet (thesis 4.2.1): it is catching up.
+    Learner,
+    /// Not a member yet: the leader has been asked to add it and will when it may.
+    Joining,
+    /// It was a member and has been removed; it keeps running, outside the cluster.
+    Removed,
+    /// It runs but has never been a member (started for a change the leader did not make).
+    Outside,
+}
+
+impl Member {
+    /// The name the scripting API gives it: `voter`, `learner` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Member::Voter => "voter",
+            Member::Learner => "learner",
+            Member::Joining | Member::Removed | Member::Outside => "none",
+        }
+    }
+
+    /// A short word under the node in the picture (`None` for a voter).
+    pub fn short(self) -> Option<&'static str> {
+        match self {
+            Member::Voter => None,
+            Member::Learner => Some("learner"),
+            Member::Joining => Some("joining"),
+            Member::Removed => Some("removed"),
+            Member::Outside => Some("not a member"),
+        }
+    }
+
+    /// The words the node's accessible name ends with (`None` for a voter).
+    pub fn describe(self) -> Option<&'static str> {
+        match self {
+            Member::Voter => None,
+            Member::Learner => Some("learner: catching up, not voting"),
+            Member::Joining => Some("not a member yet: waiting to join"),
+            Member::Removed => Some("removed: not a member of the configuration"),
+            Member::Outside => Some("not a member of the configuration"),
+        }
+    }
+}
+
+/// The majority size and the failures the configuration `m` survives (the 2f + 1 rule), with
+/// its learners: "4 voters: a majority is 3, so the cluster survives 1 failure (4 voters
+/// tolerate no more failures than 3). + S6 learning (not voting)."
+pub fn quorum_text(m: &Membership) -> String {
+    let n = m.voters.len();
+    let (majority, survives) = (m.quorum(), m.tolerates());
+    let why = match n {
+        2 => " (2 voters tolerate no failure: one is not a majority of two)",
+        4 => " (4 voters tolerate no more failures than 3)",
+        6 | 8 => " (an even size adds no tolerance)",
+        _ => "",
+    };
+    let mut text = format!(
+        "{n} voter{}: a majority is {majority}, so the cluster survives {survives} failure{}{why}.",
+        if n == 1 { "" } else { "s" },
+        if survives == 1 { "" } else { "s" }
+    );
+    if !m.learners.is_empty() {
+        let list: Vec<String> = m.learners.iter().map(|l| format!("S{l}")).collect();
+        text.push_str(&format!(" + {} learning (not voting).", list.join(", ")));
+    }
+    text
 }
 
 /// Reads groups typed as `1 2 | 3 4 5` (commas or spaces between nodes, `|` between groups).
@@ -1182,6 +1341,108 @@ mod tests {
         }));
         sim.run_until(scenario.until_us, false);
         assert_eq!(*replay.borrow(), m.trace_ndjson());
+    }
+
+    /// Thesis 4.1: a 3-server run grown one server at a time to 4 (an even size) and 9, then
+    /// shrunk to 1, without a restart; the page's view of the configuration follows, seeking
+    /// back shows the old size, and the exported scenario replays to the same trace.
+    #[test]
+    fn membership_changes_grow_and_shrink_the_cluster_and_replay() {
+        let mut m = Model::with_seed(5, 3, SimConfig::default());
+        m.run_for(1_000_000);
+        assert!(m.sim().leader().is_some());
+        assert_eq!(m.next_server(), Ok(4));
+        assert!(quorum_text(m.sim().membership())
+            .starts_with("3 voters: a majority is 2, so the cluster survives 1 failure."));
+        m.act(Action::AddServer(4));
+        assert_eq!(m.sim().nodes().len(), 4, "S4 started at once");
+        let added_at = m.now();
+        assert_ne!(m.member(4), Member::Voter);
+        assert_eq!(m.next_server(), Ok(5), "S4 is joining: the next one is S5");
+        m.run_for(1_000_000);
+        assert_eq!(m.member(4), Member::Voter);
+        assert_eq!(m.sim().membership().voters, vec![1, 2, 3, 4]);
+        assert_eq!(
+            quorum_text(m.sim().membership()),
+            "4 voters: a majority is 3, so the cluster survives 1 failure (4 voters tolerate no more failures than 3)."
+        );
+        // A learner shows as one while it catches up.
+        m.act(Action::AddServer(5));
+        let mut saw_learner = false;
+        for _ in 0..100 {
+            m.run_for(10_000);
+            if m.member(5) == Member::Learner {
+                saw_learner = true;
+                assert!(quorum_text(m.sim().membership()).ends_with(" + S5 learning (not voting)."));
+                assert_eq!(m.member(5).as_str(), "learner");
+            }
+        }
+        assert!(saw_learner, "S5 was a learner for a while");
+        for id in 6..=9 {
+            assert_eq!(m.next_server(), Ok(id));
+            m.act(Action::AddServer(id));
+            m.run_for(1_000_000);
+        }
+        assert_eq!(m.sim().membership().voters, (1..=9).collect::<Vec<_>>());
+        assert!(m.next_server().unwrap_err().contains("at most 9"));
+        assert!(quorum_text(m.sim().membership())
+            .starts_with("9 voters: a majority is 5, so the cluster survives 4 failures."));
+        // Down to one voter, one removal at a time; the removed servers keep running.
+        for id in (2..=9).rev() {
+            assert_eq!(m.removal_blocked(id), None);
+            m.act(Action::RemoveServer(id));
+            m.run_for(1_500_000);
+            assert_eq!(m.member(id), Member::Removed, "S{id} removed");
+        }
+        assert_eq!(m.sim().membership().voters, vec![1]);
+        assert_eq!(m.sim().nodes().len(), 9);
+        assert_eq!(
+            m.marks()
+                .iter()
+                .filter(|k| k.kind == MarkKind::Membership)
+                .count(),
+            14,
+            "every add and remove is marked on the timeline"
+        );
+        assert!(m.removal_blocked(1).unwrap().contains("last voter"));
+        assert!(m.removal_blocked(2).unwrap().contains("not a member"));
+        assert_eq!(m.next_server(), Ok(2), "a removed server can be added back");
+        assert!(quorum_text(m.sim().membership())
+            .starts_with("1 voter: a majority is 1, so the cluster survives 0 failures."));
+        // Seeking back before S4 was added shows three servers again.
+        let end = m.end();
+        m.seek(added_at - 1);
+        assert_eq!(m.sim().nodes().len(), 3);
+        assert_eq!(m.sim().membership().voters, vec![1, 2, 3]);
+        m.seek(end);
+        assert_eq!(m.sim().nodes().len(), 9);
+        assert_eq!(m.start_nodes(), 3);
+        // The run replays exactly from its scenario.
+        let scenario = m.scenario();
+        assert_eq!(scenario.nodes, 3);
+        let replay = Rc::new(RefCell::new(String::new()));
+        let sink = replay.clone();
+        let mut sim = Simulation::from_scenario(&scenario);
+        sim.set_trace(Box::new(move |e| {
+            sink.borrow_mut().push_str(&e.to_json());
+            sink.borrow_mut().push('\n');
+        }));
+        sim.run_until(scenario.until_us, false);
+        assert_eq!(*replay.borrow(), m.trace_ndjson());
+    }
+
+    #[test]
+    fn the_majority_line_names_the_2f_plus_1_rule() {
+        let text = |v: &[NodeId], l: &[NodeId]| quorum_text(&Membership::new(v, l));
+        assert_eq!(
+            text(&[1, 2], &[]),
+            "2 voters: a majority is 2, so the cluster survives 0 failures (2 voters tolerate no failure: one is not a majority of two)."
+        );
+        assert_eq!(
+            text(&[1, 2, 3, 4, 5], &[6, 7]),
+            "5 voters: a majority is 3, so the cluster survives 2 failures. + S6, S7 learning (not voting)."
+        );
+        assert!(text(&[1, 2, 3, 4, 5, 6], &[]).contains("an even size adds no tolerance"));
     }
 
     #[test]

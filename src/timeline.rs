@@ -1,5 +1,5 @@
 //! The timeline under the picture: the whole run with marks for elections, crashes,
-//! partitions and commits, and a slider to show any moment of it (time travel).
+//! partitions, commits and membership changes, and a slider to show any moment of it (time travel).
 
 use crate::app::{Ui, UiAction};
 use crate::geometry::{mark_paths, ms1};
@@ -39,7 +39,7 @@ pub fn timeline(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     <strong>{ " · the past: Play replays it; acting here starts a new future" }</strong>
                 }
                 <span class="tl-key" aria-hidden="true">
-                    { for [MarkKind::Election, MarkKind::Commit, MarkKind::Crash, MarkKind::Partition, MarkKind::Heal]
+                    { for [MarkKind::Election, MarkKind::Commit, MarkKind::Crash, MarkKind::Partition, MarkKind::Heal, MarkKind::Membership]
                         .into_iter()
                         .map(|k| html! { <i class={k.name()}>{ k.name() }</i> }) }
                 </span>

@@ -4,7 +4,7 @@
 use crate::app::{fresh_seed, Ui, UiAction};
 use crate::embed::Panel;
 use crate::geometry::{dec, ms1, position, NODE_R};
-use crate::model::{parse_groups, Model, SPEED_RANGE};
+use crate::model::{parse_groups, quorum_text, Member, Model, SPEED_RANGE};
 use raftlab_raft::{Entry, Micros, Node, NodeId, ReadMode, Role};
 use raftlab_sim::scenario::{Action, ConfigPatch, Target};
 use yew::prelude::*;
@@ -62,7 +62,7 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
             <section class={format!("stage{paused}")} aria-label="Cluster">
                 { cluster(ui, &m) }
                 { crate::timeline::timeline(ui, &m) }
-                { quorum_line(&m) }
+                { membership(ui, &m) }
                 { legend() }
             </section>
             <div class="side">
@@ -141,7 +141,9 @@ pub(crate) fn input_value<E: AsRef<web_sys::Event>>(e: &E) -> String {
 }
 
 fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
-    let nodes = m.sim().nodes().len() as u32;
+    // A new run starts with as many servers as this one started with (servers added or
+    // removed since are changes made during the run).
+    let nodes = m.start_nodes();
     let seed = m.sim().seed();
     // The speed slider is logarithmic: position 0..=1000 maps to SPEED_RANGE.
     let (lo, hi) = (SPEED_RANGE.0.ln(), SPEED_RANGE.1.ln());
@@ -195,7 +197,8 @@ fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             <button onclick={ui_cb(ui, move |_| UiAction::Restart(fresh_seed(), nodes))}>{ "New seed" }</button>
             <label class="field">
                 <span>{ "Nodes" }</span>
-                <select aria-label="Cluster size" onchange={on_size}>
+                <select aria-label="Cluster size" onchange={on_size}
+                    title="How many servers a new run starts with (Add server and Remove change the size during a run)">
                     { for (1..=9u32).map(|k| html! {
                         <option value={k.to_string()} selected={k == nodes}>{ k }</option>
                     }) }
@@ -212,6 +215,9 @@ fn playback(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
 pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let sim = m.sim();
     let n = sim.nodes().len();
+    // Each server's place in the configuration now (index id - 1).
+    let members: Vec<Member> = (1..=n as NodeId).map(|id| m.member(id)).collect();
+    let inside = |id: NodeId| matches!(members[id as usize - 1], Member::Voter | Member::Learner);
     // Read-only embeds (embed.rs): nodes and links are named pictures, not buttons.
     let live = !crate::embed::options().readonly;
     let mut links = Vec::new();
@@ -233,8 +239,15 @@ pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             };
             let onclick = live.then(|| ui_cb(ui, move |_| UiAction::Act(action.clone())));
             let onkeydown = live.then(|| link_keys(ui, a, b, up));
+            // A link to a server outside the configuration carries no Raft traffic of note.
+            let class = match (up, inside(a) && inside(b)) {
+                (true, true) => "link",
+                (false, true) => "link cut",
+                (true, false) => "link outside",
+                (false, false) => "link cut outside",
+            };
             links.push(html! {
-                <g key={format!("l{a}-{b}")} class={if up { "link" } else { "link cut" }}
+                <g key={format!("l{a}-{b}")} {class}
                     role={if live { "button" } else { "img" }} tabindex={live.then_some("0")}
                     aria-label={label} {onclick} {onkeydown}>
                     <line class="hit" x1={f(x1)} y1={f(y1)} x2={f(x2)} y2={f(y2)} />
@@ -246,7 +259,11 @@ pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             });
         }
     }
-    let nodes = sim.nodes().iter().map(|node| node_view(ui, m, node, live));
+    let nodes = sim
+        .nodes()
+        .iter()
+        .zip(&members)
+        .map(|(node, &member)| node_view(ui, m, node, member, live));
     let notes = client_notes(m).into_iter().map(|(node, text, class)| {
         let (x, y) = position(node, n);
         // Outside the circle, away from the centre.
@@ -328,27 +345,45 @@ fn whole(x: f64) -> i64 {
     x.round() as i64
 }
 
-fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, live: bool) -> Html {
+fn node_view(
+    ui: &UseReducerHandle<Ui>,
+    m: &Model,
+    node: &Node,
+    member: Member,
+    live: bool,
+) -> Html {
     let sim = m.sim();
     let id = node.id();
     let n = sim.nodes().len();
     let (x, y) = position(id, n);
     let alive = sim.is_alive(id);
     let role = m.role_name(id);
+    // A candidate needs a majority of the voters of its own latest configuration.
+    let quorum = node.membership().quorum();
     let label = format!(
-        "Node {id}, {role}, term {}{}",
+        "Node {id}, {role}, term {}{}{}",
         node.term(),
         match (alive, node.role(), node.voted_for()) {
-            (true, Role::Candidate, _) =>
-                format!(", {} of {} votes", node.votes().len(), n / 2 + 1),
+            (true, Role::Candidate, _) => format!(", {} of {quorum} votes", node.votes().len()),
             (true, Role::PreCandidate, _) =>
-                format!(", {} of {} pre-votes", node.votes().len(), n / 2 + 1),
+                format!(", {} of {quorum} pre-votes", node.votes().len()),
             (true, _, Some(v)) if v != id => format!(", voted for S{v}"),
             _ => String::new(),
-        }
+        },
+        member
+            .describe()
+            .map_or(String::new(), |d| format!(", {d}"))
     );
     let selected = ui.selected == Some(id);
-    let class = format!("node {role}{}", if selected { " selected" } else { "" });
+    let place = match member {
+        Member::Voter => "",
+        Member::Learner => " learner",
+        Member::Joining | Member::Removed | Member::Outside => " outside",
+    };
+    let class = format!(
+        "node {role}{place}{}",
+        if selected { " selected" } else { "" }
+    );
     let onclick = live.then(|| {
         ui_cb(ui, move |_| {
             UiAction::Select(if selected { None } else { Some(id) })
@@ -373,11 +408,13 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, live: bool) -> H
     };
     let sub = if !alive {
         "down".to_string()
+    } else if let Some(word) = member.short() {
+        word.to_string()
     } else {
         match node.role() {
-            Role::Candidate => format!("{} votes, needs {}", node.votes().len(), n / 2 + 1),
+            Role::Candidate => format!("{} votes, needs {quorum}", node.votes().len()),
             Role::PreCandidate => {
-                format!("pre-vote {} of {}", node.votes().len(), n / 2 + 1)
+                format!("pre-vote {} of {quorum}", node.votes().len())
             }
             Role::Leader => "leader".to_string(),
             Role::Follower => match node.voted_for() {
@@ -391,6 +428,10 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, live: bool) -> H
             tabindex={live.then_some("0")} aria-label={label}
             aria-pressed={live.then(|| selected.to_string())} {onclick} {onkeydown}>
             <circle class="body" cx={f(x)} cy={f(y)} r={f(NODE_R)} />
+            if member == Member::Learner {
+                // A learner: a dashed ring around it, not yet inside the voting cluster.
+                <circle class="ring" cx={f(x)} cy={f(y)} r={f(NODE_R + 1.1)} />
+            }
             <text class="name" x={f(x)} y={f(y - 1.0)}>{ format!("S{id}") }</text>
             <text class="term" x={f(x)} y={f(y + 3.4)}>{ format!("T{}", node.term()) }</text>
             if !badge.is_empty() {
@@ -401,23 +442,29 @@ fn node_view(ui: &UseReducerHandle<Ui>, m: &Model, node: &Node, live: bool) -> H
     }
 }
 
-/// How big a majority is and how many failures the cluster survives (the 2f + 1 rule).
-fn quorum_line(m: &Model) -> Html {
-    let n = m.sim().nodes().len();
-    let majority = n / 2 + 1;
-    let survives = n - majority;
-    let why = match n {
-        2 => " (2 servers tolerate no failure: one is not a majority of two)",
-        4 => " (4 servers tolerate no more failures than 3)",
-        6 | 8 => " (an even size adds no tolerance)",
-        _ => "",
+/// The configuration now: how big a majority is and how many failures the cluster survives
+/// (the 2f + 1 rule), its learners, and the Add server button.
+fn membership(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    let live = !crate::embed::options().readonly;
+    let add = match m.next_server() {
+        Ok(id) => html! {
+            <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::AddServer(id)))}
+                title="The leader adds this server: first as a learner that catches up, then as a voter (one change at a time)">
+                { format!("Add server S{id}") }
+            </button>
+        },
+        Err(why) => html! {
+            <>
+                <button disabled=true aria-describedby="add-why">{ "Add server" }</button>
+                <span id="add-why" class="why">{ why }</span>
+            </>
+        },
     };
     html! {
-        <p class="quorum">{ format!(
-            "{n} server{}: a majority is {majority}, so the cluster survives {survives} failure{}{why}.",
-            if n == 1 { "" } else { "s" },
-            if survives == 1 { "" } else { "s" }
-        ) }</p>
+        <div class="membership">
+            <p class="quorum">{ quorum_text(m.sim().membership()) }</p>
+            if live { { add } }
+        </div>
     }
 }
 
@@ -452,6 +499,8 @@ fn legend() -> Html {
                     <li><span class={format!("{class} sample")}>{ *text }</span>{ *what }</li>
                 }) }
                 <li><span class="sample shape">{ "★" }</span>{ "leader; ? candidate; ¿ pre-candidate (PreVote); ✕ crashed" }</li>
+                <li><span class="sample ring">{ "S" }</span>{ "dashed ring: a learner, catching up before it votes (thesis 4.2.1)" }</li>
+                <li><span class="sample faded">{ "S" }</span>{ "faded: a server outside the configuration (removed, or not added yet)" }</li>
                 <li><span class="sample bar"></span>{ "the bar above a node is its election timer, draining" }</li>
             </ul>
         </details>
@@ -519,9 +568,25 @@ fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let t = Target::Node(id);
     let node = &m.sim().nodes()[id as usize - 1];
     let progress = node.progress();
+    let member = m.member(id);
+    let remove = match m.removal_blocked(id) {
+        None => html! {
+            <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::RemoveServer(id)))}
+                title="The leader removes this server from the configuration (one change at a time); it keeps running, outside the cluster">
+                { format!("Remove S{id}") }
+            </button>
+        },
+        Some(why) => html! {
+            <>
+                <button disabled=true aria-describedby="remove-why">{ format!("Remove S{id}") }</button>
+                <span id="remove-why" class="why">{ why }</span>
+            </>
+        },
+    };
     html! {
         <section class="panel" aria-label="Node actions">
-            <h2>{ format!("S{id}: {}, term {}", m.role_name(id), node.term()) }</h2>
+            <h2>{ format!("S{id}: {}, term {}{}", m.role_name(id), node.term(),
+                member.short().map_or(String::new(), |w| format!(" ({w})"))) }</h2>
             <div class="buttons">
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Crash(t)))} aria-keyshortcuts="C">{ format!("Crash S{id}") }</button>
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Restart(t)))} aria-keyshortcuts="R">{ format!("Restart S{id}") }</button>
@@ -533,10 +598,12 @@ fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                             title="A clock fault: lease reads assume clocks drift less than the bound in Settings">{ label }</button>
                     }) }
                 </span>
-                if m.sim().leader().is_some_and(|l| l != id) {
+                // Only a voter can be handed leadership (thesis 3.10, 4.1).
+                if m.sim().leader().is_some_and(|l| l != id) && member == Member::Voter {
                     <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::TransferLeadership(id)))}
                         title="The leader hands leadership over to this node (TimeoutNow)">{ format!("Make S{id} leader") }</button>
                 }
+                { remove }
             </div>
             <p class="facts">
                 { format!("commit index {}, applied {}, log length {}", node.commit_index(), node.last_applied(), node.last_index()) }
@@ -544,6 +611,7 @@ fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     { format!(", snapshot ≤ {} (term {})", node.snapshot_index(), node.snapshot_term()) }
                 }
                 if let Some(l) = node.leader() { { format!(", follows S{l}") } }
+                { format!("; its configuration (entry {}): {}", node.membership_index(), node.membership()) }
             </p>
             if !progress.is_empty() {
                 <table class="progress">
@@ -772,6 +840,7 @@ fn logs(m: &Model) -> Html {
 
 fn log_row(m: &Model, node: &Node, first: usize) -> Html {
     let id = node.id();
+    let member = m.member(id);
     let commit = node.commit_index() as usize;
     // The log holds the entries after the snapshot: `log()[0]` is entry `first_index()`.
     let offset = node.snapshot_index() as usize;
@@ -799,8 +868,10 @@ fn log_row(m: &Model, node: &Node, first: usize) -> Html {
         }
     });
     html! {
-        <div class={format!("logrow {}", m.role_name(id))}>
-            <span class="who">{ format!("S{id}") }<small>{ format!("c{commit}") }</small></span>
+        <div class={format!("logrow {}{}", m.role_name(id), if member == Member::Voter { "" } else { " nonvoter" })}>
+            <span class="who">{ format!("S{id}") }<small>{ format!("c{commit}") }</small>
+                if let Some(word) = member.short() { <small class="member">{ word }</small> }
+            </span>
             <span class="cells">
                 { for snapshot }
                 if shown > offset + 1 { <span class="more">{ "…" }</span> }
@@ -828,9 +899,10 @@ fn kv(m: &Model) -> Html {
     }
 }
 
-const KINDS: [(&str, &str); 5] = [
+const KINDS: [(&str, &str); 6] = [
     ("election", "Elections"),
     ("log", "Log"),
+    ("config", "Membership"),
     ("fault", "Faults"),
     ("client", "Clients"),
     ("safety", "Safety"),

@@ -29,6 +29,8 @@ import { launch, openPage, pageReady, pageText, frames, eventually } from './bro
 // Saving and opening files, and embed mode: in files of their own (set-up in harness.mjs).
 import './files.mjs';
 import './embed.mjs';
+// Membership changes (thesis 4.1): in a file of its own too.
+import './membership.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(ROOT, process.env.RAFTLAB_DIST ?? 'dist');
@@ -217,7 +219,7 @@ test('the page loads from a sub-path with no console error and no outside reques
     const api = await page.evaluate(() => Object.fromEntries(
       ['state', 'play', 'pause', 'step', 'advance', 'setSpeed', 'crash', 'restart', 'timeout', 'isolate',
         'clientWrite', 'partition', 'heal', 'cut', 'restore', 'configure', 'load', 'reset', 'scenario',
-        'seed', 'trace', 'on'].map((k) => [k, typeof window.raftlab[k]]),
+        'seed', 'trace', 'on', 'addServer', 'removeServer'].map((k) => [k, typeof window.raftlab[k]]),
     ));
     for (const [k, type] of Object.entries(api)) assert.equal(type, 'function', `raftlab.${k} is a function`);
     // state() has the documented shape.
@@ -1438,11 +1440,12 @@ test('reads: the Send read button and clientRead() in each mode; setClockRate; b
 
 test('the page shows the majority size and the failures the cluster survives (2f+1)', LIMIT, async (t) => {
   await withPage(t, async (page) => {
+    // The voters of the configuration in use (membership.mjs tests it as servers come and go).
     for (const [n, text] of [
-      [5, /5 servers: a majority is 3, so the cluster survives 2 failures\./],
-      [2, /2 servers: a majority is 2, so the cluster survives 0 failures \(2 servers tolerate no failure/],
-      [4, /4 servers: a majority is 3, so the cluster survives 1 failure \(4 servers tolerate no more failures than 3\)/],
-      [1, /1 server: a majority is 1, so the cluster survives 0 failures\./],
+      [5, /5 voters: a majority is 3, so the cluster survives 2 failures\./],
+      [2, /2 voters: a majority is 2, so the cluster survives 0 failures \(2 voters tolerate no failure: one is not a majority of two\)/],
+      [4, /4 voters: a majority is 3, so the cluster survives 1 failure \(4 voters tolerate no more failures than 3\)/],
+      [1, /1 voter: a majority is 1, so the cluster survives 0 failures\./],
     ]) {
       await resetAndAdvance(page, 3, n, 0);
       await eventually(async () => text.test(await page.locator('.quorum').innerText()), { message: `${n} servers` });
