@@ -175,6 +175,7 @@ fn defaults_and_small_cases() {
             bugs: Bugs {
                 commit_previous_term: true,
                 skip_vote_log_check: true,
+                unsafe_membership: true,
             },
             pre_vote: true,
             check_quorum: false,
@@ -212,7 +213,7 @@ fn defaults_and_small_cases() {
     let link = encode(&s, Some(86_400_000_000));
     assert_eq!(
         link,
-        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25S100000P1B12\
+        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25S100000P1B123\
          &e=0p9-153,0.001w:%D0%BA%D0%BB%D1%8E%D1%87%2F%25%26%23:a%20b%2Cc%3Ad%7Ee%3D,\
          0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05S0P0Q1&u=86400000&l=0&p=86400000"
     );
@@ -519,8 +520,8 @@ fn config_errors() {
             "expected a setting letter (E, H, L, D, R, C, P, Q, K, S or B), found \"h\"",
         ),
         (
-            "B3",
-            "B (bugs): unknown bug \"3\"; known: 1 (commit_previous_term), 2 (skip_vote_log_check)",
+            "B4",
+            "B (bugs): unknown bug \"4\"; known: 1 (commit_previous_term), 2 (skip_vote_log_check), 3 (unsafe_membership)",
         ),
         ("B11", "B (bugs): bug 1 is listed twice"),
         (
@@ -732,25 +733,28 @@ fn config() -> impl Strategy<Value = SimConfig> {
             Just(d.client_timeout_us),
             micros(1000, MAX_RANGE_US).boxed()
         ],
-        any::<(bool, bool, bool, bool)>(),
+        any::<(bool, bool, bool, bool, bool)>(),
         prop_oneof![Just(0u64), 1u64..=100_000],
     )
         .prop_map(
-            |(election, heartbeat, latency, drop, dup, client, (b1, b2, pv, cq), snap)| SimConfig {
-                election_timeout_us: election,
-                heartbeat_us: heartbeat,
-                latency_us: latency,
-                drop_rate: drop,
-                duplicate_rate: dup,
-                client_timeout_us: client,
-                bugs: Bugs {
-                    commit_previous_term: b1,
-                    skip_vote_log_check: b2,
-                },
-                pre_vote: pv,
-                check_quorum: cq,
-                clock_drift: 0.1,
-                snapshot_threshold: snap,
+            |(election, heartbeat, latency, drop, dup, client, (b1, b2, b3, pv, cq), snap)| {
+                SimConfig {
+                    election_timeout_us: election,
+                    heartbeat_us: heartbeat,
+                    latency_us: latency,
+                    drop_rate: drop,
+                    duplicate_rate: dup,
+                    client_timeout_us: client,
+                    bugs: Bugs {
+                        commit_previous_term: b1,
+                        skip_vote_log_check: b2,
+                        unsafe_membership: b3,
+                    },
+                    pre_vote: pv,
+                    check_quorum: cq,
+                    clock_drift: 0.1,
+                    snapshot_threshold: snap,
+                }
             },
         )
 }

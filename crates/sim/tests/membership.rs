@@ -6,7 +6,7 @@ use raftlab_raft::{Bugs, Membership, NodeId};
 use raftlab_sim::fuzz::{fuzz_one, FuzzOptions};
 use raftlab_sim::link;
 use raftlab_sim::scenario::{Action, SimConfig};
-use raftlab_sim::trace::{TraceEvent, TraceKind};
+use raftlab_sim::trace::TraceEvent;
 use raftlab_sim::{Property, Scenario, Simulation};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -94,13 +94,17 @@ fn four_voters_survive_one_failure_not_two() {
         })
     };
     // One down: still a majority (3 of 4).
-    sim.act(&Action::Crash(raftlab_sim::scenario::Target::Node(others[0])));
+    sim.act(&Action::Crash(raftlab_sim::scenario::Target::Node(
+        others[0],
+    )));
     let before = commit(&sim);
     write(&mut sim, "1");
     sim.run_until(sim.now() + 500_000, false);
     assert!(commit(&sim) > before);
     // Two down: 2 of 4 is no majority.
-    sim.act(&Action::Crash(raftlab_sim::scenario::Target::Node(others[1])));
+    sim.act(&Action::Crash(raftlab_sim::scenario::Target::Node(
+        others[1],
+    )));
     sim.run_until(sim.now() + 100_000, false);
     let before = commit(&sim);
     write(&mut sim, "2");
@@ -148,7 +152,9 @@ fn trace_shows_learner_then_voter_and_is_deterministic() {
         ],
         "S1 saw each change until its own removal"
     );
-    assert!(lines.iter().any(|l| l.contains(r#""kind":"add_server","node":4,"leader":3"#)));
+    assert!(lines
+        .iter()
+        .any(|l| l.contains(r#""kind":"add_server","node":4,"leader":3"#)));
     assert!(lines
         .iter()
         .any(|l| l.contains(r#""command":"config voters=1,2,3 learners=4""#)));
@@ -204,7 +210,10 @@ fn scenario_and_link_forms_of_the_actions() {
     let err = link::decode("v=1&seed=1&n=3&e=1a&u=5000")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("add_server (a) expects the digit of the server to add"), "{err}");
+    assert!(
+        err.contains("add_server (a) expects the digit of the server to add"),
+        "{err}"
+    );
 }
 
 /// The checker catches changes made without the waits of thesis 4.1.
@@ -253,7 +262,9 @@ fn removed_server_that_missed_its_removal_disrupts_without_prevote_4_2_3() {
         let leader = settle(&mut sim);
         let victim = (1..=3).find(|&n| n != leader).unwrap();
         // Cut off before the change: it never hears of its removal.
-        sim.act(&Action::Isolate(raftlab_sim::scenario::Target::Node(victim)));
+        sim.act(&Action::Isolate(raftlab_sim::scenario::Target::Node(
+            victim,
+        )));
         sim.act(&Action::RemoveServer(victim));
         sim.run_until(sim.now() + 2_000_000, false);
         assert!(!sim.membership().contains(victim));
@@ -265,7 +276,14 @@ fn removed_server_that_missed_its_removal_disrupts_without_prevote_4_2_3() {
         assert!(sim.violations().is_empty());
     }
     let (before, after) = terms[0];
-    assert!(after.unwrap_or(u64::MAX) > before, "without PreVote: disrupted");
+    assert!(
+        after.unwrap_or(u64::MAX) > before,
+        "without PreVote: disrupted"
+    );
     let (before, after) = terms[1];
-    assert_eq!(after, Some(before), "with PreVote: the leader keeps its term");
+    assert_eq!(
+        after,
+        Some(before),
+        "with PreVote: the leader keeps its term"
+    );
 }

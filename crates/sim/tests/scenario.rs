@@ -821,25 +821,28 @@ fn config() -> impl Strategy<Value = SimConfig> {
         rate(),
         rate(),
         micros(1000, MAX_RANGE_US),
-        any::<(bool, bool, bool, bool)>(),
+        any::<(bool, bool, bool, bool, bool)>(),
         prop_oneof![Just(0u64), 1u64..=100_000],
     )
         .prop_map(
-            |(election, heartbeat, latency, drop, dup, client, (b1, b2, pv, cq), snap)| SimConfig {
-                election_timeout_us: election,
-                heartbeat_us: heartbeat,
-                latency_us: latency,
-                drop_rate: drop,
-                duplicate_rate: dup,
-                client_timeout_us: client,
-                bugs: Bugs {
-                    commit_previous_term: b1,
-                    skip_vote_log_check: b2,
-                },
-                pre_vote: pv,
-                check_quorum: cq,
-                clock_drift: 0.1,
-                snapshot_threshold: snap,
+            |(election, heartbeat, latency, drop, dup, client, (b1, b2, b3, pv, cq), snap)| {
+                SimConfig {
+                    election_timeout_us: election,
+                    heartbeat_us: heartbeat,
+                    latency_us: latency,
+                    drop_rate: drop,
+                    duplicate_rate: dup,
+                    client_timeout_us: client,
+                    bugs: Bugs {
+                        commit_previous_term: b1,
+                        skip_vote_log_check: b2,
+                        unsafe_membership: b3,
+                    },
+                    pre_vote: pv,
+                    check_quorum: cq,
+                    clock_drift: 0.1,
+                    snapshot_threshold: snap,
+                }
             },
         )
 }
