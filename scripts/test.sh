@@ -25,13 +25,14 @@ cargo build -p raftlab-trace-wasm --target wasm32-unknown-unknown --profile wasm
 mkdir -p target/wasm-check
 for seed in 1 2 3 4 5 6 7 8; do
   "$raftlab" campaign "$seed" > "target/wasm-check/campaign-$seed.json"
+  "$raftlab" campaign "$seed" --all-features > "target/wasm-check/campaign-all-$seed.json"
 done
 node tests/wasm-determinism.mjs target/wasm32-unknown-unknown/wasm/raftlab_trace_wasm.wasm \
   "$raftlab" examples/*.json target/wasm-check/campaign-*.json
 
 step "fuzz: 10,000 random fault campaigns over 3, 5 and 7 nodes"
 "$raftlab" fuzz --seeds 10000 --out target/fuzz-failures
-step "fuzz: 10,000 more with every optional feature on (PreVote, CheckQuorum, transfers, reads, snapshots)"
+step "fuzz: 10,000 more with every optional feature on (PreVote, CheckQuorum, transfers, reads, snapshots, membership changes)"
 "$raftlab" fuzz --seeds 10000 --from-seed 10000 --all-features --out target/fuzz-failures
 
 step "benchmark (figures only; not a pass/fail test)"
