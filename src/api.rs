@@ -618,8 +618,16 @@ pub fn install() {
                         "raftlab is busy (called from inside a render); try again",
                     ));
                 };
-                m.next_server()
-                    .map_err(|why| error(format!("raftlab.addServer(): {why}")))?
+                m.next_server().map_err(|why| {
+                    // The button's reason is a sentence; here it follows a colon.
+                    let mut chars = why.chars();
+                    let first = chars.next().map(|c| c.to_ascii_lowercase());
+                    error(format!(
+                        "raftlab.addServer(): {}{}",
+                        first.map(String::from).unwrap_or_default(),
+                        chars.as_str()
+                    ))
+                })?
             } else {
                 server_arg("raftlab.addServer(id)", &id, MAX_NODES, true)?
             };
