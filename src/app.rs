@@ -407,7 +407,9 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
             m.sim().seed(),
         )
     };
-    let selected = ui.selected;
+    // A server selected before going back in time to when it did not run yet is ignored
+    // (an action on it would name a server the run does not have at that moment).
+    let selected = ui.selected.filter(|&n| n <= nodes);
     let act_on = |f: fn(Target) -> Action| {
         if let Some(n) = selected {
             ui.dispatch(UiAction::Act(f(Target::Node(n))));

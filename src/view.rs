@@ -461,7 +461,7 @@ fn membership(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         },
     };
     html! {
-        <div class="membership">
+        <div class="configuration" role="group" aria-label="Configuration">
             <p class="quorum">{ quorum_text(m.sim().membership()) }</p>
             if live { { add } }
         </div>
