@@ -200,6 +200,13 @@ test('membership: remove servers down to 1; removed ones are drawn as removed; s
     await eventually(async () => /did not remove S\d: it is the last voter/.test(await page.locator('.events').innerText()), {
       message: 'the refusal narrated',
     });
+    // The event log's Membership filter keeps the configuration lines only.
+    await page.getByRole('combobox', { name: 'Filter by kind', exact: true }).selectOption('config');
+    await eventually(async () => {
+      const classes = await page.locator('.events li').evaluateAll((lis) => lis.map((li) => li.className));
+      return classes.length > 0 && classes.every((c) => c === 'config');
+    }, { message: 'only membership lines in the event log' });
+    await page.getByRole('combobox', { name: 'Filter by kind', exact: true }).selectOption('');
     await frames(page, 3);
     await page.screenshot({ path: path.join(SHOTS, 'desktop-membership-1.png'), fullPage: true });
 
