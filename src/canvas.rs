@@ -76,15 +76,6 @@ thread_local! {
     static LAST: std::cell::RefCell<(u32, Vec<Shape>)> = const { std::cell::RefCell::new((0, Vec::new())) };
 }
 
-/// Whether `node` stands for election when its timer expires (thesis 4.1, as the core
-/// decides): it is a voter of its latest configuration, or that configuration removes it,
-/// is not known to be committed, and it was a voter of the one before.
-fn may_campaign(node: &raftlab_raft::Node) -> bool {
-    let (id, index) = (node.id(), node.membership_index());
-    node.membership().is_voter(id)
-        || (index > node.commit_index() && node.config_at(index - 1).1.is_voter(id))
-}
-
 fn scene(m: &Model) -> Vec<Shape> {
     let sim = m.sim();
     let n = sim.nodes().len();
@@ -93,7 +84,7 @@ fn scene(m: &Model) -> Vec<Shape> {
     // Election timers: a bar above each follower and candidate, draining. A server that
     // does not stand for election (a learner, a new server, a removed one) has no bar.
     for node in sim.nodes() {
-        if !sim.is_alive(node.id()) || node.role() == Role::Leader || !may_campaign(node) {
+        if !sim.is_alive(node.id()) || node.role() == Role::Leader || !node.may_campaign() {
             continue;
         }
         let (start, deadline) = node.election_timer();

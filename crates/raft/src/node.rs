@@ -567,7 +567,7 @@ impl Node {
     /// voter of the one before. Like a leader that removes itself and leads until the change
     /// commits (thesis 4.2.2), such a server still helps the change through: it may hold the
     /// most up-to-date log, without which no other server can win.
-    fn may_campaign(&self) -> bool {
+    pub fn may_campaign(&self) -> bool {
         self.is_voter()
             || (self.config_index > self.commit_index
                 && self.config_at(self.config_index - 1).1.is_voter(self.id))
