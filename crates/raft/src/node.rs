@@ -1146,12 +1146,8 @@ impl Node {
                 .iter()
                 .any(|p| p.id == l && p.match_index >= self.commit_index)
         });
-        let m = &self.membership;
         let next = if let Some(l) = caught_up {
-            let learners: Vec<NodeId> = m.learners.iter().copied().filter(|&x| x != l).collect();
-            let mut voters = m.voters.clone();
-            voters.push(l);
-            Membership::new(&voters, &learners)
+            self.membership.promote(l)
         } else {
             loop {
                 let Some(&change) = self.changes.first() else {
@@ -1168,32 +1164,10 @@ impl Node {
                     return;
                 }
                 self.changes.remove(0);
-                let refused = match change {
-                    MembershipChange::Add(id) if m.contains(id) => Some("it is already a member"),
-                    MembershipChange::Remove(id) if !m.contains(id) => Some("it is not a member"),
-                    MembershipChange::Remove(id) if m.voters == [id] => {
-                        Some("it is the last voter")
-                    }
-                    _ => None,
-                };
-                if let Some(reason) = refused {
-                    out.events.push(Event::MembershipRefused { change, reason });
-                    continue;
+                match m.apply(change) {
+                    Ok(next) => break next,
+                    Err(reason) => out.events.push(Event::MembershipRefused { change, reason }),
                 }
-                break match change {
-                    // Thesis 4.2.1: a new server joins as a learner first.
-                    MembershipChange::Add(id) => {
-                        let mut learners = m.learners.clone();
-                        learners.push(id);
-                        Membership::new(&m.voters, &learners)
-                    }
-                    MembershipChange::Remove(id) => {
-                        let keep = |ids: &[NodeId]| -> Vec<NodeId> {
-                            ids.iter().copied().filter(|&x| x != id).collect()
-                        };
-                        Membership::new(&keep(&m.voters), &keep(&m.learners))
-                    }
-                };
             }
         };
         self.append_own(Command::Config(next), out);
@@ -1501,10 +1475,20 @@ impl Node {
         if let Some(ack) = self.acks.get_mut(i) {
             *ack = now;
         }
-        // The follower now holds everything up to the snapshot's last index: update
-        // matchIndex and nextIndex as for a successful AppendEntries (Figure 2, Leaders).
+        // The follower now holds everything up to the snapshot's last index: as for a
+        // successful AppendEntries.
+        self.matched(i, last_index, out);
+    }
+
+    /// Follower `progress[i]` holds the leader's log up to `match_index` (Figure 2, Leaders:
+    /// update matchIndex and nextIndex; replies may arrive out of order, so matchIndex only
+    /// grows). Commits what a majority now holds, makes a membership change that may now be
+    /// made (a learner may have caught up, thesis 4.2.1), and sends the follower what it
+    /// lacks, or brings a transfer to it on.
+    fn matched(&mut self, i: usize, match_index: Index, out: &mut Ready) {
+        let from = self.progress[i].id;
         let progress = &mut self.progress[i];
-        progress.match_index = progress.match_index.max(last_index);
+        progress.match_index = progress.match_index.max(match_index);
         progress.next_index = progress.next_index.max(progress.match_index + 1);
         self.advance_commit(out);
         self.next_change(out);
@@ -1721,24 +1705,7 @@ impl Node {
             *ack = now;
         }
         if success {
-            // Figure 2, Leaders: on success update nextIndex and matchIndex. Replies may
-            // arrive out of order, so matchIndex only grows.
-            let progress = &mut self.progress[i];
-            if match_index > progress.match_index {
-                progress.match_index = match_index;
-            }
-            progress.next_index = progress.next_index.max(progress.match_index + 1);
-            self.advance_commit(out);
-            // A learner may have caught up (thesis 4.2.1).
-            self.next_change(out);
-            let Some(i) = self.progress.iter().position(|p| p.id == from) else {
-                return;
-            };
-            if self.transfer.is_some_and(|(to, _, _)| to == from) {
-                self.continue_transfer(out);
-            } else if self.progress[i].next_index <= self.last_index() {
-                self.send_append(i, out);
-            }
+            self.matched(i, match_index, out);
             return;
         }
         // A refusal for an index at or below what is known to match is stale: ignore it.

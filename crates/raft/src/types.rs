@@ -65,6 +65,35 @@ impl Membership {
     pub fn quorum(&self) -> usize {
         self.voters.len() / 2 + 1
     }
+    /// The configuration `change` gives (thesis 4.1: one server at a time; a new server
+    /// joins as a learner, thesis 4.2.1), or why the change is refused: it would do nothing
+    /// (`it is already a member`, `it is not a member`) or leave no voter (`it is the last
+    /// voter`).
+    pub fn apply(&self, change: MembershipChange) -> Result<Membership, &'static str> {
+        let without = |ids: &[NodeId], id: NodeId| -> Vec<NodeId> {
+            ids.iter().copied().filter(|&x| x != id).collect()
+        };
+        match change {
+            MembershipChange::Add(id) if self.contains(id) => Err("it is already a member"),
+            MembershipChange::Add(id) => {
+                let mut learners = self.learners.clone();
+                learners.push(id);
+                Ok(Membership::new(&self.voters, &learners))
+            }
+            MembershipChange::Remove(id) if !self.contains(id) => Err("it is not a member"),
+            MembershipChange::Remove(id) if self.voters == [id] => Err("it is the last voter"),
+            MembershipChange::Remove(id) => Ok(Membership::new(
+                &without(&self.voters, id),
+                &without(&self.learners, id),
+            )),
+        }
+    }
+    /// The configuration with learner `id` made a voter (thesis 4.2.1).
+    pub fn promote(&self, id: NodeId) -> Membership {
+        let mut voters = self.voters.clone();
+        voters.push(id);
+        Membership::new(&voters, &self.learners)
+    }
     /// How many voters can fail while a majority remains: `(voters - 1) / 2`.
     pub fn tolerates(&self) -> usize {
         self.voters.len().saturating_sub(1) / 2
