@@ -100,6 +100,16 @@ pub enum Input {
     },
     /// Make the election timeout expire now (a teaching control; same path as a real timeout).
     Timeout,
+    /// Fire this server's next timer now, whatever its deadline (a teaching control for a
+    /// simulator whose timers are driven by hand). On a follower or candidate it is the
+    /// election timeout, as [`Input::Timeout`]: it starts an election (Figure 2, paper 5.2),
+    /// or a pre-vote with PreVote on (thesis 9.6), if this server may campaign (thesis 4.1;
+    /// otherwise its election timer restarts). On a leader it is the heartbeat deadline: with
+    /// CheckQuorum on, a leader that heard from no majority within the shortest election
+    /// timeout steps down (thesis 6.2); otherwise it sends a round of AppendEntries
+    /// (heartbeats, paper 5.2) and restarts its heartbeat timer. A leadership transfer whose
+    /// deadline has passed is given up first, as on a real heartbeat deadline (thesis 3.10).
+    FireTimer,
     /// A client asks to read `key` (thesis 6.4).
     ClientRead {
         /// Id used in the reply.
@@ -597,6 +607,14 @@ impl Node {
                     self.election_timeout(now, out);
                 }
             }
+            Input::FireTimer => {
+                if self.role == Role::Leader {
+                    self.abort_late_transfer(now, out);
+                    self.heartbeat_round(now, out);
+                } else {
+                    self.election_timeout(now, out);
+                }
+            }
             Input::TransferLeadership { to } => self.transfer_leadership(now, to, out),
             Input::ChangeMembership(change) => {
                 if self.role == Role::Leader {
@@ -776,24 +794,37 @@ impl Node {
             // Figure 2, Followers and Candidates: on election timeout, start an election.
             self.election_timeout(now, out);
         }
+        if self.role == Role::Leader {
+            self.abort_late_transfer(now, out);
+        }
+        if self.role == Role::Leader && now >= self.heartbeat_deadline {
+            self.heartbeat_round(now, out);
+        }
+    }
+
+    /// A leader gives up a leadership transfer whose deadline (an election timeout after it
+    /// began) has passed (thesis 3.10).
+    fn abort_late_transfer(&mut self, now: Micros, out: &mut Ready) {
         if let Some((to, deadline, _)) = self.transfer {
-            if self.role == Role::Leader && now >= deadline {
+            if now >= deadline {
                 self.transfer = None;
                 out.events.push(Event::TransferAbort { to });
             }
         }
-        if self.role == Role::Leader && now >= self.heartbeat_deadline {
-            // Thesis 6.2 (CheckQuorum): a leader that has not heard from a majority within
-            // an election timeout steps down, so clients can find the real leader.
-            if self.config.check_quorum && !self.has_quorum_contact(now) {
-                let term = self.term();
-                out.events.push(Event::StepDown { term });
-                self.become_follower(now, term, None, out);
-                return;
-            }
-            // 5.2: leaders send periodic heartbeats to keep their authority.
-            self.broadcast_append(now, out);
+    }
+
+    /// What a leader does when its heartbeat timer fires.
+    fn heartbeat_round(&mut self, now: Micros, out: &mut Ready) {
+        // Thesis 6.2 (CheckQuorum): a leader that has not heard from a majority within
+        // an election timeout steps down, so clients can find the real leader.
+        if self.config.check_quorum && !self.has_quorum_contact(now) {
+            let term = self.term();
+            out.events.push(Event::StepDown { term });
+            self.become_follower(now, term, None, out);
+            return;
         }
+        // 5.2: leaders send periodic heartbeats to keep their authority.
+        self.broadcast_append(now, out);
     }
 
     /// Whether a majority (this leader included) replied within the shortest election
