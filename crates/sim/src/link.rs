@@ -10,7 +10,7 @@
 //! and limit of scenario files applies to links too. Nothing here panics on any input.
 
 use crate::json::{self, Map, Value};
-use crate::scenario::{self, Action, ConfigPatch, ParseError, Scenario, SimConfig, Target};
+use crate::scenario::{self, Action, ConfigPatch, Mode, ParseError, Scenario, SimConfig, Target};
 use raftlab_raft::Micros;
 use raftlab_raft::ReadMode;
 use std::fmt;
@@ -167,6 +167,12 @@ fn push_patch(out: &mut String, p: &ConfigPatch) {
     if let Some(on) = p.check_quorum {
         out.push_str(if on { "Q1" } else { "Q0" });
     }
+    if let Some(m) = p.delivery {
+        out.push_str(if m.is_manual() { "M1" } else { "M0" });
+    }
+    if let Some(m) = p.timers {
+        out.push_str(if m.is_manual() { "T1" } else { "T0" });
+    }
 }
 
 /// Writes the settings that differ from [`SimConfig::default`], and the bugs.
@@ -188,6 +194,8 @@ fn push_config(out: &mut String, c: &SimConfig) {
             clock_drift: (c.clock_drift != d.clock_drift).then_some(c.clock_drift),
             snapshot_threshold: (c.snapshot_threshold != d.snapshot_threshold)
                 .then_some(c.snapshot_threshold),
+            delivery: (c.delivery != d.delivery).then_some(c.delivery),
+            timers: (c.timers != d.timers).then_some(c.timers),
         },
     );
     let b = &c.bugs;
@@ -250,6 +258,18 @@ fn push_action(out: &mut String, action: &Action) {
             }
         }
         Action::Heal => out.push('h'),
+        Action::FireTimer(t) => {
+            out.push('f');
+            push_target(out, *t);
+        }
+        Action::DropMessage(id) | Action::DeliverMessage(id) | Action::DuplicateMessage(id) => {
+            out.push(match action {
+                Action::DropMessage(_) => 'o',
+                Action::DeliverMessage(_) => 'n',
+                _ => 'u',
+            });
+            json::write_u64(out, *id);
+        }
         Action::ClockRate(t, rate) => {
             out.push('k');
             push_target(out, *t);
@@ -328,7 +348,7 @@ const LIVENESS: usize = 6;
 const POSITION: usize = 7;
 
 /// The action letters, with the action each stands for.
-const LETTERS: [(char, &str); 16] = [
+const LETTERS: [(char, &str); 20] = [
     ('c', "crash"),
     ('r', "restart"),
     ('t', "timeout"),
@@ -345,10 +365,14 @@ const LETTERS: [(char, &str); 16] = [
     ('k', "clock_rate"),
     ('a', "add_server"),
     ('v', "remove_server"),
+    ('f', "fire_timer"),
+    ('o', "drop_message"),
+    ('n', "deliver_message"),
+    ('u', "duplicate_message"),
 ];
 
 /// The setting letters: letter, scenario field, what it is.
-const SETTINGS: [(char, &str, &str); 11] = [
+const SETTINGS: [(char, &str, &str); 13] = [
     ('E', "election_timeout_ms", "election timeout"),
     ('H', "heartbeat_ms", "heartbeat"),
     ('L', "latency_ms", "latency"),
@@ -360,6 +384,8 @@ const SETTINGS: [(char, &str, &str); 11] = [
     ('Q', "check_quorum", "CheckQuorum"),
     ('K', "clock_drift", "clock drift bound"),
     ('S', "snapshot_threshold", "snapshot threshold"),
+    ('M', "delivery", "manual delivery"),
+    ('T', "timers", "manual timers"),
 ];
 
 /// Reads a share link: the fragment alone (`v=1&...`), with its `#`, or a whole URL (the part
@@ -729,7 +755,7 @@ fn parse_event(token: &str) -> Result<Value, String> {
         ));
     };
     match letter {
-        'c' | 'r' | 't' | 'i' => {
+        'c' | 'r' | 't' | 'i' | 'f' => {
             o.insert("node".into(), parse_target(args, letter)?);
         }
         'h' => {
@@ -767,6 +793,23 @@ fn parse_event(token: &str) -> Result<Value, String> {
                     "{kind} ({letter}) expects the digit of {what}, such as {letter}3; found {}",
                     if args.is_empty() { "nothing".into() } else { quoted(args) }
                 ));
+            }
+        },
+        'o' | 'n' | 'u' => match digits(args) {
+            Some(Ok(id)) => {
+                o.insert("id".into(), Value::from(id));
+            }
+            Some(Err(())) => {
+                return Err(format!(
+                    "{kind} ({letter}): message id {} is too large (at most 18446744073709551615)",
+                    quoted(args)
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "{kind} ({letter}) expects a message id (a whole number, as in the trace), such as {letter}17; found {}",
+                    if args.is_empty() { "nothing".into() } else { quoted(args) }
+                ))
             }
         },
         'x' | 'm' => match node_digits(args) {
@@ -868,7 +911,7 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
         rest = next;
         let Some(k) = SETTINGS.iter().position(|s| s.0 == letter) else {
             return Err(format!(
-                "expected a setting letter (E, H, L, D, R, C, P, Q, K, S{}), found {}",
+                "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T{}), found {}",
                 if allow_bugs { " or B" } else { "" },
                 quoted(&letter.to_string())
             ));
@@ -915,6 +958,16 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
                 _ => {
                     return Err(format!(
                         "{at}: expected 1 (on) or 0 (off), found {}",
+                        quoted(value)
+                    ))
+                }
+            },
+            'M' | 'T' => match value {
+                "1" => Value::from(Mode::Manual.as_str()),
+                "0" => Value::from(Mode::Auto.as_str()),
+                _ => {
+                    return Err(format!(
+                        "{at}: expected 1 (manual) or 0 (auto), found {}",
                         quoted(value)
                     ))
                 }

@@ -49,6 +49,37 @@ pub struct SimConfig {
     /// Log compaction (`snapshot_threshold`, paper section 7): a node snapshots its state
     /// machine once this many applied entries are not yet in a snapshot; 0 is off.
     pub snapshot_threshold: u64,
+    /// Who delivers messages (`delivery`): the network by itself (`auto`), or nobody until a
+    /// `deliver_message`, `drop_message` or `duplicate_message` action (`manual`).
+    pub delivery: Mode,
+    /// Who fires the servers' timers (`timers`): the clock (`auto`), or only `fire_timer`
+    /// actions (`manual`).
+    pub timers: Mode,
+}
+
+/// Whether the simulator does something by itself or waits for the reader to do it (the
+/// values of `config.delivery` and `config.timers`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// By itself: messages arrive after their latency, timers fire at their deadline.
+    #[default]
+    Auto,
+    /// Only by hand, through actions.
+    Manual,
+}
+
+impl Mode {
+    /// The name in scenario files: `auto` or `manual`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Auto => "auto",
+            Mode::Manual => "manual",
+        }
+    }
+    /// Whether it is [`Mode::Manual`].
+    pub fn is_manual(self) -> bool {
+        self == Mode::Manual
+    }
 }
 
 impl Default for SimConfig {
@@ -65,6 +96,8 @@ impl Default for SimConfig {
             check_quorum: false,
             clock_drift: 0.1,
             snapshot_threshold: 0,
+            delivery: Mode::Auto,
+            timers: Mode::Auto,
         }
     }
 }
@@ -78,9 +111,9 @@ pub const BUG_NAMES: [&str; 3] = [
 
 impl SimConfig {
     /// The settings as the scenario's `config` object (every field present, except
-    /// `pre_vote`, `check_quorum`, `clock_drift`, `snapshot_threshold` and `bugs`, written
-    /// only when not the default so that files of runs without them read in older versions
-    /// too).
+    /// `pre_vote`, `check_quorum`, `clock_drift`, `snapshot_threshold`, `delivery`, `timers`
+    /// and `bugs`, written only when not the default so that files of runs without them read
+    /// in older versions too).
     pub fn to_json(&self) -> Value {
         let mut o = Map::new();
         put_patch(
@@ -98,6 +131,8 @@ impl SimConfig {
                     .then_some(self.clock_drift),
                 snapshot_threshold: (self.snapshot_threshold != 0)
                     .then_some(self.snapshot_threshold),
+                delivery: self.delivery.is_manual().then_some(self.delivery),
+                timers: self.timers.is_manual().then_some(self.timers),
             },
         );
         let mut bugs = Vec::new();
@@ -172,6 +207,10 @@ pub struct ConfigPatch {
     pub clock_drift: Option<f64>,
     /// New snapshot threshold (0: compaction off).
     pub snapshot_threshold: Option<u64>,
+    /// Messages delivered by the network or by hand from now on.
+    pub delivery: Option<Mode>,
+    /// Timers fired by the clock or by hand from now on.
+    pub timers: Option<Mode>,
 }
 
 impl ConfigPatch {
@@ -206,6 +245,12 @@ impl ConfigPatch {
         }
         if let Some(v) = self.client_timeout_us {
             config.client_timeout_us = v;
+        }
+        if let Some(v) = self.delivery {
+            config.delivery = v;
+        }
+        if let Some(v) = self.timers {
+            config.timers = v;
         }
     }
 }
@@ -269,6 +314,21 @@ pub enum Action {
     /// Ask the current leader to remove this server (voter or learner) from the
     /// configuration (thesis 4.1). The server keeps running, outside the cluster.
     RemoveServer(NodeId),
+    /// The message with this id, on the wire (queued or held), is lost now (`drop` with
+    /// reason `manual`). Nothing happens when no such message is on the wire.
+    DropMessage(u64),
+    /// The message with this id, on the wire, arrives now, still judged by the network (a
+    /// partition or a crashed receiver drops it); a random loss decided at send is
+    /// overridden. Nothing happens when no such message is on the wire.
+    DeliverMessage(u64),
+    /// A second copy of the message with this id, on the wire, with a new id: held with
+    /// manual delivery, otherwise arriving after a fresh latency draw. Nothing happens when no
+    /// such message is on the wire.
+    DuplicateMessage(u64),
+    /// A server's next timer fires now: a leader's heartbeat round (with the CheckQuorum
+    /// check, thesis 6.2), another server's election timeout (paper 5.2), as
+    /// [`raftlab_raft::Input::FireTimer`].
+    FireTimer(Target),
 }
 
 /// An action and the simulated time at which it happens.
@@ -393,6 +453,12 @@ fn put_patch(o: &mut Map, p: &ConfigPatch) {
     }
     if let Some(n) = p.snapshot_threshold {
         put(o, "snapshot_threshold", Value::from(n));
+    }
+    if let Some(m) = p.delivery {
+        put(o, "delivery", Value::from(m.as_str()));
+    }
+    if let Some(m) = p.timers {
+        put(o, "timers", Value::from(m.as_str()));
     }
 }
 
@@ -577,7 +643,7 @@ fn target(path: &str, v: &Value, nodes: u32) -> Result<Target, ParseError> {
     node_number(path, v, nodes).map(Target::Node)
 }
 
-const CONFIG_FIELDS: [&str; 11] = [
+const CONFIG_FIELDS: [&str; 13] = [
     "election_timeout_ms",
     "heartbeat_ms",
     "latency_ms",
@@ -588,6 +654,8 @@ const CONFIG_FIELDS: [&str; 11] = [
     "check_quorum",
     "clock_drift",
     "snapshot_threshold",
+    "delivery",
+    "timers",
     "bugs",
 ];
 
@@ -646,6 +714,18 @@ fn parse_patch(
         }
     }
     for (name, slot) in [
+        ("delivery", &mut patch.delivery),
+        ("timers", &mut patch.timers),
+    ] {
+        if let Some(v) = f.get(name) {
+            match v.as_str() {
+                Some("auto") => *slot = Some(Mode::Auto),
+                Some("manual") => *slot = Some(Mode::Manual),
+                _ => return expected(&f.at(name), "\"auto\" or \"manual\"", v),
+            }
+        }
+    }
+    for (name, slot) in [
         ("pre_vote", &mut patch.pre_vote),
         ("check_quorum", &mut patch.check_quorum),
     ] {
@@ -696,7 +776,7 @@ fn parse_patch(
     Ok((patch, bugs))
 }
 
-const SET_FIELDS: [&str; 12] = [
+const SET_FIELDS: [&str; 14] = [
     "at_ms",
     "do",
     "election_timeout_ms",
@@ -709,9 +789,11 @@ const SET_FIELDS: [&str; 12] = [
     "check_quorum",
     "clock_drift",
     "snapshot_threshold",
+    "delivery",
+    "timers",
 ];
 
-const ACTIONS: [&str; 16] = [
+const ACTIONS: [&str; 20] = [
     "crash",
     "restart",
     "timeout",
@@ -728,6 +810,10 @@ const ACTIONS: [&str; 16] = [
     "clock_rate",
     "add_server",
     "remove_server",
+    "drop_message",
+    "deliver_message",
+    "duplicate_message",
+    "fire_timer",
 ];
 
 fn parse_partition(path: &str, v: &Value, nodes: u32) -> Result<Vec<Vec<NodeId>>, ParseError> {
@@ -800,6 +886,38 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
             (action, &["at_ms", "do", "node"])
         }
         "heal" => (Action::Heal, &["at_ms", "do"]),
+        "fire_timer" => {
+            let t = match f.get("node") {
+                Some(n) => target(&f.at("node"), n, nodes)?,
+                None => {
+                    return err(
+                        &f.at("node"),
+                        "missing: \"fire_timer\" needs a node number or \"leader\"",
+                    )
+                }
+            };
+            (Action::FireTimer(t), &["at_ms", "do", "node"])
+        }
+        "drop_message" | "deliver_message" | "duplicate_message" => {
+            let p = f.at("id");
+            let Some(v) = f.get("id") else {
+                return err(
+                    &p,
+                    format!("missing: \"{kind}\" needs the id of a message (as in the trace)"),
+                );
+            };
+            let id = as_u64(
+                &p,
+                v,
+                "a message id: a whole number from 0 (as in the trace's msg.id)",
+            )?;
+            let action = match kind {
+                "drop_message" => Action::DropMessage(id),
+                "deliver_message" => Action::DeliverMessage(id),
+                _ => Action::DuplicateMessage(id),
+            };
+            (action, &["at_ms", "do", "id"])
+        }
         "clock_rate" => {
             let t = match f.get("node") {
                 Some(n) => target(&f.at("node"), n, nodes)?,
@@ -1220,6 +1338,18 @@ impl TimedAction {
                 put(&mut o, "node", t.to_json());
                 put(&mut o, "rate", Value::from(*rate));
                 "clock_rate"
+            }
+            Action::FireTimer(t) => {
+                put(&mut o, "node", t.to_json());
+                "fire_timer"
+            }
+            Action::DropMessage(id) | Action::DeliverMessage(id) | Action::DuplicateMessage(id) => {
+                put(&mut o, "id", Value::from(*id));
+                match self.action {
+                    Action::DropMessage(_) => "drop_message",
+                    Action::DeliverMessage(_) => "deliver_message",
+                    _ => "duplicate_message",
+                }
             }
         };
         put(&mut o, "do", Value::from(name));

@@ -4,7 +4,7 @@
 
 use crate::checker::{Checker, Property, Violation};
 use crate::scenario::MAX_NODES;
-use crate::scenario::{Action, ConfigPatch, Scenario, SimConfig, Target};
+use crate::scenario::{Action, ConfigPatch, Mode, Scenario, SimConfig, Target};
 use crate::trace::{DropReason, ReplyResult, TraceEvent, TraceKind, TraceMsg};
 use raftlab_raft::{
     ClientResult, Command, Event, Input, Membership, MembershipChange, Message, Micros, Node,
@@ -13,7 +13,7 @@ use raftlab_raft::{
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg32;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 /// At most this many violations are kept (and traced) per run.
 pub const MAX_VIOLATIONS: usize = 100;
@@ -85,6 +85,22 @@ pub struct InFlight<'a> {
     pub lost: bool,
     /// For a duplicate: the id of the original.
     pub copy_of: Option<u64>,
+    /// Held on its link until an action delivers, drops or duplicates it (manual delivery);
+    /// `deliver_at` is then when it would arrive by itself.
+    pub held: bool,
+}
+
+/// A message waiting on its link for the reader (manual delivery).
+#[derive(Clone, Debug)]
+struct Held {
+    message: Message,
+    sent_at: Micros,
+    /// When it would arrive by itself: its arrival time when it was queued, or its send time
+    /// plus the latency drawn for it.
+    arrive_at: Micros,
+    /// Decided lost at send, before manual delivery began (a `deliver_message` overrides it).
+    lost: bool,
+    copy_of: Option<u64>,
 }
 
 /// Per-node bookkeeping of the simulator.
@@ -121,6 +137,8 @@ pub struct Simulation {
     nodes: Vec<Node>,
     slots: Vec<Slot>,
     queue: BinaryHeap<Queued>,
+    /// Messages held on their links with manual delivery, by id.
+    held: BTreeMap<u64, Held>,
     seq: u64,
     next_message: u64,
     next_request: RequestId,
@@ -172,6 +190,7 @@ impl Simulation {
             ],
             config,
             queue: BinaryHeap::new(),
+            held: BTreeMap::new(),
             seq: 0,
             next_message: 1,
             next_request: 1,
@@ -210,6 +229,7 @@ impl Simulation {
             nodes: self.nodes.clone(),
             slots: self.slots.clone(),
             queue: self.queue.clone(),
+            held: self.held.clone(),
             seq: self.seq,
             next_message: self.next_message,
             next_request: self.next_request,
@@ -291,9 +311,10 @@ impl Simulation {
             .max_by_key(|n| (n.term(), std::cmp::Reverse(n.id())))
             .map(Node::id)
     }
-    /// Messages on the wire now, in no particular order: what the page animates.
+    /// Messages on the wire now, those held with manual delivery included, in no particular
+    /// order: what the page animates.
     pub fn in_flight(&self) -> impl Iterator<Item = InFlight<'_>> + '_ {
-        self.queue.iter().filter_map(|q| match &q.item {
+        let queued = self.queue.iter().filter_map(|q| match &q.item {
             Item::Deliver {
                 id,
                 message,
@@ -307,9 +328,56 @@ impl Simulation {
                 deliver_at: q.at,
                 lost: *lost,
                 copy_of: *copy_of,
+                held: false,
             }),
             _ => None,
-        })
+        });
+        queued.chain(self.held.iter().map(|(&id, h)| InFlight {
+            id,
+            message: &h.message,
+            sent_at: h.sent_at,
+            deliver_at: h.arrive_at,
+            lost: h.lost,
+            copy_of: h.copy_of,
+            held: true,
+        }))
+    }
+
+    /// The message with this id if it is on the wire now (queued or held).
+    pub fn message(&self, id: u64) -> Option<InFlight<'_>> {
+        if let Some(h) = self.held.get(&id) {
+            return Some(InFlight {
+                id,
+                message: &h.message,
+                sent_at: h.sent_at,
+                deliver_at: h.arrive_at,
+                lost: h.lost,
+                copy_of: h.copy_of,
+                held: true,
+            });
+        }
+        self.in_flight().find(|m| m.id == id)
+    }
+
+    /// Whether messages wait for `deliver_message`, `drop_message` or `duplicate_message`
+    /// actions (`config.delivery` is `manual`).
+    pub fn delivery_manual(&self) -> bool {
+        self.config.delivery.is_manual()
+    }
+
+    /// Whether timers fire only by `fire_timer` actions (`config.timers` is `manual`).
+    pub fn timers_manual(&self) -> bool {
+        self.config.timers.is_manual()
+    }
+
+    /// When node `id`'s next timer is due, in simulated time (a leader's heartbeat, another
+    /// server's election timeout), also with manual timers, where it may be past; `None` for a
+    /// server that is down or does not exist, or has no timer running.
+    pub fn timer_at(&self, id: NodeId) -> Option<Micros> {
+        let slot = (id as usize)
+            .checked_sub(1)
+            .and_then(|k| self.slots.get(k))?;
+        (slot.alive && slot.timer_at != Micros::MAX).then_some(slot.timer_at)
     }
 
     /// Time of the next queued event, if any.
@@ -383,34 +451,7 @@ impl Simulation {
                 id, message, lost, ..
             } => {
                 self.processed += 1;
-                let (from, to) = (message.from as usize - 1, message.to as usize - 1);
-                let reason = if lost {
-                    Some(DropReason::Loss)
-                } else if !self.linked(from, to) {
-                    Some(DropReason::Partition)
-                } else if !self.slots[to].alive {
-                    Some(DropReason::Crashed)
-                } else {
-                    None
-                };
-                let node = message.to;
-                match reason {
-                    Some(reason) => self.emit(|| TraceKind::Drop {
-                        node,
-                        msg: TraceMsg { id, message },
-                        reason,
-                    }),
-                    None => {
-                        if self.trace.is_some() {
-                            let msg = TraceMsg {
-                                id,
-                                message: message.clone(),
-                            };
-                            self.emit(|| TraceKind::Deliver { node, msg });
-                        }
-                        self.step_node(to, Input::Message(message));
-                    }
-                }
+                self.arrive(id, message, lost);
             }
             Item::Action(action) => {
                 self.processed += 1;
@@ -428,6 +469,152 @@ impl Simulation {
                     });
                 }
             }
+        }
+    }
+
+    /// Message `id` reaches the end of its link now: judged by the network (lost at random,
+    /// cut by a partition, or aimed at a crashed node: a `drop` line), else handed to its
+    /// receiver.
+    fn arrive(&mut self, id: u64, message: Message, lost: bool) {
+        let (from, to) = (message.from as usize - 1, message.to as usize - 1);
+        let reason = if lost {
+            Some(DropReason::Loss)
+        } else if !self.linked(from, to) {
+            Some(DropReason::Partition)
+        } else if !self.slots[to].alive {
+            Some(DropReason::Crashed)
+        } else {
+            None
+        };
+        let node = message.to;
+        match reason {
+            Some(reason) => self.emit(|| TraceKind::Drop {
+                node,
+                msg: TraceMsg { id, message },
+                reason,
+            }),
+            None => {
+                if self.trace.is_some() {
+                    let msg = TraceMsg {
+                        id,
+                        message: message.clone(),
+                    };
+                    self.emit(|| TraceKind::Deliver { node, msg });
+                }
+                self.step_node(to, Input::Message(message));
+            }
+        }
+    }
+
+    /// Takes message `id` off the wire (out of the held set or the queue): the message, when
+    /// it was sent, when it would arrive, whether it was decided lost, and what it copies.
+    fn take(&mut self, id: u64) -> Option<Held> {
+        if let Some(h) = self.held.remove(&id) {
+            return Some(h);
+        }
+        let is_it = |q: &Queued| matches!(q.item, Item::Deliver { id: i, .. } if i == id);
+        if !self.queue.iter().any(is_it) {
+            return None;
+        }
+        let mut found = None;
+        self.queue.retain(|q| {
+            if !is_it(q) {
+                return true;
+            }
+            if let Item::Deliver {
+                message,
+                lost,
+                sent_at,
+                copy_of,
+                ..
+            } = &q.item
+            {
+                found = Some(Held {
+                    message: message.clone(),
+                    sent_at: *sent_at,
+                    arrive_at: q.at,
+                    lost: *lost,
+                    copy_of: *copy_of,
+                });
+            }
+            false
+        });
+        found
+    }
+
+    /// Manual delivery begins: every message queued for delivery is held instead, keeping
+    /// its arrival time and its fate.
+    fn hold_all(&mut self) {
+        let items = std::mem::take(&mut self.queue).into_vec();
+        let mut rest = Vec::with_capacity(items.len());
+        for q in items {
+            match q.item {
+                Item::Deliver {
+                    id,
+                    message,
+                    lost,
+                    sent_at,
+                    copy_of,
+                } => {
+                    self.held.insert(
+                        id,
+                        Held {
+                            message,
+                            sent_at,
+                            arrive_at: q.at,
+                            lost,
+                            copy_of,
+                        },
+                    );
+                }
+                _ => rest.push(q),
+            }
+        }
+        self.queue = BinaryHeap::from(rest);
+    }
+
+    /// Manual delivery ends: every held message, in id order, arrives at the time it would
+    /// have, or now if that has passed.
+    fn release_all(&mut self) {
+        for (id, h) in std::mem::take(&mut self.held) {
+            let at = h.arrive_at.max(self.now);
+            self.push(
+                at,
+                Item::Deliver {
+                    id,
+                    message: h.message,
+                    lost: h.lost,
+                    sent_at: h.sent_at,
+                    copy_of: h.copy_of,
+                },
+            );
+        }
+    }
+
+    /// Manual timers begin: the queued timers are dropped (each server's deadline is kept,
+    /// for [`Simulation::timer_at`]).
+    fn stop_timers(&mut self) {
+        for slot in &mut self.slots {
+            slot.timer_generation += 1;
+        }
+        self.queue.retain(|q| !matches!(q.item, Item::Timer { .. }));
+    }
+
+    /// Manual timers end: every running server's timer is queued again at its deadline, or
+    /// now if that has passed.
+    fn restart_timers(&mut self) {
+        for k in 0..self.slots.len() {
+            let slot = &mut self.slots[k];
+            if !slot.alive || slot.timer_at == Micros::MAX {
+                continue;
+            }
+            slot.timer_generation += 1;
+            let item = Item::Timer {
+                node: k as NodeId + 1,
+                generation: slot.timer_generation,
+            };
+            let at = slot.timer_at.max(self.now);
+            self.push(at, item);
         }
     }
 
@@ -537,6 +724,38 @@ impl Simulation {
                 }
             }
             Action::Partition(groups) => self.partition(groups),
+            Action::FireTimer(t) => {
+                if let Some(k) = self.resolve(*t) {
+                    if self.slots[k].alive {
+                        self.emit(|| TraceKind::FireTimer {
+                            node: k as NodeId + 1,
+                        });
+                        self.step_node(k, Input::FireTimer);
+                    }
+                }
+            }
+            Action::DropMessage(id) => {
+                if let Some(h) = self.take(*id) {
+                    let node = h.message.to;
+                    let msg = TraceMsg {
+                        id: *id,
+                        message: h.message,
+                    };
+                    self.emit(|| TraceKind::Drop {
+                        node,
+                        msg,
+                        reason: DropReason::Manual,
+                    });
+                }
+            }
+            Action::DeliverMessage(id) => {
+                // The reader forces the arrival: a random loss decided at send does not
+                // apply; partitions and crashed receivers still do.
+                if let Some(h) = self.take(*id) {
+                    self.arrive(*id, h.message, false);
+                }
+            }
+            Action::DuplicateMessage(id) => self.duplicate(*id),
             Action::Heal => {
                 for slot in &mut self.slots {
                     slot.group = 0;
@@ -583,8 +802,74 @@ impl Simulation {
         }
     }
 
+    /// A second copy of message `id`, if it is on the wire: a new id, sent now, with a fresh
+    /// latency draw and no random loss; held with manual delivery.
+    fn duplicate(&mut self, id: u64) {
+        let Some(original) = self.message(id) else {
+            return;
+        };
+        let message = original.message.clone();
+        let copy_id = self.next_message;
+        self.next_message += 1;
+        let at = self.now + self.draw(self.config.latency_us);
+        let held = self.delivery_manual();
+        let from = message.from;
+        if self.trace.is_some() {
+            let msg = TraceMsg {
+                id: copy_id,
+                message: message.clone(),
+            };
+            self.emit(|| TraceKind::Duplicate {
+                node: from,
+                msg,
+                of: id,
+                deliver_at_us: at,
+                held,
+            });
+        }
+        let sent_at = self.now;
+        if held {
+            self.held.insert(
+                copy_id,
+                Held {
+                    message,
+                    sent_at,
+                    arrive_at: at,
+                    lost: false,
+                    copy_of: Some(id),
+                },
+            );
+        } else {
+            self.push(
+                at,
+                Item::Deliver {
+                    id: copy_id,
+                    message,
+                    lost: false,
+                    sent_at,
+                    copy_of: Some(id),
+                },
+            );
+        }
+    }
+
     fn set(&mut self, patch: &ConfigPatch) {
+        let (delivery, timers) = (self.config.delivery, self.config.timers);
         patch.apply(&mut self.config);
+        if self.config.delivery != delivery {
+            if self.config.delivery.is_manual() {
+                self.hold_all();
+            } else {
+                self.release_all();
+            }
+        }
+        if self.config.timers != timers {
+            if self.config.timers.is_manual() {
+                self.stop_timers();
+            } else {
+                self.restart_timers();
+            }
+        }
         let raft = self.config.raft_config();
         for node in &mut self.nodes {
             node.set_config(raft);
@@ -768,13 +1053,15 @@ impl Simulation {
 
     fn schedule_timer(&mut self, k: usize) {
         let deadline = self.global(k, self.nodes[k].next_deadline());
+        let manual = self.timers_manual();
         let slot = &mut self.slots[k];
         if deadline == slot.timer_at || !slot.alive {
             return;
         }
         slot.timer_generation += 1;
         slot.timer_at = deadline;
-        if deadline != Micros::MAX {
+        // With manual timers the deadline is only remembered (`timer_at`); `fire_timer` fires.
+        if deadline != Micros::MAX && !manual {
             let item = Item::Timer {
                 node: k as NodeId + 1,
                 generation: slot.timer_generation,
@@ -802,6 +1089,9 @@ impl Simulation {
             .chance(self.config.duplicate_rate)
             .then(|| message.clone());
         let from = message.from;
+        // With manual delivery the reader is the network: the draws above are made as in
+        // auto mode, but the message is held, never lost or copied at random.
+        let held = self.delivery_manual();
         if self.trace.is_some() {
             let msg = TraceMsg {
                 id,
@@ -811,9 +1101,23 @@ impl Simulation {
                 node: from,
                 msg,
                 deliver_at_us: at,
+                held,
             });
         }
         let sent_at = self.now;
+        if held {
+            self.held.insert(
+                id,
+                Held {
+                    message,
+                    sent_at,
+                    arrive_at: at,
+                    lost: false,
+                    copy_of: None,
+                },
+            );
+            return;
+        }
         self.push(
             at,
             Item::Deliver {
@@ -839,6 +1143,7 @@ impl Simulation {
                     msg,
                     of: id,
                     deliver_at_us: at,
+                    held: false,
                 });
             }
             self.push(
@@ -954,9 +1259,13 @@ impl Simulation {
             .filter(|q| !matches!(q.item, Item::Action(_)))
             .collect();
         self.act(&Action::Heal);
+        // The reader stops being the network and the clock: held messages go on their way
+        // and timers run again (nothing changes for a run without manual modes).
         self.act(&Action::Set(ConfigPatch {
             drop_rate: Some(0.0),
             duplicate_rate: Some(0.0),
+            delivery: Some(Mode::Auto),
+            timers: Some(Mode::Auto),
             ..ConfigPatch::default()
         }));
         for k in 0..self.nodes.len() {

@@ -231,6 +231,7 @@ impl Field for DropReason {
             DropReason::Loss => "loss",
             DropReason::Partition => "partition",
             DropReason::Crashed => "crashed",
+            DropReason::Manual => "manual",
         }
         .write(out);
     }
@@ -277,6 +278,7 @@ impl TraceKind {
             TraceKind::Cut { .. } => "cut",
             TraceKind::Restore { .. } => "restore",
             TraceKind::Timeout { .. } => "timeout",
+            TraceKind::FireTimer { .. } => "fire_timer",
             TraceKind::Set { .. } => "set",
             TraceKind::ClientRequest { .. } => "client_request",
             TraceKind::ClientReply { .. } => "client_reply",
@@ -355,21 +357,29 @@ impl TraceKind {
                 node,
                 msg,
                 deliver_at_us,
+                held,
             } => {
                 map.entry("node", node)?;
                 map.entry("msg", msg)?;
                 map.entry("deliver_at_us", deliver_at_us)?;
+                if *held {
+                    map.entry("held", held)?;
+                }
             }
             TraceKind::Duplicate {
                 node,
                 msg,
                 of,
                 deliver_at_us,
+                held,
             } => {
                 map.entry("node", node)?;
                 map.entry("msg", msg)?;
                 map.entry("of", of)?;
                 map.entry("deliver_at_us", deliver_at_us)?;
+                if *held {
+                    map.entry("held", held)?;
+                }
             }
             TraceKind::Deliver { node, msg } => {
                 map.entry("node", node)?;
@@ -403,7 +413,8 @@ impl TraceKind {
             }
             TraceKind::Crash { node }
             | TraceKind::Restart { node }
-            | TraceKind::Timeout { node } => map.entry("node", node)?,
+            | TraceKind::Timeout { node }
+            | TraceKind::FireTimer { node } => map.entry("node", node)?,
             TraceKind::Partition { groups } => map.entry("groups", groups)?,
             TraceKind::Heal => {}
             TraceKind::Cut { nodes } | TraceKind::Restore { nodes } => map.entry("nodes", nodes)?,
@@ -621,6 +632,10 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// The outcome of a client request, as traced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -644,6 +659,8 @@ pub enum DropReason {
     Partition,
     /// The receiver was down when it arrived.
     Crashed,
+    /// A `drop_message` action took it off the wire.
+    Manual,
 }
 
 /// Everything the trace can say. Serialized with a `kind` tag in snake_case.
@@ -764,8 +781,12 @@ pub enum TraceKind {
         node: NodeId,
         /// The message.
         msg: TraceMsg,
-        /// When it arrives or is lost.
+        /// When it arrives or is lost (with manual delivery: when it would arrive).
         deliver_at_us: Micros,
+        /// Held on its link until an action delivers, drops or duplicates it (manual
+        /// delivery); written only when true.
+        #[serde(skip_serializing_if = "is_false")]
+        held: bool,
     },
     /// The network made a second copy of message `of`, travelling as `msg`.
     Duplicate {
@@ -775,8 +796,11 @@ pub enum TraceKind {
         msg: TraceMsg,
         /// Id of the original.
         of: u64,
-        /// When the copy arrives or is lost.
+        /// When the copy arrives or is lost (with manual delivery: when it would arrive).
         deliver_at_us: Micros,
+        /// Held on its link (manual delivery); written only when true.
+        #[serde(skip_serializing_if = "is_false")]
+        held: bool,
     },
     /// `msg` arrived at `node`.
     Deliver {
@@ -881,6 +905,12 @@ pub enum TraceKind {
     },
     /// `node`'s election timeout was forced to expire.
     Timeout {
+        /// The node.
+        node: NodeId,
+    },
+    /// `node`'s next timer was fired by hand (a `fire_timer` action): a leader's heartbeat,
+    /// another server's election timeout.
+    FireTimer {
         /// The node.
         node: NodeId,
     },
