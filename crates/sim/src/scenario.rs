@@ -909,7 +909,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
             let id = as_u64(
                 &p,
                 v,
-                "a message id: a whole number from 0 (as in the trace's msg.id)",
+                "a message id (a whole number, as msg.id in the trace)",
             )?;
             let action = match kind {
                 "drop_message" => Action::DropMessage(id),
