@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use raftlab_raft::{Bugs, Micros, NodeId};
 use raftlab_sim::link::{decode, encode, Link, LinkError, LINK_VERSION, MAX_LINK_LEN};
 use raftlab_sim::scenario::{
-    Action, ConfigPatch, Scenario, SimConfig, Target, TimedAction, MAX_NODES, MAX_TEXT,
+    Action, ConfigPatch, Mode, Scenario, SimConfig, Target, TimedAction, MAX_NODES, MAX_TEXT,
     MAX_UNTIL_MS,
 };
 
@@ -181,6 +181,8 @@ fn defaults_and_small_cases() {
             check_quorum: false,
             clock_drift: 0.25,
             snapshot_threshold: 100_000,
+            delivery: Mode::Manual,
+            timers: Mode::Manual,
         },
         events: vec![
             at(0.0, Action::Partition(vec![vec![9], vec![1, 5, 3]])),
@@ -205,6 +207,8 @@ fn defaults_and_small_cases() {
                     check_quorum: Some(true),
                     clock_drift: Some(0.05),
                     snapshot_threshold: Some(0),
+                    delivery: Some(Mode::Auto),
+                    timers: None,
                 }),
             ),
         ],
@@ -213,9 +217,9 @@ fn defaults_and_small_cases() {
     let link = encode(&s, Some(86_400_000_000));
     assert_eq!(
         link,
-        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25S100000P1B123\
+        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25S100000P1M1T1B123\
          &e=0p9-153,0.001w:%D0%BA%D0%BB%D1%8E%D1%87%2F%25%26%23:a%20b%2Cc%3Ad%7Ee%3D,\
-         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05S0P0Q1&u=86400000&l=0&p=86400000"
+         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05S0P0Q1M0&u=86400000&l=0&p=86400000"
     );
     assert_eq!(
         decode(&link),
@@ -249,6 +253,8 @@ fn format_1_defaults_are_pinned() {
             check_quorum: false,
             clock_drift: 0.1,
             snapshot_threshold: 0,
+            delivery: Mode::Auto,
+            timers: Mode::Auto,
         },
         "SimConfig::default() changed: bump LINK_VERSION and document the new defaults"
     );
@@ -517,7 +523,7 @@ fn config_errors() {
         ("HD0.1", "H (heartbeat): the value is missing after the letter"),
         (
             "h50",
-            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S or B), found \"h\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T or B), found \"h\"",
         ),
         (
             "B4",
@@ -526,7 +532,7 @@ fn config_errors() {
         ("B11", "B (bugs): bug 1 is listed twice"),
         (
             "X1",
-            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S or B), found \"X\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T or B), found \"X\"",
         ),
     ] {
         assert_error(
@@ -541,7 +547,7 @@ fn action_errors() {
     for (e, expected) in [
         (
             "1h,2h,12q",
-            "action 3 (\"12q\"): unknown action letter \"q\"; expected one of: c, r, t, i, p, h, x, m, w, d, s, l, g, k, a, v",
+            "action 3 (\"12q\"): unknown action letter \"q\"; expected one of: c, r, t, i, p, h, x, m, w, d, s, l, g, k, a, v, f, o, n, u",
         ),
         ("1h,,2h", "action 2 is empty (two ',' in a row, or a ',' at an end)"),
         ("1h,", "action 2 is empty (two ',' in a row, or a ',' at an end)"),
@@ -718,6 +724,14 @@ fn rate() -> impl Strategy<Value = f64> {
 
 const MAX_RANGE_US: Micros = 3_600_000 * 1000;
 
+fn mode(manual: bool) -> Mode {
+    if manual {
+        Mode::Manual
+    } else {
+        Mode::Auto
+    }
+}
+
 fn config() -> impl Strategy<Value = SimConfig> {
     let d = SimConfig::default();
     (
@@ -735,9 +749,20 @@ fn config() -> impl Strategy<Value = SimConfig> {
         ],
         any::<(bool, bool, bool, bool, bool)>(),
         prop_oneof![Just(0u64), 1u64..=100_000],
+        any::<(bool, bool)>(),
     )
         .prop_map(
-            |(election, heartbeat, latency, drop, dup, client, (b1, b2, b3, pv, cq), snap)| {
+            |(
+                election,
+                heartbeat,
+                latency,
+                drop,
+                dup,
+                client,
+                (b1, b2, b3, pv, cq),
+                snap,
+                (md, mt),
+            )| {
                 SimConfig {
                     election_timeout_us: election,
                     heartbeat_us: heartbeat,
@@ -754,6 +779,8 @@ fn config() -> impl Strategy<Value = SimConfig> {
                     check_quorum: cq,
                     clock_drift: 0.1,
                     snapshot_threshold: snap,
+                    delivery: mode(md),
+                    timers: mode(mt),
                 }
             },
         )
@@ -828,8 +855,10 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
         prop::option::of(any::<bool>()),
         prop::option::of(any::<bool>()),
         prop::option::of(0u64..=100_000),
+        prop::option::of(any::<bool>()),
+        prop::option::of(any::<bool>()),
     )
-        .prop_map(|(e, h, l, d, u, c, pv, cq, snap)| ConfigPatch {
+        .prop_map(|(e, h, l, d, u, c, pv, cq, snap, md, mt)| ConfigPatch {
             election_timeout_us: e,
             heartbeat_us: h,
             latency_us: l,
@@ -840,6 +869,8 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
             check_quorum: cq,
             clock_drift: None,
             snapshot_threshold: snap,
+            delivery: md.map(mode),
+            timers: mt.map(mode),
         })
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
 }
@@ -859,6 +890,10 @@ fn action(nodes: u32) -> BoxedStrategy<Action> {
             .prop_map(|(node, key)| Action::ClientDelete { node, key })
             .boxed(),
         patch().prop_map(Action::Set).boxed(),
+        target(nodes).prop_map(Action::FireTimer).boxed(),
+        any::<u64>().prop_map(Action::DropMessage).boxed(),
+        any::<u64>().prop_map(Action::DeliverMessage).boxed(),
+        any::<u64>().prop_map(Action::DuplicateMessage).boxed(),
     ];
     if nodes >= 2 {
         kinds.push(

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use raftlab_raft::{Bugs, Micros, NodeId};
-use raftlab_sim::scenario::{ConfigPatch, MAX_EVENTS, MAX_NODES, MAX_TEXT, MAX_UNTIL_MS};
+use raftlab_sim::scenario::{ConfigPatch, Mode, MAX_EVENTS, MAX_NODES, MAX_TEXT, MAX_UNTIL_MS};
 use raftlab_sim::{Action, ParseError, Scenario, SimConfig, Target, TimedAction};
 
 const FULL_EXAMPLE: &str = r#"{
@@ -59,6 +59,8 @@ fn full_example_parses() {
             check_quorum: false,
             clock_drift: 0.1,
             snapshot_threshold: 0,
+            delivery: Mode::Auto,
+            timers: Mode::Auto,
         }
     );
     let expected = vec![
@@ -171,6 +173,8 @@ fn every_action_kind_and_bugs_parse() {
             check_quorum: None,
             clock_drift: None,
             snapshot_threshold: None,
+            delivery: None,
+            timers: None,
         })
     );
 }
@@ -298,7 +302,7 @@ fn action_problems() {
     assert_err(
         &with_event(r#"{"at_ms":1,"do":"explode"}"#),
         "events[0].do",
-        "unknown action \"explode\"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate, add_server, remove_server",
+        "unknown action \"explode\"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate, add_server, remove_server, drop_message, deliver_message, duplicate_message, fire_timer",
     );
     assert_err(
         &with_event(r#"{"at_ms":1,"node":2}"#),
@@ -823,9 +827,20 @@ fn config() -> impl Strategy<Value = SimConfig> {
         micros(1000, MAX_RANGE_US),
         any::<(bool, bool, bool, bool, bool)>(),
         prop_oneof![Just(0u64), 1u64..=100_000],
+        any::<(bool, bool)>(),
     )
         .prop_map(
-            |(election, heartbeat, latency, drop, dup, client, (b1, b2, b3, pv, cq), snap)| {
+            |(
+                election,
+                heartbeat,
+                latency,
+                drop,
+                dup,
+                client,
+                (b1, b2, b3, pv, cq),
+                snap,
+                (md, mt),
+            )| {
                 SimConfig {
                     election_timeout_us: election,
                     heartbeat_us: heartbeat,
@@ -842,6 +857,8 @@ fn config() -> impl Strategy<Value = SimConfig> {
                     check_quorum: cq,
                     clock_drift: 0.1,
                     snapshot_threshold: snap,
+                    delivery: if md { Mode::Manual } else { Mode::Auto },
+                    timers: if mt { Mode::Manual } else { Mode::Auto },
                 }
             },
         )
@@ -898,8 +915,10 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
         prop::option::of(any::<bool>()),
         prop::option::of(any::<bool>()),
         prop::option::of(0u64..=100_000),
+        prop::option::of(prop_oneof![Just(Mode::Auto), Just(Mode::Manual)]),
+        prop::option::of(prop_oneof![Just(Mode::Auto), Just(Mode::Manual)]),
     )
-        .prop_map(|(e, h, l, d, u, c, pv, cq, snap)| ConfigPatch {
+        .prop_map(|(e, h, l, d, u, c, pv, cq, snap, md, mt)| ConfigPatch {
             election_timeout_us: e,
             heartbeat_us: h,
             latency_us: l,
@@ -910,6 +929,8 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
             check_quorum: cq,
             clock_drift: None,
             snapshot_threshold: snap,
+            delivery: md,
+            timers: mt,
         })
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
 }
@@ -927,6 +948,10 @@ fn action(nodes: u32) -> impl Strategy<Value = Action> {
         (prop::option::of(target(nodes)), key())
             .prop_map(|(node, key)| Action::ClientDelete { node, key }),
         patch().prop_map(Action::Set),
+        target(nodes).prop_map(Action::FireTimer),
+        any::<u64>().prop_map(Action::DropMessage),
+        any::<u64>().prop_map(Action::DeliverMessage),
+        any::<u64>().prop_map(Action::DuplicateMessage),
     ]
 }
 
@@ -1088,7 +1113,7 @@ fn documented_error_messages() {
         ),
         (
             r#"{"version":1,"config":{"foo":1}}"#,
-            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, clock_drift, snapshot_threshold, bugs",
+            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, clock_drift, snapshot_threshold, delivery, timers, bugs",
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"crash","node":7}"#),
@@ -1100,7 +1125,15 @@ fn documented_error_messages() {
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"explode"}"#),
-            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate, add_server, remove_server"#,
+            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate, add_server, remove_server, drop_message, deliver_message, duplicate_message, fire_timer"#,
+        ),
+        (
+            &with_event(r#"{"at_ms":1,"do":"deliver_message","id":-1}"#),
+            "events[0].id: expected a message id (a whole number, as msg.id in the trace), found the number -1",
+        ),
+        (
+            r#"{"version":1,"config":{"delivery":"sometimes"}}"#,
+            r#"config.delivery: expected "auto" or "manual", found the string "sometimes""#,
         ),
         (
             &with_event(r#"{"at_ms":-1,"do":"heal"}"#),
