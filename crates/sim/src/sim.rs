@@ -81,7 +81,8 @@ pub struct InFlight<'a> {
     pub sent_at: Micros,
     /// When it arrives (or is found lost).
     pub deliver_at: Micros,
-    /// Whether the network will lose it (decided when it was sent).
+    /// Whether the network will lose it (decided when it was sent; never for a message sent
+    /// with manual delivery, whose fate the reader decides).
     pub lost: bool,
     /// For a duplicate: the id of the original.
     pub copy_of: Option<u64>,
