@@ -104,6 +104,21 @@ struct Held {
     copy_of: Option<u64>,
 }
 
+impl Held {
+    /// The message as [`Simulation::in_flight`] shows it.
+    fn view(&self, id: u64) -> InFlight<'_> {
+        InFlight {
+            id,
+            message: &self.message,
+            sent_at: self.sent_at,
+            deliver_at: self.arrive_at,
+            lost: self.lost,
+            copy_of: self.copy_of,
+            held: true,
+        }
+    }
+}
+
 /// Per-node bookkeeping of the simulator.
 #[derive(Clone, Debug)]
 struct Slot {
@@ -333,31 +348,15 @@ impl Simulation {
             }),
             _ => None,
         });
-        queued.chain(self.held.iter().map(|(&id, h)| InFlight {
-            id,
-            message: &h.message,
-            sent_at: h.sent_at,
-            deliver_at: h.arrive_at,
-            lost: h.lost,
-            copy_of: h.copy_of,
-            held: true,
-        }))
+        queued.chain(self.held.iter().map(|(&id, h)| h.view(id)))
     }
 
     /// The message with this id if it is on the wire now (queued or held).
     pub fn message(&self, id: u64) -> Option<InFlight<'_>> {
-        if let Some(h) = self.held.get(&id) {
-            return Some(InFlight {
-                id,
-                message: &h.message,
-                sent_at: h.sent_at,
-                deliver_at: h.arrive_at,
-                lost: h.lost,
-                copy_of: h.copy_of,
-                held: true,
-            });
+        match self.held.get(&id) {
+            Some(h) => Some(h.view(id)),
+            None => self.in_flight().find(|m| m.id == id),
         }
-        self.in_flight().find(|m| m.id == id)
     }
 
     /// Whether messages wait for `deliver_message`, `drop_message` or `duplicate_message`
