@@ -621,8 +621,8 @@ impl Node {
     pub fn leader_contact(&self) -> Micros {
         self.leader_contact
     }
-    /// With CheckQuorum, a restarted server refuses votes before this time on its own clock
-    /// (its quiet period, thesis 4.2.3).
+    /// A restarted server counts as hearing from a leader before this time on its own clock
+    /// (its quiet period): it refuses pre-votes and, with CheckQuorum, votes (thesis 4.2.3).
     pub fn quiet_until(&self) -> Micros {
         self.quiet_until
     }

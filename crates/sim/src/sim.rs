@@ -974,7 +974,8 @@ impl Simulation {
                     command: command @ (Command::Set { .. } | Command::Delete { .. }),
                 } => {
                     if let Some(request) = write {
-                        self.writes.insert((*term, *index), (request, command.clone()));
+                        self.writes
+                            .insert((*term, *index), (request, command.clone()));
                     }
                 }
                 Event::VoteRefused { .. } | Event::AppendRejected { .. } => {
