@@ -73,9 +73,9 @@ fn and(pieces: &[String]) -> String {
     }
 }
 
-/// A duration: "40 ms", "12.5 ms".
+/// A duration: "40 ms", "2.5 ms" (tenths only below 10 ms).
 fn dur(us: Micros) -> String {
-    if us % 1000 == 0 || us >= 100_000 {
+    if us % 1000 == 0 || us >= 10_000 {
         format!("{} ms", us / 1000)
     } else {
         format!("{}.{} ms", us / 1000, us % 1000 / 100)
@@ -114,8 +114,15 @@ fn node_ref(sim: &Simulation, id: NodeId) -> Result<&Node, String> {
         .ok_or_else(|| format!("no server {id} (the cluster has {n})"))
 }
 
-/// Why a vote was refused, as a phrase: "S4's log is behind (last term 1 < 2, section 5.4.1)".
-pub fn vote_reason(candidate: NodeId, term: Term, pre_vote: bool, reason: &VoteRefusal) -> String {
+/// Why `voter` refused `candidate`'s vote (or pre-vote) for `term`, as a phrase: "S4's log is
+/// behind (last term 1 < 2, section 5.4.1)".
+pub fn vote_reason(
+    voter: NodeId,
+    candidate: NodeId,
+    term: Term,
+    pre_vote: bool,
+    reason: &VoteRefusal,
+) -> String {
     match *reason {
         VoteRefusal::StaleTerm { voter_term } if pre_vote => format!(
             "{} could only campaign in term {term}, not later than its own term {voter_term} \
@@ -126,12 +133,14 @@ pub fn vote_reason(candidate: NodeId, term: Term, pre_vote: bool, reason: &VoteR
             "{}'s term {term} is lower than its term {voter_term} (section 5.1)",
             s(candidate)
         ),
+        VoteRefusal::AlreadyVoted { voted_for } if voted_for == voter => {
+            format!("it voted for itself in term {term} (section 5.2)")
+        }
         VoteRefusal::AlreadyVoted { voted_for } => {
-            if voted_for == candidate {
-                format!("it could not vote for {} in term {term}", s(candidate))
-            } else {
-                format!("already voted for {} in term {term} (section 5.2)", s(voted_for))
-            }
+            format!(
+                "already voted for {} in term {term} (section 5.2)",
+                s(voted_for)
+            )
         }
         VoteRefusal::LogBehind {
             candidate_last_term,
@@ -154,9 +163,13 @@ pub fn vote_reason(candidate: NodeId, term: Term, pre_vote: bool, reason: &VoteR
             }
         }
         VoteRefusal::LeaderAlive { leader } => {
-            let section = if pre_vote { "thesis 9.6" } else { "thesis 4.2.3" };
+            let section = if pre_vote {
+                "thesis 9.6"
+            } else {
+                "thesis 4.2.3"
+            };
             match leader {
-                Some(l) if l == candidate => format!("{} leads already ({section})", s(l)),
+                Some(l) if l == voter => format!("it leads its term itself ({section})"),
                 Some(l) => format!(
                     "it heard from its leader {} less than an election timeout ago ({section})",
                     s(l)
@@ -206,7 +219,7 @@ pub fn append_reason(
 }
 
 /// A refusal as a sentence: "At 1.2 s it refused S4's vote request for term 3: ...".
-fn refusal_sentence(r: &Refusal) -> Option<String> {
+fn refusal_sentence(voter: NodeId, r: &Refusal) -> Option<String> {
     match &r.event {
         Event::VoteRefused {
             candidate,
@@ -228,7 +241,7 @@ fn refusal_sentence(r: &Refusal) -> Option<String> {
                 "At {} it {verb} {}'s {what} for term {term}: {}.",
                 at(r.at_us),
                 s(*candidate),
-                vote_reason(*candidate, *term, *pre_vote, reason)
+                vote_reason(voter, *candidate, *term, *pre_vote, reason)
             ))
         }
         Event::AppendRejected {
@@ -422,7 +435,10 @@ fn entry(sim: &Simulation, id: NodeId, index: Index) -> Result<Explanation, Stri
                     "The leader {} commits it once a majority stores it{} (section 5.3).",
                     s(l.id()),
                     if term < l.term() {
-                        format!(" and an entry of its term {} is committed (5.4.2)", l.term())
+                        format!(
+                            " and an entry of its term {} is committed (5.4.2)",
+                            l.term()
+                        )
                     } else {
                         String::new()
                     }
@@ -471,11 +487,16 @@ fn server(sim: &Simulation, id: NodeId) -> Result<Explanation, String> {
             None => "that it has not voted in it".to_string(),
         };
         lines.push(format!(
-            "{} is down: it keeps its term ({}), {vote} and its log ({} entries), which are on \
+            "{} is down: it keeps its term ({}), {vote} and its log ({} {}), which are on \
              stable storage; the rest is rebuilt when it restarts (Figure 2).",
             s(id),
             n.term(),
-            n.last_index()
+            n.last_index(),
+            if n.last_index() == 1 {
+                "entry"
+            } else {
+                "entries"
+            }
         ));
         push_refusal(sim, id, &mut lines);
         return Ok(Explanation {
@@ -490,7 +511,11 @@ fn server(sim: &Simulation, id: NodeId) -> Result<Explanation, String> {
         Role::Leader => {
             let votes = n.votes();
             lines.push(if votes.len() <= 1 {
-                format!("{} leads term {} with its own vote (section 5.2).", s(id), n.term())
+                format!(
+                    "{} leads term {} with its own vote (section 5.2).",
+                    s(id),
+                    n.term()
+                )
             } else {
                 format!(
                     "{} leads term {} with the votes of {} (section 5.2).",
@@ -661,7 +686,8 @@ fn server(sim: &Simulation, id: NodeId) -> Result<Explanation, String> {
 }
 
 fn push_refusal(sim: &Simulation, id: NodeId, lines: &mut Vec<String>) {
-    if let Some(line) = sim.refusals(id).next_back().and_then(refusal_sentence) {
+    let last = sim.refusals(id).next_back();
+    if let Some(line) = last.and_then(|r| refusal_sentence(id, r)) {
         lines.push(line);
     }
 }
@@ -711,17 +737,22 @@ fn message(sim: &Simulation, id: u64) -> Result<Explanation, String> {
 }
 
 fn entries_words(entries: &[raftlab_raft::Entry], first: Index) -> String {
+    if let [e] = entries {
+        return format!("entry {first} (term {}, {})", e.term, e.command);
+    }
     let shown: Vec<String> = entries
         .iter()
         .take(4)
         .enumerate()
-        .map(|(k, e)| format!("{} (term {}, {})", first + k as Index, e.term, e.command))
+        .map(|(k, e)| format!("{}: term {}, {}", first + k as Index, e.term, e.command))
         .collect();
-    let mut text = shown.join(", ");
-    if entries.len() > 4 {
-        text.push_str(&format!(" and {} more", entries.len() - 4));
-    }
-    text
+    let more = if entries.len() > 4 {
+        format!("; and {} more", entries.len() - 4)
+    } else {
+        String::new()
+    };
+    let last = first + entries.len() as Index - 1;
+    format!("{} ({}{more})", range(first, last), shown.join("; "))
 }
 
 /// Every field of the message, in words.
@@ -768,14 +799,12 @@ fn fields(sim: &Simulation, m: &Message) -> String {
                             pre_vote: p,
                             reason,
                         } if *candidate == m.to && *p == pre_vote && r.node_term == m.term => {
-                            Some(vote_reason(*candidate, *asked, pre_vote, reason))
+                            Some(vote_reason(m.from, *candidate, *asked, pre_vote, reason))
                         }
                         _ => None,
                     })
                     .unwrap_or_else(|| "the reason is no longer recorded".to_string());
-                format!(
-                    "{from} answers {to}'s {what} request: refused, in its term {term}: {why}."
-                )
+                format!("{from} answers {to}'s {what} request: refused, in its term {term}: {why}.")
             }
         }
         Body::AppendEntries {
@@ -788,11 +817,7 @@ fn fields(sim: &Simulation, m: &Message) -> String {
             let what = if entries.is_empty() {
                 "a heartbeat (no entries)".to_string()
             } else {
-                format!(
-                    "{}: {}",
-                    range(*prev_log_index + 1, *prev_log_index + entries.len() as Index),
-                    entries_words(entries, prev_log_index + 1)
-                )
+                entries_words(entries, prev_log_index + 1)
             };
             format!(
                 "{from}, leader of term {term}, sends {to} {what}, to follow its entry \
@@ -898,7 +923,11 @@ fn timing(sim: &Simulation, f: &InFlight<'_>) -> String {
             dur(eta)
         )
     } else {
-        format!("{sent}; it arrives at {} (in {}).", at(f.deliver_at), dur(eta))
+        format!(
+            "{sent}; it arrives at {} (in {}).",
+            at(f.deliver_at),
+            dur(eta)
+        )
     }
 }
 
@@ -946,7 +975,7 @@ fn predict(sim: &Simulation, m: &Message) -> Vec<String> {
                 };
                 pieces.push(format!(
                     "{verb}: {}",
-                    vote_reason(*candidate, *term, *pre_vote, reason)
+                    vote_reason(to, *candidate, *term, *pre_vote, reason)
                 ));
             }
             Event::AppendRejected {
@@ -1015,8 +1044,7 @@ fn predict(sim: &Simulation, m: &Message) -> Vec<String> {
     // What the receiver learns from a reply.
     match &m.body {
         Body::RequestVoteReply { granted: true } | Body::PreVoteReply { granted: true }
-            if after.role() == before.role()
-                && after.votes().len() > before.votes().len() =>
+            if after.role() == before.role() && after.votes().len() > before.votes().len() =>
         {
             let counted = after
                 .votes()
@@ -1133,6 +1161,14 @@ fn why_ignored(n: &Node, m: &Message) -> String {
         {
             format!("{} no longer leads", s(n.id()))
         }
+        Body::AppendEntriesReply { success: true, .. } => format!(
+            "it already knows {} holds its log up to entry {}",
+            s(m.from),
+            match m.body {
+                Body::AppendEntriesReply { match_index, .. } => match_index,
+                _ => 0,
+            }
+        ),
         Body::TimeoutNow => "it is not the leader's current term, or it leads".to_string(),
         _ => "it tells it nothing new".to_string(),
     }
