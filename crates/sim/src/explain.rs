@@ -75,7 +75,7 @@ fn and(pieces: &[String]) -> String {
 
 /// A duration: "40 ms", "2.5 ms" (tenths only below 10 ms).
 fn dur(us: Micros) -> String {
-    if us % 1000 == 0 || us >= 10_000 {
+    if us.is_multiple_of(1000) || us >= 10_000 {
         format!("{} ms", us / 1000)
     } else {
         format!("{}.{} ms", us / 1000, us % 1000 / 100)
@@ -409,9 +409,8 @@ fn entry(sim: &Simulation, id: NodeId, index: Index) -> Result<Explanation, Stri
             ));
         }
         Some(l) if l.term_at(index) == Some(term) && index <= l.commit_index() => {
-            if l.id() != id {
-                lines.push(format!("The leader {} has committed it.", s(l.id())));
-            }
+            let line = format!("The leader {} has committed it.", s(l.id()));
+            lines.extend((l.id() != id).then_some(line));
         }
         Some(l) if l.term_at(index) == Some(term) => {
             if majority && term < l.term() {

@@ -18,6 +18,9 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 /// At most this many violations are kept (and traced) per run.
 pub const MAX_VIOLATIONS: usize = 100;
 
+/// At most this many client writes are remembered (the newest; see [`Simulation::write_at`]).
+pub const MAX_WRITES: usize = 4096;
+
 /// At most this many refusals are kept per server (see [`Simulation::refusals`]).
 pub const MAX_REFUSALS: usize = 8;
 
@@ -343,7 +346,8 @@ impl Simulation {
     pub fn leader_of(&self, term: Term) -> Option<NodeId> {
         self.leaders.get(&term).copied()
     }
-    /// The client write the leader of `term` appended at `index`: its request id and command.
+    /// The client write the leader of `term` appended at `index`: its request id and command
+    /// (only the newest [`MAX_WRITES`] are remembered).
     pub fn write_at(&self, term: Term, index: Index) -> Option<(RequestId, &Command)> {
         self.writes.get(&(term, index)).map(|(r, c)| (*r, c))
     }
@@ -974,8 +978,12 @@ impl Simulation {
                     command: command @ (Command::Set { .. } | Command::Delete { .. }),
                 } => {
                     if let Some(request) = write {
-                        self.writes
-                            .insert((*term, *index), (request, command.clone()));
+                        let key = (*term, *index);
+                        self.writes.insert(key, (request, command.clone()));
+                        // Snapshots (the page's checkpoints) copy the map: keep it small.
+                        if self.writes.len() > MAX_WRITES {
+                            self.writes.pop_first();
+                        }
                     }
                 }
                 Event::VoteRefused { .. } | Event::AppendRejected { .. } => {
