@@ -202,9 +202,12 @@ pub fn append_reason(
             conflict_index,
             conflict_term: None,
         } => format!(
-            "its log has no entry {prev_index} (it ends at {}); {} should resume at {conflict_index} \
+            "its log has no entry {prev_index} ({}); {} should resume at {conflict_index} \
              (section 5.3)",
-            conflict_index.saturating_sub(1),
+            match conflict_index.saturating_sub(1) {
+                0 => "it is empty".to_string(),
+                last => format!("it ends at {last}"),
+            },
             s(leader)
         ),
         AppendRejection::LogMismatch {
@@ -483,7 +486,7 @@ fn server(sim: &Simulation, id: NodeId) -> Result<Explanation, String> {
     if !sim.is_alive(id) {
         let vote = match n.voted_for() {
             Some(v) => format!("its vote for {}", s(v)),
-            None => "that it has not voted in it".to_string(),
+            None => "its vote (none in this term)".to_string(),
         };
         lines.push(format!(
             "{} is down: it keeps its term ({}), {vote} and its log ({} {}), which are on \
@@ -941,6 +944,8 @@ fn predict(sim: &Simulation, m: &Message) -> Vec<String> {
     let mut lines = Vec::new();
     let mut pieces: Vec<String> = Vec::new();
     let mut refused = false;
+    // A refusal's reason ends the sentence.
+    let mut refusal: Option<String> = None;
     let mut appended: Option<(Index, Index)> = None;
     let mut applied: Option<(Index, Index)> = None;
     for event in &ready.events {
@@ -972,7 +977,7 @@ fn predict(sim: &Simulation, m: &Message) -> Vec<String> {
                 } else {
                     "refuse"
                 };
-                pieces.push(format!(
+                refusal = Some(format!(
                     "{verb}: {}",
                     vote_reason(to, *candidate, *term, *pre_vote, reason)
                 ));
@@ -985,7 +990,7 @@ fn predict(sim: &Simulation, m: &Message) -> Vec<String> {
                 reason,
             } => {
                 refused = true;
-                pieces.push(format!(
+                refusal = Some(format!(
                     "reject: {}",
                     append_reason(*leader, *term, *prev_index, *prev_term, reason)
                 ));
@@ -1077,6 +1082,13 @@ fn predict(sim: &Simulation, m: &Message) -> Vec<String> {
         }
         _ => {}
     }
+    // Figure 2, Followers: hearing from the leader, or granting a vote, restarts the timer.
+    if after.role() != Role::Leader
+        && after.election_timer() != before.election_timer()
+        && !matches!(m.body, Body::TimeoutNow)
+    {
+        pieces.push("restart its election timer (section 5.2)".to_string());
+    }
     // What it sends.
     let mut sent: Vec<(&'static str, Vec<NodeId>)> = Vec::new();
     for out in &ready.messages {
@@ -1112,6 +1124,7 @@ fn predict(sim: &Simulation, m: &Message) -> Vec<String> {
     for (name, ids) in sent {
         pieces.push(format!("send {name} to {}", list(&ids)));
     }
+    pieces.extend(refusal);
     if pieces.is_empty() && lines.is_empty() {
         lines.push(format!("{who} will ignore it: {}.", why_ignored(before, m)));
     } else if !pieces.is_empty() {

@@ -249,7 +249,7 @@ fn message_predictions() {
     has(
         seen(&f, "grant"),
         "S3 will take up term 3 and become a follower (section 5.1), grant its vote to S2 for \
-         term 3 (section 5.2) and reply granted.",
+         term 3 (section 5.2), restart its election timer (section 5.2) and reply granted.",
     );
     has(
         seen(&f, "count"),
@@ -260,14 +260,18 @@ fn message_predictions() {
         e,
         "S2, leader of term 3, sends S3 entry 3 (term 3, noop), to follow its entry 2 of term 1",
     );
-    has(e, "S3 will append entry 3 and reply success.");
+    has(
+        e,
+        "S3 will append entry 3, restart its election timer (section 5.2) and reply success.",
+    );
     has(
         e,
         "A prediction of what S3 would do if the message arrived now",
     );
     has(
         seen(&f, "reject"),
-        "S4 will reject: its log has no entry 2 (it ends at 1); S2 should resume at 2 (section 5.3).",
+        "S4 will restart its election timer (section 5.2) and reject: its log has no entry 2 (it \
+         ends at 1); S2 should resume at 2 (section 5.3).",
     );
 }
 
@@ -644,4 +648,54 @@ fn trace_carries_refusals() {
         "{}",
         lines[i + 1]
     );
+}
+
+/// Every server, entry and message on the wire of busy runs (losses, duplicates, partitions,
+/// crashes, membership changes, snapshots, PreVote, CheckQuorum) can be explained at any
+/// moment, and explaining changes nothing in the run.
+#[test]
+fn everything_is_explainable_in_busy_runs() {
+    for text in [
+        include_str!("../../../examples/lossy-network.json"),
+        include_str!("../../../examples/membership.json"),
+        include_str!("../../../examples/snapshots.json"),
+        include_str!("../../../examples/disruptive-node-prevote.json"),
+        include_str!("../../../examples/stale-leader-checkquorum.json"),
+        include_str!("../../../examples/figure8-bug.json"),
+    ] {
+        let scenario = raftlab_sim::Scenario::parse(text).unwrap();
+        let mut sim = Simulation::from_scenario(&scenario);
+        let mut twin = Simulation::from_scenario(&scenario);
+        let mut explained = 0;
+        for t in (0..scenario.until_us.min(4_000_000)).step_by(23_000) {
+            sim.run_until(t, false);
+            twin.run_until(t, false);
+            let ids: Vec<u64> = sim.in_flight().map(|f| f.id).collect();
+            for id in ids {
+                let e = explain(&sim, &Target::Message { id }).unwrap();
+                assert!(e.lines.len() >= 3, "{e:#?}");
+                explained += 1;
+            }
+            for n in sim.nodes() {
+                let id = n.id();
+                assert!(!explain(&sim, &Target::Node { node: id })
+                    .unwrap()
+                    .lines
+                    .is_empty());
+                for index in 1..=n.last_index() {
+                    let e = explain(&sim, &Target::Entry { node: id, index }).unwrap();
+                    assert!(!e.lines.is_empty());
+                    explained += 1;
+                }
+            }
+        }
+        assert!(explained > 100, "{explained}");
+        // Explaining is read-only: the run goes on exactly as its twin.
+        sim.run_until(scenario.until_us, false);
+        twin.run_until(scenario.until_us, false);
+        assert_eq!(sim.events_processed(), twin.events_processed());
+        for (a, b) in sim.nodes().iter().zip(twin.nodes()) {
+            assert_eq!(a.persistent(), b.persistent());
+        }
+    }
 }
