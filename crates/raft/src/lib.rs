@@ -9,5 +9,7 @@
 mod node;
 mod types;
 
-pub use node::{Bugs, Config, Event, Input, Node, Persistent, Progress, Ready};
+pub use node::{
+    AppendRejection, Bugs, Config, Event, Input, Node, Persistent, Progress, Ready, VoteRefusal,
+};
 pub use types::*;

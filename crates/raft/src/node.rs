@@ -236,6 +236,33 @@ pub enum Event {
         /// Why, in words (e.g. "S4 is already a member").
         reason: &'static str,
     },
+    /// The node refused `candidate`'s vote request (or pre-vote request, `pre_vote`) for
+    /// `term`, because of `reason`: "S3 refused S4's vote for term 3: S4's log is behind".
+    VoteRefused {
+        /// Who asked.
+        candidate: NodeId,
+        /// The term asked for (for a pre-vote, the term the pre-candidate would campaign in).
+        term: Term,
+        /// A pre-vote (thesis 9.6) rather than a vote.
+        pre_vote: bool,
+        /// Why.
+        reason: VoteRefusal,
+    },
+    /// The node rejected `leader`'s AppendEntries of `term` whose previous entry is
+    /// (`prev_index`, `prev_term`), because of `reason`: "S2 rejected S1's entries: its log
+    /// has no entry 5".
+    AppendRejected {
+        /// Who sent it.
+        leader: NodeId,
+        /// The sender's term.
+        term: Term,
+        /// prevLogIndex of the request.
+        prev_index: Index,
+        /// prevLogTerm of the request.
+        prev_term: Term,
+        /// Why.
+        reason: AppendRejection,
+    },
     /// The node installed a snapshot sent by its leader (InstallSnapshot, Figure 13): its
     /// state machine, commit index and lastApplied are now at `last_index`, and its log keeps
     /// only the entries after `last_index` (none unless it held that entry in `last_term`).
@@ -244,6 +271,65 @@ pub enum Event {
         last_index: Index,
         /// The term of the entry at `last_index`.
         last_term: Term,
+    },
+}
+
+/// Why a server refused a vote or a pre-vote ([`Event::VoteRefused`]).
+///
+/// A server that is not a voter of its own configuration still answers like any other:
+/// thesis 4.1 lets the candidate's configuration decide whose votes count (a candidate counts
+/// only the voters of its configuration), so there is no "not a voter" refusal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VoteRefusal {
+    /// The candidate's term is lower than the voter's (Figure 2, RequestVote rule 1); for a
+    /// pre-vote, the term it would campaign in is not later than the voter's (thesis 9.6).
+    StaleTerm {
+        /// The voter's term.
+        voter_term: Term,
+    },
+    /// The voter already voted for `voted_for` in this term: one vote per term (5.2).
+    AlreadyVoted {
+        /// Who has the vote (the voter itself when it is a candidate or leader).
+        voted_for: NodeId,
+    },
+    /// The candidate's log is less up to date than the voter's (5.4.1): its last term is
+    /// earlier, or equal with a shorter log.
+    LogBehind {
+        /// Term of the candidate's last entry.
+        candidate_last_term: Term,
+        /// Index of the candidate's last entry.
+        candidate_last_index: Index,
+        /// Term of the voter's last entry.
+        voter_last_term: Term,
+        /// Index of the voter's last entry.
+        voter_last_index: Index,
+    },
+    /// The voter hears from a leader (CheckQuorum, thesis 4.2.3, which ignores the
+    /// RequestVote and sends no reply; PreVote, thesis 9.6), or is in its quiet period after a
+    /// restart.
+    LeaderAlive {
+        /// The leader it hears from (itself when it leads); `None` in the quiet period after
+        /// a restart.
+        leader: Option<NodeId>,
+    },
+}
+
+/// Why a follower rejected an AppendEntries ([`Event::AppendRejected`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendRejection {
+    /// The sender's term is lower than the follower's (Figure 2, AppendEntries rule 1).
+    StaleTerm {
+        /// The follower's term.
+        follower_term: Term,
+    },
+    /// The follower's log has no entry at prevLogIndex with term prevLogTerm (Figure 2,
+    /// AppendEntries rule 2; 5.3). The hint tells the leader where to resume.
+    LogMismatch {
+        /// Where the leader should resume: the first index of the follower's conflicting term,
+        /// or the follower's last index + 1 when its log is too short.
+        conflict_index: Index,
+        /// The term of the follower's entry at prevLogIndex; `None` when it has none.
+        conflict_term: Option<Term>,
     },
 }
 
@@ -538,6 +624,21 @@ impl Node {
     /// When the current election timer started and when it fires (`Micros::MAX`: not running).
     pub fn election_timer(&self) -> (Micros, Micros) {
         (self.election_started, self.election_deadline)
+    }
+    /// When this server last heard from the leader of its term (an AppendEntries or an
+    /// InstallSnapshot), on its own clock (0: never since it started). PreVote and
+    /// CheckQuorum use it (thesis 9.6, 4.2.3).
+    pub fn leader_contact(&self) -> Micros {
+        self.leader_contact
+    }
+    /// A restarted server counts as hearing from a leader before this time on its own clock
+    /// (its quiet period): it refuses pre-votes and, with CheckQuorum, votes (thesis 4.2.3).
+    pub fn quiet_until(&self) -> Micros {
+        self.quiet_until
+    }
+    /// When a leader next sends heartbeats, on its own clock (`Micros::MAX`: not leading).
+    pub fn heartbeat_deadline(&self) -> Micros {
+        self.heartbeat_deadline
     }
     /// The earliest time at which a [`Input::Tick`] would change something.
     pub fn next_deadline(&self) -> Micros {
@@ -902,6 +1003,31 @@ impl Node {
         up_to_date || self.config.bugs.skip_vote_log_check
     }
 
+    /// The refusal for a candidate whose log is not at least as up to date (5.4.1).
+    fn log_behind(&self, last_log_index: Index, last_log_term: Term) -> VoteRefusal {
+        VoteRefusal::LogBehind {
+            candidate_last_term: last_log_term,
+            candidate_last_index: last_log_index,
+            voter_last_term: self.last_term(),
+            voter_last_index: self.last_index(),
+        }
+    }
+
+    /// The leader [`Node::hears_from_leader`] hears from: itself when leading, `None` when
+    /// only its quiet period after a restart keeps it from voting.
+    fn heard_leader(&self) -> Option<NodeId> {
+        match self.role {
+            Role::Leader => Some(self.id),
+            _ if self.leader.is_some()
+                && self.now.saturating_sub(self.leader_contact)
+                    < self.config.election_timeout_us.0 =>
+            {
+                self.leader
+            }
+            _ => None,
+        }
+    }
+
     fn on_pre_vote(
         &mut self,
         now: Micros,
@@ -916,6 +1042,27 @@ impl Node {
         let granted = term > self.term()
             && self.log_ok_for_vote(last_log_index, last_log_term)
             && !self.hears_from_leader(now);
+        if !granted {
+            // The first failed condition: the term, then a leader heard from (as CheckQuorum
+            // checks it before the log for RequestVote), then the log (5.4.1).
+            let reason = if term <= self.term() {
+                VoteRefusal::StaleTerm {
+                    voter_term: self.term(),
+                }
+            } else if self.hears_from_leader(now) {
+                VoteRefusal::LeaderAlive {
+                    leader: self.heard_leader(),
+                }
+            } else {
+                self.log_behind(last_log_index, last_log_term)
+            };
+            out.events.push(Event::VoteRefused {
+                candidate: from,
+                term,
+                pre_vote: true,
+                reason,
+            });
+        }
         out.messages.push(Message {
             from: self.id,
             to: from,
@@ -1308,6 +1455,15 @@ impl Node {
             )
             && self.hears_from_leader(now)
         {
+            // No reply is sent; the refusal is still reported.
+            out.events.push(Event::VoteRefused {
+                candidate: message.from,
+                term: message.term,
+                pre_vote: false,
+                reason: VoteRefusal::LeaderAlive {
+                    leader: self.heard_leader(),
+                },
+            });
             return;
         }
         // Figure 2, All Servers: a request or reply with a higher term makes us a follower
@@ -1552,6 +1708,27 @@ impl Node {
             && free
             && matches!(self.role, Role::Follower | Role::PreCandidate)
             && self.log_ok_for_vote(last_log_index, last_log_term);
+        if !granted {
+            // The first failed condition, in the order of Figure 2: the term, the one vote
+            // of this term (5.2), then the log (5.4.1).
+            let reason = if term < self.term() {
+                VoteRefusal::StaleTerm {
+                    voter_term: self.term(),
+                }
+            } else if !free || !matches!(self.role, Role::Follower | Role::PreCandidate) {
+                VoteRefusal::AlreadyVoted {
+                    voted_for: self.voted_for().unwrap_or(self.id),
+                }
+            } else {
+                self.log_behind(last_log_index, last_log_term)
+            };
+            out.events.push(Event::VoteRefused {
+                candidate,
+                term,
+                pre_vote: false,
+                reason,
+            });
+        }
         if granted {
             if self.voted_for() != Some(candidate) {
                 self.persistent.voted_for = Some(candidate);
@@ -1606,6 +1783,15 @@ impl Node {
             // the reply makes the stale leader step down.
             let message = self.append_reply(leader, false, prev_log_index, 0, None);
             out.messages.push(message);
+            out.events.push(Event::AppendRejected {
+                leader,
+                term,
+                prev_index: prev_log_index,
+                prev_term: prev_log_term,
+                reason: AppendRejection::StaleTerm {
+                    follower_term: self.term(),
+                },
+            });
             return;
         }
         // 5.2: a candidate that hears from a leader of its term returns to follower.
@@ -1632,9 +1818,20 @@ impl Node {
         // matches prevLogTerm. The hint lets the leader skip a whole term per round trip (5.3).
         match self.term_at(prev_log_index) {
             None => {
+                let conflict_index = self.last_index() + 1;
                 let message =
-                    self.append_reply(leader, false, prev_log_index, self.last_index() + 1, None);
+                    self.append_reply(leader, false, prev_log_index, conflict_index, None);
                 out.messages.push(message);
+                out.events.push(Event::AppendRejected {
+                    leader,
+                    term,
+                    prev_index: prev_log_index,
+                    prev_term: prev_log_term,
+                    reason: AppendRejection::LogMismatch {
+                        conflict_index,
+                        conflict_term: None,
+                    },
+                });
                 return;
             }
             Some(t) if t != prev_log_term => {
@@ -1644,6 +1841,16 @@ impl Node {
                 }
                 let message = self.append_reply(leader, false, prev_log_index, first, Some(t));
                 out.messages.push(message);
+                out.events.push(Event::AppendRejected {
+                    leader,
+                    term,
+                    prev_index: prev_log_index,
+                    prev_term: prev_log_term,
+                    reason: AppendRejection::LogMismatch {
+                        conflict_index: first,
+                        conflict_term: Some(t),
+                    },
+                });
                 return;
             }
             Some(_) => {}

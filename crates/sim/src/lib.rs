@@ -4,6 +4,7 @@
 //! so it runs the same natively and in WebAssembly.
 
 pub mod checker;
+pub mod explain;
 pub mod fuzz;
 pub mod json;
 pub mod linearizability;

@@ -7,8 +7,8 @@ use crate::scenario::MAX_NODES;
 use crate::scenario::{Action, ConfigPatch, Mode, Scenario, SimConfig, Target};
 use crate::trace::{DropReason, ReplyResult, TraceEvent, TraceKind, TraceMsg};
 use raftlab_raft::{
-    ClientResult, Command, Event, Input, Membership, MembershipChange, Message, Micros, Node,
-    NodeId, ReadMode, Ready, RequestId, Role,
+    ClientResult, Command, Event, Index, Input, Membership, MembershipChange, Message, Micros,
+    Node, NodeId, ReadMode, Ready, RequestId, Role, Term,
 };
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg32;
@@ -17,6 +17,24 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 /// At most this many violations are kept (and traced) per run.
 pub const MAX_VIOLATIONS: usize = 100;
+
+/// At most this many client writes are remembered (the newest; see [`Simulation::write_at`]).
+pub const MAX_WRITES: usize = 4096;
+
+/// At most this many refusals are kept per server (see [`Simulation::refusals`]).
+pub const MAX_REFUSALS: usize = 8;
+
+/// A refusal a server reported, a vote or an AppendEntries it turned down, as the simulator
+/// keeps it for explanations ([`crate::explain`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// When it happened (simulated time, µs).
+    pub at_us: Micros,
+    /// The server's term after that step: the term of its reply, when it sent one.
+    pub node_term: Term,
+    /// [`Event::VoteRefused`] or [`Event::AppendRejected`].
+    pub event: Event,
+}
 
 /// A function that receives every trace event as it happens.
 pub type TraceSink = Box<dyn FnMut(&TraceEvent)>;
@@ -167,6 +185,12 @@ pub struct Simulation {
     traced_violations: usize,
     trace: Option<TraceSink>,
     processed: u64,
+    /// Who became leader of each term (the first one, should Election Safety break).
+    leaders: BTreeMap<Term, NodeId>,
+    /// The client write a leader appended at (term, index): its request id and command.
+    writes: BTreeMap<(Term, Index), (RequestId, Command)>,
+    /// Per server (node `n` at `n - 1`), its last refusals, oldest first.
+    refusals: Vec<VecDeque<Refusal>>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -217,6 +241,9 @@ impl Simulation {
             traced_violations: 0,
             trace: None,
             processed: 0,
+            leaders: BTreeMap::new(),
+            writes: BTreeMap::new(),
+            refusals: Vec::new(),
         };
         for k in 0..sim.nodes.len() {
             sim.schedule_timer(k);
@@ -256,6 +283,9 @@ impl Simulation {
             traced_violations: self.traced_violations,
             trace: None,
             processed: self.processed,
+            leaders: self.leaders.clone(),
+            writes: self.writes.clone(),
+            refusals: self.refusals.clone(),
         }
     }
 
@@ -378,6 +408,28 @@ impl Simulation {
             .checked_sub(1)
             .and_then(|k| self.slots.get(k))?;
         (slot.alive && slot.timer_at != Micros::MAX).then_some(slot.timer_at)
+    }
+
+    /// The server that became leader of `term`, if one did in this run.
+    pub fn leader_of(&self, term: Term) -> Option<NodeId> {
+        self.leaders.get(&term).copied()
+    }
+    /// The client write the leader of `term` appended at `index`: its request id and command
+    /// (only the newest [`MAX_WRITES`] are remembered).
+    pub fn write_at(&self, term: Term, index: Index) -> Option<(RequestId, &Command)> {
+        self.writes.get(&(term, index)).map(|(r, c)| (*r, c))
+    }
+    /// Server `id`'s last refusals (at most [`MAX_REFUSALS`]), oldest first.
+    pub fn refusals(&self, id: NodeId) -> impl DoubleEndedIterator<Item = &Refusal> + '_ {
+        (id as usize)
+            .checked_sub(1)
+            .and_then(|k| self.refusals.get(k))
+            .into_iter()
+            .flatten()
+    }
+    /// The simulated time at which node `id`'s clock reads `t` (`Micros::MAX` stays so).
+    pub fn time_of(&self, id: NodeId, t: Micros) -> Micros {
+        self.global(id as usize - 1, t)
     }
 
     /// Time of the next queued event, if any.
@@ -1163,8 +1215,13 @@ impl Simulation {
         let mut ready = std::mem::take(&mut self.ready);
         ready.clear();
         let local = self.local(k);
+        let write = match &input {
+            Input::ClientWrite { request, .. } => Some(*request),
+            _ => None,
+        };
         self.nodes[k].step(local, input, &mut ready);
         let id = k as NodeId + 1;
+        self.record(k, write, &ready.events);
         if self.trace.is_some() {
             for event in &ready.events {
                 let kind = node_event(id, event);
@@ -1210,6 +1267,47 @@ impl Simulation {
         }
         self.ready = ready;
         self.schedule_timer(k);
+    }
+
+    /// Keeps what explanations need from a step of node `k`: who became leader, the client
+    /// write `write` appended, refusals.
+    fn record(&mut self, k: usize, write: Option<RequestId>, events: &[Event]) {
+        for event in events {
+            match event {
+                Event::BecomeLeader { term } => {
+                    self.leaders.entry(*term).or_insert(k as NodeId + 1);
+                }
+                Event::Append {
+                    index,
+                    term,
+                    command: command @ (Command::Set { .. } | Command::Delete { .. }),
+                } => {
+                    if let Some(request) = write {
+                        let key = (*term, *index);
+                        self.writes.insert(key, (request, command.clone()));
+                        // Snapshots (the page's checkpoints) copy the map: keep it small.
+                        if self.writes.len() > MAX_WRITES {
+                            self.writes.pop_first();
+                        }
+                    }
+                }
+                Event::VoteRefused { .. } | Event::AppendRejected { .. } => {
+                    if self.refusals.len() <= k {
+                        self.refusals.resize(k + 1, VecDeque::new());
+                    }
+                    let kept = &mut self.refusals[k];
+                    if kept.len() == MAX_REFUSALS {
+                        kept.pop_front();
+                    }
+                    kept.push_back(Refusal {
+                        at_us: self.now,
+                        node_term: self.nodes[k].term(),
+                        event: event.clone(),
+                    });
+                }
+                _ => {}
+            }
+        }
     }
 
     fn trace_violations(&mut self) {
@@ -1464,6 +1562,32 @@ fn node_event(node: NodeId, event: &Event) -> TraceKind {
             index,
             term,
             command,
+        },
+        Event::VoteRefused {
+            candidate,
+            term,
+            pre_vote,
+            reason,
+        } => TraceKind::VoteRefused {
+            node,
+            candidate,
+            term,
+            pre_vote,
+            reason,
+        },
+        Event::AppendRejected {
+            leader,
+            term,
+            prev_index,
+            prev_term,
+            reason,
+        } => TraceKind::AppendRejected {
+            node,
+            leader,
+            term,
+            prev_index,
+            prev_term,
+            reason,
         },
     }
 }

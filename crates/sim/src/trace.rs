@@ -4,7 +4,8 @@
 //! add fields and kinds, never rename or remove one.
 
 use raftlab_raft::{
-    Body, Command, Entry, Index, Message, Micros, NodeId, ReadMode, RequestId, Term,
+    AppendRejection, Body, Command, Entry, Index, Message, Micros, NodeId, ReadMode, RequestId,
+    Term, VoteRefusal,
 };
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -289,6 +290,8 @@ impl TraceKind {
             TraceKind::MembershipRefused { .. } => "membership_refused",
             TraceKind::AddServer { .. } => "add_server",
             TraceKind::RemoveServer { .. } => "remove_server",
+            TraceKind::VoteRefused { .. } => "vote_refused",
+            TraceKind::AppendRejected { .. } => "append_rejected",
         }
     }
 
@@ -491,8 +494,76 @@ impl TraceKind {
                     map.entry("snapshot_term", snapshot_term)?;
                 }
             }
+            TraceKind::VoteRefused {
+                node,
+                candidate,
+                term,
+                pre_vote,
+                reason,
+            } => {
+                map.entry("node", node)?;
+                map.entry("candidate", candidate)?;
+                map.entry("term", term)?;
+                map.entry("reason", vote_refusal_name(reason))?;
+                map.entry("pre_vote", pre_vote)?;
+                match reason {
+                    VoteRefusal::StaleTerm { voter_term } => map.entry("voter_term", voter_term)?,
+                    VoteRefusal::AlreadyVoted { voted_for } => map.entry("voted_for", voted_for)?,
+                    VoteRefusal::LogBehind {
+                        candidate_last_term,
+                        candidate_last_index,
+                        voter_last_term,
+                        voter_last_index,
+                    } => {
+                        map.entry("candidate_last_term", candidate_last_term)?;
+                        map.entry("candidate_last_index", candidate_last_index)?;
+                        map.entry("voter_last_term", voter_last_term)?;
+                        map.entry("voter_last_index", voter_last_index)?;
+                    }
+                    VoteRefusal::LeaderAlive { leader } => map.entry("leader", leader)?,
+                }
+            }
+            TraceKind::AppendRejected {
+                node,
+                leader,
+                term,
+                prev_index,
+                prev_term,
+                reason,
+            } => {
+                map.entry("node", node)?;
+                map.entry("leader", leader)?;
+                map.entry("term", term)?;
+                map.entry("prev_index", prev_index)?;
+                map.entry("prev_term", prev_term)?;
+                match reason {
+                    AppendRejection::StaleTerm { follower_term } => {
+                        map.entry("reason", "stale_term")?;
+                        map.entry("follower_term", follower_term)?;
+                    }
+                    AppendRejection::LogMismatch {
+                        conflict_index,
+                        conflict_term,
+                    } => {
+                        map.entry("reason", "log_mismatch")?;
+                        map.entry("conflict_index", conflict_index)?;
+                        map.entry("conflict_term", conflict_term)?;
+                    }
+                }
+            }
         }
         Ok(())
+    }
+}
+
+/// The `reason` of a `vote_refused` line: `stale_term`, `already_voted`, `log_behind` or
+/// `leader_alive`.
+pub fn vote_refusal_name(reason: &VoteRefusal) -> &'static str {
+    match reason {
+        VoteRefusal::StaleTerm { .. } => "stale_term",
+        VoteRefusal::AlreadyVoted { .. } => "already_voted",
+        VoteRefusal::LogBehind { .. } => "log_behind",
+        VoteRefusal::LeaderAlive { .. } => "leader_alive",
     }
 }
 
@@ -969,6 +1040,38 @@ pub enum TraceKind {
         nodes: Vec<NodeId>,
         /// The run's seed.
         seed: u64,
+    },
+    /// `node` refused `candidate`'s vote request (`pre_vote`: its pre-vote request) for `term`
+    /// because of `reason`; the NDJSON line spells the reason out (see `docs/trace-format.md`).
+    VoteRefused {
+        /// The voter.
+        node: NodeId,
+        /// Who asked.
+        candidate: NodeId,
+        /// The term asked for.
+        term: Term,
+        /// A pre-vote (thesis 9.6) rather than a vote.
+        pre_vote: bool,
+        /// Why (written as `reason` and its fields in the NDJSON line).
+        #[serde(skip)]
+        reason: VoteRefusal,
+    },
+    /// `node` rejected `leader`'s AppendEntries of `term` whose previous entry is
+    /// (`prev_index`, `prev_term`) because of `reason`.
+    AppendRejected {
+        /// The follower.
+        node: NodeId,
+        /// The sender.
+        leader: NodeId,
+        /// The sender's term.
+        term: Term,
+        /// prevLogIndex of the request.
+        prev_index: Index,
+        /// prevLogTerm of the request.
+        prev_term: Term,
+        /// Why (written as `reason` and its fields in the NDJSON line).
+        #[serde(skip)]
+        reason: AppendRejection,
     },
     /// After the run: one line per node with its final state.
     Final {

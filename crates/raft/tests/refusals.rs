@@ -1,0 +1,437 @@
+//! Refusals reported as events: every reason a server refuses a vote, a pre-vote or an
+//! AppendEntries, each driven on real nodes and checked against the reply it sends.
+
+use raftlab_raft::{
+    AppendRejection, Body, Command, Config, Entry, Event, Index, Input, Membership, Message,
+    Micros, Node, NodeId, Persistent, Ready, Role, Term, VoteRefusal,
+};
+
+const MEMBERS: [NodeId; 3] = [1, 2, 3];
+
+/// A server of {1, 2, 3} recovered at `now` from a term, a vote and a log of entry terms.
+fn node(id: NodeId, term: Term, voted_for: Option<NodeId>, terms: &[Term], config: Config) -> Node {
+    let mut persistent = Persistent {
+        current_term: term,
+        voted_for,
+        log: terms
+            .iter()
+            .map(|&term| Entry {
+                term,
+                command: Command::Noop,
+            })
+            .collect(),
+        ..Persistent::default()
+    };
+    persistent.snapshot.config = Membership::new(&MEMBERS, &[]);
+    Node::recover(id, config, persistent, id as u64, 0)
+}
+
+fn step(node: &mut Node, now: Micros, input: Input) -> Ready {
+    let mut ready = Ready::default();
+    node.step(now, input, &mut ready);
+    ready
+}
+
+fn request_vote(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Input {
+    Input::Message(Message {
+        from,
+        to,
+        term,
+        body: Body::RequestVote {
+            last_log_index: last.0,
+            last_log_term: last.1,
+            transfer: false,
+        },
+    })
+}
+
+fn pre_vote(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Input {
+    Input::Message(Message {
+        from,
+        to,
+        term,
+        body: Body::PreVote {
+            last_log_index: last.0,
+            last_log_term: last.1,
+        },
+    })
+}
+
+fn append(from: NodeId, to: NodeId, term: Term, prev: (Index, Term), terms: &[Term]) -> Input {
+    Input::Message(Message {
+        from,
+        to,
+        term,
+        body: Body::AppendEntries {
+            prev_log_index: prev.0,
+            prev_log_term: prev.1,
+            entries: terms
+                .iter()
+                .map(|&term| Entry {
+                    term,
+                    command: Command::Noop,
+                })
+                .collect(),
+            leader_commit: 0,
+            stamp: 0,
+        },
+    })
+}
+
+/// The refusals among the events.
+fn refusals(ready: &Ready) -> Vec<Event> {
+    ready
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::VoteRefused { .. } | Event::AppendRejected { .. }))
+        .cloned()
+        .collect()
+}
+
+fn vote_reply(ready: &Ready) -> Option<bool> {
+    ready.messages.iter().find_map(|m| match m.body {
+        Body::RequestVoteReply { granted } | Body::PreVoteReply { granted } => Some(granted),
+        _ => None,
+    })
+}
+
+fn append_reply(ready: &Ready) -> Option<(bool, Index, Option<Term>)> {
+    ready.messages.iter().find_map(|m| match m.body {
+        Body::AppendEntriesReply {
+            success,
+            conflict_index,
+            conflict_term,
+            ..
+        } => Some((success, conflict_index, conflict_term)),
+        _ => None,
+    })
+}
+
+fn check_quorum() -> Config {
+    Config {
+        check_quorum: true,
+        ..Config::default()
+    }
+}
+
+fn with_pre_vote() -> Config {
+    Config {
+        pre_vote: true,
+        ..Config::default()
+    }
+}
+
+/// Figure 2, RequestVote rule 1 (5.1): a candidate of a lower term is refused.
+#[test]
+fn stale_term_vote_figure_2() {
+    let mut voter = node(1, 5, None, &[1, 2], Config::default());
+    let ready = step(&mut voter, 1_000, request_vote(2, 1, 4, (9, 3)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 4,
+            pre_vote: false,
+            reason: VoteRefusal::StaleTerm { voter_term: 5 },
+        }]
+    );
+}
+
+/// Section 5.2: one vote per term, first come first served.
+#[test]
+fn already_voted_section_5_2() {
+    let mut voter = node(1, 4, Some(3), &[1], Config::default());
+    let ready = step(&mut voter, 1_000, request_vote(2, 1, 4, (5, 4)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 4,
+            pre_vote: false,
+            reason: VoteRefusal::AlreadyVoted { voted_for: 3 },
+        }]
+    );
+    // The same candidate asking again is granted again (a retransmission), with no refusal.
+    let ready = step(&mut voter, 2_000, request_vote(3, 1, 4, (1, 1)));
+    assert_eq!(vote_reply(&ready), Some(true));
+    assert!(refusals(&ready).is_empty());
+}
+
+/// Section 5.2: a candidate has voted for itself, so it refuses a rival of its term.
+#[test]
+fn candidate_refuses_rival_section_5_2() {
+    let mut candidate = node(1, 1, None, &[1], Config::default());
+    step(&mut candidate, 400_000, Input::Timeout);
+    assert_eq!(candidate.role(), Role::Candidate);
+    let term = candidate.term();
+    let ready = step(&mut candidate, 401_000, request_vote(2, 1, term, (1, 1)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term,
+            pre_vote: false,
+            reason: VoteRefusal::AlreadyVoted { voted_for: 1 },
+        }]
+    );
+}
+
+/// Section 5.4.1: a later last term wins; with equal last terms the longer log wins. A higher
+/// term is taken up (5.1) before the log is compared.
+#[test]
+fn log_behind_section_5_4_1() {
+    // The candidate's last term (1) is earlier than the voter's (2).
+    let mut voter = node(1, 2, None, &[1, 2], Config::default());
+    let ready = step(&mut voter, 1_000, request_vote(2, 1, 3, (5, 1)));
+    assert_eq!(
+        voter.term(),
+        3,
+        "the higher term is taken up even though refused"
+    );
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 3,
+            pre_vote: false,
+            reason: VoteRefusal::LogBehind {
+                candidate_last_term: 1,
+                candidate_last_index: 5,
+                voter_last_term: 2,
+                voter_last_index: 2,
+            },
+        }]
+    );
+    // Same last term, shorter log.
+    let mut voter = node(1, 2, None, &[1, 2, 2], Config::default());
+    let ready = step(&mut voter, 1_000, request_vote(2, 1, 3, (2, 2)));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 3,
+            pre_vote: false,
+            reason: VoteRefusal::LogBehind {
+                candidate_last_term: 2,
+                candidate_last_index: 2,
+                voter_last_term: 2,
+                voter_last_index: 3,
+            },
+        }]
+    );
+}
+
+/// Thesis 4.2.3: with CheckQuorum, a server that heard from its leader within the shortest
+/// election timeout ignores a RequestVote of a higher term: no reply, no term change, but the
+/// refusal is reported.
+#[test]
+fn leader_alive_check_quorum_thesis_4_2_3() {
+    let mut voter = node(1, 2, None, &[1], check_quorum());
+    // Past the quiet period of a restart (150 ms), the leader S3 is heard from at 200 ms.
+    step(&mut voter, 200_000, append(3, 1, 2, (1, 1), &[]));
+    assert_eq!(voter.leader(), Some(3));
+    assert_eq!(voter.leader_contact(), 200_000);
+    let ready = step(&mut voter, 250_000, request_vote(2, 1, 3, (9, 9)));
+    assert_eq!(vote_reply(&ready), None, "ignored: no reply");
+    assert_eq!(voter.term(), 2, "the disruptive term changes nothing");
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 3,
+            pre_vote: false,
+            reason: VoteRefusal::LeaderAlive { leader: Some(3) },
+        }]
+    );
+    // An election timeout later, the leader is no longer heard from: the vote is granted.
+    let ready = step(&mut voter, 360_000, request_vote(2, 1, 3, (9, 9)));
+    assert_eq!(vote_reply(&ready), Some(true));
+    assert!(refusals(&ready).is_empty());
+}
+
+/// Thesis 4.2.3: with CheckQuorum, a restarted server keeps quiet for an election timeout
+/// (it may have promised a leader not to vote before the crash).
+#[test]
+fn leader_alive_quiet_after_restart_thesis_4_2_3() {
+    let mut voter = node(1, 2, None, &[1], check_quorum());
+    assert_eq!(voter.quiet_until(), 150_000);
+    let ready = step(&mut voter, 100_000, request_vote(2, 1, 3, (1, 1)));
+    assert_eq!(vote_reply(&ready), None);
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 3,
+            pre_vote: false,
+            reason: VoteRefusal::LeaderAlive { leader: None },
+        }]
+    );
+}
+
+/// Thesis 9.6: a server that hears from a leader refuses pre-votes (and changes nothing).
+#[test]
+fn leader_alive_pre_vote_thesis_9_6() {
+    let mut voter = node(1, 2, None, &[1], with_pre_vote());
+    step(&mut voter, 10_000, append(3, 1, 2, (1, 1), &[]));
+    let ready = step(&mut voter, 50_000, pre_vote(2, 1, 3, (1, 1)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(voter.term(), 2);
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 3,
+            pre_vote: true,
+            reason: VoteRefusal::LeaderAlive { leader: Some(3) },
+        }]
+    );
+    // A leader hears from itself.
+    let mut leader = node(1, 1, None, &[1], with_pre_vote());
+    step(&mut leader, 400_000, Input::Timeout);
+    assert_eq!(leader.role(), Role::PreCandidate);
+    let granted = |term, body| {
+        Input::Message(Message {
+            from: 2,
+            to: 1,
+            term,
+            body,
+        })
+    };
+    step(
+        &mut leader,
+        401_000,
+        granted(2, Body::PreVoteReply { granted: true }),
+    );
+    step(
+        &mut leader,
+        402_000,
+        granted(2, Body::RequestVoteReply { granted: true }),
+    );
+    assert_eq!(leader.role(), Role::Leader);
+    let ready = step(&mut leader, 403_000, pre_vote(3, 1, 3, (9, 9)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 3,
+            term: 3,
+            pre_vote: true,
+            reason: VoteRefusal::LeaderAlive { leader: Some(1) },
+        }]
+    );
+}
+
+/// Thesis 9.6 with 5.4.1: a pre-vote from a log that is behind is refused, when no leader is
+/// heard from; and a pre-vote for a term not later than the voter's is stale.
+#[test]
+fn pre_vote_log_behind_and_stale_thesis_9_6() {
+    // After the quiet period of a restart (the shortest election timeout, 150 ms).
+    let mut voter = node(1, 2, None, &[1, 2], with_pre_vote());
+    let ready = step(&mut voter, 200_000, pre_vote(2, 1, 3, (4, 1)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 3,
+            pre_vote: true,
+            reason: VoteRefusal::LogBehind {
+                candidate_last_term: 1,
+                candidate_last_index: 4,
+                voter_last_term: 2,
+                voter_last_index: 2,
+            },
+        }]
+    );
+    let ready = step(&mut voter, 201_000, pre_vote(2, 1, 2, (9, 9)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 2,
+            pre_vote: true,
+            reason: VoteRefusal::StaleTerm { voter_term: 2 },
+        }]
+    );
+    // Both fine: granted, no refusal.
+    let ready = step(&mut voter, 202_000, pre_vote(2, 1, 3, (2, 2)));
+    assert_eq!(vote_reply(&ready), Some(true));
+    assert!(refusals(&ready).is_empty());
+}
+
+/// Thesis 4.1: the candidate's configuration decides whose votes count, so a server that is
+/// not a voter of its own configuration still answers as any other and grants its vote.
+#[test]
+fn non_voter_still_grants_thesis_4_1() {
+    let mut persistent = Persistent::default();
+    persistent.snapshot.config = Membership::new(&[2, 3], &[1]);
+    let mut learner = Node::recover(1, Config::default(), persistent, 1, 0);
+    let ready = step(&mut learner, 1_000, request_vote(2, 1, 1, (0, 0)));
+    assert_eq!(vote_reply(&ready), Some(true));
+    assert!(refusals(&ready).is_empty());
+}
+
+/// Figure 2, AppendEntries rule 1: a request of a lower term is rejected.
+#[test]
+fn append_stale_term_figure_2() {
+    let mut follower = node(1, 3, None, &[1], Config::default());
+    let ready = step(&mut follower, 1_000, append(2, 1, 2, (1, 1), &[2]));
+    assert_eq!(append_reply(&ready), Some((false, 0, None)));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::AppendRejected {
+            leader: 2,
+            term: 2,
+            prev_index: 1,
+            prev_term: 1,
+            reason: AppendRejection::StaleTerm { follower_term: 3 },
+        }]
+    );
+}
+
+/// Figure 2, AppendEntries rule 2, with the hint of 5.3: a log too short, then a conflicting
+/// term at prevLogIndex.
+#[test]
+fn append_log_mismatch_section_5_3() {
+    let mut follower = node(1, 3, None, &[1, 2, 2], Config::default());
+    let ready = step(&mut follower, 1_000, append(2, 1, 3, (5, 3), &[3]));
+    assert_eq!(append_reply(&ready), Some((false, 4, None)));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::AppendRejected {
+            leader: 2,
+            term: 3,
+            prev_index: 5,
+            prev_term: 3,
+            reason: AppendRejection::LogMismatch {
+                conflict_index: 4,
+                conflict_term: None,
+            },
+        }]
+    );
+    // Index 3 holds term 2, not 3: resume at the first entry of term 2 (index 2).
+    let ready = step(&mut follower, 2_000, append(2, 1, 3, (3, 3), &[3]));
+    assert_eq!(append_reply(&ready), Some((false, 2, Some(2))));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::AppendRejected {
+            leader: 2,
+            term: 3,
+            prev_index: 3,
+            prev_term: 3,
+            reason: AppendRejection::LogMismatch {
+                conflict_index: 2,
+                conflict_term: Some(2),
+            },
+        }]
+    );
+    // A matching request is accepted with no refusal.
+    let ready = step(&mut follower, 3_000, append(2, 1, 3, (1, 1), &[3]));
+    assert_eq!(append_reply(&ready).map(|r| r.0), Some(true));
+    assert!(refusals(&ready).is_empty());
+}

@@ -1,0 +1,701 @@
+//! `explain` on real runs: each explanation is checked against the state that produced it.
+
+use raftlab_raft::{Body, Event, NodeId, Role, VoteRefusal};
+use raftlab_sim::explain::{explain, Explanation, Target};
+use raftlab_sim::scenario::{Action, SimConfig, Target as At};
+use raftlab_sim::Simulation;
+
+fn node(sim: &Simulation, id: NodeId) -> &raftlab_raft::Node {
+    &sim.nodes()[id as usize - 1]
+}
+
+fn show(sim: &Simulation, target: Target) -> Explanation {
+    let e = explain(sim, &target).unwrap_or_else(|err| panic!("{target:?}: {err}"));
+    eprintln!("--- {target:?} at {} us\n{}", sim.now(), e.title);
+    for line in &e.lines {
+        eprintln!("  {line}");
+    }
+    e
+}
+
+/// Asserts that some line of `e` contains `text`.
+fn has(e: &Explanation, text: &str) {
+    assert!(
+        e.lines.iter().any(|l| l.contains(text)),
+        "no line contains {text:?} in {e:#?}"
+    );
+}
+
+fn lacks(e: &Explanation, text: &str) {
+    assert!(
+        !e.lines.iter().any(|l| l.contains(text)),
+        "a line contains {text:?} in {e:#?}"
+    );
+}
+
+/// Steps the simulation until `done` holds (within 5 simulated seconds).
+fn step_until(sim: &mut Simulation, mut done: impl FnMut(&Simulation) -> bool) {
+    let limit = sim.now() + 5_000_000;
+    while !done(sim) {
+        assert!(sim.now() < limit, "the condition never held");
+        assert!(sim.step(), "nothing left to do");
+    }
+}
+
+/// The id of a message on the wire that satisfies `pick`.
+fn wire(sim: &Simulation, pick: impl Fn(&raftlab_raft::Message) -> bool) -> Option<u64> {
+    sim.in_flight()
+        .filter(|f| !f.lost && pick(f.message))
+        .map(|f| f.id)
+        .min()
+}
+
+/// The paper's Figure 8 setting, with the no-op of section 8: S1 leads term 1, stores entry 2
+/// (`x=1`) on S2 and S3 and is cut off before it hears back; S4 campaigns with a shorter log
+/// and loses; S2 wins term 3 and is cut off at once. Entry 2 is then on a majority (S1, S2,
+/// S3) but not committed: S2 may commit it only with an entry of its own term (5.4.2).
+struct Figure8 {
+    sim: Simulation,
+    /// The predictions taken on the way: (what, explanation).
+    seen: Vec<(&'static str, Explanation)>,
+}
+
+fn figure8() -> Figure8 {
+    let mut sim = Simulation::new(5, SimConfig::default(), 1);
+    let mut seen = Vec::new();
+    sim.run_until(10_000, false);
+    sim.act(&Action::Timeout(At::Node(1)));
+    sim.run_until(200_000, false);
+    assert_eq!(node(&sim, 1).role(), Role::Leader);
+    assert!(sim.nodes().iter().all(|n| n.commit_index() == 1));
+    sim.act(&Action::Partition(vec![vec![1, 2, 3], vec![4, 5]]));
+    sim.act(&Action::ClientWrite {
+        node: Some(At::Node(1)),
+        key: "x".into(),
+        value: "1".into(),
+    });
+    // Latency is 10 to 15 ms: at 217 ms S2 and S3 hold entry 2, their replies are on the way.
+    sim.run_until(217_000, false);
+    sim.act(&Action::Partition(vec![vec![1], vec![2, 3, 4, 5]]));
+    for id in [1, 2, 3] {
+        assert_eq!(node(&sim, id).last_index(), 2, "S{id}");
+    }
+    // S4, whose log ends at 1, campaigns in term 2.
+    sim.act(&Action::Timeout(At::Node(4)));
+    let request = wire(&sim, |m| {
+        m.from == 4 && m.to == 2 && matches!(m.body, Body::RequestVote { .. })
+    })
+    .expect("S4 asks S2");
+    seen.push(("refuse", show(&sim, Target::Message { id: request })));
+    sim.run_until(260_000, false);
+    // S2 campaigns in term 3.
+    sim.act(&Action::Timeout(At::Node(2)));
+    assert_eq!(node(&sim, 2).term(), 3);
+    let request = wire(&sim, |m| {
+        m.from == 2 && m.to == 3 && matches!(m.body, Body::RequestVote { .. })
+    })
+    .expect("S2 asks S3");
+    seen.push(("grant", show(&sim, Target::Message { id: request })));
+    step_until(&mut sim, |sim| {
+        node(sim, 2).votes().len() == 2
+            && wire(sim, |m| {
+                m.to == 2 && matches!(m.body, Body::RequestVoteReply { granted: true })
+            })
+            .is_some()
+    });
+    let reply = wire(&sim, |m| {
+        m.to == 2 && matches!(m.body, Body::RequestVoteReply { granted: true })
+    })
+    .unwrap();
+    seen.push(("count", show(&sim, Target::Message { id: reply })));
+    step_until(&mut sim, |sim| node(sim, 2).role() == Role::Leader);
+    let to3 = wire(&sim, |m| {
+        m.from == 2 && m.to == 3 && matches!(m.body, Body::AppendEntries { .. })
+    })
+    .unwrap();
+    seen.push(("append", show(&sim, Target::Message { id: to3 })));
+    let to4 = wire(&sim, |m| {
+        m.from == 2 && m.to == 4 && matches!(m.body, Body::AppendEntries { .. })
+    })
+    .unwrap();
+    seen.push(("reject", show(&sim, Target::Message { id: to4 })));
+    // Cut S2 off before its AppendEntries arrive.
+    sim.act(&Action::Partition(vec![vec![1], vec![2], vec![3, 4, 5]]));
+    Figure8 { sim, seen }
+}
+
+fn seen<'a>(f: &'a Figure8, what: &str) -> &'a Explanation {
+    &f.seen.iter().find(|(w, _)| *w == what).unwrap().1
+}
+
+/// Section 5.4.2, Figure 8: an entry of an earlier term on a majority is not committed.
+#[test]
+fn majority_entry_of_an_earlier_term_waits_section_5_4_2() {
+    let f = figure8();
+    let sim = &f.sim;
+    assert_eq!(node(sim, 2).role(), Role::Leader);
+    assert_eq!(node(sim, 2).commit_index(), 1);
+    let e = show(sim, Target::Entry { node: 2, index: 2 });
+    assert_eq!(e.title, "S2's entry 2 (term 1, set x=1)");
+    has(
+        &e,
+        "S1 created it as leader of term 1, for client request 1 (set x=1).",
+    );
+    has(&e, "S1, S2, S3 store it: 3 of 5, a majority.");
+    has(&e, "It is not committed on S2 (its commit index is 1).");
+    has(
+        &e,
+        "It comes from term 1, and the leader S2 is in term 3: a leader commits by counting \
+         replicas only entries of its own term, so it waits for an entry of term 3 to be \
+         committed, which commits it too (section 5.4.2, Figure 8).",
+    );
+    has(&e, "S2 has not applied it (lastApplied 1)");
+}
+
+/// Section 5.3: an entry on a minority needs more servers; section 8: the no-op.
+#[test]
+fn minority_entry_section_5_3() {
+    let f = figure8();
+    let e = show(&f.sim, Target::Entry { node: 2, index: 3 });
+    assert_eq!(e.title, "S2's entry 3 (term 3, noop)");
+    has(
+        &e,
+        "S2 created it as leader of term 3: it is the no-op a new leader appends at the start \
+         of its term (section 8).",
+    );
+    has(
+        &e,
+        "Only S2 stores it: 1 of 5; a majority needs 3, so 2 more (section 5.3).",
+    );
+    has(
+        &e,
+        "The leader S2 commits it once a majority stores it (section 5.3).",
+    );
+}
+
+/// Section 5.4: a committed entry.
+#[test]
+fn committed_entry_section_5_4() {
+    let f = figure8();
+    let e = show(&f.sim, Target::Entry { node: 3, index: 1 });
+    has(&e, "S1, S2, S3, S4, S5 store it: 5 of 5, a majority.");
+    has(
+        &e,
+        "It is committed on S3 (its commit index is 1): no later leader can lack it (section 5.4).",
+    );
+    has(
+        &e,
+        "S3 has applied it to its state machine (lastApplied 1).",
+    );
+    lacks(&e, "waits");
+}
+
+/// Section 5.2: a leader and its votes, from the run's own votes.
+#[test]
+fn leader_and_its_votes_section_5_2() {
+    let f = figure8();
+    let sim = &f.sim;
+    let votes = node(sim, 2).votes().to_vec();
+    assert_eq!(votes.len(), 3);
+    let names: Vec<String> = votes.iter().map(|v| format!("S{v}")).collect();
+    let e = show(sim, Target::Node { node: 2 });
+    assert_eq!(e.title, "S2 (leader, term 3)");
+    has(
+        &e,
+        &format!(
+            "S2 leads term 3 with the votes of {} (section 5.2).",
+            names.join(", ")
+        ),
+    );
+    has(&e, "It sends its next heartbeats in ");
+}
+
+/// Section 5.4.1 in a server's explanation: S3 refused S4, whose log was shorter.
+#[test]
+fn log_behind_refusal_in_node_section_5_4_1() {
+    let f = figure8();
+    let e = show(&f.sim, Target::Node { node: 3 });
+    has(
+        &e,
+        "it refused S4's vote request for term 2: S4's log is behind (same last term 1, but \
+         last index 1 < 2, section 5.4.1).",
+    );
+    // The refusal happened in the run.
+    assert!(f.sim.refusals(3).any(|r| matches!(
+        r.event,
+        Event::VoteRefused {
+            candidate: 4,
+            term: 2,
+            reason: VoteRefusal::LogBehind { .. },
+            ..
+        }
+    )));
+}
+
+/// Messages: what the receiver will do, predicted by stepping a clone.
+#[test]
+fn message_predictions() {
+    let f = figure8();
+    let e = seen(&f, "refuse");
+    has(
+        e,
+        "S4 asks S2 for its vote in term 2; S4's log ends at index 1, term 1",
+    );
+    has(
+        e,
+        "S2 will take up term 2 and become a follower (section 5.1) and refuse: S4's log is \
+         behind (same last term 1, but last index 1 < 2, section 5.4.1).",
+    );
+    has(
+        seen(&f, "grant"),
+        "S3 will take up term 3 and become a follower (section 5.1), grant its vote to S2 for \
+         term 3 (section 5.2), restart its election timer (section 5.2) and reply granted.",
+    );
+    has(
+        seen(&f, "count"),
+        "S2 will count the vote: 3 of 5, it becomes leader of term 3 (section 5.2).",
+    );
+    let e = seen(&f, "append");
+    has(
+        e,
+        "S2, leader of term 3, sends S3 entry 3 (term 3, noop), to follow its entry 2 of term 1",
+    );
+    has(
+        e,
+        "S3 will append entry 3, restart its election timer (section 5.2) and reply success.",
+    );
+    has(
+        e,
+        "A prediction of what S3 would do if the message arrived now",
+    );
+    has(
+        seen(&f, "reject"),
+        "S4 will restart its election timer (section 5.2) and reject: its log has no entry 2 (it \
+         ends at 1); S2 should resume at 2 (section 5.3).",
+    );
+}
+
+/// A five-server cluster with `config`, where `timeouts` are forced at 10 ms (in order), or
+/// at 200 ms with CheckQuorum or PreVote: a server that just started keeps quiet for the
+/// shortest election timeout (thesis 4.2.3).
+fn start(config: SimConfig, seed: u64, timeouts: &[NodeId]) -> Simulation {
+    let at = if config.check_quorum || config.pre_vote {
+        200_000
+    } else {
+        10_000
+    };
+    let mut sim = Simulation::new(5, config, seed);
+    sim.run_until(at, false);
+    for &id in timeouts {
+        sim.act(&Action::Timeout(At::Node(id)));
+    }
+    sim
+}
+
+/// The newest refusal at `id` that `pick` accepts, once there is one.
+fn refusal_at(sim: &mut Simulation, id: NodeId, pick: impl Fn(&Event) -> bool) -> Event {
+    step_until(sim, |sim| sim.refusals(id).any(|r| pick(&r.event)));
+    sim.refusals(id)
+        .rev()
+        .find(|r| pick(&r.event))
+        .unwrap()
+        .event
+        .clone()
+}
+
+/// Figure 2 and section 5.1: S2 moved on to term 2 refuses S1's request for term 1.
+#[test]
+fn stale_term_refusal_in_node_section_5_1() {
+    let mut sim = start(SimConfig::default(), 3, &[1, 2, 2]);
+    assert_eq!(node(&sim, 2).term(), 2);
+    refusal_at(&mut sim, 2, |e| {
+        matches!(
+            e,
+            Event::VoteRefused {
+                candidate: 1,
+                reason: VoteRefusal::StaleTerm { voter_term: 2 },
+                ..
+            }
+        )
+    });
+    let e = show(&sim, Target::Node { node: 2 });
+    has(
+        &e,
+        "it refused S1's vote request for term 1: S1's term 1 is lower than its term 2 \
+         (section 5.1).",
+    );
+}
+
+/// Section 5.2: S1 and S2 campaign at once; each voter gives its one vote to the first.
+#[test]
+fn already_voted_refusal_in_node_section_5_2() {
+    let mut sim = start(SimConfig::default(), 3, &[1, 2]);
+    let event = refusal_at(&mut sim, 3, |e| {
+        matches!(
+            e,
+            Event::VoteRefused {
+                reason: VoteRefusal::AlreadyVoted { .. },
+                ..
+            }
+        )
+    });
+    let Event::VoteRefused {
+        candidate,
+        reason: VoteRefusal::AlreadyVoted { voted_for },
+        ..
+    } = event
+    else {
+        unreachable!()
+    };
+    assert_eq!(node(&sim, 3).voted_for(), Some(voted_for));
+    assert_ne!(candidate, voted_for);
+    let e = show(&sim, Target::Node { node: 3 });
+    has(
+        &e,
+        &format!(
+            "it refused S{candidate}'s vote request for term 1: already voted for S{voted_for} \
+             in term 1 (section 5.2)."
+        ),
+    );
+    // And a candidate refuses its rival: it voted for itself.
+    refusal_at(&mut sim, 1, |e| {
+        matches!(e, Event::VoteRefused { candidate: 2, .. })
+    });
+    let e = show(&sim, Target::Node { node: 1 });
+    has(
+        &e,
+        "it refused S2's vote request for term 1: it voted for itself in term 1 (section 5.2).",
+    );
+}
+
+/// The leader once one is elected and 600 ms have passed, and two of its followers.
+fn settled(sim: &mut Simulation) -> (NodeId, NodeId, NodeId) {
+    step_until(sim, |sim| sim.leader().is_some());
+    sim.run_until(sim.now().max(600_000), false);
+    let l = sim.leader().expect("a leader");
+    let mut followers = (1..=5).filter(|&id| id != l);
+    (l, followers.next().unwrap(), followers.next().unwrap())
+}
+
+/// Thesis 4.2.3: with CheckQuorum, followers of a live leader ignore a disruptive candidate;
+/// the follower's explanation says until when, and its last refusal says why.
+#[test]
+fn leader_alive_refusal_in_node_thesis_4_2_3() {
+    let config = SimConfig {
+        check_quorum: true,
+        ..SimConfig::default()
+    };
+    let mut sim = start(config, 5, &[]);
+    let (l, d, w) = settled(&mut sim);
+    let term = node(&sim, l).term();
+    sim.act(&Action::Timeout(At::Node(d)));
+    refusal_at(
+        &mut sim,
+        w,
+        |e| matches!(e, Event::VoteRefused { candidate, reason: VoteRefusal::LeaderAlive { leader: Some(x) }, pre_vote: false, .. } if *candidate == d && *x == l),
+    );
+    let e = show(&sim, Target::Node { node: w });
+    has(
+        &e,
+        &format!(
+            "it ignored (no reply) S{d}'s vote request for term {}: it heard from its leader \
+             S{l} less than an election timeout ago (thesis 4.2.3).",
+            term + 1
+        ),
+    );
+    let nw = node(&sim, w);
+    assert_eq!(nw.leader(), Some(l));
+    let ago = sim.node_clock(w) - nw.leader_contact();
+    has(
+        &e,
+        &format!(
+            "S{w} follows S{l} in term {term}; it heard from it {} ms ago",
+            ago / 1000
+        ),
+    );
+    has(
+        &e,
+        "ignores vote requests: it heard from its leader less than the shortest election",
+    );
+    // The leader too: it hears from itself.
+    refusal_at(
+        &mut sim,
+        l,
+        |e| matches!(e, Event::VoteRefused { candidate, .. } if *candidate == d),
+    );
+    has(
+        &show(&sim, Target::Node { node: l }),
+        &format!(
+            "it ignored (no reply) S{d}'s vote request for term {}: it leads its term itself \
+             (thesis 4.2.3).",
+            term + 1
+        ),
+    );
+}
+
+/// Thesis 9.6: with PreVote, a follower of a live leader refuses a pre-vote; the
+/// precandidate's explanation counts its pre-votes.
+#[test]
+fn pre_vote_refusal_and_precandidate_thesis_9_6() {
+    let config = SimConfig {
+        pre_vote: true,
+        ..SimConfig::default()
+    };
+    let mut sim = start(config, 5, &[]);
+    let (l, d, w) = settled(&mut sim);
+    let term = node(&sim, l).term();
+    sim.act(&Action::Timeout(At::Node(d)));
+    assert_eq!(node(&sim, d).role(), Role::PreCandidate);
+    let e = show(&sim, Target::Node { node: d });
+    has(
+        &e,
+        &format!(
+            "S{d} asks for pre-votes: could it win term {}? Its term stays {term} until a \
+             majority says yes; it has S{d} (1) of the 3 it needs (thesis 9.6).",
+            term + 1
+        ),
+    );
+    let request = wire(&sim, |m| {
+        m.to == w && matches!(m.body, Body::PreVote { .. })
+    })
+    .unwrap();
+    let e = show(&sim, Target::Message { id: request });
+    has(
+        &e,
+        &format!(
+            "S{w} will refuse: it heard from its leader S{l} less than an election timeout ago \
+             (thesis 9.6)."
+        ),
+    );
+    refusal_at(&mut sim, w, |e| {
+        matches!(e, Event::VoteRefused { pre_vote: true, .. })
+    });
+    has(
+        &show(&sim, Target::Node { node: w }),
+        &format!(
+            "it refused S{d}'s pre-vote request for term {}: it heard from its leader S{l}",
+            term + 1
+        ),
+    );
+    // The refusal reply on the wire says why, from the refusal its sender recorded.
+    let reply = wire(&sim, |m| {
+        m.from == w && m.to == d && matches!(m.body, Body::PreVoteReply { granted: false })
+    })
+    .unwrap();
+    let e = show(&sim, Target::Message { id: reply });
+    has(
+        &e,
+        &format!(
+            "S{w} answers S{d}'s pre-vote request: refused, in its term {term}: it heard from \
+             its leader S{l}"
+        ),
+    );
+    has(&e, &format!("S{d} will ignore it: a refusal adds no vote."));
+}
+
+/// Figure 2: a crashed server keeps its term, vote and log; a candidate counts its votes.
+#[test]
+fn crashed_and_candidate_servers_figure_2() {
+    let mut sim = start(SimConfig::default(), 5, &[1]);
+    sim.run_until(400_000, false);
+    sim.act(&Action::Crash(At::Node(3)));
+    let e = show(&sim, Target::Node { node: 3 });
+    assert_eq!(e.title, "S3 (down)");
+    has(
+        &e,
+        "S3 is down: it keeps its term (1), its vote for S1 and its log (1 entry), which are \
+         on stable storage",
+    );
+    let e = show(&sim, Target::Entry { node: 3, index: 1 });
+    has(
+        &e,
+        "S3 is down: its commit index and state machine are volatile",
+    );
+    sim.act(&Action::Partition(vec![vec![1, 2, 4, 5], vec![3]]));
+    sim.act(&Action::Restart(At::Node(3)));
+    sim.act(&Action::Timeout(At::Node(3)));
+    let e = show(&sim, Target::Node { node: 3 });
+    has(
+        &e,
+        "S3 asks for votes in term 2; it has S3 (1) of the 3 it needs (section 5.2).",
+    );
+    has(
+        &e,
+        "it was drawn from [150, 300] ms (section 5.2); it will then start an election for term 3.",
+    );
+    // Its requests are cut by the partition.
+    let request = wire(&sim, |m| m.from == 3).unwrap();
+    let e = show(&sim, Target::Message { id: request });
+    has(
+        &e,
+        "is cut by a partition: unless it is mended by then, the message is dropped at",
+    );
+    if matches!(
+        sim.in_flight()
+            .find(|f| f.id == request)
+            .unwrap()
+            .message
+            .body,
+        Body::AppendEntriesReply { success: true, .. }
+    ) {
+        has(
+            &e,
+            "S1 will ignore it: it already knows S3 holds its log up to entry 1.",
+        );
+    }
+}
+
+/// Bad targets give clear errors.
+#[test]
+fn bad_targets_are_refused_clearly() {
+    let mut sim = start(SimConfig::default(), 5, &[1]);
+    sim.run_until(400_000, false);
+    sim.act(&Action::ClientWrite {
+        node: None,
+        key: "x".into(),
+        value: "1".into(),
+    });
+    sim.run_until(500_000, false);
+    let last = node(&sim, 2).last_index();
+    assert_eq!(last, 2);
+    let err = |t| explain(&sim, &t).unwrap_err();
+    assert_eq!(
+        err(Target::Node { node: 7 }),
+        "no server 7 (the cluster has 5)"
+    );
+    assert_eq!(
+        err(Target::Node { node: 0 }),
+        "no server 0 (the cluster has 5)"
+    );
+    assert_eq!(
+        err(Target::Entry { node: 2, index: 9 }),
+        "S2 has no entry 9 (its log ends at 2)"
+    );
+    assert_eq!(
+        err(Target::Entry { node: 2, index: 0 }),
+        "S2 has no entry 0 (entries are numbered from 1)"
+    );
+    assert_eq!(
+        err(Target::Message { id: 123_456 }),
+        "no message 123456 is on the wire (it was delivered or dropped, or never sent)"
+    );
+}
+
+/// Section 7: an entry compacted into a snapshot.
+#[test]
+fn compacted_entry_section_7() {
+    let config = SimConfig {
+        snapshot_threshold: 3,
+        ..SimConfig::default()
+    };
+    let mut sim = start(config, 5, &[1]);
+    sim.run_until(300_000, false);
+    for k in 0..4 {
+        sim.act(&Action::ClientWrite {
+            node: None,
+            key: format!("k{k}"),
+            value: "v".into(),
+        });
+    }
+    sim.run_until(600_000, false);
+    let n = node(&sim, 1);
+    assert!(n.snapshot_index() >= 3, "S1 has a snapshot");
+    let e = show(&sim, Target::Entry { node: 1, index: 2 });
+    has(
+        &e,
+        &format!(
+            "Entry 2 was compacted into S1's snapshot, which covers entries 1 to {} (last term \
+             1): it is committed and applied, and only the state it produced is kept (section 7).",
+            n.snapshot_index()
+        ),
+    );
+}
+
+/// The trace carries the refusals (`vote_refused`, `append_rejected`), with their reasons, as
+/// `docs/trace-format.md` shows them.
+#[test]
+fn trace_carries_refusals() {
+    let scenario =
+        raftlab_sim::Scenario::parse(include_str!("../../../examples/basic.json")).unwrap();
+    let lines = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let sink = lines.clone();
+    raftlab_sim::run::run(
+        &scenario,
+        Some(Box::new(move |e| sink.borrow_mut().push(e.to_json()))),
+        false,
+    );
+    let lines = lines.borrow();
+    for documented in [
+        r#"{"t_us":2210326,"kind":"vote_refused","node":5,"candidate":2,"term":6,"reason":"already_voted","pre_vote":false,"voted_for":5}"#,
+        r#"{"t_us":2211728,"kind":"vote_refused","node":3,"candidate":2,"term":6,"reason":"log_behind","pre_vote":false,"candidate_last_term":1,"candidate_last_index":1,"voter_last_term":1,"voter_last_index":2}"#,
+        r#"{"t_us":2151711,"kind":"vote_refused","node":2,"candidate":3,"term":3,"reason":"stale_term","pre_vote":false,"voter_term":5}"#,
+        r#"{"t_us":2011716,"kind":"append_rejected","node":2,"leader":5,"term":1,"prev_index":2,"prev_term":1,"reason":"stale_term","follower_term":5}"#,
+        r#"{"t_us":2247600,"kind":"append_rejected","node":2,"leader":5,"term":6,"prev_index":2,"prev_term":1,"reason":"log_mismatch","conflict_index":2,"conflict_term":null}"#,
+    ] {
+        assert!(
+            lines.iter().any(|l| l == documented),
+            "missing {documented}"
+        );
+    }
+    // Each refusal comes right before the refused reply is sent (same step).
+    let i = lines
+        .iter()
+        .position(|l| l.contains(r#""t_us":2211728,"kind":"vote_refused""#))
+        .unwrap();
+    assert!(
+        lines[i + 1]
+            .contains(r#""type":"RequestVoteReply","from":3,"to":2,"term":6,"granted":false"#),
+        "{}",
+        lines[i + 1]
+    );
+}
+
+/// Every server, entry and message on the wire of busy runs (losses, duplicates, partitions,
+/// crashes, membership changes, snapshots, PreVote, CheckQuorum) can be explained at any
+/// moment, and explaining changes nothing in the run.
+#[test]
+fn everything_is_explainable_in_busy_runs() {
+    for text in [
+        include_str!("../../../examples/lossy-network.json"),
+        include_str!("../../../examples/membership.json"),
+        include_str!("../../../examples/snapshots.json"),
+        include_str!("../../../examples/disruptive-node-prevote.json"),
+        include_str!("../../../examples/stale-leader-checkquorum.json"),
+        include_str!("../../../examples/figure8-bug.json"),
+    ] {
+        let scenario = raftlab_sim::Scenario::parse(text).unwrap();
+        let mut sim = Simulation::from_scenario(&scenario);
+        let mut twin = Simulation::from_scenario(&scenario);
+        let mut explained = 0;
+        for t in (0..scenario.until_us.min(4_000_000)).step_by(23_000) {
+            sim.run_until(t, false);
+            twin.run_until(t, false);
+            let ids: Vec<u64> = sim.in_flight().map(|f| f.id).collect();
+            for id in ids {
+                let e = explain(&sim, &Target::Message { id }).unwrap();
+                assert!(e.lines.len() >= 3, "{e:#?}");
+                explained += 1;
+            }
+            for n in sim.nodes() {
+                let id = n.id();
+                assert!(!explain(&sim, &Target::Node { node: id })
+                    .unwrap()
+                    .lines
+                    .is_empty());
+                for index in 1..=n.last_index() {
+                    let e = explain(&sim, &Target::Entry { node: id, index }).unwrap();
+                    assert!(!e.lines.is_empty());
+                    explained += 1;
+                }
+            }
+        }
+        assert!(explained > 100, "{explained}");
+        // Explaining is read-only: the run goes on exactly as its twin.
+        sim.run_until(scenario.until_us, false);
+        twin.run_until(scenario.until_us, false);
+        assert_eq!(sim.events_processed(), twin.events_processed());
+        for (a, b) in sim.nodes().iter().zip(twin.nodes()) {
+            assert_eq!(a.persistent(), b.persistent());
+        }
+    }
+}
