@@ -1233,6 +1233,9 @@ pub fn narrate(
         | TraceKind::Duplicate { .. }
         | TraceKind::Apply { .. }
         | TraceKind::Vote { .. }
+        | TraceKind::VoteRefused { .. }
+        | TraceKind::AppendRejected { .. }
+        | TraceKind::FireTimer { .. }
         | TraceKind::Final { .. } => return None,
     })
 }
