@@ -3,7 +3,7 @@
 //! files, embed) and renders the views (`view/`). Keyboard shortcuts become `UiAction`s here.
 
 use crate::model::{next_write_number, SPEED_RANGE};
-use crate::state::{fresh_seed, shared_model, Ui, UiAction};
+use crate::state::{fresh_seed, shared_model, Selection, Theme, Ui, UiAction};
 use crate::view;
 use gloo_render::{request_animation_frame, AnimationFrame};
 use raftlab_raft::NodeId;
@@ -86,7 +86,16 @@ pub fn App() -> Html {
         Ui {
             model,
             version,
-            selected: None,
+            selection: Selection::None,
+            open: Vec::new(),
+            // The introduction is for a first visit to the full page.
+            intro: !crate::embed::options().embed
+                && stored("raftlab-intro").as_deref() != Some("dismissed"),
+            theme: match stored("raftlab-theme").as_deref() {
+                Some("light") => Theme::Light,
+                Some("dark") => Theme::Dark,
+                _ => Theme::System,
+            },
             help: false,
             filter_node: None,
             filter_kind: None,
@@ -165,6 +174,29 @@ pub fn App() -> Html {
         });
     }
 
+    // The theme is a class on the root element (the stylesheet's tokens follow it), and is
+    // remembered, as is a dismissed introduction.
+    use_effect_with(ui.theme, |theme| {
+        let name = match theme {
+            Theme::System => "",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        };
+        if let Some(root) = gloo_utils::document().document_element() {
+            let _ = if name.is_empty() {
+                root.remove_attribute("data-theme")
+            } else {
+                root.set_attribute("data-theme", name)
+            };
+        }
+        store("raftlab-theme", name);
+    });
+    use_effect_with(ui.intro, |intro| {
+        if !intro {
+            store("raftlab-intro", "dismissed");
+        }
+    });
+
     // Keyboard shortcuts anywhere on the page; the listener is rebuilt with the state it
     // reads and removed in the cleanup.
     {
@@ -204,6 +236,43 @@ pub fn App() -> Html {
     }
 }
 
+/// localStorage, when the browser gives it (not in some private windows or sandboxed
+/// frames, where reading it throws). Reached through `Reflect`: one web-sys feature fewer.
+fn local_storage() -> Option<wasm_bindgen::JsValue> {
+    let storage = js_sys::Reflect::get(&gloo_utils::window(), &"localStorage".into()).ok()?;
+    (!storage.is_null() && !storage.is_undefined()).then_some(storage)
+}
+
+fn call(
+    storage: &wasm_bindgen::JsValue,
+    method: &str,
+    args: &js_sys::Array,
+) -> Option<wasm_bindgen::JsValue> {
+    let f = js_sys::Reflect::get(storage, &method.into()).ok()?;
+    js_sys::Reflect::apply(f.dyn_ref::<js_sys::Function>()?, storage, args).ok()
+}
+
+/// The value stored under `key` in localStorage, if there is one.
+fn stored(key: &str) -> Option<String> {
+    call(
+        &local_storage()?,
+        "getItem",
+        &js_sys::Array::of1(&key.into()),
+    )?
+    .as_string()
+}
+
+/// Stores `value` under `key` in localStorage when it can; silently does nothing otherwise.
+fn store(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = call(
+            &storage,
+            "setItem",
+            &js_sys::Array::of2(&key.into(), &value.into()),
+        );
+    }
+}
+
 fn in_text_field(e: &KeyboardEvent) -> bool {
     e.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -224,7 +293,7 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
         ui.dispatch(if ui.help {
             UiAction::Help(false)
         } else {
-            UiAction::Select(None)
+            UiAction::Select(Selection::None)
         });
         return;
     }
@@ -244,7 +313,7 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
     };
     // A server selected before going back in time to when it did not run yet is ignored
     // (an action on it would name a server the run does not have at that moment).
-    let selected = ui.selected.filter(|&n| n <= nodes);
+    let selected = ui.selection.node().filter(|&n| n <= nodes);
     let act_on = |f: fn(Target) -> Action| {
         if let Some(n) = selected {
             ui.dispatch(UiAction::Act(f(Target::Node(n))));
@@ -280,7 +349,7 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
         k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => {
             let n = (k.as_bytes()[0] - b'0') as NodeId;
             if n <= nodes {
-                ui.dispatch(UiAction::Select(Some(n)));
+                ui.dispatch(UiAction::Select(Selection::Node(n)));
             }
         }
         _ => return,

@@ -38,6 +38,48 @@ pub fn fresh_seed() -> u64 {
     u32::from_le_bytes(bytes) as u64
 }
 
+/// What the reader selected: its details are shown in one place, the Details section.
+///
+/// A server, one of its log entries, or a message in flight (by its id, as in the trace;
+/// nothing selects one yet: the canvas will, and Drop/Deliver buttons will act on it). The
+/// details panel (`view/details.rs`) shows the facts the model has for each; an explanation
+/// from the simulator can be added there per variant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Selection {
+    /// Nothing selected.
+    #[default]
+    None,
+    /// A server.
+    Node(NodeId),
+    /// Entry `index` (absolute, as in the paper) of server `node`'s log.
+    Entry { node: NodeId, index: u64 },
+    /// A message in flight, by its id.
+    Message(u64),
+}
+
+impl Selection {
+    /// The server the selection is about (a server, or the owner of a log entry): the node
+    /// actions and the keyboard shortcuts act on it.
+    pub fn node(self) -> Option<NodeId> {
+        match self {
+            Selection::Node(n) | Selection::Entry { node: n, .. } => Some(n),
+            Selection::None | Selection::Message(_) => None,
+        }
+    }
+}
+
+/// The page's colour theme: the system's, or one chosen with the toggle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    /// `prefers-color-scheme`.
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
 /// Everything the view shows: the shared model plus view-only choices.
 #[derive(Clone)]
 pub struct Ui {
@@ -45,8 +87,14 @@ pub struct Ui {
     pub model: Rc<RefCell<Model>>,
     /// The model's version when this value was made: a new version means a new render.
     pub version: u64,
-    /// The node whose actions are shown.
-    pub selected: Option<NodeId>,
+    /// What is selected (shown in the Details section).
+    pub selection: Selection,
+    /// The collapsible sections that are open, by name (`view::SECTIONS`).
+    pub open: Vec<&'static str>,
+    /// Whether the one-line introduction is shown (first visit, until dismissed).
+    pub intro: bool,
+    /// The colour theme.
+    pub theme: Theme,
     /// Whether the keyboard help is open.
     pub help: bool,
     /// Event-log filter: a node, or all.
@@ -64,7 +112,10 @@ impl PartialEq for Ui {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.model, &other.model)
             && self.version == other.version
-            && self.selected == other.selected
+            && self.selection == other.selection
+            && self.open == other.open
+            && self.intro == other.intro
+            && self.theme == other.theme
             && self.help == other.help
             && self.filter_node == other.filter_node
             && self.filter_kind == other.filter_kind
@@ -97,8 +148,14 @@ pub enum UiAction {
     Configure(ConfigPatch),
     /// Start over with this seed and cluster size.
     Restart(u64, u32),
-    /// Select a node (or none).
-    Select(Option<NodeId>),
+    /// Select a server, a log entry, a message, or nothing.
+    Select(Selection),
+    /// Open or close a collapsible section (by name).
+    Section(&'static str, bool),
+    /// Hide the introduction (for good: the app remembers it).
+    DismissIntro,
+    /// Choose the colour theme.
+    SetTheme(Theme),
     /// Open or close the keyboard help.
     Help(bool),
     /// Filter the event log by node.
@@ -145,7 +202,7 @@ impl Reducible for Ui {
                 UiAction::OpenLink(text) => {
                     next.notice = Some(match open_link(&mut m, &text) {
                         Ok(said) => {
-                            next.selected = None;
+                            next.selection = Selection::None;
                             said
                         }
                         Err(problem) => problem,
@@ -159,17 +216,25 @@ impl Reducible for Ui {
                 }
                 UiAction::Restart(seed, nodes) => {
                     m.restart(seed, nodes);
-                    next.selected = None;
+                    next.selection = Selection::None;
                     next.notice = Some(format!("New run: seed {seed}, {nodes} nodes"));
                 }
-                UiAction::Select(n) => next.selected = n,
+                UiAction::Select(s) => next.selection = s,
+                UiAction::Section(name, open) => {
+                    next.open.retain(|&n| n != name);
+                    if open {
+                        next.open.push(name);
+                    }
+                }
+                UiAction::DismissIntro => next.intro = false,
+                UiAction::SetTheme(theme) => next.theme = theme,
                 UiAction::Help(open) => next.help = open,
                 UiAction::FilterNode(n) => next.filter_node = n,
                 UiAction::FilterKind(k) => next.filter_kind = k,
                 UiAction::Notice(n) => next.notice = n,
                 UiAction::Load(scenario, message) => {
                     m.load(*scenario);
-                    next.selected = None;
+                    next.selection = Selection::None;
                     if message.is_some() {
                         next.notice = message;
                     }

@@ -2,6 +2,7 @@
 //! the configuration line and the legend.
 
 use super::*;
+use crate::state::Selection;
 
 pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let sim = m.sim();
@@ -60,12 +61,12 @@ pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         // Outside the circle, away from the centre.
         let (dx, dy) = (x - 50.0, y - 50.0);
         let d = (dx * dx + dy * dy).sqrt().max(1.0);
-        let (tx, ty) = (x + dx / d * 3.0, y + dy / d * 3.0 + NODE_R + 7.0);
+        let (tx, ty) = (x + dx / d * 3.0, y + dy / d * 3.0 + NODE_R + 8.2);
         html! { <text key={format!("c{node}")} class={format!("note {class}")} x={f(tx)} y={f(ty)}>{ text }</text> }
     });
     html! {
         <div class="cluster">
-            <svg viewBox="0 0 100 100" class="picture" role="group" aria-label="Servers and links">
+            <svg viewBox="0 0 100 100" class="picture" role="group" aria-label={format!("Cluster of {n} servers and their links")}>
                 <g class="nodes">{ for nodes }</g>
                 <g class="links">{ for links }</g>
                 <g class="notes" aria-hidden="true">{ for notes }</g>
@@ -149,7 +150,7 @@ pub(crate) fn node_view(
     // A candidate needs a majority of the voters of its own latest configuration.
     let quorum = node.membership().quorum();
     let label = format!(
-        "Node {id}, {role}, term {}{}{}",
+        "Node {id}, S{id}, {role}, term {}{}{}",
         node.term(),
         match (alive, node.role(), node.voted_for()) {
             (true, Role::Candidate, _) => format!(", {} of {quorum} votes", node.votes().len()),
@@ -162,7 +163,7 @@ pub(crate) fn node_view(
             .describe()
             .map_or(String::new(), |d| format!(", {d}"))
     );
-    let selected = ui.selected == Some(id);
+    let selected = ui.selection == Selection::Node(id);
     let place = match member {
         Member::Voter => "",
         Member::Learner => " learner",
@@ -174,7 +175,11 @@ pub(crate) fn node_view(
     );
     let onclick = live.then(|| {
         ui_cb(ui, move |_| {
-            UiAction::Select(if selected { None } else { Some(id) })
+            UiAction::Select(if selected {
+                Selection::None
+            } else {
+                Selection::Node(id)
+            })
         })
     });
     let onkeydown = live.then(|| {
@@ -183,7 +188,11 @@ pub(crate) fn node_view(
             if e.key() == "Enter" || e.key() == " " {
                 e.prevent_default();
                 e.stop_propagation();
-                ui.dispatch(UiAction::Select(if selected { None } else { Some(id) }));
+                ui.dispatch(UiAction::Select(if selected {
+                    Selection::None
+                } else {
+                    Selection::Node(id)
+                }));
             }
         })
     });
@@ -211,8 +220,12 @@ pub(crate) fn node_view(
             },
         }
     };
+    // The button holds the circle and the visible name ("S1", part of its accessible name);
+    // the term, the badge and the word under it are drawn beside it, hidden from assistive
+    // technology (the accessible name says the same).
     html! {
-        <g key={format!("n{id}")} {class} role={if live { "button" } else { "img" }}
+        <g key={format!("n{id}")} class={format!("{class} nodeg")}>
+        <g class="hitg" role={if live { "button" } else { "img" }}
             tabindex={live.then_some("0")} aria-label={label}
             aria-pressed={live.then(|| selected.to_string())} {onclick} {onkeydown}>
             <circle class="body" cx={f(x)} cy={f(y)} r={f(NODE_R)} />
@@ -220,12 +233,15 @@ pub(crate) fn node_view(
                 // A learner: a dashed ring around it, not yet inside the voting cluster.
                 <circle class="ring" cx={f(x)} cy={f(y)} r={f(NODE_R + 1.1)} />
             }
-            <text class="name" x={f(x)} y={f(y - 1.0)}>{ format!("S{id}") }</text>
-            <text class="term" x={f(x)} y={f(y + 3.4)}>{ format!("T{}", node.term()) }</text>
+            <text class="name" x={f(x)} y={f(y - 0.6)}>{ format!("S{id}") }</text>
+        </g>
+        <g class="facts" aria-hidden="true">
+            <text class="term" x={f(x)} y={f(y + 4.0)}>{ format!("term {}", node.term()) }</text>
             if !badge.is_empty() {
                 <text class="badge" x={f(x + 5.6)} y={f(y - 4.6)}>{ badge }</text>
             }
             <text class="sub" x={f(x)} y={f(y + NODE_R + 3.6)}>{ sub }</text>
+        </g>
         </g>
     }
 }
@@ -258,17 +274,25 @@ pub(crate) fn membership(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
 
 pub(crate) fn legend() -> Html {
     let items = [
-        ("msg rv", "RV", "RequestVote"),
+        ("msg rv", "V", "RequestVote (a diamond)"),
         ("msg rv", "PV", "PreVote (asks, changes no term)"),
         ("msg rv", "TN", "TimeoutNow (leadership transfer)"),
-        ("msg vote yes", "✓", "vote granted"),
+        ("msg vote yes", "✓", "vote granted (a round tag)"),
         ("msg vote no", "✗", "vote refused"),
-        ("msg ae hb", "", "heartbeat (empty AppendEntries)"),
-        ("msg ae data", "+2", "AppendEntries with entries"),
-        ("msg aer yes", "ok", "AppendEntries accepted"),
-        ("msg aer no", "no", "AppendEntries refused"),
         (
-            "msg ae data",
+            "msg ae",
+            "AE",
+            "heartbeat: AppendEntries with no entry (an envelope)",
+        ),
+        ("msg ae", "+2", "AppendEntries carrying 2 entries"),
+        ("msg aer yes", "✓", "AppendEntries accepted"),
+        (
+            "msg aer no",
+            "✗",
+            "AppendEntries refused (logs differ: the leader backs up)",
+        ),
+        (
+            "msg ae",
             "SNAP",
             "InstallSnapshot: the leader's snapshot, for a follower that needs compacted entries",
         ),
@@ -277,11 +301,15 @@ pub(crate) fn legend() -> Html {
             "s✓",
             "InstallSnapshot installed (or already held)",
         ),
-        ("msg rv dies", "RV", "a message the network loses"),
+        (
+            "msg rv dies",
+            "V",
+            "a message the network loses (it fades out)",
+        ),
     ];
+
     html! {
-        <details class="legend">
-            <summary>{ "Legend" }</summary>
+        <div class="legend">
             <ul>
                 { for items.iter().map(|(class, text, what)| html! {
                     <li><span class={format!("{class} sample")}>{ *text }</span>{ *what }</li>
@@ -291,6 +319,6 @@ pub(crate) fn legend() -> Html {
                 <li><span class="sample faded">{ "S" }</span>{ "faded: a server outside the configuration (removed, or not added yet)" }</li>
                 <li><span class="sample bar"></span>{ "the bar above a node is its election timer, draining" }</li>
             </ul>
-        </details>
+        </div>
     }
 }

@@ -43,7 +43,7 @@ pub(crate) fn narration(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     </select>
                 </label>
             </div>
-            <ol class="events" aria-live="polite" aria-relevant="additions">
+            <ol class="events" aria-live="polite" aria-relevant="additions" tabindex="0" aria-label="Narrated events, newest first">
                 { for lines.map(|l| html! {
                     <li key={l.seq} class={l.category}>
                         <time>{ format!("{} ms", ms1(l.t_us)) }</time><span>{ &l.text }</span>

@@ -3,6 +3,7 @@
 
 mod cluster;
 mod controls;
+mod details;
 mod embed;
 mod events;
 mod files;
@@ -31,7 +32,24 @@ pub(crate) fn term_class(term: u64) -> String {
     format!("t{}", term % 8)
 }
 
-/// The whole page.
+/// The collapsible sections of the full page, in order: (name, title). The name is the
+/// section's accessible name (a region) and the key in `Ui::open`.
+pub const SECTIONS: [(&str, &str); 9] = [
+    ("Client", "Client"),
+    ("Network", "Network"),
+    ("Event log", "Event log"),
+    ("Client history", "Client history"),
+    ("Safety", "Safety"),
+    ("Key-value stores", "Key-value stores"),
+    ("Settings", "Settings"),
+    ("Files", "Files"),
+    ("Legend", "Legend"),
+];
+
+/// The whole page: on a wide screen the picture on the left, as tall as the window allows;
+/// on the right every server's log, the details of the selection and the sections that open
+/// on demand; the playback bar and the timeline on top. On a narrow screen the picture
+/// comes first.
 pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
     // Embed mode (`?embed`) has a compact page of its own (embed.rs).
     if crate::embed::options().embed {
@@ -40,36 +58,118 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
     let m = ui.model.borrow();
     let paused = if m.playing { "" } else { " paused" };
     html! {
-        <>
+        <div class="page">
         <header class="bar">
             <h1>{ "raftlab" }</h1>
             { playback(ui, &m) }
+            { theme_toggle(ui) }
+            { timeline::timeline(ui, &m) }
         </header>
-        { notice(ui) }
         <main class="layout">
             <section class={format!("stage{paused}")} aria-label="Cluster">
                 { cluster(ui, &m) }
-                { timeline::timeline(ui, &m) }
-                { membership(ui, &m) }
-                { legend() }
             </section>
             <div class="side">
-                { for [Panel::Node, Panel::Client, Panel::Network, Panel::Safety].map(|p| panel(ui, &m, p)) }
-                { files::panel(ui) }
-            </div>
-            <div class="wide">
-                { for [Panel::Logs, Panel::Kv, Panel::History, Panel::Events, Panel::Settings].map(|p| panel(ui, &m, p)) }
+                { intro(ui) }
+                { notice(ui) }
+                { logs(ui, &m) }
+                { membership(ui, &m) }
+                { details::details(ui, &m) }
+                { for SECTIONS.iter().map(|&(name, title)| fold(ui, name, title, section(ui, &m, name))) }
             </div>
         </main>
         if ui.help { { help(ui) } }
-        </>
+        </div>
+    }
+}
+
+/// The content of the section `name`.
+fn section(ui: &UseReducerHandle<Ui>, m: &Model, name: &str) -> Html {
+    match name {
+        "Client" => client_form(ui, m),
+        "Network" => network(ui, m),
+        "Event log" => narration(ui, m),
+        "Client history" => history(m),
+        "Safety" => safety(m),
+        "Key-value stores" => kv(m),
+        "Settings" => settings(ui, m),
+        "Files" => files::panel(ui),
+        _ => {
+            html! { <section class="panel" aria-label="Legend"><h2>{ "Legend" }</h2>{ legend() }</section> }
+        }
+    }
+}
+
+/// A section that opens on demand: a heading button (`aria-expanded`) over the panel, which
+/// is only rendered while open.
+fn fold(ui: &UseReducerHandle<Ui>, name: &'static str, title: &'static str, body: Html) -> Html {
+    let open = ui.open.contains(&name);
+    let id = format!("fold-{}", name.to_ascii_lowercase().replace(' ', "-"));
+    html! {
+        <div class={if open { "fold open" } else { "fold" }}>
+            <h2 class="fold-head">
+                <button aria-expanded={open.to_string()} aria-controls={id.clone()}
+                    onclick={ui_cb(ui, move |_| UiAction::Section(name, !open))}>
+                    <span class="chev" aria-hidden="true">{ if open { "▾" } else { "▸" } }</span>
+                    { title }
+                </button>
+            </h2>
+            <div {id} class="fold-body">
+                if open { { body } }
+            </div>
+        </div>
+    }
+}
+
+/// The one-line introduction of a first visit.
+fn intro(ui: &UseReducerHandle<Ui>) -> Html {
+    html! {
+        if ui.intro {
+            <p class="intro">
+                <span>{ "Five servers keep one log in agreement: a leader is elected, it copies entries to the others, and an entry is committed once a majority has it. Press Play, then click a server to crash it." }</span>
+                <button class="link" aria-label="Dismiss introduction"
+                    onclick={ui_cb(ui, |_| UiAction::DismissIntro)}>{ "×" }</button>
+            </p>
+        }
+    }
+}
+
+/// Light or dark, whatever the system says (a click goes to the other one).
+fn theme_toggle(ui: &UseReducerHandle<Ui>) -> Html {
+    use crate::state::Theme;
+    let next = match ui.theme {
+        Theme::Dark => Theme::Light,
+        Theme::Light => Theme::Dark,
+        // The system's theme is not known here: the stylesheet shows the right icon, and the
+        // click picks the one that is not shown now.
+        Theme::System => {
+            let dark = web_sys::window()
+                .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+                .is_some_and(|q| q.matches());
+            if dark {
+                Theme::Light
+            } else {
+                Theme::Dark
+            }
+        }
+    };
+    let label = if next == Theme::Dark {
+        "Dark theme"
+    } else {
+        "Light theme"
+    };
+    html! {
+        <button class="theme" aria-label={label} title={label}
+            onclick={ui_cb(ui, move |_| UiAction::SetTheme(next))}>
+            <span aria-hidden="true">{ if next == Theme::Dark { "☾" } else { "☀" } }</span>
+        </button>
     }
 }
 
 /// One panel (the full page and embed mode both show panels through here).
 pub(crate) fn panel(ui: &UseReducerHandle<Ui>, m: &Model, p: Panel) -> Html {
     match p {
-        Panel::Logs => logs(m),
+        Panel::Logs => logs(ui, m),
         Panel::Kv => kv(m),
         Panel::History => history(m),
         Panel::Events => narration(ui, m),
@@ -79,7 +179,7 @@ pub(crate) fn panel(ui: &UseReducerHandle<Ui>, m: &Model, p: Panel) -> Html {
         Panel::Node => node_panel(ui, m),
         Panel::Settings => settings(ui, m),
         Panel::Legend => html! {
-            <section class="panel" aria-label="Legend">{ legend() }</section>
+            <section class="panel" aria-label="Legend"><h2>{ "Legend" }</h2>{ legend() }</section>
         },
         Panel::Timeline => html! {
             <section class="panel" aria-label="Timeline">{ timeline::timeline(ui, m) }</section>

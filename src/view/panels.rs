@@ -50,7 +50,8 @@ pub(crate) fn network(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
 
 pub(crate) fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let Some(id) = ui
-        .selected
+        .selection
+        .node()
         .filter(|&id| (id as usize) <= m.sim().nodes().len())
     else {
         return html! {

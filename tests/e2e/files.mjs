@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { eventually, frames } from './browser.mjs';
+import { eventually, frames, openSection } from './browser.mjs';
 import { LIMIT, SHOTS, pageUrl, withPage, cliTrace, assertSameTrace, noticeText } from './harness.mjs';
 
 const SCENARIO = {
@@ -45,6 +45,7 @@ function someRun(page) {
 const picker = (page) => page.getByLabel('Open scenario…', { exact: true });
 
 async function download(page, name) {
+  await openSection(page, 'Files');
   const [file] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('button', { name, exact: true }).click(),
@@ -95,8 +96,8 @@ test('files: Open scenario… (file picker) replaces the run and says so', LIMIT
     });
     assert.deepEqual({ seed: out.fresh.seed, nodes: out.fresh.nodes }, { seed: 2024, nodes: 3 });
     assert.ok(out.fresh.time < 500, `from its start (time ${out.fresh.time} ms)`);
-    await page.getByRole('button', { name: /^Node 3, / }).waitFor();
-    assert.equal(await page.getByRole('button', { name: /^Node 4, / }).count(), 0, 'the picture shows 3 nodes');
+    await page.getByRole('button', { name: /^Node 3, S3, / }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Node 4, S4, / }).count(), 0, 'the picture shows 3 nodes');
     // The run is the file's scenario: the CLI gives the same trace.
     assertSameTrace(out.trace.split('\n').filter(Boolean), cliTrace({ ...SCENARIO, until_ms: 2000 }), 'opened scenario');
     // The same file again is opened again (the picker is cleared after each choice).
