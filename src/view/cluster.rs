@@ -225,7 +225,9 @@ pub(crate) fn node_view(
     // technology (the accessible name says the same).
     html! {
         <g key={format!("n{id}")} class={format!("{class} nodeg")}>
-        <g class="hitg" role={if live { "button" } else { "img" }}
+        // The button carries the same state words in its class as the node (for tests and
+        // user styles), the node group draws them.
+        <g class={format!("hitg {role}{place}")} role={if live { "button" } else { "img" }}
             tabindex={live.then_some("0")} aria-label={label}
             aria-pressed={live.then(|| selected.to_string())} {onclick} {onkeydown}>
             <circle class="body" cx={f(x)} cy={f(y)} r={f(NODE_R)} />

@@ -42,7 +42,11 @@ function someRun(page) {
   });
 }
 
-const picker = (page) => page.getByLabel('Open scenario…', { exact: true });
+/** The file input of the Files section (which opens on demand: opened first). */
+const picker = async (page) => {
+  await openSection(page, 'Files');
+  return page.getByLabel('Open scenario…', { exact: true });
+};
 
 async function download(page, name) {
   await openSection(page, 'Files');
@@ -80,7 +84,7 @@ test('files: Download scenario and Download trace; the CLI replays the scenario 
 test('files: Open scenario… (file picker) replaces the run and says so', LIMIT, async (t) => {
   await withPage(t, pageUrl(), async (page) => {
     await someRun(page);
-    await picker(page).setInputFiles({
+    await (await picker(page)).setInputFiles({
       name: 'demo.json',
       mimeType: 'application/json',
       buffer: Buffer.from(JSON.stringify(SCENARIO, null, 2)),
@@ -103,7 +107,7 @@ test('files: Open scenario… (file picker) replaces the run and says so', LIMIT
     // The same file again is opened again (the picker is cleared after each choice).
     await page.evaluate(() => window.raftlab.advance(100));
     await page.getByRole('button', { name: 'Dismiss message' }).click();
-    await picker(page).setInputFiles({ name: 'demo.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(SCENARIO)) });
+    await (await picker(page)).setInputFiles({ name: 'demo.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(SCENARIO)) });
     await eventually(async () => (await noticeText(page)).startsWith('Opened demo.json'), { message: 'the second "Opened" notice' });
     assert.ok((await page.evaluate(() => window.raftlab.state().time_ms)) < 500, 'opened again from its start');
   });
@@ -221,7 +225,7 @@ test('files: each kind of bad file gets a clear message and leaves the run untou
     const before = await snapshot(page);
     const seen = {};
     for (const { what, file, says } of BAD_FILES) {
-      await picker(page).setInputFiles(file);
+      await (await picker(page)).setInputFiles(file);
       await eventually(async () => (await noticeText(page)).includes(says), {
         message: `the message for ${what} (${says})`,
         timeout: 10_000,

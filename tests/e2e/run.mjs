@@ -575,6 +575,7 @@ test('controls: links between nodes cut and restore', LIMIT, async (t) => {
 test('controls: client write form', LIMIT, async (t) => {
   await withPage(t, async (page) => {
     const st0 = await resetAndAdvance(page, 9, 5, 1500);
+    await openSection(page, 'Client');
     const leader = leaderOf(st0);
     assert.ok(leader);
     // Untouched, the "Send to" choice on screen is where the write goes.
@@ -619,6 +620,7 @@ test('controls: client write form', LIMIT, async (t) => {
 test('controls: settings inputs change the configuration', LIMIT, async (t) => {
   await withPage(t, async (page) => {
     await resetAndAdvance(page, 10, 5, 500);
+    await openSection(page, 'Settings');
     const set = async (label, value) => {
       const input = page.getByLabel(label, { exact: true });
       await input.fill(String(value));
