@@ -222,8 +222,6 @@ pub fn draw(m: &Model) {
                 let fill = [&colors.rv, &colors.ae, &colors.yes, &colors.no][color as usize];
                 ctx.set_global_alpha(alpha as f64 / 10.0);
                 ctx.set_fill_style_str(fill);
-                ctx.set_stroke_style_str(&colors.ink);
-                ctx.set_line_width(1.0);
                 ctx.begin_path();
                 let chars = text.chars().count() as f64;
                 match glyph {
@@ -250,12 +248,11 @@ pub fn draw(m: &Model) {
                 ctx.fill();
                 if dup {
                     // A duplicate carries a dashed outline.
+                    ctx.set_stroke_style_str(&colors.ink);
                     ctx.set_line_width(1.6);
                     let _ = ctx.set_line_dash(&js_sys::Array::of2(&2.4.into(), &1.6.into()));
                     ctx.stroke();
                     let _ = ctx.set_line_dash(&js_sys::Array::new());
-                } else {
-                    ctx.stroke();
                 }
                 if glyph == Glyph::Envelope {
                     // The flap of the envelope, above the label.
