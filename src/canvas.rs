@@ -119,8 +119,11 @@ fn scene(m: &Model) -> Vec<Shape> {
         let len = (dx * dx + dy * dy).sqrt().max(0.001);
         let (ux, uy) = (dx / len, dy / len);
         let (ox, oy) = (-uy * 1.4, ux * 1.4);
-        let (sx, sy) = (x0 + ux * NODE_R + ox, y0 + uy * NODE_R + oy);
-        let (ex, ey) = (x1 - ux * NODE_R + ox, y1 - uy * NODE_R + oy);
+        // From just outside one circle to just outside the other: a glyph (about 5 units
+        // wide) never covers a server's name.
+        let gap = NODE_R + 3.2;
+        let (sx, sy) = (x0 + ux * gap + ox, y0 + uy * gap + oy);
+        let (ex, ey) = (x1 - ux * gap + ox, y1 - uy * gap + oy);
         let span = msg.deliver_at.saturating_sub(msg.sent_at).max(1) as f64;
         let mut p = (now.saturating_sub(msg.sent_at) as f64 / span).clamp(0.0, 1.0);
         let dies = msg.lost || !sim.link_up(message.from, message.to) || !sim.is_alive(message.to);
