@@ -2,30 +2,22 @@
 //! `docs/embedding.md`). Every function checks its arguments and throws a JavaScript `Error`
 //! with a clear message; none can panic the wasm or stop the page.
 
-use crate::app::fresh_seed;
-use crate::model::{Model, SPEED_RANGE};
+use crate::model::{link_of, open_link, Model, SPEED_RANGE};
+pub use crate::state::shared_model;
 use raftlab_sim::json::{self, Map, Value};
-use raftlab_sim::scenario::{parse_action, parse_config_patch, Scenario, SimConfig, MAX_NODES};
+use raftlab_sim::scenario::{parse_action, parse_config_patch, Scenario, MAX_NODES};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::Callback;
 
 thread_local! {
-    static MODEL: Rc<RefCell<Model>> =
-        Rc::new(RefCell::new(Model::with_seed(fresh_seed(), 5, SimConfig::default())));
     static REFRESH: RefCell<Option<Callback<()>>> = const { RefCell::new(None) };
     static LISTENERS: RefCell<Vec<(u32, String, js_sys::Function)>> = const { RefCell::new(Vec::new()) };
     static DELIVERED: RefCell<(u64, u64, u64)> = const { RefCell::new((0, 0, 0)) };
     static NEXT_LISTENER: RefCell<u32> = const { RefCell::new(1) };
     static DELIVERY_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// The model shared by the page and the API.
-pub fn shared_model() -> Rc<RefCell<Model>> {
-    MODEL.with(Rc::clone)
 }
 
 /// Registers how the API asks the page to re-render.
@@ -354,6 +346,7 @@ fn set(obj: &js_sys::Object, name: &str, f: JsValue) {
 /// Installs `window.raftlab`. The functions live as long as the page (their closures are
 /// handed to JavaScript once, here).
 pub fn install() {
+    crate::state::set_after_action(schedule_delivery);
     let api = js_sys::Object::new();
     let f0 = |f: Box<Fn0>| Closure::wrap(f).into_js_value();
     let f1 = |f: Box<Fn1>| Closure::wrap(f).into_js_value();
@@ -421,9 +414,7 @@ pub fn install() {
     set(
         &api,
         "link",
-        f0(Box::new(|| {
-            with_model(|m| Ok(crate::share::link_of(m).into()))
-        })),
+        f0(Box::new(|| with_model(|m| Ok(link_of(m).into())))),
     );
     set(
         &api,
@@ -436,7 +427,7 @@ pub fn install() {
                 ))
             })?;
             with_model(|m| {
-                crate::share::open(m, &text)
+                open_link(m, &text)
                     .map(|_| JsValue::UNDEFINED)
                     .map_err(|e| error(format!("raftlab.openLink: {e}")))
             })

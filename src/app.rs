@@ -1,12 +1,13 @@
-//! The root component: the reducer that owns the model, the animation-frame loop and the
-//! keyboard shortcuts.
+//! The root component: it only composes. It holds the state (`state.rs`) in a reducer, runs
+//! the animation-frame loop, connects the platform adapters (scripting API, share links,
+//! files, embed) and renders the views (`view/`). Keyboard shortcuts become `UiAction`s here.
 
-use crate::geometry::ms1;
-use crate::model::{Model, SPEED_RANGE};
+use crate::model::{next_write_number, SPEED_RANGE};
+use crate::state::{fresh_seed, shared_model, Selection, Theme, Ui, UiAction};
 use crate::view;
 use gloo_render::{request_animation_frame, AnimationFrame};
-use raftlab_raft::{Micros, NodeId};
-use raftlab_sim::scenario::{Action, ConfigPatch, Scenario, Target};
+use raftlab_raft::NodeId;
+use raftlab_sim::scenario::{Action, Target};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -17,163 +18,6 @@ use yew::prelude::*;
 const MAX_FRAME_MS: f64 = 100.0;
 /// Shortest wall time between two redraws of the canvas while playing.
 const CANVAS_FRAME_MS: f64 = 33.0;
-
-/// Everything the view shows: the shared model plus view-only choices.
-#[derive(Clone)]
-pub struct Ui {
-    /// The model (shared with `window.raftlab`).
-    pub model: Rc<RefCell<Model>>,
-    /// The model's version when this value was made: a new version means a new render.
-    pub version: u64,
-    /// The node whose actions are shown.
-    pub selected: Option<NodeId>,
-    /// Whether the keyboard help is open.
-    pub help: bool,
-    /// Event-log filter: a node, or all.
-    pub filter_node: Option<NodeId>,
-    /// Event-log filter: a category, or all.
-    pub filter_kind: Option<&'static str>,
-    /// A message for the user (bad input, what happened).
-    pub notice: Option<String>,
-    /// A share link to copy to the clipboard (by an effect, which can dispatch), numbered so
-    /// that copying the same link twice copies it twice.
-    pub link: Option<(u32, String)>,
-}
-
-impl PartialEq for Ui {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.model, &other.model)
-            && self.version == other.version
-            && self.selected == other.selected
-            && self.help == other.help
-            && self.filter_node == other.filter_node
-            && self.filter_kind == other.filter_kind
-            && self.notice == other.notice
-            && self.link == other.link
-    }
-}
-
-/// What can happen to the page.
-pub enum UiAction {
-    /// The model was changed from outside (the scripting API).
-    Refresh,
-    /// Play or pause.
-    TogglePlay,
-    /// Run to the next event.
-    Step,
-    /// Set the playback speed.
-    Speed(f64),
-    /// Act on the cluster (in the past: forks the run).
-    Act(Action),
-    /// Show another moment of the run (time travel).
-    Seek(Micros),
-    /// Go back to the previous moment at which something happened.
-    StepBack,
-    /// Open a share link (the URL fragment); a bad one leaves the run as it is.
-    OpenLink(String),
-    /// Put the share link of the run in the address bar and the clipboard.
-    CopyLink,
-    /// Change settings.
-    Configure(ConfigPatch),
-    /// Start over with this seed and cluster size.
-    Restart(u64, u32),
-    /// Select a node (or none).
-    Select(Option<NodeId>),
-    /// Open or close the keyboard help.
-    Help(bool),
-    /// Filter the event log by node.
-    FilterNode(Option<NodeId>),
-    /// Filter the event log by kind.
-    FilterKind(Option<&'static str>),
-    /// Show a message.
-    Notice(Option<String>),
-    /// Replace the run by this scenario, from its start (an opened file, Reset in embed
-    /// mode), with an optional message.
-    Load(Box<Scenario>, Option<String>),
-}
-
-impl Reducible for Ui {
-    type Action = UiAction;
-
-    fn reduce(self: Rc<Self>, action: UiAction) -> Rc<Self> {
-        let mut next = (*self).clone();
-        {
-            let mut m = self.model.borrow_mut();
-            match action {
-                UiAction::Refresh => {}
-                UiAction::TogglePlay => {
-                    let playing = !m.playing;
-                    m.set_playing(playing);
-                }
-                UiAction::Step => {
-                    m.set_playing(false);
-                    m.step_event();
-                }
-                UiAction::Speed(x) => m.set_speed(x),
-                UiAction::Act(a) => next.notice = m.act(a).map(fork_notice).or(next.notice),
-                UiAction::Configure(p) => {
-                    next.notice = m.configure(p).map(fork_notice).or(next.notice)
-                }
-                UiAction::Seek(t) => {
-                    m.set_playing(false);
-                    m.seek(t);
-                }
-                UiAction::StepBack => {
-                    m.set_playing(false);
-                    m.step_back();
-                }
-                UiAction::OpenLink(text) => {
-                    next.notice = Some(match crate::share::open(&mut m, &text) {
-                        Ok(said) => {
-                            next.selected = None;
-                            said
-                        }
-                        Err(problem) => problem,
-                    });
-                }
-                UiAction::CopyLink => {
-                    let link = crate::share::link_of(&m);
-                    crate::share::set_fragment(&link);
-                    let n = next.link.as_ref().map_or(0, |l| l.0 + 1);
-                    next.link = Some((n, link));
-                }
-                UiAction::Restart(seed, nodes) => {
-                    m.restart(seed, nodes);
-                    next.selected = None;
-                    next.notice = Some(format!("New run: seed {seed}, {nodes} nodes"));
-                }
-                UiAction::Select(n) => next.selected = n,
-                UiAction::Help(open) => next.help = open,
-                UiAction::FilterNode(n) => next.filter_node = n,
-                UiAction::FilterKind(k) => next.filter_kind = k,
-                UiAction::Notice(n) => next.notice = n,
-                UiAction::Load(scenario, message) => {
-                    m.load(*scenario);
-                    next.selected = None;
-                    if message.is_some() {
-                        next.notice = message;
-                    }
-                }
-            }
-            next.version = m.version;
-        }
-        crate::api::schedule_delivery();
-        if next == *self {
-            self
-        } else {
-            Rc::new(next)
-        }
-    }
-}
-
-/// What the page says when acting in the past forked the run.
-fn fork_notice(f: crate::model::Fork) -> String {
-    format!(
-        "You changed the past: the run now goes on from {} ms, and what had happened after it (up to {} ms) is gone.",
-        ms1(f.at_us),
-        ms1(f.old_end_us)
-    )
-}
 
 /// The animation-frame loop's state.
 #[derive(Default)]
@@ -189,7 +33,7 @@ fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
         if let Some(previous) = next.last_frame.replace(Some(t)) {
             // Advance the clock directly (no dispatch per frame: most frames change nothing
             // the DOM shows); render only when the model's version moved.
-            let model = crate::api::shared_model();
+            let model = shared_model();
             let (happened, rerender) = match model.try_borrow_mut() {
                 Ok(mut m) => {
                     let version = m.version;
@@ -233,26 +77,25 @@ fn reduced_motion() -> bool {
     REDUCED.with(|r| *r)
 }
 
-/// A fresh seed from the browser's random generator.
-pub fn fresh_seed() -> u64 {
-    let mut bytes = [0u8; 4];
-    // Seeds are kept below 2^32 so they are short to read and type.
-    if getrandom::fill(&mut bytes).is_err() {
-        return 1;
-    }
-    u32::from_le_bytes(bytes) as u64
-}
-
 /// The page's root.
 #[component]
 pub fn App() -> Html {
     let ui = use_reducer(|| {
-        let model = crate::api::shared_model();
+        let model = shared_model();
         let version = model.borrow().version;
         Ui {
             model,
             version,
-            selected: None,
+            selection: Selection::None,
+            open: Vec::new(),
+            // The introduction is for a first visit to the full page.
+            intro: !crate::embed::options().embed
+                && stored("raftlab-intro").as_deref() != Some("dismissed"),
+            theme: match stored("raftlab-theme").as_deref() {
+                Some("light") => Theme::Light,
+                Some("dark") => Theme::Dark,
+                _ => Theme::System,
+            },
             help: false,
             filter_node: None,
             filter_kind: None,
@@ -274,6 +117,7 @@ pub fn App() -> Html {
         let dispatcher = ui.dispatcher();
         use_effect_with(ui.link.clone(), move |link| {
             if let Some((_, link)) = link.clone() {
+                crate::share::set_fragment(&link);
                 crate::share::copy(link, dispatcher);
             }
         });
@@ -330,6 +174,29 @@ pub fn App() -> Html {
         });
     }
 
+    // The theme is a class on the root element (the stylesheet's tokens follow it), and is
+    // remembered, as is a dismissed introduction.
+    use_effect_with(ui.theme, |theme| {
+        let name = match theme {
+            Theme::System => "",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        };
+        if let Some(root) = gloo_utils::document().document_element() {
+            let _ = if name.is_empty() {
+                root.remove_attribute("data-theme")
+            } else {
+                root.set_attribute("data-theme", name)
+            };
+        }
+        store("raftlab-theme", name);
+    });
+    use_effect_with(ui.intro, |intro| {
+        if !intro {
+            store("raftlab-intro", "dismissed");
+        }
+    });
+
     // Keyboard shortcuts anywhere on the page; the listener is rebuilt with the state it
     // reads and removed in the cleanup.
     {
@@ -369,6 +236,43 @@ pub fn App() -> Html {
     }
 }
 
+/// localStorage, when the browser gives it (not in some private windows or sandboxed
+/// frames, where reading it throws). Reached through `Reflect`: one web-sys feature fewer.
+fn local_storage() -> Option<wasm_bindgen::JsValue> {
+    let storage = js_sys::Reflect::get(&gloo_utils::window(), &"localStorage".into()).ok()?;
+    (!storage.is_null() && !storage.is_undefined()).then_some(storage)
+}
+
+fn call(
+    storage: &wasm_bindgen::JsValue,
+    method: &str,
+    args: &js_sys::Array,
+) -> Option<wasm_bindgen::JsValue> {
+    let f = js_sys::Reflect::get(storage, &method.into()).ok()?;
+    js_sys::Reflect::apply(f.dyn_ref::<js_sys::Function>()?, storage, args).ok()
+}
+
+/// The value stored under `key` in localStorage, if there is one.
+fn stored(key: &str) -> Option<String> {
+    call(
+        &local_storage()?,
+        "getItem",
+        &js_sys::Array::of1(&key.into()),
+    )?
+    .as_string()
+}
+
+/// Stores `value` under `key` in localStorage when it can; silently does nothing otherwise.
+fn store(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = call(
+            &storage,
+            "setItem",
+            &js_sys::Array::of2(&key.into(), &value.into()),
+        );
+    }
+}
+
 fn in_text_field(e: &KeyboardEvent) -> bool {
     e.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -389,7 +293,7 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
         ui.dispatch(if ui.help {
             UiAction::Help(false)
         } else {
-            UiAction::Select(None)
+            UiAction::Select(Selection::None)
         });
         return;
     }
@@ -409,7 +313,7 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
     };
     // A server selected before going back in time to when it did not run yet is ignored
     // (an action on it would name a server the run does not have at that moment).
-    let selected = ui.selected.filter(|&n| n <= nodes);
+    let selected = ui.selection.node().filter(|&n| n <= nodes);
     let act_on = |f: fn(Target) -> Action| {
         if let Some(n) = selected {
             ui.dispatch(UiAction::Act(f(Target::Node(n))));
@@ -433,7 +337,7 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
         "i" => act_on(Action::Isolate),
         "h" => ui.dispatch(UiAction::Act(Action::Heal)),
         "w" => {
-            let n = view::next_write_number(&ui.model.borrow());
+            let n = next_write_number(&ui.model.borrow());
             ui.dispatch(UiAction::Act(Action::ClientWrite {
                 node: selected.map(Target::Node),
                 key: "x".into(),
@@ -445,7 +349,7 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
         k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => {
             let n = (k.as_bytes()[0] - b'0') as NodeId;
             if n <= nodes {
-                ui.dispatch(UiAction::Select(Some(n)));
+                ui.dispatch(UiAction::Select(Selection::Node(n)));
             }
         }
         _ => return,

@@ -54,16 +54,29 @@ fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
 enum Shape {
     /// An election timer: position of the bar's left end and the part still left (0..=1).
     Timer { x: i32, y: i32, left: i32 },
-    /// A message: centre, its colour (index into the palette), label, alpha, duplicate.
+    /// A message: centre, its colour (index into the palette), shape, label, alpha,
+    /// duplicate.
     Message {
         x: i32,
         y: i32,
         color: u8,
+        glyph: Glyph,
         label: &'static str,
         entries: usize,
         alpha: i32,
         dup: bool,
     },
+}
+
+/// The outline of a message: its kind is told by shape and label, not by colour alone.
+#[derive(Clone, Copy, PartialEq)]
+enum Glyph {
+    /// A vote request (RequestVote, PreVote, TimeoutNow): a diamond.
+    Diamond,
+    /// AppendEntries or InstallSnapshot: an envelope (a rectangle with a flap).
+    Envelope,
+    /// A reply: a circle (votes) or a rounded tag (AppendEntries, InstallSnapshot).
+    Reply,
 }
 
 /// Quarter-unit precision (about a pixel and a half on a 600-pixel picture): the canvas is
@@ -106,8 +119,11 @@ fn scene(m: &Model) -> Vec<Shape> {
         let len = (dx * dx + dy * dy).sqrt().max(0.001);
         let (ux, uy) = (dx / len, dy / len);
         let (ox, oy) = (-uy * 1.4, ux * 1.4);
-        let (sx, sy) = (x0 + ux * NODE_R + ox, y0 + uy * NODE_R + oy);
-        let (ex, ey) = (x1 - ux * NODE_R + ox, y1 - uy * NODE_R + oy);
+        // From just outside one circle to just outside the other: a glyph (about 5 units
+        // wide) never covers a server's name.
+        let gap = NODE_R + 3.2;
+        let (sx, sy) = (x0 + ux * gap + ox, y0 + uy * gap + oy);
+        let (ex, ey) = (x1 - ux * gap + ox, y1 - uy * gap + oy);
         let span = msg.deliver_at.saturating_sub(msg.sent_at).max(1) as f64;
         let mut p = (now.saturating_sub(msg.sent_at) as f64 / span).clamp(0.0, 1.0);
         let dies = msg.lost || !sim.link_up(message.from, message.to) || !sim.is_alive(message.to);
@@ -117,25 +133,27 @@ fn scene(m: &Model) -> Vec<Shape> {
             alpha = (1.0 - (p - 0.7) / 0.3).clamp(0.0, 1.0);
             p = 0.7 + (p - 0.7) * 0.2;
         }
-        let (color, label, entries) = match &message.body {
-            Body::RequestVote { .. } => (0, "RV", 0),
-            Body::RequestVoteReply { granted: true } => (2, "✓", 0),
-            Body::RequestVoteReply { granted: false } => (3, "✗", 0),
-            Body::PreVote { .. } => (0, "PV", 0),
-            Body::TimeoutNow => (0, "TN", 0),
-            Body::PreVoteReply { granted: true } => (2, "p✓", 0),
-            Body::PreVoteReply { granted: false } => (3, "p✗", 0),
-            Body::AppendEntries { entries, .. } => (1, "", entries.len()),
-            Body::AppendEntriesReply { success: true, .. } => (2, "ok", 0),
-            Body::AppendEntriesReply { success: false, .. } => (3, "no", 0),
+        use Glyph::{Diamond, Envelope, Reply};
+        let (color, glyph, label, entries) = match &message.body {
+            Body::RequestVote { .. } => (0, Diamond, "V", 0),
+            Body::RequestVoteReply { granted: true } => (2, Reply, "✓", 0),
+            Body::RequestVoteReply { granted: false } => (3, Reply, "✗", 0),
+            Body::PreVote { .. } => (0, Diamond, "PV", 0),
+            Body::TimeoutNow => (0, Diamond, "TN", 0),
+            Body::PreVoteReply { granted: true } => (2, Reply, "p✓", 0),
+            Body::PreVoteReply { granted: false } => (3, Reply, "p✗", 0),
+            Body::AppendEntries { entries, .. } => (1, Envelope, "AE", entries.len()),
+            Body::AppendEntriesReply { success: true, .. } => (2, Reply, "✓", 0),
+            Body::AppendEntriesReply { success: false, .. } => (3, Reply, "✗", 0),
             // Section 7, Figure 13: the leader's snapshot, and the follower's answer.
-            Body::InstallSnapshot { .. } => (1, "SNAP", 0),
-            Body::InstallSnapshotReply { .. } => (2, "s✓", 0),
+            Body::InstallSnapshot { .. } => (1, Envelope, "SNAP", 0),
+            Body::InstallSnapshotReply { .. } => (2, Reply, "s✓", 0),
         };
         shapes.push(Shape::Message {
             x: q(sx + (ex - sx) * p),
             y: q(sy + (ey - sy) * p),
             color,
+            glyph,
             label,
             entries,
             alpha: (alpha * 10.0).round() as i32,
@@ -174,7 +192,9 @@ pub fn draw(m: &Model) {
     let _ = ctx.set_transform(scale / 4.0, 0.0, 0.0, scale / 4.0, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, 400.0, 400.0);
     let colors = palette(&canvas);
-    ctx.set_font("bold 7.6px system-ui, sans-serif");
+    // In quarter units: a label is 2.4 picture units high, so it grows with the picture
+    // (about 15 px on a 640-pixel picture, 23 px on a projector's 950).
+    ctx.set_font("bold 9.6px system-ui, sans-serif");
     ctx.set_text_align("center");
     ctx.set_text_baseline("middle");
     for shape in &shapes {
@@ -190,6 +210,7 @@ pub fn draw(m: &Model) {
                 x,
                 y,
                 color,
+                glyph,
                 label,
                 entries,
                 alpha,
@@ -205,29 +226,50 @@ pub fn draw(m: &Model) {
                 ctx.set_global_alpha(alpha as f64 / 10.0);
                 ctx.set_fill_style_str(fill);
                 ctx.begin_path();
-                let r = if text.is_empty() { 3.6 } else { 6.4 };
-                let w = match text.chars().count() {
-                    0..=2 => 0.0,
-                    3 => 4.8,
-                    _ => 12.0,
-                };
-                let half = std::f64::consts::FRAC_PI_2;
-                let _ = ctx.arc(x - w / 2.0, y, r, half, 3.0 * half);
-                let _ = ctx.arc(x + w / 2.0, y, r, -half, half);
+                let chars = text.chars().count() as f64;
+                match glyph {
+                    Glyph::Diamond => {
+                        let r = 8.0 + 2.4 * (chars - 1.0).max(0.0);
+                        ctx.move_to(x, y - r);
+                        ctx.line_to(x + r, y);
+                        ctx.line_to(x, y + r);
+                        ctx.line_to(x - r, y);
+                    }
+                    Glyph::Envelope => {
+                        let (w, h) = (8.0 + 3.2 * chars, 7.0);
+                        ctx.rect(x - w, y - h, 2.0 * w, 2.0 * h);
+                    }
+                    Glyph::Reply => {
+                        let w = 2.6 * (chars - 1.0).max(0.0);
+                        let r = 6.4;
+                        let half = std::f64::consts::FRAC_PI_2;
+                        let _ = ctx.arc(x - w, y, r, half, 3.0 * half);
+                        let _ = ctx.arc(x + w, y, r, -half, half);
+                    }
+                }
                 ctx.close_path();
                 ctx.fill();
                 if dup {
                     // A duplicate carries a dashed outline.
                     ctx.set_stroke_style_str(&colors.ink);
-                    ctx.set_line_width(1.2);
+                    ctx.set_line_width(1.6);
                     let _ = ctx.set_line_dash(&js_sys::Array::of2(&2.4.into(), &1.6.into()));
                     ctx.stroke();
                     let _ = ctx.set_line_dash(&js_sys::Array::new());
                 }
-                if !text.is_empty() {
-                    ctx.set_fill_style_str(&colors.text);
-                    let _ = ctx.fill_text(&text, x, y + 0.4);
+                if glyph == Glyph::Envelope {
+                    // The flap of the envelope, above the label.
+                    let w = 8.0 + 3.2 * chars;
+                    ctx.begin_path();
+                    ctx.move_to(x - w, y - 7.0);
+                    ctx.line_to(x, y - 4.2);
+                    ctx.line_to(x + w, y - 7.0);
+                    ctx.set_stroke_style_str(&colors.text);
+                    ctx.set_line_width(0.8);
+                    ctx.stroke();
                 }
+                ctx.set_fill_style_str(&colors.text);
+                let _ = ctx.fill_text(&text, x, y + 0.8);
                 ctx.set_global_alpha(1.0);
             }
         }

@@ -1,6 +1,6 @@
 //! Embed mode, for blogs and docs: options read from the page's query string
 //! (`index.html?embed&panels=logs,safety&speed=0.2`), a compact layout (the cluster picture and
-//! Play/Pause, Step, Reset), and height reports to the host page when the page is in a frame.
+//! Play/Pause, Step, Reset; drawn by `view/embed.rs`), and height reports to the host page when the page is in a frame.
 //!
 //! Reading the options is pure Rust (tested natively); the layout and the height reports are
 //! browser-only. Bad options never stop the page: each is reported in the notice area and
@@ -334,21 +334,17 @@ pub fn startup_notice() -> Option<String> {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{install, page, report_height, HeightReports};
+pub use web::{install, report_height, start_again, HeightReports};
 
 #[cfg(target_arch = "wasm32")]
 mod web {
     use super::{options, EmbedOptions, OPTIONS};
-    use crate::app::{Ui, UiAction};
-    use crate::geometry::ms1;
     use crate::model::Model;
-    use crate::view;
     use raftlab_raft::Micros;
     use raftlab_sim::scenario::Scenario;
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
     use wasm_bindgen::prelude::*;
-    use yew::prelude::*;
 
     thread_local! {
         /// The scenario the page started from, when one was given (a share link): Reset in
@@ -369,7 +365,7 @@ mod web {
         let _ = OPTIONS.set(parsed);
         let o = options();
         START.with(|s| *s.borrow_mut() = start.as_ref().map(|(s, _)| s.clone()));
-        o.apply(start, &mut crate::api::shared_model().borrow_mut());
+        o.apply(start, &mut crate::state::shared_model().borrow_mut());
         let class = match (o.embed, o.readonly) {
             (_, true) => "embed readonly",
             (true, false) => "embed",
@@ -385,69 +381,14 @@ mod web {
         }
     }
 
-    fn cb<E: 'static>(
-        ui: &UseReducerHandle<Ui>,
-        f: impl Fn() -> UiAction + 'static,
-    ) -> Callback<E> {
-        let ui = ui.clone();
-        Callback::from(move |_| ui.dispatch(f()))
-    }
-
     /// The starting run again: the shared scenario, or a fresh run of this seed and size.
-    fn start_again(m: &Model) -> Scenario {
+    pub fn start_again(m: &Model) -> Scenario {
         START.with(|s| s.borrow().clone()).unwrap_or_else(|| {
             let mut s = m.scenario();
             s.until_us = 0;
             s.events.clear();
             s
         })
-    }
-
-    /// The compact controls: Play/Pause, Step, Reset and the clock.
-    fn controls(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
-        let reset = {
-            let ui = ui.clone();
-            Callback::from(move |_: MouseEvent| {
-                let start = start_again(&ui.model.borrow());
-                ui.dispatch(UiAction::Load(Box::new(start), None));
-            })
-        };
-        html! {
-            <div class="embed-bar" role="toolbar" aria-label="Playback">
-                <button class="primary" onclick={cb(ui, || UiAction::TogglePlay)}
-                    aria-keyshortcuts="Space">
-                    { if m.playing { "Pause" } else { "Play" } }
-                </button>
-                <button onclick={cb(ui, || UiAction::Step)} aria-keyshortcuts=".">{ "Step" }</button>
-                <button onclick={reset} title="Start this run again">{ "Reset" }</button>
-                <span class="clock" aria-label="Simulated time">{ format!("{} ms", ms1(m.now())) }</span>
-            </div>
-        }
-    }
-
-    /// The compact page: the controls (unless read-only), the notice and the picture sized
-    /// to the frame, then the chosen panels.
-    pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
-        let o = options();
-        let m = ui.model.borrow();
-        let fit = if o.panels.is_empty() { "fit" } else { "more" };
-        let paused = if m.playing { "" } else { " paused" };
-        html! {
-            <div class={format!("embed-page {fit}")}>
-                if !o.readonly { { controls(ui, &m) } }
-                <div class="embed-main">
-                    { view::notice(ui) }
-                    <section class={format!("stage{paused}")} aria-label="Cluster">
-                        { view::cluster(ui, &m) }
-                    </section>
-                </div>
-                if !o.panels.is_empty() {
-                    <div class="embed-panels">
-                        { for o.panels.iter().map(|&p| view::panel(ui, &m, p)) }
-                    </div>
-                }
-            </div>
-        }
     }
 
     /// Reports the document's height to the host page, when the page is in a frame: a

@@ -133,13 +133,13 @@ pub fn opened_message(name: &str, s: &Scenario) -> String {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{accept_drops, panel};
+pub use web::{accept_drops, open, save};
 
 #[cfg(target_arch = "wasm32")]
 mod web {
-    use super::{check_file, download_name, opened_message, read_scenario, refused};
-    use crate::app::{Ui, UiAction};
+    use super::{check_file, opened_message, read_scenario, refused};
     use crate::model::Model;
+    use crate::state::{Ui, UiAction};
     use gloo_events::{EventListener, EventListenerOptions};
     use std::cell::Cell;
     use std::rc::Rc;
@@ -181,7 +181,8 @@ mod web {
         Ok(())
     }
 
-    fn save(ui: &UseReducerHandle<Ui>, what: fn(&Model) -> (String, &'static str, String)) {
+    /// Saves what `what` gives (file name, type, text), or says the browser refused.
+    pub fn save(ui: &UseReducerHandle<Ui>, what: fn(&Model) -> (String, &'static str, String)) {
         let (name, mime, text) = what(&ui.model.borrow());
         if download(&name, mime, &text).is_err() {
             ui.dispatch(UiAction::Notice(Some(format!(
@@ -191,7 +192,7 @@ mod web {
     }
 
     /// Reads `file` and opens it as the new run, or says why not (the run is then kept).
-    fn open(file: web_sys::File, dispatch: UseReducerDispatcher<Ui>) {
+    pub fn open(file: web_sys::File, dispatch: UseReducerDispatcher<Ui>) {
         let name = file.name();
         if let Err(message) = check_file(&name, &file.type_(), file.size() as u64) {
             dispatch.dispatch(UiAction::Notice(Some(message)));
@@ -225,55 +226,6 @@ mod web {
             // No loadend will come: run the handler now (it says the file could not be read).
             reader.set_onloadend(None);
             let _ = done.call0(&JsValue::NULL);
-        }
-    }
-
-    /// The "Files" panel: download the scenario or the trace, open a scenario.
-    pub fn panel(ui: &UseReducerHandle<Ui>) -> Html {
-        let on_scenario = {
-            let ui = ui.clone();
-            Callback::from(move |_: MouseEvent| {
-                save(&ui, |m| {
-                    let name = download_name(m.sim().seed(), "json");
-                    (name, "application/json", m.scenario().to_pretty())
-                })
-            })
-        };
-        let on_trace = {
-            let ui = ui.clone();
-            Callback::from(move |_: MouseEvent| {
-                save(&ui, |m| {
-                    let name = download_name(m.sim().seed(), "ndjson");
-                    (name, "application/x-ndjson", m.trace_ndjson())
-                })
-            })
-        };
-        let on_pick = {
-            let dispatch = ui.dispatcher();
-            Callback::from(move |e: Event| {
-                let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() else {
-                    return;
-                };
-                if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                    open(file, dispatch.clone());
-                }
-                // Choosing the same file again is a change too.
-                input.set_value("");
-            })
-        };
-        html! {
-            <section class="panel" aria-label="Files">
-                <h2>{ "Files" }</h2>
-                <div class="buttons">
-                    <button onclick={on_scenario}>{ "Download scenario" }</button>
-                    <button onclick={on_trace}>{ "Download trace" }</button>
-                    <label class="filepick">
-                        { "Open scenario…" }
-                        <input type="file" accept=".json,application/json" onchange={on_pick} />
-                    </label>
-                </div>
-                <p class="hint">{ "The scenario replays this run exactly in the raftlab CLI (raftlab run); the trace is its event log (NDJSON). Drop a scenario file anywhere on the page to open it." }</p>
-            </section>
         }
     }
 

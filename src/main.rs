@@ -17,7 +17,7 @@ mod panic;
 #[cfg(target_arch = "wasm32")]
 mod share;
 #[cfg(target_arch = "wasm32")]
-mod timeline;
+mod state;
 #[cfg(target_arch = "wasm32")]
 mod view;
 
@@ -30,7 +30,7 @@ fn main() {
     let actions = link.as_ref().map(|l| l.scenario.events.len());
     embed::install(link.map(|l| (l.scenario, l.position_us)));
     if let Some(actions) = actions {
-        share::set_startup_notice(share::opened(&api::shared_model().borrow(), actions));
+        share::set_startup_notice(model::opened_link(&state::shared_model().borrow(), actions));
     }
     api::install();
     let root = gloo_utils::document()

@@ -9,7 +9,7 @@ pub fn install() {
     yew::set_custom_panic_hook(Box::new(|info| {
         let message = info.to_string();
         web_sys::console::error_1(&format!("raftlab: {message}").into());
-        let model = crate::api::shared_model();
+        let model = crate::state::shared_model();
         let report = match model.try_borrow() {
             Ok(m) => {
                 let trace = m.trace_ndjson();

@@ -1,57 +1,10 @@
-//! Share links: the run (seed, settings, every action with its time) and the moment shown,
-//! in the URL fragment (`docs/share-links.md`). Opening such a link reproduces the run.
+//! Share links in the browser: the URL fragment at start and on `hashchange`, the address
+//! bar and the clipboard. Reading and writing links is the model's (`model/links.rs`).
 
-use crate::app::UiAction;
-use crate::geometry::ms1;
-use crate::model::Model;
-use raftlab_raft::Micros;
+use crate::model::check_link;
+use crate::state::{Ui, UiAction};
 use raftlab_sim::link;
 use yew::prelude::*;
-
-/// Longest run a link may ask the page to compute (2 hours of simulated time, about a
-/// second of work); `raftlab run` handles longer ones.
-pub const MAX_LINK_RUN_US: Micros = 2 * 3600 * 1_000_000;
-
-/// The link of the model's whole run at the moment shown (without the `#`).
-pub fn link_of(m: &Model) -> String {
-    link::encode(&m.full_scenario(), Some(m.now()))
-}
-
-/// Reads the link `text`, or says what is wrong with it.
-pub fn check(text: &str) -> Result<link::Link, String> {
-    let l = link::decode(text)
-        .map_err(|e| format!("This link cannot be opened, so the run is unchanged. {e}"))?;
-    if l.scenario.until_us > MAX_LINK_RUN_US {
-        return Err(format!(
-            "This link's run lasts {} ms; the page opens runs of up to {} ms (use `raftlab run` for longer ones). The run is unchanged.",
-            ms1(l.scenario.until_us),
-            ms1(MAX_LINK_RUN_US)
-        ));
-    }
-    Ok(l)
-}
-
-/// What the page says after opening a link.
-pub fn opened(m: &Model, actions: usize) -> String {
-    format!(
-        "Opened a shared run: seed {}, {} nodes, {actions} actions, at {} ms of {} ms{}.",
-        m.sim().seed(),
-        m.sim().nodes().len(),
-        ms1(m.now()),
-        ms1(m.end()),
-        if m.playing { "" } else { " (paused)" }
-    )
-}
-
-/// Opens the link `text` in the model, or says what is wrong with it (the run is then kept).
-pub fn open(m: &mut Model, text: &str) -> Result<String, String> {
-    let l = check(text)?;
-    let actions = l.scenario.events.len();
-    m.open(l.scenario, l.position_us);
-    // The reader sees the moment the link was made at, and presses Play when ready.
-    m.set_playing(false);
-    Ok(opened(m, actions))
-}
 
 thread_local! {
     static STARTUP: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
@@ -61,7 +14,7 @@ thread_local! {
 /// moment to show. A bad link is reported by [`startup_notice`].
 pub fn startup_link() -> Option<link::Link> {
     let fragment = current_fragment()?;
-    match check(&fragment) {
+    match check_link(&fragment) {
         Ok(l) => Some(l),
         Err(problem) => {
             set_startup_notice(problem);
@@ -104,7 +57,7 @@ pub fn set_fragment(fragment: &str) {
 }
 
 /// Copies `text` to the clipboard, then tells the page how it went.
-pub fn copy(text: String, dispatcher: UseReducerDispatcher<crate::app::Ui>) {
+pub fn copy(text: String, dispatcher: UseReducerDispatcher<Ui>) {
     use wasm_bindgen::closure::Closure;
     let len = text.len();
     let clipboard = gloo_utils::window().navigator().clipboard();

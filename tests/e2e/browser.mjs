@@ -115,3 +115,13 @@ export async function eventually(check, { timeout = 5_000, interval = 50, messag
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+/**
+ * Opens the collapsible section `name` of the full page (its heading button, aria-expanded)
+ * unless it is open, and waits for its region. The sections open on demand (src/view/mod.rs).
+ */
+export async function openSection(page, name) {
+  const head = page.locator('.fold-head button').filter({ hasText: new RegExp(`^\\W*${name}$`) });
+  if ((await head.getAttribute('aria-expanded')) === 'false') await head.click();
+  await page.getByRole('region', { name, exact: true }).waitFor();
+}

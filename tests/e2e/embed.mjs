@@ -206,11 +206,11 @@ test('embed: readonly has no controls and a picture that is not interactive', LI
     assert.equal(await page.getByRole('button').count(), 0, 'no buttons at all');
     assert.equal(await page.locator('input, select, textarea, svg [tabindex]').count(), 0, 'nothing to operate; the picture takes no focus');
     // Still named for assistive technology.
-    await page.getByRole('img', { name: /^Node 1, (follower|candidate|leader), term \d+/ }).waitFor();
+    await page.getByRole('img', { name: /^Node 1, S1, (follower|candidate|leader), term \d+/ }).waitFor();
     await page.getByRole('img', { name: 'Link S1–S2, working', exact: true }).waitFor({ state: 'attached' });
     assert.equal(await page.getByRole('region', { name: 'Logs', exact: true }).count(), 1);
     // Clicks and keys change nothing; the run plays on.
-    await page.getByRole('img', { name: /^Node 1,/ }).click();
+    await page.getByRole('img', { name: /^Node 1, S1,/ }).click();
     await page.locator('body').focus();
     for (const key of ['c', ' ', 'n', '0', 'h', '1', 'c']) await page.keyboard.press(key);
     await frames(page, 3);
@@ -220,7 +220,7 @@ test('embed: readonly has no controls and a picture that is not interactive', LI
     await eventually(async () => (await page.evaluate(() => window.raftlab.state().time_ms)) > t0, { message: 'time to move (autoplay)' });
     // The scripting API still drives it (for authors' illustrations).
     await page.evaluate(() => window.raftlab.crash(1));
-    await page.getByRole('img', { name: /^Node 1, crashed/ }).waitFor();
+    await page.getByRole('img', { name: /^Node 1, S1, crashed/ }).waitFor();
   });
   await withPage(t, pageUrl('?readonly&panels=logs,client,settings'), async (page) => {
     assert.match(await noticeText(page), /readonly: the panels client, settings act on the run and are not shown/);

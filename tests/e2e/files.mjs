@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { eventually, frames } from './browser.mjs';
+import { eventually, frames, openSection } from './browser.mjs';
 import { LIMIT, SHOTS, pageUrl, withPage, cliTrace, assertSameTrace, noticeText } from './harness.mjs';
 
 const SCENARIO = {
@@ -42,9 +42,14 @@ function someRun(page) {
   });
 }
 
-const picker = (page) => page.getByLabel('Open scenario…', { exact: true });
+/** The file input of the Files section (which opens on demand: opened first). */
+const picker = async (page) => {
+  await openSection(page, 'Files');
+  return page.getByLabel('Open scenario…', { exact: true });
+};
 
 async function download(page, name) {
+  await openSection(page, 'Files');
   const [file] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('button', { name, exact: true }).click(),
@@ -79,7 +84,7 @@ test('files: Download scenario and Download trace; the CLI replays the scenario 
 test('files: Open scenario… (file picker) replaces the run and says so', LIMIT, async (t) => {
   await withPage(t, pageUrl(), async (page) => {
     await someRun(page);
-    await picker(page).setInputFiles({
+    await (await picker(page)).setInputFiles({
       name: 'demo.json',
       mimeType: 'application/json',
       buffer: Buffer.from(JSON.stringify(SCENARIO, null, 2)),
@@ -95,14 +100,14 @@ test('files: Open scenario… (file picker) replaces the run and says so', LIMIT
     });
     assert.deepEqual({ seed: out.fresh.seed, nodes: out.fresh.nodes }, { seed: 2024, nodes: 3 });
     assert.ok(out.fresh.time < 500, `from its start (time ${out.fresh.time} ms)`);
-    await page.getByRole('button', { name: /^Node 3, / }).waitFor();
-    assert.equal(await page.getByRole('button', { name: /^Node 4, / }).count(), 0, 'the picture shows 3 nodes');
+    await page.getByRole('button', { name: /^Node 3, S3, / }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Node 4, S4, / }).count(), 0, 'the picture shows 3 nodes');
     // The run is the file's scenario: the CLI gives the same trace.
     assertSameTrace(out.trace.split('\n').filter(Boolean), cliTrace({ ...SCENARIO, until_ms: 2000 }), 'opened scenario');
     // The same file again is opened again (the picker is cleared after each choice).
     await page.evaluate(() => window.raftlab.advance(100));
     await page.getByRole('button', { name: 'Dismiss message' }).click();
-    await picker(page).setInputFiles({ name: 'demo.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(SCENARIO)) });
+    await (await picker(page)).setInputFiles({ name: 'demo.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(SCENARIO)) });
     await eventually(async () => (await noticeText(page)).startsWith('Opened demo.json'), { message: 'the second "Opened" notice' });
     assert.ok((await page.evaluate(() => window.raftlab.state().time_ms)) < 500, 'opened again from its start');
   });
@@ -220,7 +225,7 @@ test('files: each kind of bad file gets a clear message and leaves the run untou
     const before = await snapshot(page);
     const seen = {};
     for (const { what, file, says } of BAD_FILES) {
-      await picker(page).setInputFiles(file);
+      await (await picker(page)).setInputFiles(file);
       await eventually(async () => (await noticeText(page)).includes(says), {
         message: `the message for ${what} (${says})`,
         timeout: 10_000,

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { eventually, frames } from './browser.mjs';
+import { eventually, frames, openSection } from './browser.mjs';
 import { LIMIT, SHOTS, pageUrl, withPage, cliTrace, assertSameTrace, noticeText } from './harness.mjs';
 
 const state = (page) => page.evaluate(() => window.raftlab.state());
@@ -91,7 +91,7 @@ test('membership: grow 3 servers to 4 (even) with the button and to 9 with the A
     st = await advanceUntil(page, (s) => sameIds(s.learners, [5]), 'S5 a learner', { ms: 1 });
     assert.equal(st.nodes[4].member, 'learner');
     await eventually(async () => / \+ S5 learning \(not voting\)\.$/.test(await quorum(page)), { message: 'the learner in the majority line' });
-    assert.match(await nodeLabel(page, 5), /^Node 5, \w+, term \d+.*, learner: catching up, not voting$/);
+    assert.match(await nodeLabel(page, 5), /^Node 5, S5, \w+, term \d+.*, learner: catching up, not voting$/);
     assert.equal(await nodeButton(page, 5).locator('circle.ring').count(), 1, 'a learner has a dashed ring');
     assert.equal(await nodeButton(page, 1).locator('circle.ring').count(), 0, 'a voter has none');
     await page.screenshot({ path: path.join(SHOTS, 'desktop-membership-learner.png'), fullPage: true });
@@ -159,7 +159,8 @@ test('membership: remove servers down to 1; removed ones are drawn as removed; s
     await eventually(async () => /, removed: not a member of the configuration$/.test(await nodeLabel(page, victim)), {
       message: `S${victim}'s label says removed`,
     });
-    assert.equal(await nodeButton(page, victim).locator('text.sub').textContent(), 'removed');
+    // The word under the server is drawn beside its button (in the same node group).
+    assert.equal(await page.locator('g.node').filter({ has: nodeButton(page, victim) }).locator('text.sub').textContent(), 'removed');
     assert.match(await nodeButton(page, victim).getAttribute('class'), /\boutside\b/);
     assert.ok(await remove.isDisabled(), 'a removed server cannot be removed again');
     assert.match(await page.locator('#remove-why').innerText(), /not a member/);
@@ -197,6 +198,7 @@ test('membership: remove servers down to 1; removed ones are drawn as removed; s
       window.raftlab.removeServer(n);
       window.raftlab.advance(50);
     }, last);
+    await openSection(page, 'Event log');
     await eventually(async () => /did not remove S\d: it is the last voter/.test(await page.locator('.events').innerText()), {
       message: 'the refusal narrated',
     });

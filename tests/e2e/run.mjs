@@ -25,12 +25,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { start } from './server.mjs';
-import { launch, openPage, pageReady, pageText, frames, eventually } from './browser.mjs';
+import { launch, openPage, pageReady, pageText, frames, eventually, openSection } from './browser.mjs';
 // Saving and opening files, and embed mode: in files of their own (set-up in harness.mjs).
 import './files.mjs';
 import './embed.mjs';
 // Membership changes (thesis 4.1): in a file of its own too.
 import './membership.mjs';
+// Layout and accessibility (axe-core): in a file of its own too.
+import './layout.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(ROOT, process.env.RAFTLAB_DIST ?? 'dist');
@@ -246,9 +248,10 @@ test('the page loads from a sub-path with no console error and no outside reques
     // Every node is drawn with an accessible name.
     for (let id = 1; id <= shape.count; id++) {
       const label = await nodeLabel(page, id);
-      assert.match(label, new RegExp(`^Node ${id}, (follower|candidate|leader|crashed), term \\d+`), `node ${id} label`);
+      assert.match(label, new RegExp(`^Node ${id}, S${id}, (follower|candidate|leader|crashed), term \\d+`), `node ${id} label`);
     }
     // The controls and regions of the contract are present.
+    await openSection(page, 'Network');
     for (const name of ['Step', 'Reset', 'New seed', 'Heal all', 'Help']) {
       await page.getByRole('button', { name, exact: true }).waitFor();
     }
@@ -256,6 +259,9 @@ test('the page loads from a sub-path with no console error and no outside reques
     await page.getByRole('slider', { name: 'Speed', exact: true }).waitFor();
     await page.getByRole('spinbutton', { name: 'Seed', exact: true }).waitFor();
     await page.getByRole('combobox', { name: 'Cluster size', exact: true }).waitFor();
+    await openSection(page, 'Event log');
+    await openSection(page, 'Safety');
+    await openSection(page, 'Key-value stores');
     for (const name of ['Event log', 'Safety', 'Logs', 'Key-value stores']) {
       const region = page.getByRole('region', { name, exact: true }).or(page.getByRole('log', { name, exact: true }));
       assert.equal(await region.count(), 1, `one region named "${name}"`);
@@ -290,7 +296,7 @@ test('a leader appears', LIMIT, async (t) => {
       message: `Node ${leader.id}'s label to say leader`,
     });
     const label = await nodeLabel(page, leader.id);
-    assert.match(label, new RegExp(`^Node ${leader.id}, leader, term ${leader.term}\\b`));
+    assert.match(label, new RegExp(`^Node ${leader.id}, S${leader.id}, leader, term ${leader.term}\\b`));
     // The trace says so too.
     const events = await traceEvents(page);
     assert.ok(events.some((e) => e.kind === 'become_leader' && e.node === leader.id && e.term === leader.term));
@@ -305,7 +311,7 @@ test('crashing the leader brings a new leader with a higher term', LIMIT, async 
     await page.evaluate((id) => window.raftlab.crash(id), old.id);
     const st1 = await state(page);
     assert.equal(st1.nodes.find((n) => n.id === old.id).alive, false, 'the old leader is down');
-    await eventually(async () => (await nodeLabel(page, old.id)).startsWith(`Node ${old.id}, crashed`), {
+    await eventually(async () => (await nodeLabel(page, old.id)).startsWith(`Node ${old.id}, S${old.id}, crashed`), {
       message: `Node ${old.id}'s label to say crashed`,
     });
     const st2 = await advance(page, 3000);
@@ -509,7 +515,7 @@ test('controls: node actions Crash, Restart, Time out, Isolate, and Heal all', L
     await selectNode(page, 1);
     await page.getByRole('button', { name: 'Crash S1', exact: true }).click();
     await eventually(async () => (await state(page)).nodes[0].alive === false, { message: 'Crash S1 to crash node 1' });
-    await eventually(async () => (await nodeLabel(page, 1)).startsWith('Node 1, crashed'), { message: 'Node 1 labelled crashed' });
+    await eventually(async () => (await nodeLabel(page, 1)).startsWith('Node 1, S1, crashed'), { message: 'Node 1 labelled crashed' });
     await page.getByRole('button', { name: 'Restart S1', exact: true }).click();
     await eventually(async () => (await state(page)).nodes[0].alive === true, { message: 'Restart S1 to restart node 1' });
     await advance(page, 500);
@@ -533,6 +539,7 @@ test('controls: node actions Crash, Restart, Time out, Isolate, and Heal all', L
     const events = (await page.evaluate(() => window.raftlab.scenario())).events;
     assert.ok(events.some((e) => e.do === 'isolate' && e.node === f), 'scenario() records the isolate');
 
+    await openSection(page, 'Network');
     await page.getByRole('button', { name: 'Heal all', exact: true }).click();
     await eventually(async () => (await traceEvents(page)).filter((e) => ['partition', 'heal', 'cut', 'restore'].includes(e.kind)).at(-1)?.kind === 'heal', {
       message: 'Heal all to heal the network (the last network event is a heal)',
@@ -559,6 +566,7 @@ test('controls: links between nodes cut and restore', LIMIT, async (t) => {
     // the name only.)
     await page.evaluate(() => window.raftlab.cut(3, 4));
     await page.getByRole('button', { name: 'Link S3–S4, cut', exact: true }).waitFor({ state: 'attached' });
+    await openSection(page, 'Network');
     await page.getByRole('button', { name: 'Heal all', exact: true }).click();
     await page.getByRole('button', { name: 'Link S3–S4, working', exact: true }).waitFor({ state: 'attached' });
   });
@@ -567,11 +575,13 @@ test('controls: links between nodes cut and restore', LIMIT, async (t) => {
 test('controls: client write form', LIMIT, async (t) => {
   await withPage(t, async (page) => {
     const st0 = await resetAndAdvance(page, 9, 5, 1500);
+    await openSection(page, 'Client');
     const leader = leaderOf(st0);
     assert.ok(leader);
     // Untouched, the "Send to" choice on screen is where the write goes.
     const sendTo = page.getByRole('combobox', { name: 'Send to', exact: true });
     const shown = await sendTo.evaluate((s) => s.options[s.selectedIndex]?.textContent.trim());
+    await openSection(page, 'Client');
     await page.getByRole('textbox', { name: 'Key', exact: true }).fill('first');
     await page.getByRole('textbox', { name: 'Value', exact: true }).fill('w');
     await page.getByRole('button', { name: 'Send write', exact: true }).click();
@@ -581,6 +591,7 @@ test('controls: client write form', LIMIT, async (t) => {
     );
     const expected = shown === 'Leader' ? leader.id : Number(String(shown).replace(/^S/, ''));
     assert.equal(firstReq.node, expected, `"Send to" shows ${JSON.stringify(shown)}: the write must go to node ${expected}`);
+    await openSection(page, 'Client');
     await page.getByRole('textbox', { name: 'Key', exact: true }).fill('fruit');
     await page.getByRole('textbox', { name: 'Value', exact: true }).fill('apple');
     await page.getByRole('combobox', { name: 'Send to', exact: true }).selectOption({ label: 'Leader' });
@@ -592,6 +603,7 @@ test('controls: client write form', LIMIT, async (t) => {
     for (const n of st1.nodes) assert.equal(n.kv.fruit, 'apple', `node ${n.id} has fruit=apple`);
     // Sent to a follower: a redirect to the leader.
     const f = st1.nodes.find((n) => n.id !== leader.id).id;
+    await openSection(page, 'Client');
     await page.getByRole('textbox', { name: 'Key', exact: true }).fill('veg');
     await page.getByRole('textbox', { name: 'Value', exact: true }).fill('leek');
     await page.getByRole('combobox', { name: 'Send to', exact: true }).selectOption({ label: `S${f}` });
@@ -608,6 +620,7 @@ test('controls: client write form', LIMIT, async (t) => {
 test('controls: settings inputs change the configuration', LIMIT, async (t) => {
   await withPage(t, async (page) => {
     await resetAndAdvance(page, 10, 5, 500);
+    await openSection(page, 'Settings');
     const set = async (label, value) => {
       const input = page.getByLabel(label, { exact: true });
       await input.fill(String(value));
@@ -620,6 +633,7 @@ test('controls: settings inputs change the configuration', LIMIT, async (t) => {
     await eventually(async () => JSON.stringify((await config()).election_timeout_ms) === '[200,400]', {
       message: 'election_timeout_ms to become [200, 400]',
     });
+    await openSection(page, 'Settings');
     await set('Heartbeat (ms)', 40);
     await eventually(async () => (await config()).heartbeat_ms === 40, { message: 'heartbeat_ms to become 40' });
     await set('Latency max (ms)', 30);
@@ -645,6 +659,8 @@ test('controls: settings inputs change the configuration', LIMIT, async (t) => {
 test('keyboard: Tab reaches the controls with a visible focus; ? opens the shortcuts; Enter selects a node', LIMIT, async (t) => {
   await withPage(t, async (page, { problems }) => {
     await resetAndAdvance(page, 12, 5, 1000);
+    // The client form opens on demand: open it, so Tab can reach Send write.
+    await openSection(page, 'Client');
     // What each SVG control looks like unfocused: inside the drawing, a focus indicator may be
     // a change of stroke rather than an outline.
     const look = () => {
@@ -779,6 +795,7 @@ test('keyboard shortcuts do what the help says', LIMIT, async (t) => {
     await eventually(async () => (await page.evaluate(() => window.raftlab.seed())) !== 15, { message: 'N to pick a new seed' });
     // Typing in a text box is not a shortcut.
     await page.evaluate(() => window.raftlab.pause());
+    await openSection(page, 'Client');
     const keyBox = page.getByRole('textbox', { name: 'Key', exact: true });
     await keyBox.fill('');
     await keyBox.pressSequentially('cn1');
@@ -1026,7 +1043,7 @@ test('load() takes a JSON string (examples/basic.json) and matches the CLI', LIM
     assertStateMatchesFinals(out.state, cli.finals);
     // The page shows the loaded run.
     const leader = leaderOf(out.state);
-    await eventually(async () => (await nodeLabel(page, leader.id)).startsWith(`Node ${leader.id}, leader, term ${leader.term}`), {
+    await eventually(async () => (await nodeLabel(page, leader.id)).startsWith(`Node ${leader.id}, S${leader.id}, leader, term ${leader.term}`), {
       message: `Node ${leader.id} labelled leader of term ${leader.term}`,
     });
   });
@@ -1322,6 +1339,7 @@ test('share links: a bad link on first load shows a message and the default run'
 test('PreVote and CheckQuorum: the settings boxes turn them on; a returning node no longer disrupts', LIMIT, async (t) => {
   await withPage(t, async (page) => {
     await resetAndAdvance(page, 1, 5, 0);
+    await openSection(page, 'Settings');
     await page.getByRole('checkbox', { name: 'PreVote (thesis 9.6)' }).check();
     await page.getByRole('checkbox', { name: 'CheckQuorum (thesis 6.2)' }).check();
     const config = effectiveConfig(await page.evaluate(() => window.raftlab.scenario()));
@@ -1358,7 +1376,7 @@ test('PreVote and CheckQuorum: the settings boxes turn them on; a returning node
     });
     await frames(page);
     const label = await nodeLabel(page, 2);
-    assert.match(label, /^Node 2, (precandidate, term \d+, \d of 3 pre-votes|follower)/);
+    assert.match(label, /^Node 2, S2, (precandidate, term \d+, \d of 3 pre-votes|follower)/);
     await page.screenshot({ path: path.join(SHOTS, 'desktop-prevote.png'), fullPage: true });
   });
 });
@@ -1386,6 +1404,7 @@ test('reads: the stale read example shows a non-linearizable history, pointing a
     assert.match(r.history.problem, /request 3 \(read x -> 1 \[leader_local\]/);
     assertSameTrace(r.trace.split('\n').filter((l) => l), cliTrace(r.scenario).lines, 'stale-read example');
     await frames(page);
+    await openSection(page, 'Client history');
     const panel = page.getByRole('region', { name: 'Client history' });
     assert.match(await panel.innerText(), /Not linearizable/);
     assert.equal(await panel.locator('.op.culprit').count(), 1);
@@ -1397,6 +1416,7 @@ test('reads: the stale read example shows a non-linearizable history, pointing a
 test('reads: the Send read button and clientRead() in each mode; setClockRate; bad arguments', LIMIT, async (t) => {
   await withPage(t, async (page) => {
     await resetAndAdvance(page, 4, 5, 1000);
+    await openSection(page, 'Client');
     await page.getByRole('button', { name: 'Send write', exact: true }).click();
     await advance(page, 200);
     await page.getByLabel('Read mode').selectOption('lease');
@@ -1491,6 +1511,7 @@ test('snapshots: a follower down while the leader compacts is caught up by Insta
     const boundary = page.getByLabel(new RegExp(`^S${run.follower} snapshot: entries 1 to \\d+`));
     await boundary.first().waitFor();
     assert.match(await page.locator('.logtable').innerText(), /snapshot\s*≤ \d+/);
+    await openSection(page, 'Settings');
     assert.equal(await page.getByLabel('Snapshot every (entries)').inputValue(), '5');
     await page.getByText('Legend').click();
     await page.screenshot({ path: path.join(SHOTS, 'desktop-snapshots.png'), fullPage: true });

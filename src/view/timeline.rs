@@ -1,9 +1,9 @@
 //! The timeline under the picture: the whole run with marks for elections, crashes,
 //! partitions, commits and membership changes, and a slider to show any moment of it (time travel).
 
-use crate::app::{Ui, UiAction};
-use crate::geometry::{mark_paths, ms1};
-use crate::model::{MarkKind, Model};
+use crate::geometry::ms1;
+use crate::model::{mark_paths, MarkKind, Model};
+use crate::state::{Ui, UiAction};
 use raftlab_raft::Micros;
 use yew::prelude::*;
 
@@ -16,7 +16,7 @@ pub fn timeline(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let on_input = {
         let ui = ui.clone();
         Callback::from(move |e: InputEvent| {
-            if let Ok(units) = crate::view::input_value(&e).parse::<Micros>() {
+            if let Ok(units) = super::input_value(&e).parse::<Micros>() {
                 ui.dispatch(UiAction::Seek(units.saturating_mul(UNIT_US)));
             }
         })

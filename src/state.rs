@@ -1,0 +1,261 @@
+//! The page's state: the shared model plus the view's own choices (`Ui`), what can happen
+//! to it (`UiAction`) and the reducer. It depends on the model only: the views and the
+//! platform adapters (scripting API, share links, files, embed) depend on it, never the
+//! other way round, and `app.rs` puts them together.
+
+use crate::geometry::ms1;
+use crate::model::{link_of, open_link, Fork, Model};
+use raftlab_raft::{Micros, NodeId};
+use raftlab_sim::scenario::{Action, ConfigPatch, Scenario, SimConfig};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use yew::prelude::*;
+
+thread_local! {
+    static MODEL: Rc<RefCell<Model>> =
+        Rc::new(RefCell::new(Model::with_seed(fresh_seed(), 5, SimConfig::default())));
+    static AFTER_ACTION: Cell<fn()> = const { Cell::new(|| {}) };
+}
+
+/// The model shared by the page and the scripting API.
+pub fn shared_model() -> Rc<RefCell<Model>> {
+    MODEL.with(Rc::clone)
+}
+
+/// Sets what runs after every action the reducer handled (the scripting API delivers new
+/// trace events to its listeners then).
+pub fn set_after_action(f: fn()) {
+    AFTER_ACTION.with(|a| a.set(f));
+}
+
+/// A fresh seed from the browser's random generator.
+pub fn fresh_seed() -> u64 {
+    let mut bytes = [0u8; 4];
+    // Seeds are kept below 2^32 so they are short to read and type.
+    if getrandom::fill(&mut bytes).is_err() {
+        return 1;
+    }
+    u32::from_le_bytes(bytes) as u64
+}
+
+/// What the reader selected: its details are shown in one place, the Details section.
+///
+/// A server, one of its log entries, or a message in flight (by its id, as in the trace;
+/// nothing selects one yet: the canvas will, and Drop/Deliver buttons will act on it). The
+/// details panel (`view/details.rs`) shows the facts the model has for each; an explanation
+/// from the simulator can be added there per variant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Selection {
+    /// Nothing selected.
+    #[default]
+    None,
+    /// A server.
+    Node(NodeId),
+    /// Entry `index` (absolute, as in the paper) of server `node`'s log.
+    Entry { node: NodeId, index: u64 },
+    /// A message in flight, by its id.
+    Message(u64),
+}
+
+impl Selection {
+    /// The server the selection is about (a server, or the owner of a log entry): the node
+    /// actions and the keyboard shortcuts act on it.
+    pub fn node(self) -> Option<NodeId> {
+        match self {
+            Selection::Node(n) | Selection::Entry { node: n, .. } => Some(n),
+            Selection::None | Selection::Message(_) => None,
+        }
+    }
+}
+
+/// The page's colour theme: the system's, or one chosen with the toggle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    /// `prefers-color-scheme`.
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+/// Everything the view shows: the shared model plus view-only choices.
+#[derive(Clone)]
+pub struct Ui {
+    /// The model (shared with `window.raftlab`).
+    pub model: Rc<RefCell<Model>>,
+    /// The model's version when this value was made: a new version means a new render.
+    pub version: u64,
+    /// What is selected (shown in the Details section).
+    pub selection: Selection,
+    /// The collapsible sections that are open, by name (`view::SECTIONS`).
+    pub open: Vec<&'static str>,
+    /// Whether the one-line introduction is shown (first visit, until dismissed).
+    pub intro: bool,
+    /// The colour theme.
+    pub theme: Theme,
+    /// Whether the keyboard help is open.
+    pub help: bool,
+    /// Event-log filter: a node, or all.
+    pub filter_node: Option<NodeId>,
+    /// Event-log filter: a category, or all.
+    pub filter_kind: Option<&'static str>,
+    /// A message for the user (bad input, what happened).
+    pub notice: Option<String>,
+    /// A share link to copy to the clipboard (by an effect, which can dispatch), numbered so
+    /// that copying the same link twice copies it twice.
+    pub link: Option<(u32, String)>,
+}
+
+impl PartialEq for Ui {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.model, &other.model)
+            && self.version == other.version
+            && self.selection == other.selection
+            && self.open == other.open
+            && self.intro == other.intro
+            && self.theme == other.theme
+            && self.help == other.help
+            && self.filter_node == other.filter_node
+            && self.filter_kind == other.filter_kind
+            && self.notice == other.notice
+            && self.link == other.link
+    }
+}
+
+/// What can happen to the page.
+pub enum UiAction {
+    /// The model was changed from outside (the scripting API).
+    Refresh,
+    /// Play or pause.
+    TogglePlay,
+    /// Run to the next event.
+    Step,
+    /// Set the playback speed.
+    Speed(f64),
+    /// Act on the cluster (in the past: forks the run).
+    Act(Action),
+    /// Show another moment of the run (time travel).
+    Seek(Micros),
+    /// Go back to the previous moment at which something happened.
+    StepBack,
+    /// Open a share link (the URL fragment); a bad one leaves the run as it is.
+    OpenLink(String),
+    /// Put the share link of the run in the address bar and the clipboard.
+    CopyLink,
+    /// Change settings.
+    Configure(ConfigPatch),
+    /// Start over with this seed and cluster size.
+    Restart(u64, u32),
+    /// Select a server, a log entry, a message, or nothing.
+    Select(Selection),
+    /// Open or close a collapsible section (by name).
+    Section(&'static str, bool),
+    /// Hide the introduction (for good: the app remembers it).
+    DismissIntro,
+    /// Choose the colour theme.
+    SetTheme(Theme),
+    /// Open or close the keyboard help.
+    Help(bool),
+    /// Filter the event log by node.
+    FilterNode(Option<NodeId>),
+    /// Filter the event log by kind.
+    FilterKind(Option<&'static str>),
+    /// Show a message.
+    Notice(Option<String>),
+    /// Replace the run by this scenario, from its start (an opened file, Reset in embed
+    /// mode), with an optional message.
+    Load(Box<Scenario>, Option<String>),
+}
+
+impl Reducible for Ui {
+    type Action = UiAction;
+
+    fn reduce(self: Rc<Self>, action: UiAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        {
+            let mut m = self.model.borrow_mut();
+            match action {
+                UiAction::Refresh => {}
+                UiAction::TogglePlay => {
+                    let playing = !m.playing;
+                    m.set_playing(playing);
+                }
+                UiAction::Step => {
+                    m.set_playing(false);
+                    m.step_event();
+                }
+                UiAction::Speed(x) => m.set_speed(x),
+                UiAction::Act(a) => next.notice = m.act(a).map(fork_notice).or(next.notice),
+                UiAction::Configure(p) => {
+                    next.notice = m.configure(p).map(fork_notice).or(next.notice)
+                }
+                UiAction::Seek(t) => {
+                    m.set_playing(false);
+                    m.seek(t);
+                }
+                UiAction::StepBack => {
+                    m.set_playing(false);
+                    m.step_back();
+                }
+                UiAction::OpenLink(text) => {
+                    next.notice = Some(match open_link(&mut m, &text) {
+                        Ok(said) => {
+                            next.selection = Selection::None;
+                            said
+                        }
+                        Err(problem) => problem,
+                    });
+                }
+                UiAction::CopyLink => {
+                    // The app puts it in the address bar and the clipboard (share.rs).
+                    let link = link_of(&m);
+                    let n = next.link.as_ref().map_or(0, |l| l.0 + 1);
+                    next.link = Some((n, link));
+                }
+                UiAction::Restart(seed, nodes) => {
+                    m.restart(seed, nodes);
+                    next.selection = Selection::None;
+                    next.notice = Some(format!("New run: seed {seed}, {nodes} nodes"));
+                }
+                UiAction::Select(s) => next.selection = s,
+                UiAction::Section(name, open) => {
+                    next.open.retain(|&n| n != name);
+                    if open {
+                        next.open.push(name);
+                    }
+                }
+                UiAction::DismissIntro => next.intro = false,
+                UiAction::SetTheme(theme) => next.theme = theme,
+                UiAction::Help(open) => next.help = open,
+                UiAction::FilterNode(n) => next.filter_node = n,
+                UiAction::FilterKind(k) => next.filter_kind = k,
+                UiAction::Notice(n) => next.notice = n,
+                UiAction::Load(scenario, message) => {
+                    m.load(*scenario);
+                    next.selection = Selection::None;
+                    if message.is_some() {
+                        next.notice = message;
+                    }
+                }
+            }
+            next.version = m.version;
+        }
+        AFTER_ACTION.with(|f| f.get()());
+        if next == *self {
+            self
+        } else {
+            Rc::new(next)
+        }
+    }
+}
+
+/// What the page says when acting in the past forked the run.
+fn fork_notice(f: Fork) -> String {
+    format!(
+        "You changed the past: the run now goes on from {} ms, and what had happened after it (up to {} ms) is gone.",
+        ms1(f.at_us),
+        ms1(f.old_end_us)
+    )
+}

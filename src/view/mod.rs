@@ -1,0 +1,242 @@
+//! The views: pure functions from the state (`state.rs`) to HTML and SVG. Rendering only
+//! reads; every change goes through a `UiAction`. One file per part of the page.
+
+mod cluster;
+mod controls;
+mod details;
+mod embed;
+mod events;
+mod files;
+mod history;
+mod logs;
+mod panels;
+mod timeline;
+
+pub(crate) use cluster::cluster;
+use cluster::{legend, membership};
+use controls::{help, playback};
+use events::narration;
+use history::history;
+use logs::{kv, logs};
+use panels::{client_form, network, node_panel, safety, settings};
+
+use crate::embed::Panel;
+use crate::geometry::{dec, ms1, position, NODE_R};
+use crate::model::{parse_groups, quorum_text, Member, Model, SPEED_RANGE};
+use crate::state::{fresh_seed, Ui, UiAction};
+use raftlab_raft::{Entry, Micros, Node, NodeId, ReadMode, Role};
+use raftlab_sim::scenario::{Action, ConfigPatch, Target};
+use yew::prelude::*;
+
+pub(crate) fn term_class(term: u64) -> String {
+    format!("t{}", term % 8)
+}
+
+/// The collapsible sections of the full page, in order: (name, title). The name is the
+/// section's accessible name (a region) and the key in `Ui::open`.
+pub const SECTIONS: [(&str, &str); 9] = [
+    ("Client", "Client"),
+    ("Network", "Network"),
+    ("Event log", "Event log"),
+    ("Client history", "Client history"),
+    ("Safety", "Safety"),
+    ("Key-value stores", "Key-value stores"),
+    ("Settings", "Settings"),
+    ("Files", "Files"),
+    ("Legend", "Legend"),
+];
+
+/// The whole page: on a wide screen the picture on the left, as tall as the window allows;
+/// on the right every server's log, the details of the selection and the sections that open
+/// on demand; the playback bar and the timeline on top. On a narrow screen the picture
+/// comes first.
+pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
+    // Embed mode (`?embed`) has a compact page of its own (embed.rs).
+    if crate::embed::options().embed {
+        return embed::page(ui);
+    }
+    let m = ui.model.borrow();
+    let paused = if m.playing { "" } else { " paused" };
+    html! {
+        <div class="page">
+        <header class="bar">
+            <h1>{ "raftlab" }</h1>
+            { playback(ui, &m) }
+            { theme_toggle(ui) }
+            { timeline::timeline(ui, &m) }
+        </header>
+        <main class="layout">
+            <section class={format!("stage{paused}")} aria-label="Cluster">
+                { cluster(ui, &m) }
+            </section>
+            <div class="side">
+                { intro(ui) }
+                { notice(ui) }
+                { logs(ui, &m) }
+                { membership(ui, &m) }
+                { details::details(ui, &m) }
+                { for SECTIONS.iter().map(|&(name, title)| fold(ui, name, title, section(ui, &m, name))) }
+            </div>
+        </main>
+        if ui.help { { help(ui) } }
+        </div>
+    }
+}
+
+/// The content of the section `name`.
+fn section(ui: &UseReducerHandle<Ui>, m: &Model, name: &str) -> Html {
+    match name {
+        "Client" => client_form(ui, m),
+        "Network" => network(ui, m),
+        "Event log" => narration(ui, m),
+        "Client history" => history(m),
+        "Safety" => safety(m),
+        "Key-value stores" => kv(m),
+        "Settings" => settings(ui, m),
+        "Files" => files::panel(ui),
+        _ => {
+            html! { <section class="panel" aria-label="Legend"><h2>{ "Legend" }</h2>{ legend() }</section> }
+        }
+    }
+}
+
+/// A section that opens on demand: a heading button (`aria-expanded`) over the panel, which
+/// is only rendered while open.
+fn fold(ui: &UseReducerHandle<Ui>, name: &'static str, title: &'static str, body: Html) -> Html {
+    let open = ui.open.contains(&name);
+    let id = format!("fold-{}", name.to_ascii_lowercase().replace(' ', "-"));
+    html! {
+        <div class={if open { "fold open" } else { "fold" }}>
+            <h2 class="fold-head">
+                <button aria-expanded={open.to_string()} aria-controls={id.clone()}
+                    onclick={ui_cb(ui, move |_| UiAction::Section(name, !open))}>
+                    <span class="chev" aria-hidden="true">{ if open { "▾" } else { "▸" } }</span>
+                    { title }
+                </button>
+            </h2>
+            <div {id} class="fold-body">
+                if open { { body } }
+            </div>
+        </div>
+    }
+}
+
+/// The one-line introduction of a first visit.
+fn intro(ui: &UseReducerHandle<Ui>) -> Html {
+    html! {
+        if ui.intro {
+            <p class="intro">
+                <span>{ "Five servers keep one log in agreement: a leader is elected, it copies entries to the others, and an entry is committed once a majority has it. Press Play, then click a server to crash it." }</span>
+                <button class="link" aria-label="Dismiss introduction"
+                    onclick={ui_cb(ui, |_| UiAction::DismissIntro)}>{ "×" }</button>
+            </p>
+        }
+    }
+}
+
+/// Light or dark, whatever the system says (a click goes to the other one).
+fn theme_toggle(ui: &UseReducerHandle<Ui>) -> Html {
+    use crate::state::Theme;
+    let next = match ui.theme {
+        Theme::Dark => Theme::Light,
+        Theme::Light => Theme::Dark,
+        // The system's theme is not known here: the stylesheet shows the right icon, and the
+        // click picks the one that is not shown now.
+        Theme::System => {
+            let dark = web_sys::window()
+                .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+                .is_some_and(|q| q.matches());
+            if dark {
+                Theme::Light
+            } else {
+                Theme::Dark
+            }
+        }
+    };
+    let label = if next == Theme::Dark {
+        "Dark theme"
+    } else {
+        "Light theme"
+    };
+    html! {
+        <button class="theme" aria-label={label} title={label}
+            onclick={ui_cb(ui, move |_| UiAction::SetTheme(next))}>
+            <span aria-hidden="true">{ if next == Theme::Dark { "☾" } else { "☀" } }</span>
+        </button>
+    }
+}
+
+/// One panel (the full page and embed mode both show panels through here).
+pub(crate) fn panel(ui: &UseReducerHandle<Ui>, m: &Model, p: Panel) -> Html {
+    match p {
+        Panel::Logs => logs(ui, m),
+        Panel::Kv => kv(m),
+        Panel::History => history(m),
+        Panel::Events => narration(ui, m),
+        Panel::Safety => safety(m),
+        Panel::Network => network(ui, m),
+        Panel::Client => client_form(ui, m),
+        Panel::Node => node_panel(ui, m),
+        Panel::Settings => settings(ui, m),
+        Panel::Legend => html! {
+            <section class="panel" aria-label="Legend"><h2>{ "Legend" }</h2>{ legend() }</section>
+        },
+        Panel::Timeline => html! {
+            <section class="panel" aria-label="Timeline">{ timeline::timeline(ui, m) }</section>
+        },
+    }
+}
+
+/// The notice area: a message for the user, if there is one.
+pub(crate) fn notice(ui: &UseReducerHandle<Ui>) -> Html {
+    html! {
+        if let Some(text) = &ui.notice {
+            <p class="notice" role="status">
+                { text }
+                <button class="link" aria-label="Dismiss message"
+                    onclick={ui_cb(ui, |_| UiAction::Notice(None))}>{ "×" }</button>
+            </p>
+        }
+    }
+}
+
+pub(crate) fn ui_cb<E: 'static>(
+    ui: &UseReducerHandle<Ui>,
+    f: impl Fn(E) -> UiAction + 'static,
+) -> Callback<E> {
+    let ui = ui.clone();
+    Callback::from(move |e| ui.dispatch(f(e)))
+}
+
+/// The value of an input or a select element ("" for anything else).
+pub(crate) fn value_of(target: Option<web_sys::EventTarget>) -> String {
+    use wasm_bindgen::JsCast;
+    let Some(target) = target else {
+        return String::new();
+    };
+    match target.dyn_into::<web_sys::HtmlInputElement>() {
+        Ok(i) => i.value(),
+        Err(other) => other
+            .dyn_into::<web_sys::HtmlSelectElement>()
+            .map(|s| s.value())
+            .unwrap_or_default(),
+    }
+}
+
+/// The value of the input or select an event came from.
+pub(crate) fn input_value<E: AsRef<web_sys::Event>>(e: &E) -> String {
+    value_of(e.as_ref().target())
+}
+
+/// The value of the form field `id` (an input or a select).
+pub(crate) fn field_value(id: &str) -> String {
+    value_of(gloo_utils::document().get_element_by_id(id).map(Into::into))
+}
+
+pub(crate) fn f(x: f64) -> String {
+    dec((x * 100.0).round() as i64, 2)
+}
+
+pub(crate) fn whole(x: f64) -> i64 {
+    x.round() as i64
+}
