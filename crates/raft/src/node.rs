@@ -316,9 +316,11 @@ pub enum VoteRefusal {
     /// The candidate is not a voter of the receiver's latest configuration (thesis 4.1: each
     /// server uses the latest configuration in its log, committed or not): a removed server,
     /// or a new one not yet added or still a learner (thesis 4.2.1), cannot win the vote of a
-    /// server that knows it does not vote (thesis 4.2.3, as HashiCorp raft does). A server
-    /// that knows no configuration at all (a new server with an empty log) refuses no one
-    /// for this reason.
+    /// server that knows it does not vote (thesis 4.2.3, as HashiCorp raft does). Unlike
+    /// HashiCorp raft, only when the candidate's log is not more up to date than the
+    /// receiver's (5.4.1): a log that is ahead may hold a later configuration, and refusing
+    /// it can leave no server able to win. A server that knows no configuration at all (a
+    /// new server with an empty log) refuses no one for this reason.
     NotAVoter {
         /// Where the receiver's configuration comes from: the index of its configuration
         /// entry (or of the snapshot holding it; 0 for the initial configuration).
@@ -1028,11 +1030,27 @@ impl Node {
     }
 
     /// Thesis 4.1, 4.2.3: the refusal for a candidate that is not a voter of this server's
-    /// latest configuration, if it is not one (`None` when it is, or when this server knows
-    /// no configuration at all: it has nothing to judge by).
-    fn not_a_voter(&self, candidate: NodeId) -> Option<VoteRefusal> {
+    /// latest configuration, if it is not one and its log is not more up to date than ours.
+    /// `None` when it is a voter, or when this server knows no configuration at all (it has
+    /// nothing to judge by).
+    ///
+    /// A candidate whose log is more up to date (5.4.1) is not judged by our configuration:
+    /// its log may hold a later one that makes it a voter, and ours may be an uncommitted
+    /// entry that its log overwrites. HashiCorp raft refuses it anyway; here that deadlocked
+    /// (`raftlab fuzz --membership`): S3's stale "remove S2" refused S2, the only server that
+    /// could win. A candidate whose log is not ahead of ours holds no configuration we lack
+    /// (with an equal log, ours), so refusing it leaves the election to a server with a log
+    /// at least as up to date that is a voter (this one, for instance).
+    fn not_a_voter(
+        &self,
+        candidate: NodeId,
+        last_log_index: Index,
+        last_log_term: Term,
+    ) -> Option<VoteRefusal> {
         let known = !self.membership.voters.is_empty() || !self.membership.learners.is_empty();
-        (known && !self.membership.is_voter(candidate)).then(|| VoteRefusal::NotAVoter {
+        let ahead = last_log_term > self.last_term()
+            || (last_log_term == self.last_term() && last_log_index > self.last_index());
+        (known && !ahead && !self.membership.is_voter(candidate)).then(|| VoteRefusal::NotAVoter {
             config_index: self.config_index,
             voters: self.membership.voters.clone(),
         })
@@ -1065,7 +1083,7 @@ impl Node {
         // Thesis 9.6: grant when a vote would be granted (a later term, a candidate that is a
         // voter of our latest configuration, thesis 4.1, an up-to-date log, 5.4.1) and no
         // leader is heard from; change nothing (no term, no vote, no timer).
-        let not_a_voter = self.not_a_voter(from);
+        let not_a_voter = self.not_a_voter(from, last_log_index, last_log_term);
         let granted = term > self.term()
             && not_a_voter.is_none()
             && self.log_ok_for_vote(last_log_index, last_log_term)
@@ -1735,10 +1753,11 @@ impl Node {
         // Figure 2, RequestVote: refuse a stale term; grant if we have not voted for someone
         // else in this term and the candidate's log is at least as up to date as ours (5.4.1:
         // a later last term wins; with equal last terms the longer log wins). And, as
-        // HashiCorp raft does, only to a candidate that is a voter of our latest configuration
-        // (thesis 4.1; a removed or not yet added server cannot disrupt by winning, 4.2.3).
+        // HashiCorp raft does, not to a candidate that is not a voter of our latest
+        // configuration (thesis 4.1; a removed or not yet added server cannot disrupt by
+        // winning, 4.2.3), unless its log is ahead of ours (see `Node::not_a_voter`).
         // A higher term has already been taken up (5.1, in `receive`), refused or not.
-        let not_a_voter = self.not_a_voter(candidate);
+        let not_a_voter = self.not_a_voter(candidate, last_log_index, last_log_term);
         let free = self.voted_for().is_none() || self.voted_for() == Some(candidate);
         let granted = term == self.term()
             && not_a_voter.is_none()

@@ -393,12 +393,12 @@ fn member(id: NodeId, voters: &[NodeId], learners: &[NodeId], config: Config) ->
 
 /// Thesis 4.1 and 4.2.3 (HashiCorp raft's rule): a candidate that is not a voter of the
 /// receiver's latest configuration (a learner, or a server the receiver knows was removed or
-/// never added) is refused, even with a better log; the higher term is still taken up (5.1).
+/// never added) is refused; the higher term is still taken up (5.1).
 #[test]
 fn not_a_voter_vote_thesis_4_1() {
-    // S4 is a learner in S1's configuration.
+    // S4 is a learner in S1's configuration; its log equals S1's (index 1, term 1).
     let mut voter = member(1, &[1, 2, 3], &[4], Config::default());
-    let ready = step(&mut voter, 1_000, request_vote(4, 1, 3, (9, 9)));
+    let ready = step(&mut voter, 1_000, request_vote(4, 1, 3, (1, 1)));
     assert_eq!(vote_reply(&ready), Some(false));
     assert_eq!(voter.term(), 3, "the higher term is taken up (5.1)");
     assert_eq!(voter.voted_for(), None, "no vote given");
@@ -414,8 +414,9 @@ fn not_a_voter_vote_thesis_4_1() {
             },
         }]
     );
-    // S5 is not a member at all (removed, or never added): refused too.
-    let ready = step(&mut voter, 2_000, request_vote(5, 1, 4, (9, 9)));
+    // S5 is not a member at all (removed, or never added): refused too, before its log is
+    // found behind (5.4.1).
+    let ready = step(&mut voter, 2_000, request_vote(5, 1, 4, (0, 0)));
     assert_eq!(vote_reply(&ready), Some(false));
     assert!(matches!(
         refusals(&ready)[..],
@@ -429,6 +430,53 @@ fn not_a_voter_vote_thesis_4_1() {
     let ready = step(&mut voter, 3_000, request_vote(2, 1, 4, (9, 9)));
     assert_eq!(vote_reply(&ready), Some(true));
     assert!(refusals(&ready).is_empty());
+}
+
+/// Liveness (thesis 4.1, 5.4.1): a candidate whose log is more up to date than the receiver's
+/// is not judged by the receiver's configuration, which may be an uncommitted entry its log
+/// overwrites (or its log holds a later one that makes it a voter). HashiCorp raft refuses
+/// it; in `raftlab fuzz --membership` that left no server able to win.
+#[test]
+fn not_a_voter_with_a_log_ahead_is_granted_thesis_4_1() {
+    // S1's log ends with an uncommitted entry of term 2 that removes S2; S2's log ends in
+    // term 7 (a later leader's entries, which will overwrite S1's).
+    let mut persistent = Persistent {
+        current_term: 2,
+        log: vec![
+            Entry {
+                term: 1,
+                command: Command::Noop,
+            },
+            Entry {
+                term: 2,
+                command: Command::Config(Membership::new(&[1, 3], &[])),
+            },
+        ],
+        ..Persistent::default()
+    };
+    persistent.snapshot.config = Membership::new(&MEMBERS, &[]);
+    let mut voter = Node::recover(1, Config::default(), persistent.clone(), 1, 0);
+    assert!(!voter.membership().is_voter(2));
+    let ready = step(&mut voter, 1_000, request_vote(2, 1, 8, (3, 7)));
+    assert_eq!(vote_reply(&ready), Some(true));
+    assert!(refusals(&ready).is_empty());
+    // The same candidate with a log no further than S1's (equal: the same configuration) is
+    // refused.
+    let mut voter = Node::recover(1, Config::default(), persistent, 1, 0);
+    let ready = step(&mut voter, 1_000, request_vote(2, 1, 8, (2, 2)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 8,
+            pre_vote: false,
+            reason: VoteRefusal::NotAVoter {
+                config_index: 2,
+                voters: vec![1, 3],
+            },
+        }]
+    );
 }
 
 /// Precedence: a stale term comes first (Figure 2); then the candidate's place in the
