@@ -175,7 +175,6 @@ impl SimConfig {
             snapshot_threshold: self.snapshot_threshold,
             max_entries_per_message: usize::try_from(self.max_entries_per_message)
                 .unwrap_or(usize::MAX),
-            ..raftlab_raft::Config::default()
         }
     }
 }
