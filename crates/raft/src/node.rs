@@ -276,10 +276,11 @@ pub enum Event {
 
 /// Why a server refused a vote or a pre-vote ([`Event::VoteRefused`]).
 ///
-/// A server that is not a voter of its own configuration still answers like any other:
-/// thesis 4.1 lets the candidate's configuration decide whose votes count (a candidate counts
-/// only the voters of its configuration), so there is no "not a voter" refusal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A server that is not a voter of its own configuration (a learner, a removed server) still
+/// answers like any other, as in etcd: thesis 4.1 lets the candidate's configuration decide
+/// whose votes count. It is the *candidate* that must be a voter of the receiver's latest
+/// configuration ([`VoteRefusal::NotAVoter`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VoteRefusal {
     /// The candidate's term is lower than the voter's (Figure 2, RequestVote rule 1); for a
     /// pre-vote, the term it would campaign in is not later than the voter's (thesis 9.6).
@@ -311,6 +312,21 @@ pub enum VoteRefusal {
         /// The leader it hears from (itself when it leads); `None` in the quiet period after
         /// a restart.
         leader: Option<NodeId>,
+    },
+    /// The candidate is not a voter of the receiver's latest configuration (thesis 4.1: each
+    /// server uses the latest configuration in its log, committed or not): a removed server,
+    /// or a new one not yet added or still a learner (thesis 4.2.1), cannot win the vote of a
+    /// server that knows it does not vote (thesis 4.2.3, as HashiCorp raft does). Unlike
+    /// HashiCorp raft, only when the candidate's log is not more up to date than the
+    /// receiver's (5.4.1): a log that is ahead may hold a later configuration, and refusing
+    /// it can leave no server able to win. A server that knows no configuration at all (a
+    /// new server with an empty log) refuses no one for this reason.
+    NotAVoter {
+        /// Where the receiver's configuration comes from: the index of its configuration
+        /// entry (or of the snapshot holding it; 0 for the initial configuration).
+        config_index: Index,
+        /// The voters of that configuration.
+        voters: Vec<NodeId>,
     },
 }
 
@@ -1013,6 +1029,33 @@ impl Node {
         }
     }
 
+    /// Thesis 4.1, 4.2.3: the refusal for a candidate that is not a voter of this server's
+    /// latest configuration, if it is not one and its log is not more up to date than ours.
+    /// `None` when it is a voter, or when this server knows no configuration at all (it has
+    /// nothing to judge by).
+    ///
+    /// A candidate whose log is more up to date (5.4.1) is not judged by our configuration:
+    /// its log may hold a later one that makes it a voter, and ours may be an uncommitted
+    /// entry that its log overwrites. HashiCorp raft refuses it anyway; here that deadlocked
+    /// (`raftlab fuzz --membership`): S3's stale "remove S2" refused S2, the only server that
+    /// could win. A candidate whose log is not ahead of ours holds no configuration we lack
+    /// (with an equal log, ours), so refusing it leaves the election to a server with a log
+    /// at least as up to date that is a voter (this one, for instance).
+    fn not_a_voter(
+        &self,
+        candidate: NodeId,
+        last_log_index: Index,
+        last_log_term: Term,
+    ) -> Option<VoteRefusal> {
+        let known = !self.membership.voters.is_empty() || !self.membership.learners.is_empty();
+        let ahead = last_log_term > self.last_term()
+            || (last_log_term == self.last_term() && last_log_index > self.last_index());
+        (known && !ahead && !self.membership.is_voter(candidate)).then(|| VoteRefusal::NotAVoter {
+            config_index: self.config_index,
+            voters: self.membership.voters.clone(),
+        })
+    }
+
     /// The leader [`Node::hears_from_leader`] hears from: itself when leading, `None` when
     /// only its quiet period after a restart keeps it from voting.
     fn heard_leader(&self) -> Option<NodeId> {
@@ -1037,14 +1080,19 @@ impl Node {
         last_log_term: Term,
         out: &mut Ready,
     ) {
-        // Thesis 9.6: grant when a vote would be granted (a later term, an up-to-date log,
-        // 5.4.1) and no leader is heard from; change nothing (no term, no vote, no timer).
+        // Thesis 9.6: grant when a vote would be granted (a later term, a candidate that is a
+        // voter of our latest configuration, thesis 4.1, an up-to-date log, 5.4.1) and no
+        // leader is heard from; change nothing (no term, no vote, no timer).
+        let not_a_voter = self.not_a_voter(from, last_log_index, last_log_term);
         let granted = term > self.term()
+            && not_a_voter.is_none()
             && self.log_ok_for_vote(last_log_index, last_log_term)
             && !self.hears_from_leader(now);
         if !granted {
-            // The first failed condition: the term, then a leader heard from (as CheckQuorum
-            // checks it before the log for RequestVote), then the log (5.4.1).
+            // The first failed condition, in the order of RequestVote: the term, then a
+            // leader heard from (as CheckQuorum checks it before anything else of a
+            // RequestVote), then the candidate's place in our configuration (thesis 4.1), then
+            // the log (5.4.1).
             let reason = if term <= self.term() {
                 VoteRefusal::StaleTerm {
                     voter_term: self.term(),
@@ -1053,6 +1101,8 @@ impl Node {
                 VoteRefusal::LeaderAlive {
                     leader: self.heard_leader(),
                 }
+            } else if let Some(reason) = not_a_voter {
+                reason
             } else {
                 self.log_behind(last_log_index, last_log_term)
             };
@@ -1702,19 +1752,29 @@ impl Node {
     ) {
         // Figure 2, RequestVote: refuse a stale term; grant if we have not voted for someone
         // else in this term and the candidate's log is at least as up to date as ours (5.4.1:
-        // a later last term wins; with equal last terms the longer log wins).
+        // a later last term wins; with equal last terms the longer log wins). And, as
+        // HashiCorp raft does, not to a candidate that is not a voter of our latest
+        // configuration (thesis 4.1; a removed or not yet added server cannot disrupt by
+        // winning, 4.2.3), unless its log is ahead of ours (see `Node::not_a_voter`).
+        // A higher term has already been taken up (5.1, in `receive`), refused or not.
+        let not_a_voter = self.not_a_voter(candidate, last_log_index, last_log_term);
         let free = self.voted_for().is_none() || self.voted_for() == Some(candidate);
         let granted = term == self.term()
+            && not_a_voter.is_none()
             && free
             && matches!(self.role, Role::Follower | Role::PreCandidate)
             && self.log_ok_for_vote(last_log_index, last_log_term);
         if !granted {
-            // The first failed condition, in the order of Figure 2: the term, the one vote
-            // of this term (5.2), then the log (5.4.1).
+            // The first failed condition: the term (Figure 2), the candidate's place in our
+            // configuration (thesis 4.1; before the vote, so that it never looks like a vote
+            // given elsewhere), the one vote of this term (5.2), then the log (5.4.1). (With
+            // CheckQuorum, a leader heard from was checked first, in `receive`.)
             let reason = if term < self.term() {
                 VoteRefusal::StaleTerm {
                     voter_term: self.term(),
                 }
+            } else if let Some(reason) = not_a_voter {
+                reason
             } else if !free || !matches!(self.role, Role::Follower | Role::PreCandidate) {
                 VoteRefusal::AlreadyVoted {
                     voted_for: self.voted_for().unwrap_or(self.id),

@@ -365,15 +365,239 @@ fn pre_vote_log_behind_and_stale_thesis_9_6() {
 }
 
 /// Thesis 4.1: the candidate's configuration decides whose votes count, so a server that is
-/// not a voter of its own configuration still answers as any other and grants its vote.
+/// not a voter of its own configuration (a learner) still answers as any other and grants its
+/// vote to a candidate that is a voter (as etcd does).
 #[test]
-fn non_voter_still_grants_thesis_4_1() {
+fn non_voter_receiver_still_grants_thesis_4_1() {
     let mut persistent = Persistent::default();
     persistent.snapshot.config = Membership::new(&[2, 3], &[1]);
     let mut learner = Node::recover(1, Config::default(), persistent, 1, 0);
     let ready = step(&mut learner, 1_000, request_vote(2, 1, 1, (0, 0)));
     assert_eq!(vote_reply(&ready), Some(true));
     assert!(refusals(&ready).is_empty());
+}
+
+/// A server of `voters` + `learners` (initial configuration, index 0) at term 2, log [1].
+fn member(id: NodeId, voters: &[NodeId], learners: &[NodeId], config: Config) -> Node {
+    let mut persistent = Persistent {
+        current_term: 2,
+        log: vec![Entry {
+            term: 1,
+            command: Command::Noop,
+        }],
+        ..Persistent::default()
+    };
+    persistent.snapshot.config = Membership::new(voters, learners);
+    Node::recover(id, config, persistent, id as u64, 0)
+}
+
+/// Thesis 4.1 and 4.2.3 (HashiCorp raft's rule): a candidate that is not a voter of the
+/// receiver's latest configuration (a learner, or a server the receiver knows was removed or
+/// never added) is refused; the higher term is still taken up (5.1).
+#[test]
+fn not_a_voter_vote_thesis_4_1() {
+    // S4 is a learner in S1's configuration; its log equals S1's (index 1, term 1).
+    let mut voter = member(1, &[1, 2, 3], &[4], Config::default());
+    let ready = step(&mut voter, 1_000, request_vote(4, 1, 3, (1, 1)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(voter.term(), 3, "the higher term is taken up (5.1)");
+    assert_eq!(voter.voted_for(), None, "no vote given");
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 4,
+            term: 3,
+            pre_vote: false,
+            reason: VoteRefusal::NotAVoter {
+                config_index: 0,
+                voters: vec![1, 2, 3],
+            },
+        }]
+    );
+    // S5 is not a member at all (removed, or never added): refused too, before its log is
+    // found behind (5.4.1).
+    let ready = step(&mut voter, 2_000, request_vote(5, 1, 4, (0, 0)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert!(matches!(
+        refusals(&ready)[..],
+        [Event::VoteRefused {
+            candidate: 5,
+            reason: VoteRefusal::NotAVoter { .. },
+            ..
+        }]
+    ));
+    // A voter of its configuration is granted.
+    let ready = step(&mut voter, 3_000, request_vote(2, 1, 4, (9, 9)));
+    assert_eq!(vote_reply(&ready), Some(true));
+    assert!(refusals(&ready).is_empty());
+}
+
+/// Liveness (thesis 4.1, 5.4.1): a candidate whose log is more up to date than the receiver's
+/// is not judged by the receiver's configuration, which may be an uncommitted entry its log
+/// overwrites (or its log holds a later one that makes it a voter). HashiCorp raft refuses
+/// it; in `raftlab fuzz --membership` that left no server able to win.
+#[test]
+fn not_a_voter_with_a_log_ahead_is_granted_thesis_4_1() {
+    // S1's log ends with an uncommitted entry of term 2 that removes S2; S2's log ends in
+    // term 7 (a later leader's entries, which will overwrite S1's).
+    let mut persistent = Persistent {
+        current_term: 2,
+        log: vec![
+            Entry {
+                term: 1,
+                command: Command::Noop,
+            },
+            Entry {
+                term: 2,
+                command: Command::Config(Membership::new(&[1, 3], &[])),
+            },
+        ],
+        ..Persistent::default()
+    };
+    persistent.snapshot.config = Membership::new(&MEMBERS, &[]);
+    let mut voter = Node::recover(1, Config::default(), persistent.clone(), 1, 0);
+    assert!(!voter.membership().is_voter(2));
+    let ready = step(&mut voter, 1_000, request_vote(2, 1, 8, (3, 7)));
+    assert_eq!(vote_reply(&ready), Some(true));
+    assert!(refusals(&ready).is_empty());
+    // The same candidate with a log no further than S1's (equal: the same configuration) is
+    // refused.
+    let mut voter = Node::recover(1, Config::default(), persistent, 1, 0);
+    let ready = step(&mut voter, 1_000, request_vote(2, 1, 8, (2, 2)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 2,
+            term: 8,
+            pre_vote: false,
+            reason: VoteRefusal::NotAVoter {
+                config_index: 2,
+                voters: vec![1, 3],
+            },
+        }]
+    );
+}
+
+/// Precedence: a stale term comes first (Figure 2); then the candidate's place in the
+/// configuration (thesis 4.1), before the one vote per term (5.2) and the log (5.4.1); with
+/// CheckQuorum, a leader heard from (thesis 4.2.3) comes before it.
+#[test]
+fn not_a_voter_precedence_thesis_4_1() {
+    // Stale term first.
+    let mut voter = member(1, &[1, 2, 3], &[], Config::default());
+    let ready = step(&mut voter, 1_000, request_vote(4, 1, 1, (0, 0)));
+    assert!(matches!(
+        refusals(&ready)[..],
+        [Event::VoteRefused {
+            reason: VoteRefusal::StaleTerm { voter_term: 2 },
+            ..
+        }]
+    ));
+    // Not a voter before already voted and log behind: S1 has voted for S2 in term 3 and
+    // S4's log is behind, yet the refusal names the configuration.
+    let ready = step(&mut voter, 2_000, request_vote(2, 1, 3, (1, 1)));
+    assert_eq!(vote_reply(&ready), Some(true));
+    let ready = step(&mut voter, 3_000, request_vote(4, 1, 3, (0, 0)));
+    assert!(matches!(
+        refusals(&ready)[..],
+        [Event::VoteRefused {
+            reason: VoteRefusal::NotAVoter { .. },
+            ..
+        }]
+    ));
+    // With CheckQuorum, a leader heard from comes first (the RequestVote is ignored).
+    let mut voter = member(1, &[1, 2, 3], &[], check_quorum());
+    step(&mut voter, 200_000, append(3, 1, 2, (1, 1), &[]));
+    let ready = step(&mut voter, 250_000, request_vote(4, 1, 3, (9, 9)));
+    assert_eq!(vote_reply(&ready), None);
+    assert!(matches!(
+        refusals(&ready)[..],
+        [Event::VoteRefused {
+            reason: VoteRefusal::LeaderAlive { leader: Some(3) },
+            ..
+        }]
+    ));
+}
+
+/// Thesis 9.6 with 4.1: a pre-vote from a server that is not a voter of the receiver's
+/// configuration is refused too (after the term and a leader heard from, before the log).
+#[test]
+fn not_a_voter_pre_vote_thesis_9_6() {
+    let mut voter = member(1, &[1, 2, 3], &[4], with_pre_vote());
+    // Past the quiet period of a restart (150 ms).
+    let ready = step(&mut voter, 200_000, pre_vote(4, 1, 3, (0, 0)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(voter.term(), 2, "a pre-vote changes no term");
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 4,
+            term: 3,
+            pre_vote: true,
+            reason: VoteRefusal::NotAVoter {
+                config_index: 0,
+                voters: vec![1, 2, 3],
+            },
+        }]
+    );
+    let ready = step(&mut voter, 201_000, pre_vote(2, 1, 3, (1, 1)));
+    assert_eq!(vote_reply(&ready), Some(true));
+}
+
+/// A server that knows no configuration (a new server with an empty log, waiting to be
+/// added) has nothing to judge by: it refuses no one for not being a voter.
+#[test]
+fn no_configuration_refuses_no_one_thesis_4_1() {
+    let mut fresh = Node::recover(4, Config::default(), Persistent::default(), 4, 0);
+    let ready = step(&mut fresh, 1_000, request_vote(1, 4, 1, (0, 0)));
+    assert_eq!(vote_reply(&ready), Some(true));
+    assert!(refusals(&ready).is_empty());
+}
+
+/// The configuration used is the latest in the log, committed or not (thesis 4.1): once a
+/// follower has appended an entry that removes S3, it refuses S3's vote request; a server
+/// without that entry still sees S3 as a voter and grants it (the removed leader can still
+/// get the change through, see `Node::may_campaign`).
+#[test]
+fn not_a_voter_uses_latest_uncommitted_configuration_thesis_4_1() {
+    let removal = Entry {
+        term: 2,
+        command: Command::Config(Membership::new(&[1, 2], &[])),
+    };
+    let mut with_entry = member(1, &[1, 2, 3], &[], Config::default());
+    let input = Input::Message(Message {
+        from: 3,
+        to: 1,
+        term: 2,
+        body: Body::AppendEntries {
+            prev_log_index: 1,
+            prev_log_term: 1,
+            entries: vec![removal],
+            leader_commit: 0,
+            stamp: 0,
+        },
+    });
+    step(&mut with_entry, 1_000, input);
+    assert_eq!(with_entry.membership(), &Membership::new(&[1, 2], &[]));
+    assert_eq!(with_entry.commit_index(), 0, "the removal is not committed");
+    let ready = step(&mut with_entry, 2_000, request_vote(3, 1, 3, (2, 2)));
+    assert_eq!(vote_reply(&ready), Some(false));
+    assert_eq!(
+        refusals(&ready),
+        vec![Event::VoteRefused {
+            candidate: 3,
+            term: 3,
+            pre_vote: false,
+            reason: VoteRefusal::NotAVoter {
+                config_index: 2,
+                voters: vec![1, 2],
+            },
+        }]
+    );
+    let mut without = member(2, &[1, 2, 3], &[], Config::default());
+    let ready = step(&mut without, 2_000, request_vote(3, 2, 3, (2, 2)));
+    assert_eq!(vote_reply(&ready), Some(true));
 }
 
 /// Figure 2, AppendEntries rule 1: a request of a lower term is rejected.

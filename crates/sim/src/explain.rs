@@ -123,7 +123,7 @@ pub fn vote_reason(
     pre_vote: bool,
     reason: &VoteRefusal,
 ) -> String {
-    match *reason {
+    match reason.clone() {
         VoteRefusal::StaleTerm { voter_term } if pre_vote => format!(
             "{} could only campaign in term {term}, not later than its own term {voter_term} \
              (thesis 9.6)",
@@ -180,6 +180,15 @@ pub fn vote_reason(
                 ),
             }
         }
+        VoteRefusal::NotAVoter { voters, .. } => format!(
+            "{} is not a voter in {}'s configuration (voters {}), so {} does not {} for it \
+             (thesis 4.1)",
+            s(candidate),
+            s(voter),
+            list(&voters),
+            s(voter),
+            if pre_vote { "pre-vote" } else { "vote" }
+        ),
     }
 }
 

@@ -173,6 +173,10 @@ fn push_patch(out: &mut String, p: &ConfigPatch) {
     if let Some(m) = p.timers {
         out.push_str(if m.is_manual() { "T1" } else { "T0" });
     }
+    if let Some(n) = p.max_entries_per_message {
+        out.push('A');
+        json::write_u64(out, n);
+    }
 }
 
 /// Writes the settings that differ from [`SimConfig::default`], and the bugs.
@@ -196,6 +200,8 @@ fn push_config(out: &mut String, c: &SimConfig) {
                 .then_some(c.snapshot_threshold),
             delivery: (c.delivery != d.delivery).then_some(c.delivery),
             timers: (c.timers != d.timers).then_some(c.timers),
+            max_entries_per_message: (c.max_entries_per_message != d.max_entries_per_message)
+                .then_some(c.max_entries_per_message),
         },
     );
     let b = &c.bugs;
@@ -372,7 +378,7 @@ const LETTERS: [(char, &str); 20] = [
 ];
 
 /// The setting letters: letter, scenario field, what it is.
-const SETTINGS: [(char, &str, &str); 13] = [
+const SETTINGS: [(char, &str, &str); 14] = [
     ('E', "election_timeout_ms", "election timeout"),
     ('H', "heartbeat_ms", "heartbeat"),
     ('L', "latency_ms", "latency"),
@@ -386,6 +392,7 @@ const SETTINGS: [(char, &str, &str); 13] = [
     ('S', "snapshot_threshold", "snapshot threshold"),
     ('M', "delivery", "manual delivery"),
     ('T', "timers", "manual timers"),
+    ('A', "max_entries_per_message", "entries per AppendEntries"),
 ];
 
 /// Reads a share link: the fragment alone (`v=1&...`), with its `#`, or a whole URL (the part
@@ -911,7 +918,7 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
         rest = next;
         let Some(k) = SETTINGS.iter().position(|s| s.0 == letter) else {
             return Err(format!(
-                "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T{}), found {}",
+                "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A{}), found {}",
                 if allow_bugs { " or B" } else { "" },
                 quoted(&letter.to_string())
             ));
@@ -943,11 +950,11 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
                 Value::Array(vec![scenario::ms(lo), scenario::ms(hi)])
             }
             'H' | 'C' => scenario::ms(parse_ms(value).map_err(|m| format!("{at}: {m}"))?),
-            'S' => match value.parse::<u64>() {
+            'S' | 'A' => match value.parse::<u64>() {
                 Ok(n) if value.bytes().all(|b| b.is_ascii_digit()) => Value::from(n),
                 _ => {
                     return Err(format!(
-                        "{at}: expected a whole number of entries such as S10, found {}",
+                        "{at}: expected a whole number of entries such as {letter}10, found {}",
                         quoted(value)
                     ))
                 }

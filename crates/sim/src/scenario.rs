@@ -20,6 +20,10 @@ pub const MAX_EVENTS: usize = 100_000;
 pub const MAX_TEXT: usize = 256;
 /// Largest `snapshot_threshold`.
 pub const MAX_SNAPSHOT_THRESHOLD: u64 = 100_000;
+/// Largest `max_entries_per_message`.
+pub const MAX_ENTRIES_PER_MESSAGE: u64 = 100_000;
+/// Default `max_entries_per_message`: the Raft core's default.
+pub const DEFAULT_ENTRIES_PER_MESSAGE: u64 = 64;
 
 /// Network and timing settings of a simulated cluster (the scenario's `config`).
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +59,10 @@ pub struct SimConfig {
     /// Who fires the servers' timers (`timers`): the clock (`auto`), or only `fire_timer`
     /// actions (`manual`).
     pub timers: Mode,
+    /// At most this many entries travel in one AppendEntries (`max_entries_per_message`, 1 to
+    /// 100000): the paper (5.3) lets a leader send several at once for efficiency; 1 makes
+    /// entries travel one by one.
+    pub max_entries_per_message: u64,
 }
 
 /// Whether the simulator does something by itself or waits for the reader to do it (the
@@ -98,6 +106,7 @@ impl Default for SimConfig {
             snapshot_threshold: 0,
             delivery: Mode::Auto,
             timers: Mode::Auto,
+            max_entries_per_message: DEFAULT_ENTRIES_PER_MESSAGE,
         }
     }
 }
@@ -111,9 +120,9 @@ pub const BUG_NAMES: [&str; 3] = [
 
 impl SimConfig {
     /// The settings as the scenario's `config` object (every field present, except
-    /// `pre_vote`, `check_quorum`, `clock_drift`, `snapshot_threshold`, `delivery`, `timers`
-    /// and `bugs`, written only when not the default so that files of runs without them read
-    /// in older versions too).
+    /// `pre_vote`, `check_quorum`, `clock_drift`, `snapshot_threshold`, `delivery`, `timers`,
+    /// `max_entries_per_message` and `bugs`, written only when not the default so that files
+    /// of runs without them read in older versions too).
     pub fn to_json(&self) -> Value {
         let mut o = Map::new();
         put_patch(
@@ -133,6 +142,9 @@ impl SimConfig {
                     .then_some(self.snapshot_threshold),
                 delivery: self.delivery.is_manual().then_some(self.delivery),
                 timers: self.timers.is_manual().then_some(self.timers),
+                max_entries_per_message: (self.max_entries_per_message
+                    != DEFAULT_ENTRIES_PER_MESSAGE)
+                    .then_some(self.max_entries_per_message),
             },
         );
         let mut bugs = Vec::new();
@@ -161,7 +173,8 @@ impl SimConfig {
             check_quorum: self.check_quorum,
             clock_drift_ppm: (self.clock_drift * 1_000_000.0).round() as u64,
             snapshot_threshold: self.snapshot_threshold,
-            ..raftlab_raft::Config::default()
+            max_entries_per_message: usize::try_from(self.max_entries_per_message)
+                .unwrap_or(usize::MAX),
         }
     }
 }
@@ -211,6 +224,8 @@ pub struct ConfigPatch {
     pub delivery: Option<Mode>,
     /// Timers fired by the clock or by hand from now on.
     pub timers: Option<Mode>,
+    /// New limit on the entries of one AppendEntries.
+    pub max_entries_per_message: Option<u64>,
 }
 
 impl ConfigPatch {
@@ -251,6 +266,9 @@ impl ConfigPatch {
         }
         if let Some(v) = self.timers {
             config.timers = v;
+        }
+        if let Some(v) = self.max_entries_per_message {
+            config.max_entries_per_message = v;
         }
     }
 }
@@ -460,6 +478,9 @@ fn put_patch(o: &mut Map, p: &ConfigPatch) {
     if let Some(m) = p.timers {
         put(o, "timers", Value::from(m.as_str()));
     }
+    if let Some(n) = p.max_entries_per_message {
+        put(o, "max_entries_per_message", Value::from(n));
+    }
 }
 
 /// A number as `format!("{x}")` writes an `f64`, without the code of float formatting.
@@ -643,7 +664,7 @@ fn target(path: &str, v: &Value, nodes: u32) -> Result<Target, ParseError> {
     node_number(path, v, nodes).map(Target::Node)
 }
 
-const CONFIG_FIELDS: [&str; 13] = [
+const CONFIG_FIELDS: [&str; 14] = [
     "election_timeout_ms",
     "heartbeat_ms",
     "latency_ms",
@@ -656,6 +677,7 @@ const CONFIG_FIELDS: [&str; 13] = [
     "snapshot_threshold",
     "delivery",
     "timers",
+    "max_entries_per_message",
     "bugs",
 ];
 
@@ -711,6 +733,16 @@ fn parse_patch(
         match as_u64(&p, v, what)? {
             n if n <= MAX_SNAPSHOT_THRESHOLD => patch.snapshot_threshold = Some(n),
             n => return err(&p, format!("must be at most 100000 (found {n})")),
+        }
+    }
+    if let Some(v) = f.get("max_entries_per_message") {
+        let p = f.at("max_entries_per_message");
+        let what = "a number of entries from 1 to 100000";
+        match as_u64(&p, v, what)? {
+            n if (1..=MAX_ENTRIES_PER_MESSAGE).contains(&n) => {
+                patch.max_entries_per_message = Some(n)
+            }
+            n => return err(&p, format!("must be between 1 and 100000 (found {n})")),
         }
     }
     for (name, slot) in [
@@ -776,7 +808,7 @@ fn parse_patch(
     Ok((patch, bugs))
 }
 
-const SET_FIELDS: [&str; 14] = [
+const SET_FIELDS: [&str; 15] = [
     "at_ms",
     "do",
     "election_timeout_ms",
@@ -791,6 +823,7 @@ const SET_FIELDS: [&str; 14] = [
     "snapshot_threshold",
     "delivery",
     "timers",
+    "max_entries_per_message",
 ];
 
 const ACTIONS: [&str; 20] = [

@@ -521,6 +521,13 @@ impl TraceKind {
                         map.entry("voter_last_index", voter_last_index)?;
                     }
                     VoteRefusal::LeaderAlive { leader } => map.entry("leader", leader)?,
+                    VoteRefusal::NotAVoter {
+                        config_index,
+                        voters,
+                    } => {
+                        map.entry("config_index", config_index)?;
+                        map.entry("voters", voters)?;
+                    }
                 }
             }
             TraceKind::AppendRejected {
@@ -556,14 +563,15 @@ impl TraceKind {
     }
 }
 
-/// The `reason` of a `vote_refused` line: `stale_term`, `already_voted`, `log_behind` or
-/// `leader_alive`.
+/// The `reason` of a `vote_refused` line: `stale_term`, `already_voted`, `log_behind`,
+/// `leader_alive` or `not_a_voter`.
 pub fn vote_refusal_name(reason: &VoteRefusal) -> &'static str {
     match reason {
         VoteRefusal::StaleTerm { .. } => "stale_term",
         VoteRefusal::AlreadyVoted { .. } => "already_voted",
         VoteRefusal::LogBehind { .. } => "log_behind",
         VoteRefusal::LeaderAlive { .. } => "leader_alive",
+        VoteRefusal::NotAVoter { .. } => "not_a_voter",
     }
 }
 

@@ -183,6 +183,7 @@ fn defaults_and_small_cases() {
             snapshot_threshold: 100_000,
             delivery: Mode::Manual,
             timers: Mode::Manual,
+            max_entries_per_message: 1,
         },
         events: vec![
             at(0.0, Action::Partition(vec![vec![9], vec![1, 5, 3]])),
@@ -209,6 +210,7 @@ fn defaults_and_small_cases() {
                     snapshot_threshold: Some(0),
                     delivery: Some(Mode::Auto),
                     timers: None,
+                    max_entries_per_message: Some(100_000),
                 }),
             ),
         ],
@@ -217,9 +219,9 @@ fn defaults_and_small_cases() {
     let link = encode(&s, Some(86_400_000_000));
     assert_eq!(
         link,
-        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25S100000P1M1T1B123\
+        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25S100000P1M1T1A1B123\
          &e=0p9-153,0.001w:%D0%BA%D0%BB%D1%8E%D1%87%2F%25%26%23:a%20b%2Cc%3Ad%7Ee%3D,\
-         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05S0P0Q1M0&u=86400000&l=0&p=86400000"
+         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05S0P0Q1M0A100000&u=86400000&l=0&p=86400000"
     );
     assert_eq!(
         decode(&link),
@@ -255,6 +257,7 @@ fn format_1_defaults_are_pinned() {
             snapshot_threshold: 0,
             delivery: Mode::Auto,
             timers: Mode::Auto,
+            max_entries_per_message: 64,
         },
         "SimConfig::default() changed: bump LINK_VERSION and document the new defaults"
     );
@@ -523,7 +526,7 @@ fn config_errors() {
         ("HD0.1", "H (heartbeat): the value is missing after the letter"),
         (
             "h50",
-            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T or B), found \"h\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A or B), found \"h\"",
         ),
         (
             "B4",
@@ -531,8 +534,21 @@ fn config_errors() {
         ),
         ("B11", "B (bugs): bug 1 is listed twice"),
         (
+            "A0",
+            "A (entries per AppendEntries): must be between 1 and 100000 (found 0)",
+        ),
+        (
+            "A100001",
+            "A (entries per AppendEntries): must be between 1 and 100000 (found 100001)",
+        ),
+        (
+            "Ax",
+            "A (entries per AppendEntries): expected a whole number of entries such as A10, found \"x\"",
+        ),
+        ("A1A2", "A (entries per AppendEntries) is given more than once"),
+        (
             "X1",
-            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T or B), found \"X\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A or B), found \"X\"",
         ),
     ] {
         assert_error(
@@ -750,6 +766,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
         any::<(bool, bool, bool, bool, bool)>(),
         prop_oneof![Just(0u64), 1u64..=100_000],
         any::<(bool, bool)>(),
+        prop_oneof![Just(64u64), 1u64..=100_000],
     )
         .prop_map(
             |(
@@ -762,6 +779,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 (b1, b2, b3, pv, cq),
                 snap,
                 (md, mt),
+                batch,
             )| {
                 SimConfig {
                     election_timeout_us: election,
@@ -781,6 +799,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                     snapshot_threshold: snap,
                     delivery: mode(md),
                     timers: mode(mt),
+                    max_entries_per_message: batch,
                 }
             },
         )
@@ -857,21 +876,25 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
         prop::option::of(0u64..=100_000),
         prop::option::of(any::<bool>()),
         prop::option::of(any::<bool>()),
+        prop::option::of(1u64..=100_000),
     )
-        .prop_map(|(e, h, l, d, u, c, pv, cq, snap, md, mt)| ConfigPatch {
-            election_timeout_us: e,
-            heartbeat_us: h,
-            latency_us: l,
-            drop_rate: d,
-            duplicate_rate: u,
-            client_timeout_us: c,
-            pre_vote: pv,
-            check_quorum: cq,
-            clock_drift: None,
-            snapshot_threshold: snap,
-            delivery: md.map(mode),
-            timers: mt.map(mode),
-        })
+        .prop_map(
+            |(e, h, l, d, u, c, pv, cq, snap, md, mt, batch)| ConfigPatch {
+                election_timeout_us: e,
+                heartbeat_us: h,
+                latency_us: l,
+                drop_rate: d,
+                duplicate_rate: u,
+                client_timeout_us: c,
+                pre_vote: pv,
+                check_quorum: cq,
+                clock_drift: None,
+                snapshot_threshold: snap,
+                delivery: md.map(mode),
+                timers: mt.map(mode),
+                max_entries_per_message: batch,
+            },
+        )
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
 }
 
@@ -965,4 +988,34 @@ proptest! {
         // The scenario the link gives writes the same link again.
         prop_assert_eq!(encode(&s, position), link);
     }
+}
+
+/// `A` is `max_entries_per_message`: in `c` only when not the default (64), and in `set`; both
+/// read back to the same scenario.
+#[test]
+fn max_entries_per_message_letter_a() {
+    let mut s = Scenario {
+        config: SimConfig {
+            max_entries_per_message: 1,
+            ..SimConfig::default()
+        },
+        ..Scenario::default()
+    };
+    s.events.push(at(
+        10.0,
+        Action::Set(ConfigPatch {
+            max_entries_per_message: Some(64),
+            ..ConfigPatch::default()
+        }),
+    ));
+    let link = encode(&s, None);
+    assert_eq!(link, "v=1&seed=1&n=5&c=A1&e=10sA64&u=5000");
+    assert_eq!(decode(&link).map(|l| l.scenario), Ok(s));
+    // At its default it is left out of `c`.
+    let d = Scenario::default();
+    assert_eq!(encode(&d, None), "v=1&seed=1&n=5&u=5000");
+    assert_eq!(
+        decode("v=1&seed=1&n=5&c=A64&u=5000").map(|l| l.scenario),
+        Ok(d)
+    );
 }

@@ -2,6 +2,7 @@
 //! the `drop_message`, `deliver_message`, `duplicate_message` and `fire_timer` actions.
 
 use raftlab_raft::{Body, Command, Entry, NodeId, Role};
+use raftlab_sim::explain::{explain, Target as Explain};
 use raftlab_sim::link;
 use raftlab_sim::scenario::{Action, ConfigPatch, Mode, SimConfig, Target, TimedAction};
 use raftlab_sim::trace::{DropReason, TraceEvent, TraceKind};
@@ -519,8 +520,6 @@ fn log(sim: &Simulation, id: NodeId) -> Vec<(u64, String)> {
         .collect()
 }
 
-const X1: (u64, &str) = (2, "set x=1");
-
 fn has_x1(sim: &Simulation, id: NodeId) -> bool {
     let node = &sim.nodes()[id as usize - 1];
     node.entry(3).is_some_and(|e| {
@@ -533,21 +532,44 @@ fn has_x1(sim: &Simulation, id: NodeId) -> bool {
     })
 }
 
-/// The paper's Figure 8 with no bug, by hand: (a) S1 leads term 2 and stores x=1 (index 3,
-/// after its no-op, section 8) on S2 only; (b) S5 leads term 3 with S3 and S4; (c) S1 leads
-/// term 4 and brings S3 up to date: x=1 is on a majority (S1, S2, S3), yet nobody has
-/// committed it (5.4.2: replicas are counted only for the leader's own term, and S1's term-4
-/// entry is on two servers); (d) S1 crashes, S5 wins term 5 with S2 and S4, and its log
-/// replaces x=1 everywhere. The checker stays quiet: x=1 was never committed.
+/// The moment (c) of the example: S4's reply that it holds x=1 (message 74) has just reached
+/// the leader S1, at 810 ms.
+const MOMENT_C_US: u64 = 810_000;
+
+/// The leader's view at (c): the match indexes of its followers (Figure 2, matchIndex) and
+/// how many voters, itself included, are known to store `index`.
+fn known_holders(sim: &Simulation, leader: NodeId, index: u64) -> Vec<NodeId> {
+    let l = &sim.nodes()[leader as usize - 1];
+    let mut ids: Vec<NodeId> = l
+        .progress()
+        .iter()
+        .filter(|p| p.match_index >= index)
+        .map(|p| p.id)
+        .collect();
+    if l.last_index() >= index {
+        ids.push(leader);
+    }
+    ids.sort_unstable();
+    ids
+}
+
+/// The paper's Figure 8 with no bug, by hand, with one entry per AppendEntries: (a) S1 leads
+/// term 2 and stores x=1 (index 3, after its no-op, section 8) on S2 only; (b) S5 leads term 3
+/// with S3 and S4; (c) S1 leads term 4 and sends x=1 alone to S3 and S4: when their replies
+/// are in, S1 KNOWS (its matchIndex) that S1, S3 and S4, a majority, store x=1, and still does
+/// not commit it, because it is of term 2, not 4 (Figure 2's rule, 5.4.2); (d) S1 crashes, S5
+/// wins term 5 with S2, S3 and S4, and its log replaces x=1 everywhere. The checker stays
+/// quiet: x=1 was never committed.
 #[test]
-fn figure_8_by_hand_an_old_entry_on_a_majority_is_not_committed_5_4_2() {
+fn figure_8_by_hand_the_commit_rule_holds_an_old_entry_back_5_4_2() {
     let scenario = figure8();
     assert!(scenario.config.delivery.is_manual() && scenario.config.timers.is_manual());
     assert_eq!(scenario.config.bugs, Default::default());
+    assert_eq!(scenario.config.max_entries_per_message, 1);
     let mut sim = Simulation::from_scenario(&scenario);
 
     // (a) S1 leads term 2; x=1 at index 3 is on S1 and S2 only; index 1 is committed.
-    sim.run_until(450_000, false);
+    sim.run_until(465_000, false);
     assert_eq!(leaders(&sim), vec![1]);
     assert_eq!(sim.nodes()[0].term(), 2);
     assert!(has_x1(&sim, 1) && has_x1(&sim, 2));
@@ -561,29 +583,43 @@ fn figure_8_by_hand_an_old_entry_on_a_majority_is_not_committed_5_4_2() {
     assert_eq!(log(&sim, 5)[1], (3, "noop".to_string()));
     assert!(!sim.is_alive(1));
 
-    // (c) S1 leads term 4 and has brought S3 up to date.
-    sim.run_until(745_000, false);
+    // (c) S1 leads term 4; S3's reply came at 750 ms, S4's at 810 ms.
+    sim.run_until(MOMENT_C_US, false);
     assert_eq!(leaders(&sim), vec![1]);
-    assert_eq!(sim.nodes()[0].term(), 4);
-    let holders: Vec<NodeId> = (1..=5).filter(|&n| has_x1(&sim, n)).collect();
-    assert_eq!(holders, vec![1, 2, 3], "x=1 is stored on a majority");
-    assert_eq!(log(&sim, 3)[2], (X1.0, X1.1.to_string()));
-    // The leader knows S3 holds it; its own term-4 entry is on S1 and S3 only.
-    let s3 = sim.nodes()[0]
+    let s1 = &sim.nodes()[0];
+    assert_eq!(s1.term(), 4);
+    assert_eq!(log(&sim, 1)[3], (4, "noop".to_string()));
+    let matched: Vec<(NodeId, u64)> = s1
         .progress()
         .iter()
-        .find(|p| p.id == 3)
-        .unwrap();
-    assert_eq!(s3.match_index, 4);
-    assert_eq!(log(&sim, 1)[3], (4, "noop".to_string()));
-    // Not committed, on any server.
+        .map(|p| (p.id, p.match_index))
+        .collect();
+    assert_eq!(matched, vec![(2, 0), (3, 3), (4, 3), (5, 0)]);
+    // The leader knows a majority stores x=1 (index 3)...
+    assert_eq!(known_holders(&sim, 1, 3), vec![1, 3, 4]);
+    assert!(known_holders(&sim, 1, 3).len() >= sim.membership().quorum());
+    // ...but not its own entry of term 4 (index 4): only itself.
+    assert_eq!(known_holders(&sim, 1, 4), vec![1]);
+    // And it has not committed x=1: counting replicas commits only an entry of the leader's
+    // term (Figure 2, Leaders; 5.4.2). Nobody has.
+    assert_eq!(s1.term_at(3), Some(2));
+    assert!(s1.commit_index() < 3, "S1 committed x=1 by counting");
     for node in sim.nodes() {
         assert!(node.commit_index() < 3, "S{} committed x=1", node.id());
     }
+    let holders: Vec<NodeId> = (1..=5).filter(|&n| has_x1(&sim, n)).collect();
+    assert_eq!(holders, vec![1, 2, 3, 4], "x=1 is stored on four of five");
+    let e = explain(&sim, &Explain::Entry { node: 1, index: 3 }).unwrap();
+    assert!(
+        e.lines
+            .iter()
+            .any(|l| l.contains("waits for an entry of term 4") && l.contains("section 5.4.2")),
+        "{e:#?}"
+    );
     assert!(sim.violations().is_empty());
 
-    // (d) S1 crashes; S5 is elected for term 5 by S2, S4 and itself (S3 refuses: its log
-    // ends in term 4, 5.4.1), and overwrites index 3 with its own no-op.
+    // (d) S1 crashes; S5 is elected for term 5 by S2, S3, S4 and itself (their logs end in
+    // term 2, S5's in term 3, 5.4.1), and overwrites index 2 and 3 with its entries.
     sim.run_until(scenario.until_us, false);
     assert_eq!(leaders(&sim), vec![5]);
     assert_eq!(sim.nodes()[4].term(), 5);
@@ -603,39 +639,44 @@ fn figure_8_by_hand_an_old_entry_on_a_majority_is_not_committed_5_4_2() {
     assert!(sim.nodes().iter().all(|n| n.kv().get("x").is_none()));
 }
 
-/// Figure 8 (e), the other ending: instead of crashing, S1 gets its term-4 entry onto a
-/// majority (S2 takes it too); it commits it by counting, and x=1 with it (5.4.2). Now S5
-/// can no longer be elected: S2 and S3 refuse it (5.4.1).
+/// Figure 8 (e), the other ending: at (c), S1's held no-op of term 4 (index 4) goes on to S3
+/// and S4 instead; once their replies say a majority stores it, S1 commits it by counting,
+/// and x=1 (term 2, index 3) with it, both together (5.4.2). Now S5 can no longer be elected:
+/// S3 and S4 refuse it (their logs end in term 4, 5.4.1).
 #[test]
 fn figure_8_by_hand_e_the_own_term_entry_commits_the_old_one_5_4_2() {
     let full = figure8();
-    // Up to (c), before S1's term-4 AppendEntries to S2 is dropped (at 710 ms).
     let scenario = Scenario {
         events: full
             .events
             .iter()
-            .filter(|e| e.at_us <= 700_000)
+            .filter(|e| e.at_us <= MOMENT_C_US)
             .cloned()
             .collect(),
         ..full.clone()
     };
     let mut sim = Simulation::from_scenario(&scenario);
-    sim.run_until(700_000, false);
-    let to_s2 = wire(&sim, 1, 2, |b| matches!(b, Body::AppendEntries { .. }));
-    assert_eq!(to_s2.len(), 1);
-    sim.act(&Action::DeliverMessage(to_s2[0]));
-    assert!(has_x1(&sim, 3) && has_x1(&sim, 2));
+    sim.run_until(MOMENT_C_US, false);
     assert_eq!(sim.nodes()[0].commit_index(), 0);
-    // S3's reply alone: S1's entry of term 4 is on S1 and S3, not a majority.
+    let noop4 = |b: &Body| matches!(b, Body::AppendEntries { prev_log_index: 3, entries, .. } if entries.len() == 1);
+    // S3 takes the no-op of term 4: on S1 and S3, not a majority yet.
+    let to_s3 = wire(&sim, 1, 3, noop4);
+    assert_eq!(to_s3, vec![69]);
+    sim.act(&Action::DeliverMessage(to_s3[0]));
     let from_s3 = wire(&sim, 3, 1, |b| matches!(b, Body::AppendEntriesReply { .. }));
     sim.act(&Action::DeliverMessage(from_s3[0]));
+    assert_eq!(known_holders(&sim, 1, 4), vec![1, 3]);
     assert_eq!(sim.nodes()[0].commit_index(), 0);
-    // S2's reply: the term-4 entry is on a majority, committed, and x=1 (term 2) with it.
-    let from_s2 = wire(&sim, 2, 1, |b| matches!(b, Body::AppendEntriesReply { .. }));
-    sim.act(&Action::DeliverMessage(from_s2[0]));
+    // S4 takes it too: on a majority; committed, and x=1 with it.
+    let to_s4 = wire(&sim, 1, 4, noop4);
+    assert_eq!(to_s4, vec![75]);
+    sim.act(&Action::DeliverMessage(to_s4[0]));
+    let from_s4 = wire(&sim, 4, 1, |b| matches!(b, Body::AppendEntriesReply { .. }));
+    sim.act(&Action::DeliverMessage(from_s4[0]));
+    assert_eq!(known_holders(&sim, 1, 4), vec![1, 3, 4]);
     assert_eq!(sim.nodes()[0].commit_index(), 4);
     assert_eq!(sim.nodes()[0].kv().get("x").map(String::as_str), Some("1"));
-    // S1 crashes; S5 restarts and stands for election: only S4 votes for it.
+    // S1 crashes; S5 restarts and stands for election: only S2 votes for it.
     sim.act(&Action::Crash(Target::Node(1)));
     sim.act(&Action::Restart(Target::Node(5)));
     for _ in 0..2 {
@@ -646,7 +687,7 @@ fn figure_8_by_hand_e_the_own_term_entry_commits_the_old_one_5_4_2() {
     assert_eq!(sim.leader(), None);
     let granted: Vec<NodeId> = sim.nodes()[4].votes().to_vec();
     assert!(
-        !granted.contains(&2) && !granted.contains(&3),
+        !granted.contains(&3) && !granted.contains(&4),
         "{granted:?}"
     );
     assert!(sim.violations().is_empty());

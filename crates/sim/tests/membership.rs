@@ -287,3 +287,85 @@ fn removed_server_that_missed_its_removal_disrupts_without_prevote_4_2_3() {
         "with PreVote: the leader keeps its term"
     );
 }
+
+/// Thesis 4.1 and 4.2.3 (HashiCorp raft's rule): a server removed while cut off misses its
+/// removal and campaigns when the network heals. Its higher term still deposes the leader
+/// (5.1), but the servers that hold the removal refuse it as `not_a_voter`, with their
+/// configuration in the trace, and it never leads; `explain` says why.
+#[test]
+fn removed_server_is_refused_as_not_a_voter_4_1() {
+    use raftlab_raft::{Event, VoteRefusal};
+    use raftlab_sim::explain::{explain, Target as Explain};
+    use raftlab_sim::scenario::Target;
+    let mut sim = Simulation::new(3, SimConfig::default(), 11);
+    let trace = traced(&mut sim);
+    let leader = settle(&mut sim);
+    let removed = (1..=3).find(|&n| n != leader).unwrap();
+    let kept: Vec<NodeId> = (1..=3).filter(|&n| n != removed).collect();
+    sim.act(&Action::Isolate(Target::Node(removed)));
+    sim.act(&Action::RemoveServer(removed));
+    sim.run_until(sim.now() + 1_000_000, false);
+    assert_eq!(sim.membership(), &Membership::new(&kept, &[]));
+    let cut_off = &sim.nodes()[removed as usize - 1];
+    assert!(
+        cut_off.membership().is_voter(removed),
+        "it missed its removal"
+    );
+    assert!(cut_off.term() > sim.nodes()[leader as usize - 1].term());
+    sim.act(&Action::Heal);
+    // Right after the first refusal of its vote request by a remaining server, that server's
+    // explanation gives the reason in words.
+    let limit = sim.now() + 1_000_000;
+    let refused_by = |sim: &Simulation| {
+        kept.iter().copied().find(|&n| {
+            sim.refusals(n).next_back().is_some_and(|r| {
+                matches!(&r.event, Event::VoteRefused { candidate, reason: VoteRefusal::NotAVoter { voters, .. }, .. } if *candidate == removed && *voters == kept)
+            })
+        })
+    };
+    let voter = loop {
+        assert!(sim.now() < limit && sim.step(), "never refused");
+        if let Some(voter) = refused_by(&sim) {
+            break voter;
+        }
+    };
+    let e = explain(&sim, &Explain::Node { node: voter }).unwrap();
+    let words = format!(
+        "S{removed} is not a voter in S{voter}'s configuration (voters S{}, S{}), so S{voter} \
+         does not vote for it (thesis 4.1)",
+        kept[0], kept[1]
+    );
+    assert!(
+        e.lines.iter().any(|l| l.contains(&words)),
+        "{words:?} not in {e:#?}"
+    );
+    sim.run_until(sim.now() + 1_000_000, false);
+    // Every refusal of its requests by a remaining server names the configuration.
+    let voters = format!(
+        r#""voters":[{}]"#,
+        kept.iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let refusals: Vec<String> = trace
+        .borrow()
+        .iter()
+        .map(|e| e.to_json())
+        .filter(|line| {
+            line.contains(r#""kind":"vote_refused""#)
+                && line.contains(&format!(r#""candidate":{removed},"#))
+        })
+        .collect();
+    for line in &refusals {
+        assert!(line.contains(r#""reason":"not_a_voter""#), "{line}");
+        assert!(line.contains(&voters), "{line}");
+    }
+    assert!(!refusals.is_empty(), "the removed server was refused");
+    assert!(!trace.borrow().iter().any(|e| {
+        let line = e.to_json();
+        line.contains(r#""kind":"become_leader""#)
+            && line.contains(&format!(r#""node":{removed},"#))
+    }));
+    assert!(sim.violations().is_empty());
+}

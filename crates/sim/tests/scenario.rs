@@ -61,6 +61,7 @@ fn full_example_parses() {
             snapshot_threshold: 0,
             delivery: Mode::Auto,
             timers: Mode::Auto,
+            max_entries_per_message: 64,
         }
     );
     let expected = vec![
@@ -175,6 +176,7 @@ fn every_action_kind_and_bugs_parse() {
             snapshot_threshold: None,
             delivery: None,
             timers: None,
+            max_entries_per_message: None,
         })
     );
 }
@@ -828,6 +830,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
         any::<(bool, bool, bool, bool, bool)>(),
         prop_oneof![Just(0u64), 1u64..=100_000],
         any::<(bool, bool)>(),
+        prop_oneof![Just(64u64), 1u64..=100_000],
     )
         .prop_map(
             |(
@@ -840,6 +843,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 (b1, b2, b3, pv, cq),
                 snap,
                 (md, mt),
+                batch,
             )| {
                 SimConfig {
                     election_timeout_us: election,
@@ -859,6 +863,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                     snapshot_threshold: snap,
                     delivery: if md { Mode::Manual } else { Mode::Auto },
                     timers: if mt { Mode::Manual } else { Mode::Auto },
+                    max_entries_per_message: batch,
                 }
             },
         )
@@ -917,21 +922,25 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
         prop::option::of(0u64..=100_000),
         prop::option::of(prop_oneof![Just(Mode::Auto), Just(Mode::Manual)]),
         prop::option::of(prop_oneof![Just(Mode::Auto), Just(Mode::Manual)]),
+        prop::option::of(1u64..=100_000),
     )
-        .prop_map(|(e, h, l, d, u, c, pv, cq, snap, md, mt)| ConfigPatch {
-            election_timeout_us: e,
-            heartbeat_us: h,
-            latency_us: l,
-            drop_rate: d,
-            duplicate_rate: u,
-            client_timeout_us: c,
-            pre_vote: pv,
-            check_quorum: cq,
-            clock_drift: None,
-            snapshot_threshold: snap,
-            delivery: md,
-            timers: mt,
-        })
+        .prop_map(
+            |(e, h, l, d, u, c, pv, cq, snap, md, mt, batch)| ConfigPatch {
+                election_timeout_us: e,
+                heartbeat_us: h,
+                latency_us: l,
+                drop_rate: d,
+                duplicate_rate: u,
+                client_timeout_us: c,
+                pre_vote: pv,
+                check_quorum: cq,
+                clock_drift: None,
+                snapshot_threshold: snap,
+                delivery: md,
+                timers: mt,
+                max_entries_per_message: batch,
+            },
+        )
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
 }
 
@@ -1113,7 +1122,7 @@ fn documented_error_messages() {
         ),
         (
             r#"{"version":1,"config":{"foo":1}}"#,
-            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, clock_drift, snapshot_threshold, delivery, timers, bugs",
+            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, clock_drift, snapshot_threshold, delivery, timers, max_entries_per_message, bugs",
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"crash","node":7}"#),
@@ -1191,4 +1200,71 @@ fn whole_numbers_must_be_integers() {
     assert_eq!(s.events[0].at_us, 1_500_250);
     let s = Scenario::parse(&with_event(r#"{"at_ms":0.0006,"do":"heal"}"#)).unwrap();
     assert_eq!(s.events[0].at_us, 1);
+}
+
+/// `max_entries_per_message` (5.3: a leader may send several entries in one AppendEntries):
+/// parsed in `config` and in `set`, 1 to 100000, default 64, written in exports only when
+/// not the default, and read back the same.
+#[test]
+fn max_entries_per_message_parses_exports_and_round_trips() {
+    let s = Scenario::parse(&with_config(r#"{"max_entries_per_message":1}"#)).unwrap();
+    assert_eq!(s.config.max_entries_per_message, 1);
+    assert_eq!(s.config.raft_config().max_entries_per_message, 1);
+    let text = s.to_json().to_json();
+    assert!(text.contains(r#""max_entries_per_message":1"#), "{text}");
+    assert_eq!(Scenario::parse(&text).unwrap(), s);
+    // The default is the core's, and is not written.
+    let d = Scenario::parse(&with_config("{}")).unwrap();
+    assert_eq!(d.config.max_entries_per_message, 64);
+    assert_eq!(
+        raftlab_raft::Config::default().max_entries_per_message,
+        64,
+        "the scenario default follows the core's"
+    );
+    assert!(!d.to_json().to_json().contains("max_entries_per_message"));
+    // Given at its default, it reads fine and is dropped on export.
+    let e = Scenario::parse(&with_config(r#"{"max_entries_per_message":64}"#)).unwrap();
+    assert_eq!(e, d);
+    // In `set`, live.
+    let s = Scenario::parse(&with_event(
+        r#"{"at_ms":5,"do":"set","max_entries_per_message":100000}"#,
+    ))
+    .unwrap();
+    assert_eq!(
+        s.events[0].action,
+        Action::Set(ConfigPatch {
+            max_entries_per_message: Some(100_000),
+            ..ConfigPatch::default()
+        })
+    );
+    let text = s.to_json().to_json();
+    assert!(
+        text.contains(r#""max_entries_per_message":100000"#),
+        "{text}"
+    );
+    assert_eq!(Scenario::parse(&text).unwrap(), s);
+}
+
+#[test]
+fn max_entries_per_message_errors() {
+    for (value, needle) in [
+        ("0", "must be between 1 and 100000 (found 0)"),
+        ("100001", "must be between 1 and 100000 (found 100001)"),
+        ("2.5", "a number of entries from 1 to 100000"),
+        ("-1", "a number of entries from 1 to 100000"),
+        (r#""8""#, "a number of entries from 1 to 100000"),
+    ] {
+        assert_err(
+            &with_config(&format!(r#"{{"max_entries_per_message":{value}}}"#)),
+            "config.max_entries_per_message",
+            needle,
+        );
+        assert_err(
+            &with_event(&format!(
+                r#"{{"at_ms":5,"do":"set","max_entries_per_message":{value}}}"#
+            )),
+            "events[0].max_entries_per_message",
+            needle,
+        );
+    }
 }
