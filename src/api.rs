@@ -366,14 +366,16 @@ fn read_model<T>(f: impl FnOnce(&Model) -> Result<T, JsValue>) -> Result<T, JsVa
 fn got(v: &JsValue) -> String {
     match v.as_f64() {
         Some(x) => num(x),
+        None if v.is_function() => "a function".into(),
         None => describe(v),
     }
 }
 
 /// A whole number from 0 up (as a message id, a server number or a log index are), or `None`.
+/// (Beyond 2^53 a double holds only some whole numbers; none of them names anything here.)
 fn whole(v: &JsValue) -> Option<u64> {
     v.as_f64()
-        .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x <= 9_007_199_254_740_991.0)
+        .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 18_446_744_073_709_551_616.0)
         .map(|x| x as u64)
 }
 
