@@ -4,8 +4,10 @@
 
 use crate::model::{link_of, open_link, Model, SPEED_RANGE};
 pub use crate::state::shared_model;
+use raftlab_sim::explain::{explain, Target as ExplainTarget};
 use raftlab_sim::json::{self, Map, Value};
-use raftlab_sim::scenario::{parse_action, parse_config_patch, Scenario, MAX_NODES};
+use raftlab_sim::scenario::{parse_action, parse_config_patch, Action, Scenario, MAX_NODES};
+use raftlab_sim::trace::TraceMsg;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -153,6 +155,12 @@ fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
 }
 
 fn act_json(name: &str, fields: Value) -> Result<JsValue, JsValue> {
+    act_json_as(name, name, fields)
+}
+
+/// As [`act_json`], with errors named after `label` (the API function) rather than the
+/// scenario action `name`: `raftlab.fireTimer.node: ...`.
+fn act_json_as(label: &str, name: &str, fields: Value) -> Result<JsValue, JsValue> {
     with_model(|m| {
         let nodes = m.sim().nodes().len() as u32;
         let mut event = Map::new();
@@ -166,7 +174,7 @@ fn act_json(name: &str, fields: Value) -> Result<JsValue, JsValue> {
             }
         }
         let event = Value::Object(event);
-        let action = parse_action(&format!("raftlab.{name}"), &event, nodes)
+        let action = parse_action(&format!("raftlab.{label}"), &event, nodes)
             .map_err(|e| error(e.to_string()))?;
         m.act(action.action);
         Ok(JsValue::UNDEFINED)
@@ -279,6 +287,9 @@ struct NodeState<'a> {
     member: &'static str,
     /// The index of the entry holding its own latest configuration (0: the initial one).
     config_index: u64,
+    /// When its next timer is due (election timeout, or a leader's heartbeat), in ms of
+    /// simulated time; `None` while it is down or has no timer running.
+    timer_ms: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -294,6 +305,9 @@ struct State<'a> {
     /// The configuration the cluster uses now (thesis 4.1): its voters and learners.
     voters: &'a [u32],
     learners: &'a [u32],
+    /// Who delivers messages and fires timers: "auto" or "manual".
+    delivery: &'static str,
+    timers: &'static str,
     nodes: Vec<NodeState<'a>>,
 }
 
@@ -305,6 +319,8 @@ fn state(m: &Model) -> JsValue {
         end_ms: m.end() as f64 / 1000.0,
         voters: &config.voters,
         learners: &config.learners,
+        delivery: sim.config().delivery.as_str(),
+        timers: sim.config().timers.as_str(),
         nodes: sim
             .nodes()
             .iter()
@@ -328,10 +344,219 @@ fn state(m: &Model) -> JsValue {
                 kv: n.kv(),
                 member: m.member(n.id()).as_str(),
                 config_index: n.membership_index(),
+                timer_ms: sim.timer_at(n.id()).map(|t| t as f64 / 1000.0),
             })
             .collect(),
     };
     to_js(&s)
+}
+
+/// Runs `f` on the model without changing it (no re-render).
+fn read_model<T>(f: impl FnOnce(&Model) -> Result<T, JsValue>) -> Result<T, JsValue> {
+    let model = shared_model();
+    let Ok(m) = model.try_borrow() else {
+        return Err(error(
+            "raftlab is busy (called from inside a render); try again",
+        ));
+    };
+    f(&m)
+}
+
+/// A value as an error message shows it: numbers as JavaScript writes them.
+fn got(v: &JsValue) -> String {
+    match v.as_f64() {
+        Some(x) => num(x),
+        None if v.is_function() => "a function".into(),
+        None => describe(v),
+    }
+}
+
+/// A whole number from 0 up (as a message id, a server number or a log index are), or `None`.
+/// (Beyond 2^53 a double holds only some whole numbers; none of them names anything here.)
+fn whole(v: &JsValue) -> Option<u64> {
+    v.as_f64()
+        .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 18_446_744_073_709_551_616.0)
+        .map(|x| x as u64)
+}
+
+#[derive(Serialize)]
+struct ExplanationState {
+    title: String,
+    lines: Vec<String>,
+    /// The lines joined with spaces.
+    text: String,
+}
+
+/// `raftlab.explain(target)`: `{node}`, `{node, index}` or `{message}`, explained in the state
+/// shown now.
+fn explain_api(m: &Model, v: &JsValue) -> Result<JsValue, JsValue> {
+    const SHAPES: &str = "{node: 2} (a server), {node: 2, index: 3} (an entry of its log) or \
+                          {message: 17} (a message on the wire)";
+    if !v.is_object() || js_sys::Array::is_array(v) {
+        return Err(error(format!(
+            "raftlab.explain(target): expected an object such as {SHAPES}, got {}",
+            got(v)
+        )));
+    }
+    for key in js_sys::Object::keys(v.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !matches!(key.as_str(), "node" | "index" | "message") {
+            return Err(error(format!(
+                "raftlab.explain.{key}: unknown field; expected node (with index, for an entry) \
+                 or message"
+            )));
+        }
+    }
+    let field = |k: &str| {
+        js_sys::Reflect::get(v, &k.into())
+            .ok()
+            .filter(|x| !x.is_undefined())
+    };
+    let (node, index, message) = (field("node"), field("index"), field("message"));
+    let sim = m.sim();
+    let target =
+        match (node, index, message) {
+            (None, None, None) => {
+                return Err(error(format!(
+                    "raftlab.explain(target): expected an object such as {SHAPES}, got {}",
+                    got(v)
+                )))
+            }
+            (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
+                return Err(error(
+                    "raftlab.explain(target): give either node (with index, for an entry) or \
+                 message, not both",
+                ))
+            }
+            (None, None, Some(id)) => {
+                let Some(id) = whole(&id) else {
+                    return Err(error(format!(
+                        "raftlab.explain.message: expected a message id (a whole number, as in \
+                     messages()), got {}",
+                        got(&id)
+                    )));
+                };
+                ExplainTarget::Message { id }
+            }
+            (None, Some(_), None) => return Err(error(
+                "raftlab.explain.node: missing: an entry is named by its server and its index, \
+                 such as {node: 2, index: 3}",
+            )),
+            (Some(n), index, None) => {
+                let node = if n.as_string().as_deref() == Some("leader") {
+                    sim.leader().ok_or_else(|| {
+                        error("raftlab.explain.node: no server leads now, so \"leader\" names none")
+                    })?
+                } else {
+                    match whole(&n) {
+                        Some(id) if id <= u64::from(u32::MAX) => id as u32,
+                        _ => {
+                            return Err(error(format!(
+                                "raftlab.explain.node: expected a server number (1 to {}) or \
+                             \"leader\", got {}",
+                                sim.nodes().len(),
+                                got(&n)
+                            )))
+                        }
+                    }
+                };
+                match index {
+                    None => ExplainTarget::Node { node },
+                    Some(i) => {
+                        let Some(index) = whole(&i) else {
+                            return Err(error(format!(
+                                "raftlab.explain.index: expected a log index (a whole number from \
+                             1), got {}",
+                                got(&i)
+                            )));
+                        };
+                        ExplainTarget::Entry { node, index }
+                    }
+                }
+            }
+        };
+    // explain's own words say what is missing; the prefix names the field at fault.
+    let exists = |id: u32| {
+        (id as usize)
+            .checked_sub(1)
+            .is_some_and(|k| k < sim.nodes().len())
+    };
+    let e = explain(sim, &target).map_err(|why| {
+        let field = match target {
+            ExplainTarget::Node { .. } => "node",
+            ExplainTarget::Entry { node, .. } if !exists(node) => "node",
+            ExplainTarget::Entry { .. } => "index",
+            ExplainTarget::Message { .. } => "message",
+        };
+        error(format!("raftlab.explain.{field}: {why}"))
+    })?;
+    let text = e.lines.join(" ");
+    Ok(to_js(&ExplanationState {
+        title: e.title,
+        lines: e.lines,
+        text,
+    }))
+}
+
+/// `raftlab.messages()`: the messages on the wire, held ones included, in id order, each the
+/// trace's `msg` object plus where it is.
+fn messages(m: &Model) -> JsValue {
+    let mut wire: Vec<_> = m.sim().in_flight().collect();
+    wire.sort_by_key(|f| f.id);
+    let list = js_sys::Array::new();
+    for f in wire {
+        let o = to_js(&TraceMsg {
+            id: f.id,
+            message: f.message.clone(),
+        });
+        let put = |k: &str, v: JsValue| {
+            let _ = js_sys::Reflect::set(&o, &k.into(), &v);
+        };
+        put("sent_ms", JsValue::from_f64(f.sent_at as f64 / 1000.0));
+        put(
+            "arrives_ms",
+            JsValue::from_f64(f.deliver_at as f64 / 1000.0),
+        );
+        put("held", f.held.into());
+        put("lost", f.lost.into());
+        put(
+            "copy_of",
+            f.copy_of
+                .map_or(JsValue::NULL, |c| JsValue::from_f64(c as f64)),
+        );
+        list.push(&o);
+    }
+    list.into()
+}
+
+/// `raftlab.drop(id)`, `deliver(id)`, `duplicate(id)`: the scenario's message actions, on a
+/// message that is on the wire now.
+fn message_action(name: &str, id: &JsValue) -> Result<JsValue, JsValue> {
+    if id.is_undefined() || id.is_null() {
+        return Err(error(format!(
+            "raftlab.{name}(id): give the id of a message on the wire (messages() lists them)"
+        )));
+    }
+    let Some(id) = whole(id) else {
+        return Err(error(format!(
+            "raftlab.{name}.id: expected a message id (a whole number, as in messages()), got {}",
+            got(id)
+        )));
+    };
+    with_model(|m| {
+        if m.sim().message(id).is_none() {
+            return Err(error(format!(
+                "raftlab.{name}.id: no message {id} is on the wire; messages() lists those that \
+                 are"
+            )));
+        }
+        m.act(match name {
+            "drop" => Action::DropMessage(id),
+            "deliver" => Action::DeliverMessage(id),
+            _ => Action::DuplicateMessage(id),
+        });
+        Ok(JsValue::UNDEFINED)
+    })
 }
 
 type Fn0 = dyn Fn() -> Result<JsValue, JsValue>;
@@ -482,6 +707,39 @@ pub fn install() {
             })),
         );
     }
+    set(
+        &api,
+        "fireTimer",
+        f1(Box::new(|id| {
+            if id.is_undefined() || id.is_null() {
+                return Err(error(
+                    "raftlab.fireTimer(id): give a node number or \"leader\"",
+                ));
+            }
+            act_json_as(
+                "fireTimer",
+                "fire_timer",
+                object([("node", node_arg("fireTimer", &id))]),
+            )
+        })),
+    );
+    for name in ["drop", "deliver", "duplicate"] {
+        set(
+            &api,
+            name,
+            f1(Box::new(move |id| message_action(name, &id))),
+        );
+    }
+    set(
+        &api,
+        "messages",
+        f0(Box::new(|| read_model(|m| Ok(messages(m))))),
+    );
+    set(
+        &api,
+        "explain",
+        f1(Box::new(|target| read_model(|m| explain_api(m, &target)))),
+    );
     set(
         &api,
         "clientRead",

@@ -33,6 +33,8 @@ import './embed.mjs';
 import './membership.mjs';
 // Layout and accessibility (axe-core): in a file of its own too.
 import './layout.mjs';
+// explain(), messages() and the message and timer actions: in a file of its own too.
+import './why.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(ROOT, process.env.RAFTLAB_DIST ?? 'dist');
