@@ -1036,3 +1036,114 @@ fn a_pre_candidate_counts_only_grants_for_the_term_it_asks_about_9_6() {
     assert_eq!(node.role(), Role::Candidate);
     assert_eq!(node.term(), 3);
 }
+
+/// 5.1 and thesis 6.4: only an echo of the leader's current term confirms its leadership for
+/// a read. Leader 1 of term 3, cut off from both followers, takes a ReadIndex read; a late
+/// reply of term 1 echoing a fresh stamp must not answer it (that follower may follow another
+/// leader by now).
+#[test]
+fn an_echo_of_an_older_term_confirms_nothing_6_4() {
+    let mut c = Cluster::new(3, Config::default());
+    c.elect(1);
+    c.heartbeat();
+    c.elect(2);
+    c.heartbeat();
+    let term = c.elect(1);
+    c.heartbeat();
+    c.isolate(1);
+    c.now += 1;
+    let ready = read(&mut c, 1, 50, "x", ReadMode::ReadIndex);
+    assert!(ready.replies.is_empty());
+    for from in [2, 3] {
+        let ready = c.step(
+            1,
+            Input::Message(Message {
+                from,
+                to: 1,
+                term: 1,
+                body: Body::AppendEntriesReply {
+                    success: true,
+                    match_index: 1,
+                    conflict_index: 0,
+                    conflict_term: None,
+                    stamp: c.now,
+                },
+            }),
+        );
+        assert!(ready.replies.is_empty(), "{ready:?}");
+    }
+    assert_eq!(c.node(1).term(), term);
+    assert!(c.replies(1).iter().all(|r| r.request != 50));
+}
+
+/// Thesis 6.4: any majority confirms a read, whichever servers it holds. In a cluster of
+/// five whose leader is cut off from 2 and 3, the echoes of 4 and 5 (with the leader, three
+/// of five) answer a ReadIndex read.
+#[test]
+fn any_majority_confirms_a_read_6_4() {
+    let mut c = Cluster::new(5, Config::default());
+    c.elect(1);
+    c.client_write(1, 1, set("x", "1"));
+    c.deliver_all();
+    c.heartbeat();
+    c.cut(1, 2);
+    c.cut(1, 3);
+    c.now += 1;
+    let ready = read(&mut c, 1, 60, "x", ReadMode::ReadIndex);
+    assert!(ready.replies.is_empty());
+    c.deliver_all();
+    assert!(c.replies(1).contains(&ClientReply {
+        request: 60,
+        result: ClientResult::Value {
+            value: Some("1".to_string())
+        }
+    }));
+}
+
+/// Thesis 3.10: leadership is handed to another server; a leader asked to hand it to itself
+/// does nothing: no transfer starts, and it keeps taking client writes.
+#[test]
+fn a_transfer_to_the_leader_itself_is_ignored_3_10() {
+    let mut c = Cluster::new(3, Config::default());
+    c.elect(1);
+    c.heartbeat();
+    let ready = c.step(1, Input::TransferLeadership { to: 1 });
+    assert!(ready.events.is_empty() && ready.messages.is_empty());
+    assert_eq!(c.node(1).transferring_to(), None);
+    c.client_write(1, 70, set("y", "1"));
+    c.deliver_all();
+    assert!(c
+        .replies(1)
+        .iter()
+        .any(|r| r.request == 70 && r.result == ClientResult::Ok));
+}
+
+/// Figure 13 with 5.2: like an AppendEntries, an InstallSnapshot from the leader of the
+/// candidate's own term shows that the election is lost: the candidate returns to follower
+/// and takes the snapshot.
+#[test]
+fn a_candidate_steps_down_on_install_snapshot_of_its_term_5_2_figure_13() {
+    let mut node = compacted_follower(0);
+    let mut ready = Ready::default();
+    node.step(1_000_000, Input::Timeout, &mut ready);
+    assert_eq!((node.role(), node.term()), (Role::Candidate, 2));
+    let mut ready = Ready::default();
+    node.step(
+        1_000_001,
+        Input::Message(Message {
+            from: 1,
+            to: 2,
+            term: 2,
+            body: Body::InstallSnapshot {
+                last_included_index: 12,
+                last_included_term: 2,
+                data: Default::default(),
+                config: raftlab_raft::Membership::new(&[1, 2, 3], &[]),
+            },
+        }),
+        &mut ready,
+    );
+    assert_eq!(node.role(), Role::Follower);
+    assert_eq!(node.leader(), Some(1));
+    assert_eq!((node.snapshot_index(), node.commit_index()), (12, 12));
+}
