@@ -725,7 +725,8 @@ fn a_follower_commits_only_entries_known_to_match_figure_2() {
     assert_eq!(commits(&ready), vec![3]);
 }
 
-/// 5.1 and Figure 2: a reply of an older term is stale and is ignored. Here 1 led term 1,
+/// 5.1 and Figure 2: a reply of an older term is stale and is ignored (AppendEntries and
+/// InstallSnapshot replies alike). Here 1 led term 1,
 /// lost leadership to 2 and won it back in term 3; then it appends `x = 1` at index 4 with
 /// both followers cut off. A late success reply from 2, sent in term 1 and claiming a match
 /// up to index 4, must not count: in term 1 the entry at 4 did not exist (a stale reply can
@@ -767,6 +768,21 @@ fn a_leader_ignores_replies_of_an_older_term_5_1() {
         3,
         "index 4 is on the leader alone"
     );
+    assert_eq!(c.node(1).progress(), &before[..]);
+    assert!(ready.messages.is_empty() && ready.events.is_empty());
+    // The same for a late InstallSnapshotReply of term 1 (Figure 13).
+    let ready = c.step(
+        1,
+        Input::Message(Message {
+            from: 2,
+            to: 1,
+            term: 1,
+            body: Body::InstallSnapshotReply {
+                last_included_index: 4,
+            },
+        }),
+    );
+    assert_eq!(c.node(1).commit_index(), 3);
     assert_eq!(c.node(1).progress(), &before[..]);
     assert!(ready.messages.is_empty() && ready.events.is_empty());
     assert_eq!(c.node(1).role(), Role::Leader);
@@ -1146,4 +1162,49 @@ fn a_candidate_steps_down_on_install_snapshot_of_its_term_5_2_figure_13() {
     assert_eq!(node.role(), Role::Follower);
     assert_eq!(node.leader(), Some(1));
     assert_eq!((node.snapshot_index(), node.commit_index()), (12, 12));
+}
+
+/// Figure 13 and section 7: a follower's InstallSnapshot reply tells the leader that it now
+/// holds everything up to the snapshot's last index; the leader updates matchIndex for it at
+/// once (Figure 2, Leaders) and sends the entries after the snapshot in the same step,
+/// without waiting for its next heartbeat. Here 3 was down while the leader compacted its
+/// log up to `s`; the step that takes 3's reply sets 3's matchIndex to `s` and sends it an
+/// AppendEntries after `s`.
+#[test]
+fn a_leader_counts_an_install_snapshot_reply_as_a_match_7() {
+    let config = Config {
+        snapshot_threshold: 4,
+        ..Config::default()
+    };
+    let mut c = Cluster::new(3, config);
+    c.elect(1);
+    c.heartbeat();
+    c.crash(3);
+    for i in 0..10 {
+        c.client_write(1, 100 + i, set("k", &i.to_string()));
+        c.deliver_all();
+    }
+    let s = c.node(1).snapshot_index();
+    assert!(s >= 8 && s < c.node(1).last_index(), "snapshot at {s}");
+    c.restart(3);
+    c.now = c.node(1).next_deadline();
+    c.tick(1);
+    assert!(c.deliver_until(|c| c
+        .queue
+        .front()
+        .is_some_and(|m| m.to == 1 && matches!(m.body, Body::InstallSnapshotReply { .. }))));
+    let (reply, delivered) = c.deliver_one().unwrap();
+    assert!(delivered, "{reply:?}");
+    let progress = c.node(1).progress().iter().find(|p| p.id == 3).copied();
+    assert_eq!(progress.map(|p| p.match_index), Some(s));
+    let sent: Vec<u64> = c
+        .queue
+        .iter()
+        .filter(|m| m.from == 1 && m.to == 3)
+        .filter_map(|m| match m.body {
+            Body::AppendEntries { prev_log_index, .. } => Some(prev_log_index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, vec![s], "the entries after the snapshot, at once");
 }
