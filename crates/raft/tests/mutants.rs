@@ -1208,3 +1208,37 @@ fn a_leader_counts_an_install_snapshot_reply_as_a_match_7() {
         .collect();
     assert_eq!(sent, vec![s], "the entries after the snapshot, at once");
 }
+
+/// Thesis 3.10, step 2: the leader sends TimeoutNow only once the *target's* log is up to
+/// date. Here 2 is up to date but the target 3, cut off, lacks the leader's last entry: no
+/// TimeoutNow goes out (the leader keeps replicating to 3); once 3 is back and has caught
+/// up, TimeoutNow is sent to it and it wins.
+#[test]
+fn timeout_now_waits_for_the_targets_log_not_anothers_3_10() {
+    let mut c = Cluster::new(3, Config::default());
+    c.elect(1);
+    c.heartbeat();
+    c.cut(1, 3);
+    c.client_write(1, 80, set("z", "1"));
+    c.deliver_all();
+    let last = c.node(1).last_index();
+    let p2 = c.node(1).progress().iter().find(|p| p.id == 2).copied();
+    assert_eq!(p2.map(|p| p.match_index), Some(last), "2 is up to date");
+    let ready = c.step(1, Input::TransferLeadership { to: 3 });
+    assert!(ready.events.contains(&Event::TransferStart { to: 3 }));
+    assert!(
+        !ready
+            .messages
+            .iter()
+            .any(|m| matches!(m.body, Body::TimeoutNow)),
+        "3 lacks entry {last}: {ready:?}"
+    );
+    c.deliver_all();
+    c.restore(1, 3);
+    c.heartbeat();
+    c.deliver_all();
+    assert_eq!(c.node(3).last_index(), c.node(1).last_index());
+    let timeout_now = c.delivered_where(|m| m.to == 3 && matches!(m.body, Body::TimeoutNow));
+    assert_eq!(timeout_now.len(), 1);
+    assert_eq!(c.leaders(), vec![3]);
+}
