@@ -330,6 +330,16 @@ impl Cluster {
         self.step(id, Input::Tick)
     }
 
+    /// Changes the settings of `id` while it runs ([`Node::set_config`]), and for its later
+    /// restarts.
+    pub fn set_config(&mut self, id: NodeId, config: Config) {
+        self.configs.insert(id, config);
+        self.nodes
+            .get_mut(&id)
+            .unwrap_or_else(|| panic!("node {id} is down"))
+            .set_config(config);
+    }
+
     /// Starts a new server `id` with an empty log and no configuration, as a server that is
     /// about to be added to the cluster (thesis 4.1); it takes server 1's settings.
     pub fn add_node(&mut self, id: NodeId) {
