@@ -4,6 +4,7 @@
 pub mod embed;
 pub mod files;
 pub mod geometry;
+pub mod diagram;
 pub mod model;
 
 #[cfg(target_arch = "wasm32")]
