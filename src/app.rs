@@ -57,6 +57,7 @@ fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
             if let Ok(m) = model.try_borrow() {
                 if due && m.playing && !reduced_motion() {
                     crate::canvas::draw(&m);
+                    crate::view::draw_diagram(&m);
                     next.last_draw.set(Some(t));
                 }
             };
@@ -170,6 +171,7 @@ pub fn App() -> Html {
         use_effect_with(ui.version, move |_| {
             if let Ok(m) = model.try_borrow() {
                 crate::canvas::draw(&m);
+                crate::view::draw_diagram(&m);
             }
         });
     }

@@ -173,12 +173,7 @@ fn label(kind: &TraceKind) -> Option<(&'static str, String)> {
 
 /// Builds the diagram of `window` from `trace` (the trace events in memory, in time order, up
 /// to `now`). `held` names the messages held on their links (manual delivery).
-pub fn build(
-    trace: &[TraceEvent],
-    now: Micros,
-    window: Window,
-    held: &BTreeSet<u64>,
-) -> Diagram {
+pub fn build(trace: &[TraceEvent], now: Micros, window: Window, held: &BTreeSet<u64>) -> Diagram {
     let start = trace.partition_point(|e| e.t_us < window.from_us.saturating_sub(LOOKBACK_US));
     let mut d = Diagram::default();
     let mut open: BTreeMap<u64, usize> = BTreeMap::new();
@@ -212,6 +207,7 @@ pub fn build(
                 node,
                 msg,
                 deliver_at_us,
+                ..
             }
             | TraceKind::Duplicate {
                 node,
@@ -384,7 +380,9 @@ mod tests {
         let mut sim = Simulation::from_scenario(&s);
         let trace = Rc::new(RefCell::new(Vec::new()));
         let sink = trace.clone();
-        sim.set_trace(Box::new(move |e: &TraceEvent| sink.borrow_mut().push(e.clone())));
+        sim.set_trace(Box::new(move |e: &TraceEvent| {
+            sink.borrow_mut().push(e.clone())
+        }));
         for e in &s.events {
             sim.schedule(e.at_us, e.action.clone());
         }
@@ -417,7 +415,11 @@ mod tests {
         }
         // Every message on the wire is drawn.
         for m in sim.in_flight() {
-            assert!(d.arrows.iter().any(|a| a.id == m.id), "message {} drawn", m.id);
+            assert!(
+                d.arrows.iter().any(|a| a.id == m.id),
+                "message {} drawn",
+                m.id
+            );
         }
         // The election is on the lanes: one leader mark, and a leading span up to now.
         let leaders: Vec<_> = d
@@ -434,7 +436,10 @@ mod tests {
             .any(|s| s.node == leader && !s.down && s.to_us == now));
         assert!(d.arrows.iter().any(|a| a.label == "V"));
         assert!(d.arrows.iter().any(|a| a.label == "AE"));
-        assert!(d.marks.iter().any(|m| matches!(m.kind, MarkKind::Commit(1))));
+        assert!(d
+            .marks
+            .iter()
+            .any(|m| matches!(m.kind, MarkKind::Commit(1))));
     }
 
     #[test]
@@ -456,8 +461,10 @@ mod tests {
             .spans
             .iter()
             .any(|s| s.node == crash.node && s.down && s.to_us == now));
-        assert!(d.arrows.iter().any(|a| a.to == crash.node
-            && matches!(a.end, End::Dropped(_, DropReason::Crashed))));
+        assert!(d
+            .arrows
+            .iter()
+            .any(|a| a.to == crash.node && matches!(a.end, End::Dropped(_, DropReason::Crashed))));
     }
 
     #[test]

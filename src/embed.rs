@@ -38,11 +38,13 @@ pub enum Panel {
     Timeline,
     /// The clients' operations and the linearizability verdict.
     History,
+    /// The space-time diagram: one lane per server, messages as arrows.
+    Diagram,
 }
 
 impl Panel {
     /// Every panel, in the order the documentation lists them.
-    pub const ALL: [Panel; 11] = [
+    pub const ALL: [Panel; 12] = [
         Panel::Logs,
         Panel::Kv,
         Panel::Events,
@@ -54,6 +56,7 @@ impl Panel {
         Panel::Legend,
         Panel::Timeline,
         Panel::History,
+        Panel::Diagram,
     ];
 
     /// The panel's name in the `panels` option.
@@ -70,6 +73,7 @@ impl Panel {
             Panel::Legend => "legend",
             Panel::Timeline => "timeline",
             Panel::History => "history",
+            Panel::Diagram => "diagram",
         }
     }
 
@@ -91,7 +95,7 @@ impl Panel {
 const OPTION_NAMES: &str = "embed, panels, autoplay, speed, seed, nodes, readonly";
 /// The panel names, as listed in messages (the order of [`Panel::ALL`]).
 const PANEL_NAMES: &str =
-    "logs, kv, events, safety, network, client, node, settings, legend, timeline, history";
+    "logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram";
 
 /// Adds `item` to the list `list` ("a, b").
 fn add(list: &mut String, item: &str) {
@@ -504,7 +508,7 @@ mod tests {
         assert_eq!(
             o.problems,
             vec![
-                r#"panels: no panel "foo", "bar" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history)"#
+                r#"panels: no panel "foo", "bar" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram)"#
             ]
         );
         assert_eq!(PANEL_NAMES, Panel::ALL.map(|p| p.name()).join(", "));
@@ -597,7 +601,7 @@ mod tests {
         let o = EmbedOptions::parse("?embed&speed=fast&nodes=12&panels=logs,bogus&colour=red");
         assert_eq!(
             o.notice().unwrap(),
-            r#"Page options ignored: speed: "fast" is not a number from 0.001 to 2 (simulated seconds per wall second); nodes: "12" is not a cluster size from 1 to 9; panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history); no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly)."#
+            r#"Page options ignored: speed: "fast" is not a number from 0.001 to 2 (simulated seconds per wall second); nodes: "12" is not a cluster size from 1 to 9; panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram); no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly)."#
         );
     }
 

@@ -1,10 +1,10 @@
 //! The raftlab page: a Yew single-page app that runs the simulator (crates/sim) compiled to
 //! WebAssembly and animates the cluster.
 
+pub mod diagram;
 pub mod embed;
 pub mod files;
 pub mod geometry;
-pub mod diagram;
 pub mod model;
 
 #[cfg(target_arch = "wasm32")]

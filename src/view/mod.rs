@@ -4,6 +4,7 @@
 mod cluster;
 mod controls;
 mod details;
+mod diagram;
 mod embed;
 mod events;
 mod files;
@@ -15,6 +16,7 @@ mod timeline;
 pub(crate) use cluster::cluster;
 use cluster::{legend, membership};
 use controls::{help, playback};
+pub(crate) use diagram::draw as draw_diagram;
 use events::narration;
 use history::history;
 use logs::{kv, logs};
@@ -34,7 +36,8 @@ pub(crate) fn term_class(term: u64) -> String {
 
 /// The collapsible sections of the full page, in order: (name, title). The name is the
 /// section's accessible name (a region) and the key in `Ui::open`.
-pub const SECTIONS: [(&str, &str); 9] = [
+pub const SECTIONS: [(&str, &str); 10] = [
+    ("Space-time diagram", "Space-time diagram"),
     ("Client", "Client"),
     ("Network", "Network"),
     ("Event log", "Event log"),
@@ -94,6 +97,7 @@ fn section(ui: &UseReducerHandle<Ui>, m: &Model, name: &str) -> Html {
         "Key-value stores" => kv(m),
         "Settings" => settings(ui, m),
         "Files" => files::panel(ui),
+        "Space-time diagram" => diagram::diagram(ui, m),
         _ => {
             html! { <section class="panel" aria-label="Legend"><h2>{ "Legend" }</h2>{ legend() }</section> }
         }
@@ -181,6 +185,7 @@ pub(crate) fn panel(ui: &UseReducerHandle<Ui>, m: &Model, p: Panel) -> Html {
         Panel::Legend => html! {
             <section class="panel" aria-label="Legend"><h2>{ "Legend" }</h2>{ legend() }</section>
         },
+        Panel::Diagram => diagram::diagram(ui, m),
         Panel::Timeline => html! {
             <section class="panel" aria-label="Timeline">{ timeline::timeline(ui, m) }</section>
         },

@@ -269,7 +269,7 @@ test('embed: bad options show a notice, keep the defaults, and the page works', 
       'speed: "fast" is not a number from 0.001 to 2',
       'nodes: "12" is not a cluster size from 1 to 9',
       'seed: "-1" is not a whole number',
-      'panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history)',
+      'panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram)',
       'autoplay: "maybe" is not 1 or 0',
       'no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly)',
     ]) {
