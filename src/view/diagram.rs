@@ -164,11 +164,26 @@ pub fn draw(m: &Model) {
     ctx.clear_rect(0.0, 0.0, cw, ch);
     let now = m.now();
     let (d, window, f) = current(m, &canvas);
+    // What is drawn, for tests and tools: the window, counts, the highlighted message.
+    let count = |p: fn(&crate::diagram::Arrow) -> bool| d.arrows.iter().filter(|a| p(a)).count();
+    let _ = canvas.set_attribute("data-window", &format!("{} {}", window.from_us, window.to_us));
+    let _ = canvas.set_attribute(
+        "data-summary",
+        &format!(
+            "arrows={} dropped={} duplicates={} held={} marks={}",
+            d.arrows.len(),
+            count(|a| matches!(a.end, End::Dropped(..))),
+            count(|a| a.copy_of.is_some()),
+            count(|a| a.end == End::Held),
+            d.marks.len()
+        ),
+    );
+    let _ = canvas.set_attribute("data-hover", &hovered().map_or(String::new(), |id| id.to_string()));
     let ink = color(&canvas, "--ink", "#1d1f21");
     let muted = color(&canvas, "--muted", "#5f6368");
     let line = color(&canvas, "--line", "#c9ccd0");
     let accent = color(&canvas, "--accent", "#0b57d0");
-    let leader = color(&canvas, "--leader", "#b06000");
+    let leader = color(&canvas, "--ok", "#17693a");
     let palette = [
         color(&canvas, "--rv", "#6a3d9a"),
         color(&canvas, "--ae", "#1f5fa8"),
