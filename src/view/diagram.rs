@@ -166,7 +166,10 @@ pub fn draw(m: &Model) {
     let (d, window, f) = current(m, &canvas);
     // What is drawn, for tests and tools: the window, counts, the highlighted message.
     let count = |p: fn(&crate::diagram::Arrow) -> bool| d.arrows.iter().filter(|a| p(a)).count();
-    let _ = canvas.set_attribute("data-window", &format!("{} {}", window.from_us, window.to_us));
+    let _ = canvas.set_attribute(
+        "data-window",
+        &format!("{} {}", window.from_us, window.to_us),
+    );
     let _ = canvas.set_attribute(
         "data-summary",
         &format!(
@@ -178,7 +181,10 @@ pub fn draw(m: &Model) {
             d.marks.len()
         ),
     );
-    let _ = canvas.set_attribute("data-hover", &hovered().map_or(String::new(), |id| id.to_string()));
+    let _ = canvas.set_attribute(
+        "data-hover",
+        &hovered().map_or(String::new(), |id| id.to_string()),
+    );
     let ink = color(&canvas, "--ink", "#1d1f21");
     let muted = color(&canvas, "--muted", "#5f6368");
     let line = color(&canvas, "--line", "#c9ccd0");
@@ -359,8 +365,8 @@ fn arrow(
         }
     }
     // Labels where there is room.
-    let len = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt();
-    if len > font * 4.0 && !a.label.is_empty() {
+    // Labels where the arrow leans enough to leave room beside it.
+    if (x1 - x0).abs() > font * 2.5 && (y1 - y0).abs() > font && !a.label.is_empty() {
         ctx.set_text_align("center");
         let _ = ctx.fill_text(&a.label, (x0 + x1) / 2.0 + font * 0.5, (y0 + y1) / 2.0);
     }
@@ -455,7 +461,7 @@ pub(crate) fn SpaceTime(props: &DiagramProps) -> Html {
         seconds(window.from_us),
         seconds(window.to_us)
     );
-    let height = format!("height: calc({lanes} * 2rem + {AXIS}px)");
+    let height = format!("height: calc({lanes} * 2.4rem + {AXIS}px)");
     html! {
         <section class="panel spacetime" aria-label={label}>
             <div class="st-bar">
