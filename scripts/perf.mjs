@@ -6,13 +6,16 @@
 // Serves DIR (default dist/, built by `trunk build --release --offline`) on 127.0.0.1 and drives
 // Debian's headless Chromium (playwright-core) to measure:
 //   1. first load: every file the page fetches until the network is idle (HTML, JS, wasm, CSS,
-//      fonts, ...), raw and gzip -9 sizes, per file and per kind; target: total <= 98 KB gzip;
-//   2. main-thread busy time while playing at the default speed with 5 nodes: the difference of
-//      the Chrome DevTools Protocol's Performance.getMetrics TaskDuration over S seconds
-//      (default 10), divided by S, in ms per second; target: <= 75 ms/s;
+//      fonts, ...), raw and gzip -9 sizes, per file and per kind; target: total <= 250 KB gzip;
+//   2. main-thread busy time while playing at the default speed with 5 nodes, with the
+//      space-time diagram and the event log open: the difference of the Chrome DevTools
+//      Protocol's Performance.getMetrics TaskDuration over S seconds (default 10), divided by
+//      S, in ms per second; target: <= 80 ms/s;
 //   3. with 9 nodes, 20% duplicates and a steady client load (4 writes per wall second), the
 //      95th percentile of the intervals between requestAnimationFrame callbacks in the page
 //      over S seconds; target: <= 17.5 ms;
+//   7. the space-time diagram with 9 nodes and 20% duplicates, playing (section `diagram`): the
+//      p95 frame interval (target <= 17.5 ms) and the busy time (figure only);
 //   4. time from navigation to the first drawn cluster: performance.now() when the first node
 //      element ([aria-label^="Node 1"]) is in the document, and at the next animation frame
 //      (when it is painted), median of 5 cold loads; target: <= 500 ms.
@@ -33,9 +36,9 @@ const opt = (name, dflt) => {
 };
 const DIST = path.resolve(ROOT, opt('--dist', process.env.RAFTLAB_DIST ?? 'dist'));
 const SECONDS = Number(opt('--seconds', '10'));
-const ONLY = new Set(opt('--only', 'load,busy,frames,draw,seek,memory').split(','));
+const ONLY = new Set(opt('--only', 'load,busy,frames,draw,seek,memory,diagram').split(','));
 
-const BUDGET = { loadGzipKB: 98, busyMsPerS: 75, p95FrameMs: 17.5, firstDrawMs: 500, seekMs: 50, hourMemoryMB: 50 };
+const BUDGET = { loadGzipKB: 250, busyMsPerS: 80, p95FrameMs: 17.5, firstDrawMs: 500, seekMs: 50, hourMemoryMB: 50 };
 
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 const pad = (s, n) => String(s).padEnd(n);
@@ -151,12 +154,23 @@ async function firstLoad(browser, server) {
   verdict('first load', total.gzip / 1000, 'KB gzip', BUDGET.loadGzipKB);
 }
 
+/** Opens the full page's section `name` (a heading button), if it is closed. */
+async function openSection(page, name) {
+  const head = page.locator('.fold-head button').filter({ hasText: new RegExp(`${name}$`) });
+  if ((await head.count()) === 0) return false;
+  if ((await head.first().getAttribute('aria-expanded')) === 'false') await head.first().click();
+  return true;
+}
+
 async function busyTime(browser, server) {
-  console.log(`\n== 2. main-thread busy time, playing at the default speed with 5 nodes (${SECONDS} s)`);
+  console.log(`\n== 2. main-thread busy time, playing at the default speed with 5 nodes, the space-time diagram and the event log open (${SECONDS} s)`);
   await otherWork();
   const { context, page, errors } = await newPage(browser);
   await page.goto(server.url);
   await pageReady(page);
+  const opened = [];
+  for (const name of ['Space-time diagram', 'Event log']) if (await openSection(page, name)) opened.push(name);
+  console.log(`open sections: ${opened.join(', ') || 'none found'}`);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
@@ -381,6 +395,69 @@ async function hourMemory(browser, server) {
   await context.close();
 }
 
+async function diagramSmoothness(browser, server) {
+  console.log(`\n== 7. space-time diagram: 9 nodes, 20% duplicates, 4 client writes per second, playing, diagram open (${SECONDS} s)`);
+  await otherWork();
+  const { context, page, errors } = await newPage(browser, { viewport: { width: 1920, height: 1080 } });
+  await page.goto(server.url);
+  await pageReady(page);
+  if (!(await openSection(page, 'Space-time diagram'))) {
+    console.log('SKIPPED: the page has no Space-time diagram section');
+    await context.close();
+    return;
+  }
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
+  const taskDuration = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+  await page.evaluate(() => {
+    const r = window.raftlab;
+    r.pause();
+    r.reset(r.seed(), 9);
+    r.configure({ duplicate_rate: 0.2 });
+    r.play();
+    let i = 0;
+    window.__load = setInterval(() => {
+      i += 1;
+      try {
+        r.clientWrite(`k${i % 16}`, String(i));
+      } catch {
+        // no leader now
+      }
+    }, 250);
+  });
+  await sleep(1500);
+  const t0 = await taskDuration();
+  const deltas = await page.evaluate(
+    (ms) =>
+      new Promise((resolve) => {
+        const out = [];
+        let last = null;
+        const end = performance.now() + ms;
+        const tick = (t) => {
+          if (last !== null) out.push(t - last);
+          last = t;
+          if (t < end) requestAnimationFrame(tick);
+          else resolve(out);
+        };
+        requestAnimationFrame(tick);
+      }),
+    SECONDS * 1000,
+  );
+  const t1 = await taskDuration();
+  const summary = await page.evaluate(() => {
+    clearInterval(window.__load);
+    return document.querySelector('#spacetime')?.dataset.summary ?? '';
+  });
+  const p95 = percentile(deltas, 95);
+  console.log(
+    `${deltas.length} frames in ${SECONDS} s; intervals p50 ${median(deltas).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${Math.max(...deltas).toFixed(1)} ms; ` +
+      `busy ${(((t1 - t0) / SECONDS) * 1000).toFixed(1)} ms/s; the diagram drew: ${summary}`,
+  );
+  if (errors.length) console.log(`WARNING: the page logged errors: ${errors.slice(0, 3).join(' | ')}`);
+  verdict('p95 frame interval with the space-time diagram (9 nodes, 20% duplicates)', p95, 'ms', BUDGET.p95FrameMs);
+  await context.close();
+}
+
 async function main() {
   if (!existsSync(path.join(DIST, 'index.html'))) {
     console.error(`perf: ${DIST}/index.html is missing: build the page first (trunk build --release --offline)`);
@@ -398,6 +475,7 @@ async function main() {
     if (ONLY.has('draw')) await firstDraw(browser, server);
     if (ONLY.has('seek')) await seekTimes(browser, server);
     if (ONLY.has('memory')) await hourMemory(browser, server);
+    if (ONLY.has('diagram')) await diagramSmoothness(browser, server);
   } finally {
     await browser.close();
     await server.close();

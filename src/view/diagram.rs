@@ -120,17 +120,68 @@ pub fn time_at(m: &Model, x: f64) -> Option<Micros> {
     Some(window.time_at((x - f.left) / f.width))
 }
 
-fn color(canvas: &HtmlCanvasElement, name: &str, fallback: &str) -> String {
-    web_sys::window()
-        .and_then(|w| w.get_computed_style(canvas).ok().flatten())
-        .and_then(|s| s.get_property_value(name).ok())
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| fallback.to_string())
+/// The colour tokens the diagram draws with, in this order.
+const TOKENS: [(&str, &str); 9] = [
+    ("--ink", "#1d1f21"),
+    ("--muted", "#5f6368"),
+    ("--line", "#c9ccd0"),
+    ("--accent", "#0b57d0"),
+    ("--ok", "#17693a"),
+    ("--rv", "#6a3d9a"),
+    ("--ae", "#1f5fa8"),
+    ("--yes", "#17693a"),
+    ("--no", "#b3261e"),
+];
+
+thread_local! {
+    /// The colours, read from the style sheet once per theme (reading computed styles on
+    /// every frame costs main-thread time): (theme attribute, dark scheme, colours).
+    static COLOURS: RefCell<Option<(String, bool, Vec<String>)>> = const { RefCell::new(None) };
+}
+
+/// The colour tokens of [`TOKENS`], for the theme in use.
+fn colours(canvas: &HtmlCanvasElement) -> Vec<String> {
+    let theme = gloo_utils::document()
+        .document_element()
+        .and_then(|e| e.get_attribute("data-theme"))
+        .unwrap_or_default();
+    let dark = web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|q| q.matches());
+    COLOURS.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some((t, d, colours)) = c.as_ref() {
+            if *t == theme && *d == dark {
+                return colours.clone();
+            }
+        }
+        let style = web_sys::window().and_then(|w| w.get_computed_style(canvas).ok().flatten());
+        let colours: Vec<String> = TOKENS
+            .iter()
+            .map(|(name, fallback)| {
+                style
+                    .as_ref()
+                    .and_then(|s| s.get_property_value(name).ok())
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| fallback.to_string())
+            })
+            .collect();
+        *c = Some((theme, dark, colours.clone()));
+        colours
+    })
 }
 
 fn seconds(us: Micros) -> String {
     format!("{:.2} s", us as f64 / 1e6)
+}
+
+/// Sets attribute `name` of `e` to `value`, unless it has that value already (a change of an
+/// attribute costs a style check).
+fn set_data(e: &HtmlCanvasElement, name: &str, value: String) {
+    if e.get_attribute(name).as_deref() != Some(value.as_str()) {
+        let _ = e.set_attribute(name, &value);
+    }
 }
 
 /// Draws the diagram, if its panel is open and anything it shows changed.
@@ -166,13 +217,15 @@ pub fn draw(m: &Model) {
     let (d, window, f) = current(m, &canvas);
     // What is drawn, for tests and tools: the window, counts, the highlighted message.
     let count = |p: fn(&crate::diagram::Arrow) -> bool| d.arrows.iter().filter(|a| p(a)).count();
-    let _ = canvas.set_attribute(
+    set_data(
+        &canvas,
         "data-window",
-        &format!("{} {}", window.from_us, window.to_us),
+        format!("{} {}", window.from_us, window.to_us),
     );
-    let _ = canvas.set_attribute(
+    set_data(
+        &canvas,
         "data-summary",
-        &format!(
+        format!(
             "arrows={} dropped={} duplicates={} held={} marks={}",
             d.arrows.len(),
             count(|a| matches!(a.end, End::Dropped(..))),
@@ -181,21 +234,14 @@ pub fn draw(m: &Model) {
             d.marks.len()
         ),
     );
-    let _ = canvas.set_attribute(
+    set_data(
+        &canvas,
         "data-hover",
-        &hovered().map_or(String::new(), |id| id.to_string()),
+        hovered().map_or(String::new(), |id| id.to_string()),
     );
-    let ink = color(&canvas, "--ink", "#1d1f21");
-    let muted = color(&canvas, "--muted", "#5f6368");
-    let line = color(&canvas, "--line", "#c9ccd0");
-    let accent = color(&canvas, "--accent", "#0b57d0");
-    let leader = color(&canvas, "--ok", "#17693a");
-    let palette = [
-        color(&canvas, "--rv", "#6a3d9a"),
-        color(&canvas, "--ae", "#1f5fa8"),
-        color(&canvas, "--yes", "#17693a"),
-        color(&canvas, "--no", "#b3261e"),
-    ];
+    let c = colours(&canvas);
+    let (ink, muted, line, accent, leader) = (&c[0], &c[1], &c[2], &c[3], &c[4]);
+    let palette = &c[5..9];
     let font = (f.lane_h * 0.42).clamp(10.0, 16.0);
     ctx.set_font(&format!("600 {font:.0}px system-ui, sans-serif"));
     ctx.set_text_baseline("middle");
@@ -203,10 +249,10 @@ pub fn draw(m: &Model) {
     // Lanes, with their leading (thick) and down (dashed, faded) stretches.
     for node in 1..=lanes as u32 {
         let y = f.y(node);
-        ctx.set_fill_style_str(&ink);
+        ctx.set_fill_style_str(ink);
         ctx.set_text_align("left");
         let _ = ctx.fill_text(&format!("S{node}"), 4.0, y);
-        ctx.set_stroke_style_str(&line);
+        ctx.set_stroke_style_str(line);
         ctx.set_line_width(1.0);
         ctx.begin_path();
         ctx.move_to(f.left, y);
@@ -216,12 +262,12 @@ pub fn draw(m: &Model) {
     for s in &d.spans {
         let (x0, x1, y) = (f.x(&window, s.from_us), f.x(&window, s.to_us), f.y(s.node));
         if s.down {
-            ctx.set_fill_style_str(&line);
+            ctx.set_fill_style_str(line);
             ctx.set_global_alpha(0.6);
             ctx.fill_rect(x0, y - f.lane_h * 0.3, x1 - x0, f.lane_h * 0.6);
             ctx.set_global_alpha(1.0);
         } else {
-            ctx.set_fill_style_str(&leader);
+            ctx.set_fill_style_str(leader);
             ctx.fill_rect(x0, y - 2.5, x1 - x0, 5.0);
         }
     }
@@ -237,21 +283,20 @@ pub fn draw(m: &Model) {
     for (c, stroke) in palette.iter().enumerate() {
         ctx.set_stroke_style_str(stroke);
         ctx.set_fill_style_str(stroke);
-        ctx.set_line_width(thin);
-        for a in d.arrows.iter().filter(|a| kind_color(a) == c) {
-            if Some(a.id) == hover {
-                continue;
-            }
-            arrow(&ctx, &f, &window, a, now, thin, font);
-        }
+        let of_colour = d
+            .arrows
+            .iter()
+            .filter(move |a| kind_color(a) == c && Some(a.id) != hover);
+        arrows(&ctx, &f, &window, of_colour.clone(), now, thin);
+        labels(&ctx, &f, &window, of_colour, now, font);
     }
     if let Some(a) = d.arrows.iter().find(|a| Some(a.id) == hover) {
-        ctx.set_stroke_style_str(&accent);
-        ctx.set_fill_style_str(&accent);
-        arrow(&ctx, &f, &window, a, now, 3.5, font * 1.15);
+        ctx.set_stroke_style_str(accent);
+        ctx.set_fill_style_str(accent);
+        arrows(&ctx, &f, &window, std::iter::once(a), now, 3.5);
         let ((x0, y0), (x1, y1)) = f.segment(&window, a, now);
         ctx.set_text_align("center");
-        ctx.set_fill_style_str(&ink);
+        ctx.set_fill_style_str(ink);
         let _ = ctx.fill_text(
             &format!("#{} {} S{}→S{}", a.id, a.kind, a.from, a.to),
             ((x0 + x1) / 2.0).clamp(f.left + 60.0, right - 60.0),
@@ -263,12 +308,12 @@ pub fn draw(m: &Model) {
     for mark in &d.marks {
         let (x, y) = (f.x(&window, mark.t_us), f.y(mark.node));
         let (text, fill) = match mark.kind {
-            MarkKind::Leader(t) => (format!("★{t}"), &leader),
-            MarkKind::Candidate(t) => (format!("C{t}"), &accent),
-            MarkKind::PreCandidate => ("P".to_string(), &accent),
+            MarkKind::Leader(t) => (format!("★{t}"), leader),
+            MarkKind::Candidate(t) => (format!("C{t}"), accent),
+            MarkKind::PreCandidate => ("P".to_string(), accent),
             MarkKind::Crash => ("✕".to_string(), &palette[3]),
             MarkKind::Restart => ("↻".to_string(), &palette[2]),
-            MarkKind::Commit(i) => (format!("c{i}"), &muted),
+            MarkKind::Commit(i) => (format!("c{i}"), muted),
         };
         ctx.set_fill_style_str(fill);
         let dy = if matches!(mark.kind, MarkKind::Commit(_)) {
@@ -280,95 +325,117 @@ pub fn draw(m: &Model) {
     }
     // The current moment, and the axis.
     let x = f.x(&window, now);
-    ctx.set_stroke_style_str(&accent);
+    ctx.set_stroke_style_str(accent);
     ctx.set_line_width(2.0);
     ctx.begin_path();
     ctx.move_to(x, 0.0);
     ctx.line_to(x, ch - AXIS);
     ctx.stroke();
-    ctx.set_fill_style_str(&muted);
+    ctx.set_fill_style_str(muted);
     let axis_y = ch - AXIS / 2.0;
     ctx.set_text_align("left");
     let _ = ctx.fill_text(&seconds(window.from_us), f.left, axis_y);
     ctx.set_text_align("right");
     let _ = ctx.fill_text(&seconds(window.to_us), right, axis_y);
     ctx.set_text_align("center");
-    ctx.set_fill_style_str(&accent);
+    ctx.set_fill_style_str(accent);
     let _ = ctx.fill_text(&seconds(now), x.clamp(f.left + 40.0, right - 40.0), axis_y);
 }
 
-/// One arrow: a line from its send to its head, an arrowhead, a cross where it was dropped, a
-/// hollow dot where it waits (held), dashes for the part still to come.
-fn arrow(
+/// The paths of a set of arrows, gathered so that each colour costs a few canvas calls: the
+/// solid lines (with crosses where messages were dropped and rings where they wait), the
+/// dashed ones (duplicates, and the part of a flight still to come), and the arrowheads.
+fn arrows<'a>(
     ctx: &CanvasRenderingContext2d,
     f: &Frame,
     window: &Window,
-    a: &crate::diagram::Arrow,
+    list: impl Iterator<Item = &'a crate::diagram::Arrow> + Clone,
     now: Micros,
     width: f64,
-    font: f64,
 ) {
-    let ((x0, y0), (x1, y1)) = f.segment(window, a, now);
     ctx.set_line_width(width);
-    if a.copy_of.is_some() {
-        let _ = ctx.set_line_dash(&js_sys::Array::of2(&2.0.into(), &2.0.into()));
+    ctx.begin_path();
+    let mut dashed = Vec::new();
+    for a in list.clone() {
+        let ((x0, y0), (x1, y1)) = f.segment(window, a, now);
+        // Solid up to now, dashed to an arrival still to come; a duplicate dashed all along.
+        let k = match a.end {
+            End::OnWire(t) if t > now => {
+                let p = window.fraction(now) - window.fraction(a.sent_us);
+                let q = (window.fraction(t) - window.fraction(a.sent_us)).max(1e-9);
+                (p / q).clamp(0.0, 1.0)
+            }
+            _ => 1.0,
+        };
+        let k = if a.copy_of.is_some() { 0.0 } else { k };
+        let (xm, ym) = (x0 + (x1 - x0) * k, y0 + (y1 - y0) * k);
+        if k > 0.0 {
+            ctx.move_to(x0, y0);
+            ctx.line_to(xm, ym);
+        }
+        if k < 1.0 {
+            dashed.push(((xm, ym), (x1, y1)));
+        }
+        match a.end {
+            End::Dropped(..) => {
+                let s = 4.0 + width;
+                ctx.move_to(x1 - s, y1 - s);
+                ctx.line_to(x1 + s, y1 + s);
+                ctx.move_to(x1 - s, y1 + s);
+                ctx.line_to(x1 + s, y1 - s);
+            }
+            End::Held => {
+                let r = 3.0 + width;
+                ctx.move_to(x1 + r, y1);
+                let _ = ctx.arc(x1, y1, r, 0.0, std::f64::consts::TAU);
+            }
+            _ => {}
+        }
+    }
+    ctx.stroke();
+    if !dashed.is_empty() {
+        let _ = ctx.set_line_dash(&js_sys::Array::of2(&4.0.into(), &3.0.into()));
+        ctx.begin_path();
+        for ((x0, y0), (x1, y1)) in dashed {
+            ctx.move_to(x0, y0);
+            ctx.line_to(x1, y1);
+        }
+        ctx.stroke();
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
     }
     ctx.begin_path();
-    ctx.move_to(x0, y0);
-    match a.end {
-        End::OnWire(t) if t > now => {
-            // Solid up to now, dashed to the arrival still to come.
-            let p = window.fraction(now) - window.fraction(a.sent_us);
-            let q = (window.fraction(t) - window.fraction(a.sent_us)).max(1e-9);
-            let k = (p / q).clamp(0.0, 1.0);
-            let (xm, ym) = (x0 + (x1 - x0) * k, y0 + (y1 - y0) * k);
-            ctx.line_to(xm, ym);
-            ctx.stroke();
-            let _ = ctx.set_line_dash(&js_sys::Array::of2(&4.0.into(), &3.0.into()));
-            ctx.begin_path();
-            ctx.move_to(xm, ym);
-            ctx.line_to(x1, y1);
-            ctx.stroke();
+    for a in list {
+        if matches!(a.end, End::Dropped(..) | End::Held) {
+            continue;
         }
-        _ => {
-            ctx.line_to(x1, y1);
-            ctx.stroke();
-        }
+        let ((x0, y0), (x1, y1)) = f.segment(window, a, now);
+        let (dx, dy) = (x1 - x0, y1 - y0);
+        let len = (dx * dx + dy * dy).sqrt().max(0.001);
+        let (ux, uy) = (dx / len, dy / len);
+        let s = 3.0 + width * 1.5;
+        ctx.move_to(x1, y1);
+        ctx.line_to(x1 - ux * s * 2.0 - uy * s, y1 - uy * s * 2.0 + ux * s);
+        ctx.line_to(x1 - ux * s * 2.0 + uy * s, y1 - uy * s * 2.0 - ux * s);
+        ctx.close_path();
     }
-    let _ = ctx.set_line_dash(&js_sys::Array::new());
-    match a.end {
-        End::Dropped(..) => {
-            let s = 4.0 + width;
-            ctx.begin_path();
-            ctx.move_to(x1 - s, y1 - s);
-            ctx.line_to(x1 + s, y1 + s);
-            ctx.move_to(x1 - s, y1 + s);
-            ctx.line_to(x1 + s, y1 - s);
-            ctx.stroke();
+    ctx.fill();
+}
+
+/// Labels beside the arrows that lean enough to leave room for them.
+fn labels<'a>(
+    ctx: &CanvasRenderingContext2d,
+    f: &Frame,
+    window: &Window,
+    list: impl Iterator<Item = &'a crate::diagram::Arrow>,
+    now: Micros,
+    font: f64,
+) {
+    ctx.set_text_align("center");
+    for a in list {
+        let ((x0, y0), (x1, y1)) = f.segment(window, a, now);
+        if (x1 - x0).abs() > font * 2.5 && (y1 - y0).abs() > font && !a.label.is_empty() {
+            let _ = ctx.fill_text(&a.label, (x0 + x1) / 2.0 + font * 0.5, (y0 + y1) / 2.0);
         }
-        End::Held => {
-            ctx.begin_path();
-            let _ = ctx.arc(x1, y1, 3.0 + width, 0.0, std::f64::consts::TAU);
-            ctx.stroke();
-        }
-        _ => {
-            let (dx, dy) = (x1 - x0, y1 - y0);
-            let len = (dx * dx + dy * dy).sqrt().max(0.001);
-            let (ux, uy) = (dx / len, dy / len);
-            let s = 3.0 + width * 1.5;
-            ctx.begin_path();
-            ctx.move_to(x1, y1);
-            ctx.line_to(x1 - ux * s * 2.0 - uy * s, y1 - uy * s * 2.0 + ux * s);
-            ctx.line_to(x1 - ux * s * 2.0 + uy * s, y1 - uy * s * 2.0 - ux * s);
-            ctx.close_path();
-            ctx.fill();
-        }
-    }
-    // Labels where there is room.
-    // Labels where the arrow leans enough to leave room beside it.
-    if (x1 - x0).abs() > font * 2.5 && (y1 - y0).abs() > font && !a.label.is_empty() {
-        ctx.set_text_align("center");
-        let _ = ctx.fill_text(&a.label, (x0 + x1) / 2.0 + font * 0.5, (y0 + y1) / 2.0);
     }
 }
 
