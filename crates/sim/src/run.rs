@@ -143,3 +143,37 @@ pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: boo
         linearizability,
     }
 }
+
+/// The simulation of `scenario` at the moment `at_us`, reached as [`run`] reaches it: the
+/// scenario's actions up to `until_us`, then, when the scenario has a liveness phase, that
+/// phase (faults stopped, removed servers shut down at its 10 ms checks) up to `at_us`.
+/// `Err` gives the moment the run ends when `at_us` is after it: the end of the scenario, or
+/// the moment the cluster settled in the liveness phase (where [`run`] stops).
+pub fn run_to(scenario: &Scenario, at_us: Micros) -> Result<Simulation, Micros> {
+    let until = scenario.until_us;
+    let end = until.saturating_add(scenario.liveness_us.unwrap_or(0));
+    if at_us > end {
+        return Err(end);
+    }
+    let mut sim = Simulation::from_scenario(scenario);
+    sim.run_until(at_us.min(until), false);
+    if at_us <= until {
+        return Ok(sim);
+    }
+    // The liveness phase checks the cluster every 10 ms from `until`: run it to its last
+    // check at or before `at_us` (to its very end at the end of the run, where it checks
+    // once more), then on to `at_us` between checks.
+    let phase = at_us - until;
+    let within = if at_us == end {
+        phase
+    } else {
+        phase / 10_000 * 10_000
+    };
+    if let Ok(settled) = sim.check_liveness(within) {
+        if until + settled < at_us {
+            return Err(until + settled);
+        }
+    }
+    sim.run_until(at_us, false);
+    Ok(sim)
+}

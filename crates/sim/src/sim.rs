@@ -1404,19 +1404,29 @@ impl Simulation {
         Err(violation)
     }
 
-    /// The operator of the liveness phase: with a leader in place, shuts down the servers
-    /// that are neither in its committed configuration nor in its latest one (removed for
-    /// good), and starts again those of its latest configuration that are down.
+    /// The operator of the liveness phase: with a leader in place, shuts down the servers it
+    /// no longer needs and starts again those it does that are down.
+    ///
+    /// The servers still needed are the leader itself, the members of its latest
+    /// configuration, and, while that one is not known committed (its entry is after the
+    /// leader's commit index), the members of the one before it: the leader replicates to
+    /// both until the latest commits (thesis 4.2.2), and if the latest is lost with its
+    /// leader, the next leader uses the one before. That one is committed even when the
+    /// leader's commit index does not show it yet (a new leader's starts low, 0 after a
+    /// restart): a leader appends a configuration only once the previous one is committed
+    /// (thesis 4.1). So it, not the configuration at the leader's commit index, is the one
+    /// every later leader will have; the servers in neither were removed for good.
     fn decommission(&mut self) {
         let Some(l) = self.leader() else {
             return;
         };
         let leader = &self.nodes[l as usize - 1];
-        let committed = leader.config_at(leader.commit_index()).1;
-        let keep: Vec<NodeId> = committed
-            .members()
-            .chain(leader.membership().members())
-            .collect();
+        let mut keep: Vec<NodeId> = leader.membership().members().collect();
+        if leader.membership_index() > leader.commit_index() {
+            let before = leader.config_at(leader.membership_index() - 1).1;
+            keep.extend(before.members());
+        }
+        keep.push(l);
         for k in 0..self.nodes.len() {
             let kept = keep.contains(&(k as NodeId + 1));
             if self.slots[k].alive && !kept {

@@ -992,3 +992,265 @@ fn link_help() {
     let top = raftlab(&["--help"]);
     assert!(top.stdout.contains("link"), "{top:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// explain
+// ---------------------------------------------------------------------------------------------
+
+/// The library's explanation of `target` in GOOD at `at_us`: what `raftlab explain` must print.
+fn explained(
+    at_us: u64,
+    target: raftlab_sim::explain::Target,
+) -> raftlab_sim::explain::Explanation {
+    let scenario = raftlab_sim::Scenario::parse(GOOD).unwrap();
+    let sim = raftlab_sim::run::run_to(&scenario, at_us).unwrap();
+    raftlab_sim::explain::explain(&sim, &target).unwrap()
+}
+
+fn as_text(e: &raftlab_sim::explain::Explanation) -> String {
+    let mut text = format!("{}\n", e.title);
+    for line in &e.lines {
+        text.push_str(&format!("  {line}\n"));
+    }
+    text
+}
+
+#[test]
+fn explain_a_server_an_entry_and_a_message() {
+    use raftlab_sim::explain::Target;
+    let file = Temp::file("good.json", GOOD);
+    // 1200.5 ms: S1 crashed at 1000 ms, the partition of 1200 ms has just cut S1 and S2 off.
+    let ran = raftlab(&["explain", file.s(), "--at", "1200.5", "--node", "2"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let e = explained(1_200_500, Target::Node { node: 2 });
+    assert!(e.title.starts_with("S2 ("), "{e:?}");
+    assert_eq!(ran.stdout, as_text(&e));
+    assert!(ran.stderr.is_empty(), "{ran:?}");
+
+    let ran = raftlab(&[
+        "explain",
+        file.s(),
+        "--at",
+        "1200.5",
+        "--node",
+        "3",
+        "--index",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let e = explained(1_200_500, Target::Entry { node: 3, index: 1 });
+    assert!(e.title.starts_with("S3's entry 1 "), "{e:?}");
+    let json: Value = serde_json::from_str(&ran.stdout).expect("one JSON document");
+    assert_eq!(json["title"], e.title.as_str());
+    let lines: Vec<&str> = json["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(lines, e.lines);
+    assert_eq!(json.as_object().unwrap().len(), 2, "{json}");
+
+    // A message on the wire then, from the listing.
+    let ran = raftlab(&[
+        "explain",
+        file.s(),
+        "--at",
+        "1200.5",
+        "--messages",
+        "--json",
+    ]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let json: Value = serde_json::from_str(&ran.stdout).expect("one JSON document");
+    let first = &json["messages"][0];
+    let id = first["id"].as_u64().expect("a message on the wire");
+    let ran = raftlab(&[
+        "explain",
+        file.s(),
+        "--at",
+        "1200.5",
+        "--message",
+        &id.to_string(),
+    ]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let e = explained(1_200_500, Target::Message { id });
+    assert_eq!(
+        e.title,
+        format!(
+            "Message {id}: {} from S{} to S{}",
+            first["type"].as_str().unwrap(),
+            first["from"],
+            first["to"]
+        )
+    );
+    assert_eq!(ran.stdout, as_text(&e));
+}
+
+#[test]
+fn explain_lists_the_messages_on_the_wire() {
+    let file = Temp::file("good.json", GOOD);
+    let scenario = raftlab_sim::Scenario::parse(GOOD).unwrap();
+    let sim = raftlab_sim::run::run_to(&scenario, 1_200_500).unwrap();
+    let mut wire: Vec<_> = sim.in_flight().collect();
+    wire.sort_by_key(|m| m.id);
+    assert!(!wire.is_empty());
+
+    let ran = raftlab(&[
+        "explain",
+        file.s(),
+        "--at",
+        "1200.5",
+        "--messages",
+        "--json",
+    ]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let json: Value = serde_json::from_str(&ran.stdout).expect("one JSON document");
+    assert_eq!(json["at_ms"].as_f64(), Some(1200.5));
+    let listed = json["messages"].as_array().unwrap();
+    assert_eq!(listed.len(), wire.len());
+    for (m, j) in wire.iter().zip(listed) {
+        assert_eq!(j["id"].as_u64(), Some(m.id), "{j}");
+        assert_eq!(j["from"].as_u64(), Some(m.message.from as u64), "{j}");
+        assert_eq!(j["to"].as_u64(), Some(m.message.to as u64), "{j}");
+        assert_eq!(j["type"], m.message.body.type_name(), "{j}");
+        assert_eq!(
+            j["sent_ms"].as_f64(),
+            Some(m.sent_at as f64 / 1000.0),
+            "{j}"
+        );
+        assert_eq!(
+            j["arrives_ms"].as_f64(),
+            Some(m.deliver_at as f64 / 1000.0),
+            "{j}"
+        );
+        assert!(m.sent_at <= 1_200_500 && m.deliver_at > 1_200_500, "{j}");
+        assert_eq!(j["held"], m.held, "{j}");
+        assert_eq!(j["lost"], m.lost, "{j}");
+    }
+
+    // The table: a count, a header, one row per message in id order.
+    let ran = raftlab(&["explain", file.s(), "--at", "1200.5", "--messages"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let rows: Vec<&str> = ran.stdout.lines().collect();
+    assert_eq!(
+        rows[0],
+        format!("{} message(s) on the wire at 1200.5 ms", wire.len())
+    );
+    let header: Vec<&str> = rows[1].split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "id",
+            "from",
+            "to",
+            "type",
+            "sent_ms",
+            "arrives_ms",
+            "held",
+            "lost"
+        ]
+    );
+    assert_eq!(rows.len(), 2 + wire.len(), "{ran:?}");
+    for (m, row) in wire.iter().zip(&rows[2..]) {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[0], m.id.to_string(), "{row}");
+        assert_eq!(cells[1], format!("S{}", m.message.from), "{row}");
+        assert_eq!(cells[2], format!("S{}", m.message.to), "{row}");
+        assert_eq!(cells[3], m.message.body.type_name(), "{row}");
+        assert_eq!(cells[6], if m.held { "yes" } else { "no" }, "{row}");
+    }
+
+    // At 0 nothing has been sent yet.
+    let ran = raftlab(&["explain", file.s(), "--at", "0", "--messages"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(ran.stdout, "0 message(s) on the wire at 0 ms\n");
+}
+
+/// In the liveness phase the moment is reached as `raftlab run` reaches it, faults stopped
+/// and removed servers shut down; once the cluster settled the run is over.
+#[test]
+fn explain_in_the_liveness_phase() {
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/liveness-new-leader-removing-itself.json"
+    );
+    let ran = raftlab(&["explain", data, "--at", "10320", "--node", "4"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stdout.starts_with("S4 (leader, term 4)\n"), "{ran:?}");
+    let ran = raftlab(&["explain", data, "--at", "10320", "--node", "1"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stdout.contains("down"), "{ran:?}");
+    let ran = raftlab(&["explain", data, "--at", "10650.001", "--node", "3"]);
+    assert_bad_input(&ran, &["--at 10650.001 ms is after the end of the run (10650 ms, when the cluster settled 650 ms after the faults stopped)"]);
+}
+
+#[test]
+fn explain_bad_input() {
+    let file = Temp::file("good.json", GOOD);
+    let f = file.s();
+    let cases: [(&[&str], &[&str]); 10] = [
+        (
+            &["--at", "1000", "--node", "9"],
+            &["no server 9 (the cluster has 5)"],
+        ),
+        (&["--at", "1000", "--node", "0"], &["no server 0"]),
+        (
+            &["--at", "1000", "--node", "3", "--index", "99"],
+            &["S3 has no entry 99"],
+        ),
+        (
+            &["--at", "1000", "--message", "999999"],
+            &["no message 999999 is on the wire"],
+        ),
+        (
+            &["--at", "3000.001", "--node", "1"],
+            &["--at 3000.001 ms is after the end of the run (3000 ms)"],
+        ),
+        (&["--at", "-5", "--node", "1"], &["--at"]),
+        (&["--at", "1000"], &["--node", "--message", "--messages"]),
+        (&["--node", "1"], &["--at"]),
+        (&["--at", "1000", "--index", "1"], &["--node"]),
+        (
+            &["--at", "1000", "--node", "1", "--message", "3"],
+            &["cannot be used with"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let mut all = vec!["explain", f];
+        all.extend_from_slice(args);
+        assert_bad_input(&raftlab(&all), needles);
+    }
+    let missing = Temp::unused("missing.json");
+    assert_bad_input(
+        &raftlab(&["explain", missing.s(), "--at", "1", "--node", "1"]),
+        &["cannot read", missing.s()],
+    );
+    let bad = Temp::file("bad.json", "{\"version\": 1, \"nodes\": 3, \"events\": [{\"at_ms\": 1, \"do\": \"crash\", \"node\": 4}]}");
+    assert_bad_input(
+        &raftlab(&["explain", bad.s(), "--at", "1", "--node", "1"]),
+        &["events[0].node", "node 4 does not exist"],
+    );
+}
+
+#[test]
+fn explain_help() {
+    let ran = raftlab(&["explain", "--help"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    for word in [
+        "<FILE>",
+        "--at",
+        "--node",
+        "--index",
+        "--message",
+        "--messages",
+        "--json",
+    ] {
+        assert!(
+            ran.stdout.contains(word),
+            "explain help lacks {word}: {ran:?}"
+        );
+    }
+    let top = raftlab(&["--help"]);
+    assert!(top.stdout.contains("explain"), "{top:?}");
+}

@@ -699,3 +699,57 @@ fn everything_is_explainable_in_busy_runs() {
         }
     }
 }
+
+/// `run::run_to` reaches a moment as `raftlab run` does, the liveness phase included: in the
+/// reproducer of fuzz seed 8216, S4 leads from 10315.459 ms, the operator shuts S1, S2 and S5
+/// down at its 10 ms check at 10320 ms (not before), and the run ends when the cluster settles
+/// at 10650 ms, with the state `run` reports.
+#[test]
+fn run_to_reaches_a_moment_as_run_does_liveness_phase_included() {
+    use raftlab_sim::run::{run, run_to};
+    use raftlab_sim::Scenario;
+    let text = include_str!("data/liveness-new-leader-removing-itself.json");
+    let scenario = Scenario::parse(text).expect("valid scenario");
+    let alive = |sim: &Simulation| -> Vec<NodeId> {
+        (1..=sim.nodes().len() as NodeId)
+            .filter(|&n| sim.is_alive(n))
+            .collect()
+    };
+    // The fault phase: the actions, run to the moment.
+    let sim = run_to(&scenario, 5_000_000).unwrap();
+    let mut by_hand = Simulation::from_scenario(&scenario);
+    by_hand.run_until(5_000_000, false);
+    assert_eq!(sim.now(), 5_000_000);
+    assert_eq!(sim.events_processed(), by_hand.events_processed());
+    // Between two checks of the liveness phase: the faults stopped at 10000 ms (S3 and S4
+    // restarted), nobody is shut down yet.
+    let sim = run_to(&scenario, 10_315_500).unwrap();
+    assert_eq!(sim.leader(), Some(4));
+    assert_eq!(alive(&sim), vec![1, 2, 3, 4, 5]);
+    let sim = run_to(&scenario, 10_320_000).unwrap();
+    assert_eq!(sim.leader(), Some(4));
+    assert_eq!(alive(&sim), vec![3, 4]);
+    // The end: what `run` ends with.
+    let outcome = run(&scenario, None, false);
+    assert_eq!(outcome.end_us, 10_650_000);
+    let sim = run_to(&scenario, outcome.end_us).unwrap();
+    assert_eq!(sim.leader(), outcome.leader);
+    assert_eq!(sim.events_processed(), outcome.events);
+    for (n, summary) in sim.nodes().iter().zip(&outcome.nodes) {
+        assert_eq!(n.term(), summary.term);
+        assert_eq!(n.role().as_str(), summary.role);
+        assert_eq!(sim.is_alive(n.id()), summary.alive);
+        assert_eq!(n.commit_index(), summary.commit_index);
+        assert_eq!(n.last_index(), summary.log_len);
+    }
+    // After it: the moment the run ends.
+    assert_eq!(run_to(&scenario, 10_650_001).err(), Some(10_650_000));
+    assert_eq!(run_to(&scenario, 20_000_001).err(), Some(20_000_000));
+    // Without a liveness phase the run ends at until_ms.
+    let short = Scenario {
+        liveness_us: None,
+        ..scenario.clone()
+    };
+    assert!(run_to(&short, 10_000_000).is_ok());
+    assert_eq!(run_to(&short, 10_000_001).err(), Some(10_000_000));
+}

@@ -369,3 +369,75 @@ fn removed_server_is_refused_as_not_a_voter_4_1() {
     }));
     assert!(sim.violations().is_empty());
 }
+
+/// Regression (fuzz seed 8216, `--membership --pre-vote`): when the faults stop, S4 wins
+/// term 4 with S3's vote. Its latest configuration (voters S3, removing S4) is not committed
+/// yet, and its commit index is still 0 after a restart. The liveness phase's operator took
+/// the configuration at that commit index for the committed one (for S4, which joined later,
+/// an empty one) and shut S4 down, leaving S3, whose latest configuration is S3 and S4,
+/// waiting for S4's vote for good. The leader, its latest configuration and, while that is
+/// uncommitted, the one before must stay up (thesis 4.1, 4.2.2); S4 goes only once its
+/// removal is committed.
+#[test]
+fn liveness_phase_keeps_a_new_leader_whose_removal_is_not_committed_4_2_2() {
+    use raftlab_sim::run::run;
+    use raftlab_sim::TraceKind;
+    let text = include_str!("data/liveness-new-leader-removing-itself.json");
+    let scenario = Scenario::parse(text).expect("valid scenario");
+    let trace: Rc<RefCell<Vec<TraceEvent>>> = Rc::default();
+    let sink = trace.clone();
+    let outcome = run(
+        &scenario,
+        Some(Box::new(move |e| sink.borrow_mut().push(e.clone()))),
+        false,
+    );
+    assert!(outcome.violations.is_empty(), "{:?}", outcome.violations);
+    assert!(outcome.settled_after_us.is_some());
+    // The cluster ends as S4's latest configuration says: S3 alone, S4 shut down.
+    assert_eq!(outcome.leader, Some(3));
+    let alive: Vec<NodeId> = outcome
+        .nodes
+        .iter()
+        .filter(|n| n.alive)
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(alive, vec![3]);
+
+    // Replaying the trace: no server is shut down by the operator while it leads, and S4
+    // led in the liveness phase (the case of the bug) before S3 did.
+    let mut leading = [false; 10];
+    let mut leaders = Vec::new();
+    for e in trace.borrow().iter() {
+        match e.kind {
+            TraceKind::BecomeLeader { node, term } => {
+                leading[node as usize] = true;
+                if e.t_us >= scenario.until_us {
+                    leaders.push((node, term));
+                }
+            }
+            TraceKind::BecomeFollower { node, .. }
+            | TraceKind::BecomeCandidate { node, .. }
+            | TraceKind::BecomePreCandidate { node, .. } => leading[node as usize] = false,
+            TraceKind::Crash { node } => {
+                assert!(
+                    e.t_us < scenario.until_us || !leading[node as usize],
+                    "S{node} was shut down at {} us while leading",
+                    e.t_us
+                );
+                leading[node as usize] = false;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(leaders, vec![(4, 4), (3, 5)]);
+
+    // The campaign the file came from passes too.
+    let options = FuzzOptions {
+        membership: true,
+        pre_vote: true,
+        ..FuzzOptions::default()
+    };
+    if let Err(f) = fuzz_one(8216, &options) {
+        panic!("seed 8216: {:?}", f.1.violations);
+    }
+}

@@ -1,9 +1,10 @@
-//! `raftlab`: run scenarios, fuzz the Raft core with random fault campaigns, benchmark the
-//! simulator. Exit codes: 0 ok, 1 a safety or liveness violation, 2 bad input.
+//! `raftlab`: run scenarios, fuzz the Raft core with random fault campaigns, explain a moment
+//! of a run, benchmark the simulator. Exit codes: 0 ok, 1 a safety or liveness violation, 2
+//! bad input.
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use raftlab_raft::ReadMode;
-use raftlab_raft::{Bugs, Micros};
+use raftlab_raft::{Bugs, Index, Micros, NodeId};
 use raftlab_sim::fuzz::{fuzz_one, FuzzOptions};
 use raftlab_sim::linearizability;
 use raftlab_sim::run::{run, Outcome};
@@ -48,6 +49,38 @@ enum Command {
     Campaign(CampaignArgs),
     /// Print the share link (URL fragment) of a scenario file, or read a link back.
     Link(LinkArgs),
+    /// Explain, in plain words, a server, a log entry or a message at a moment of a run; or
+    /// list the messages on the wire then.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+#[command(group(ArgGroup::new("what").required(true).args(["node", "message", "messages"])))]
+struct ExplainArgs {
+    /// Scenario file (JSON); `-` reads standard input.
+    file: String,
+    /// The moment of the run, in milliseconds (up to 3 decimals), from 0 to the end of the
+    /// run (`until_ms`, plus the liveness phase when the scenario has one).
+    #[arg(long, value_name = "MS", value_parser = parse_position, allow_hyphen_values = true)]
+    at: Micros,
+    /// Explain server N: its role and why, its timer, its last refusal.
+    #[arg(long, value_name = "N")]
+    node: Option<NodeId>,
+    /// With --node: explain the entry at index I of that server's log (why it is, or is not,
+    /// committed).
+    #[arg(long, value_name = "I", requires = "node")]
+    index: Option<Index>,
+    /// Explain the message with this id (the trace's `msg.id`) while it is on the wire.
+    #[arg(long, value_name = "ID")]
+    message: Option<u64>,
+    /// List the messages on the wire at that moment (id, from, to, type, sent, arrives,
+    /// held, lost).
+    #[arg(long)]
+    messages: bool,
+    /// Print JSON: `{"lines":[...],"title":...}`, or `{"at_ms":...,"messages":[...]}` with
+    /// --messages.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -234,6 +267,7 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Link(args) => cmd_link(args),
+        Command::Explain(args) => cmd_explain(args),
     };
     match result {
         Ok(code) => code,
@@ -304,6 +338,111 @@ fn cmd_link(args: LinkArgs) -> Result<ExitCode, String> {
         ));
     }
     say!("{link}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_explain(args: ExplainArgs) -> Result<ExitCode, String> {
+    use raftlab_sim::explain::{explain, Target};
+    use raftlab_sim::json::{Map, Value};
+    use raftlab_sim::scenario::ms;
+    let scenario = read_scenario(&args.file)?;
+    let sim = raftlab_sim::run::run_to(&scenario, args.at).map_err(|end| {
+        let settled = scenario
+            .liveness_us
+            .filter(|&l| end < scenario.until_us + l)
+            .map(|_| {
+                format!(
+                    ", when the cluster settled {} ms after the faults stopped",
+                    ms(end - scenario.until_us)
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "--at {} ms is after the end of the run ({} ms{settled})",
+            ms(args.at),
+            ms(end)
+        )
+    })?;
+    let mut out = String::new();
+    if args.messages {
+        let mut wire: Vec<_> = sim.in_flight().collect();
+        wire.sort_by_key(|m| m.id);
+        if args.json {
+            let list: Vec<Value> = wire
+                .iter()
+                .map(|m| {
+                    let mut o = Map::new();
+                    o.insert("id".into(), m.id.into());
+                    o.insert("from".into(), m.message.from.into());
+                    o.insert("to".into(), m.message.to.into());
+                    o.insert("type".into(), m.message.body.type_name().into());
+                    o.insert("sent_ms".into(), ms(m.sent_at));
+                    o.insert("arrives_ms".into(), ms(m.deliver_at));
+                    o.insert("held".into(), m.held.into());
+                    o.insert("lost".into(), m.lost.into());
+                    Value::Object(o)
+                })
+                .collect();
+            let mut o = Map::new();
+            o.insert("at_ms".into(), ms(args.at));
+            o.insert("messages".into(), list.into());
+            out = Value::Object(o).to_json() + "\n";
+        } else {
+            out.push_str(&format!(
+                "{} message(s) on the wire at {} ms\n",
+                wire.len(),
+                ms(args.at)
+            ));
+            if !wire.is_empty() {
+                let width = wire
+                    .iter()
+                    .map(|m| m.message.body.type_name().len())
+                    .max()
+                    .unwrap_or(0);
+                out.push_str(&format!(
+                    "{:>6}  from  to   {:<width$}  {:>10}  {:>10}  held  lost\n",
+                    "id", "type", "sent_ms", "arrives_ms"
+                ));
+                let yes = |b: bool| if b { "yes" } else { "no" };
+                for m in &wire {
+                    out.push_str(&format!(
+                        "{:>6}  S{:<3} S{:<3} {:<width$}  {:>10}  {:>10}  {:<4}  {}\n",
+                        m.id,
+                        m.message.from,
+                        m.message.to,
+                        m.message.body.type_name(),
+                        ms(m.sent_at).to_string(),
+                        ms(m.deliver_at).to_string(),
+                        yes(m.held),
+                        yes(m.lost)
+                    ));
+                }
+            }
+        }
+    } else {
+        let target = match (args.node, args.index, args.message) {
+            (Some(node), Some(index), _) => Target::Entry { node, index },
+            (Some(node), None, _) => Target::Node { node },
+            (None, _, id) => Target::Message {
+                id: id.unwrap_or_default(),
+            },
+        };
+        let e = explain(&sim, &target)?;
+        if args.json {
+            let mut o = Map::new();
+            o.insert("title".into(), e.title.into());
+            let lines: Vec<Value> = e.lines.into_iter().map(Value::from).collect();
+            o.insert("lines".into(), lines.into());
+            out = Value::Object(o).to_json() + "\n";
+        } else {
+            out.push_str(&e.title);
+            out.push('\n');
+            for line in &e.lines {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
     Ok(ExitCode::SUCCESS)
 }
 
