@@ -64,15 +64,77 @@ pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         let (tx, ty) = (x + dx / d * 3.0, y + dy / d * 3.0 + NODE_R + 8.2);
         html! { <text key={format!("c{node}")} class={format!("note {class}")} x={f(tx)} y={f(ty)}>{ text }</text> }
     });
+    // Manual timers: a button above each server with a timer, which fires it.
+    let timers = (live && sim.timers_manual()).then(|| {
+        html! {
+            <g class="timers">
+                { for sim.nodes().iter().filter(|node| sim.timer_at(node.id()).is_some()).map(|node| timer_button(ui, node, n)) }
+            </g>
+        }
+    });
+    // Messages are drawn on the canvas: the pointer over the picture finds the one under it
+    // (canvas::message_at_client) to highlight it; a click on it is caught by the app's
+    // click listener (app.rs), before the link or server under it.
+    let onpointermove = live.then(|| {
+        Callback::from(|e: PointerEvent| {
+            let hit = crate::canvas::message_at_client(e.client_x() as f64, e.client_y() as f64);
+            crate::canvas::set_hover(hit);
+            use wasm_bindgen::JsCast;
+            if let Some(el) = e
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el
+                    .style()
+                    .set_property("cursor", if hit.is_some() { "pointer" } else { "" });
+            }
+        })
+    });
+    let onpointerleave =
+        live.then(|| Callback::from(|_: PointerEvent| crate::canvas::set_hover(None)));
     html! {
-        <div class="cluster">
+        <div class="cluster" {onpointermove} {onpointerleave}>
             <svg viewBox="0 0 100 100" class="picture" role="group" aria-label={format!("Cluster of {n} servers and their links")}>
                 <g class="nodes">{ for nodes }</g>
+                { for timers }
                 <g class="links">{ for links }</g>
                 <g class="notes" aria-hidden="true">{ for notes }</g>
             </svg>
             <canvas id={crate::canvas::CANVAS_ID} class="anim" aria-hidden="true"></canvas>
         </div>
+    }
+}
+
+/// The button above a server that fires its next timer (manual timers): a leader's
+/// heartbeat round, another server's election timeout.
+fn timer_button(ui: &UseReducerHandle<Ui>, node: &Node, n: usize) -> Html {
+    let id = node.id();
+    let (x, y) = position(id, n);
+    let what = if node.role() == Role::Leader {
+        "heartbeat"
+    } else {
+        "election timeout"
+    };
+    let fire = move || UiAction::Act(Action::FireTimer(Target::Node(id)));
+    let onkeydown = {
+        let ui = ui.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                e.stop_propagation();
+                ui.dispatch(fire());
+            }
+        })
+    };
+    let (w, h) = (12.0, 3.8);
+    let top = y - NODE_R - h - 1.0;
+    html! {
+        <g key={format!("tm{id}")} class="timerbtn" role="button" tabindex="0"
+            aria-label={format!("Fire S{id}'s timer ({what})")} onclick={ui_cb(ui, move |_| fire())} {onkeydown}>
+            <title>{ format!("Fire S{id}'s timer ({what})") }</title>
+            <rect x={f(x - w / 2.0)} y={f(top)} width={f(w)} height={f(h)} rx="1.2" />
+            <text x={f(x)} y={f(top + h / 2.0 + 0.95)}>{ if what == "heartbeat" { "⏱ beat" } else { "⏱ fire" } }</text>
+        </g>
     }
 }
 
@@ -308,6 +370,11 @@ pub(crate) fn legend() -> Html {
             "V",
             "a message the network loses (it fades out)",
         ),
+        (
+            "msg ae held",
+            "AE",
+            "delivery by hand: a message waiting on its link, behind a bar (click it to deliver or drop it)",
+        ),
     ];
 
     html! {
@@ -320,6 +387,8 @@ pub(crate) fn legend() -> Html {
                 <li><span class="sample ring">{ "S" }</span>{ "dashed ring: a learner, catching up before it votes (thesis 4.2.1)" }</li>
                 <li><span class="sample faded">{ "S" }</span>{ "faded: a server outside the configuration (removed, or not added yet)" }</li>
                 <li><span class="sample bar"></span>{ "the bar above a node is its election timer, draining" }</li>
+                <li><span class="sample shape">{ "⏱" }</span>{ "timers by hand: the button above a server fires its timer" }</li>
+                <li><span class="sample shape">{ "◯" }</span>{ "a ring around a message: the selected one (bold) or the one under the pointer" }</li>
             </ul>
         </div>
     }
