@@ -96,8 +96,15 @@ enum Shape {
         held: bool,
         ring: u8,
     },
-    /// The bar across a link in front of the messages held on it: from (x1, y1) to (x2, y2).
-    Gate { x1: i32, y1: i32, x2: i32, y2: i32 },
+    /// The bar across a link in front of the messages held on it: from (x1, y1) to (x2, y2),
+    /// and how many wait there (written beside the bar when there are more than 3).
+    Gate {
+        x1: i32,
+        y1: i32,
+        x2: i32,
+        y2: i32,
+        count: usize,
+    },
 }
 
 /// The outline of a message: its kind is told by shape and label, not by colour alone.
@@ -263,7 +270,7 @@ fn scene(m: &Model) -> Vec<Shape> {
     flying.sort_by_key(|f| f.id);
     let mut queued: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
     // Per link with held messages: where its gate goes, and the link's direction.
-    let mut gates: BTreeMap<(NodeId, NodeId), (f64, f64, f64, f64)> = BTreeMap::new();
+    let mut gates: BTreeMap<(NodeId, NodeId), (f64, f64, f64, f64, usize)> = BTreeMap::new();
     let first_message = shapes.len();
     for msg in flying {
         let message = msg.message;
@@ -284,24 +291,22 @@ fn scene(m: &Model) -> Vec<Shape> {
         let mut alpha = 1.0;
         let mut side = 0.0;
         if msg.held {
-            // Queued near the sender, 7 units apart (a glyph is up to 6 wide); a long queue
-            // goes on in a second row beside the first, further off the link.
+            // Queued near the sender (past the word under it), 7 units apart (a glyph is up to 6 wide), on up to three
+            // quarters of the link; then in a second and a third row beside the first, on
+            // the sender's side of the link. A longer queue piles up on its last place (the
+            // newest on top) and the gate counts it.
             let k = queued.entry((message.from, message.to)).or_insert(0);
             let room = (len - 2.0 * gap).max(1.0);
-            let per_row = ((room * 0.5 / 7.0).floor() as usize).max(1);
-            let (col, row) = (*k % per_row, *k / per_row);
+            let cols = (((room * 0.75 - 4.5) / 7.0).floor().max(0.0) as usize + 1).max(1);
+            let slot = (*k).min(cols * 3 - 1);
+            let (col, row) = (slot % cols, slot / cols);
             *k += 1;
-            p = (2.5 + col as f64 * 7.0) / room;
+            p = (4.5 + col as f64 * 7.0) / room;
             side = 4.2 * row as f64;
-            let front = (2.5 + (*k).min(per_row) as f64 * 7.0 - 2.5) / room;
+            let front = (((*k).min(cols) as f64 * 7.0 + 2.0) / room).min(1.0);
             gates.insert(
                 (message.from, message.to),
-                (
-                    sx + (ex - sx) * front.min(1.0),
-                    sy + (ey - sy) * front.min(1.0),
-                    ux,
-                    uy,
-                ),
+                (sx + (ex - sx) * front, sy + (ey - sy) * front, ux, uy, *k),
             );
         } else if dies && p > 0.7 {
             // A lost message stops short and fades away.
@@ -346,12 +351,15 @@ fn scene(m: &Model) -> Vec<Shape> {
         });
     }
     // The gates, under the messages: a bar across the link just past its queue.
-    let bars = gates.into_values().map(|(gx, gy, ux, uy)| Shape::Gate {
-        x1: q(gx - uy * 2.8),
-        y1: q(gy + ux * 2.8),
-        x2: q(gx + uy * 2.8),
-        y2: q(gy - ux * 2.8),
-    });
+    let bars = gates
+        .into_values()
+        .map(|(gx, gy, ux, uy, count)| Shape::Gate {
+            x1: q(gx - uy * 2.8),
+            y1: q(gy + ux * 2.8),
+            x2: q(gx + uy * 2.8),
+            y2: q(gy - ux * 2.8),
+            count,
+        });
     shapes.splice(first_message..first_message, bars);
     shapes
 }
@@ -399,7 +407,13 @@ pub fn draw(m: &Model) {
                 ctx.set_fill_style_str(&colors.accent);
                 ctx.fill_rect(x, y, left as f64, 4.4);
             }
-            Shape::Gate { x1, y1, x2, y2 } => {
+            Shape::Gate {
+                x1,
+                y1,
+                x2,
+                y2,
+                count,
+            } => {
                 ctx.set_stroke_style_str(&colors.ink);
                 ctx.set_line_width(2.0);
                 ctx.set_line_cap("round");
@@ -408,6 +422,17 @@ pub fn draw(m: &Model) {
                 ctx.line_to(x2 as f64, y2 as f64);
                 ctx.stroke();
                 ctx.set_line_cap("butt");
+                if count > 3 {
+                    // How many wait, beyond the bar's first end.
+                    let (dx, dy) = ((x1 - x2) as f64, (y1 - y2) as f64);
+                    let d = dx.hypot(dy).max(1.0);
+                    ctx.set_fill_style_str(&colors.ink);
+                    let _ = ctx.fill_text(
+                        &format!("{count}"),
+                        x1 as f64 + dx / d * 7.0,
+                        y1 as f64 + dy / d * 7.0,
+                    );
+                }
             }
             Shape::Message {
                 x,

@@ -126,14 +126,24 @@ fn timer_button(ui: &UseReducerHandle<Ui>, node: &Node, n: usize) -> Html {
             }
         })
     };
-    let (w, h) = (12.0, 3.8);
-    let top = y - NODE_R - h - 1.0;
+    // Above a server in the upper half of the picture, below the word under it in the lower
+    // half: away from the links, where held messages wait.
+    let (w, h) = (11.0, 3.6);
+    let top = if y > 50.0 {
+        y + NODE_R + 4.6
+    } else {
+        y - NODE_R - h - 1.0
+    };
+    let (cx, cy) = (x - w / 2.0 + 2.2, top + h / 2.0);
     html! {
         <g key={format!("tm{id}")} class="timerbtn" role="button" tabindex="0"
             aria-label={format!("Fire S{id}'s timer ({what})")} onclick={ui_cb(ui, move |_| fire())} {onkeydown}>
             <title>{ format!("Fire S{id}'s timer ({what})") }</title>
             <rect x={f(x - w / 2.0)} y={f(top)} width={f(w)} height={f(h)} rx="1.2" />
-            <text x={f(x)} y={f(top + h / 2.0 + 0.95)}>{ if what == "heartbeat" { "⏱ beat" } else { "⏱ fire" } }</text>
+            // A clock face: drawn, not a font's glyph (fonts lack the stopwatch sign).
+            <circle class="clock" cx={f(cx)} cy={f(cy)} r="1.15" />
+            <path class="clock" d={format!("M{} {}V{}H{}", f(cx), f(cy - 0.75), f(cy), f(cx + 0.6))} />
+            <text x={f(x + 1.3)} y={f(cy + 0.95)}>{ "fire" }</text>
         </g>
     }
 }
@@ -387,7 +397,7 @@ pub(crate) fn legend() -> Html {
                 <li><span class="sample ring">{ "S" }</span>{ "dashed ring: a learner, catching up before it votes (thesis 4.2.1)" }</li>
                 <li><span class="sample faded">{ "S" }</span>{ "faded: a server outside the configuration (removed, or not added yet)" }</li>
                 <li><span class="sample bar"></span>{ "the bar above a node is its election timer, draining" }</li>
-                <li><span class="sample shape">{ "⏱" }</span>{ "timers by hand: the button above a server fires its timer" }</li>
+                <li><span class="sample shape">{ "fire" }</span>{ "timers by hand: the button by a server fires its timer" }</li>
                 <li><span class="sample shape">{ "◯" }</span>{ "a ring around a message: the selected one (bold) or the one under the pointer" }</li>
             </ul>
         </div>

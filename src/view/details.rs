@@ -85,13 +85,25 @@ fn entry(m: &Model, id: NodeId, index: u64) -> Html {
 
 /// The simulator's explanation of `target` now: a heading and its sentences ("Why").
 fn why(m: &Model, target: Explain) -> Html {
+    why_with(m, target, |_| None)
+}
+
+/// [`why`], with some sentences replaced (`fix` returns the new one).
+fn why_with(m: &Model, target: Explain, fix: impl Fn(&str) -> Option<String>) -> Html {
     match explain(m.sim(), &target) {
-        Ok(e) => html! {
+        Ok(mut e) => {
+            for line in &mut e.lines {
+                if let Some(new) = fix(line) {
+                    *line = new;
+                }
+            }
+            html! {
             <div class="explain" role="group" aria-label="Why">
                 <h3>{ "Why: " }{ e.title }</h3>
                 <ul>{ for e.lines.iter().map(|l| html! { <li>{ l }</li> }) }</ul>
             </div>
-        },
+            }
+        }
         // The selection is gone (a truncated entry, a removed server): said by the facts.
         Err(_) => html! {},
     }
@@ -123,6 +135,7 @@ fn message(ui: &UseReducerHandle<Ui>, m: &Model, id: u64) -> Html {
     let (kind, glyph) = sample(&msg.body);
     let act = |action: fn(u64) -> Action| ui_cb(ui, move |_| UiAction::Act(action(id)));
     let live = !crate::embed::options().readonly;
+    let (held, sent_at, would) = (f.held, f.sent_at, f.deliver_at);
     html! {
         <>
             <p class="selected-what">
@@ -147,7 +160,13 @@ fn message(ui: &UseReducerHandle<Ui>, m: &Model, id: u64) -> Html {
                         title="The network sends a second copy of it, with a new id">{ "Duplicate" }</button>
                 </div>
             }
-            { why(m, Explain::Message { id }) }
+            { why_with(m, Explain::Message { id }, |line| {
+                // The simulator's timing sentence does not know a held message waits: say so.
+                (held && line.starts_with("Sent at ")).then(|| format!(
+                    "Sent at {} ms; it waits on its link until you deliver, drop or duplicate it (by itself it would have arrived at {} ms).",
+                    ms1(sent_at), ms1(would)
+                ))
+            }) }
         </>
     }
 }

@@ -84,7 +84,7 @@ fn hand_driven(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 <p class="hint">{ "Delivery by hand: nothing arrives until you deliver it. Click a waiting message in the picture (or pick it below), then Deliver now, Drop or Duplicate." }</p>
             }
             if sim.timers_manual() {
-                <p class="hint">{ "Timers by hand: no server times out or sends heartbeats by itself. Click the ⏱ button above a server (or Fire timer in its details) to fire its timer." }</p>
+                <p class="hint">{ "Timers by hand: no server times out or sends heartbeats by itself. Click the fire button by a server (or Fire timer in its details) to fire its timer." }</p>
             }
         </div>
     }
