@@ -124,12 +124,18 @@ fn q(v: f64) -> i32 {
     (v * 4.0).round() as i32
 }
 
+/// A function told of the message under the pointer ([`on_hover`]).
+pub type HoverListener = Rc<dyn Fn(Option<u64>)>;
+
+/// Where a link's gate goes: its point, the link's direction, and how many wait there.
+type GatePlace = (f64, f64, f64, f64, usize);
+
 thread_local! {
     static LAST: RefCell<(u32, Vec<Shape>)> = const { RefCell::new((0, Vec::new())) };
     static HIGHLIGHT: Cell<Option<u64>> = const { Cell::new(None) };
     static HOVER: Cell<Option<u64>> = const { Cell::new(None) };
     static SELECTED: Cell<Option<u64>> = const { Cell::new(None) };
-    static ON_HOVER: RefCell<Option<Rc<dyn Fn(Option<u64>)>>> = const { RefCell::new(None) };
+    static ON_HOVER: RefCell<Option<HoverListener>> = const { RefCell::new(None) };
 }
 
 /// Half the side of a message's hit square, in picture units: about a glyph's size (a glyph
@@ -221,7 +227,7 @@ pub fn hovered() -> Option<u64> {
 /// Registers the one function told when the message under the pointer changes (replacing
 /// any earlier one; `None` removes it).
 #[allow(dead_code)] // For the space-time diagram panel.
-pub fn on_hover(f: Option<Rc<dyn Fn(Option<u64>)>>) {
+pub fn on_hover(f: Option<HoverListener>) {
     ON_HOVER.with(|l| *l.borrow_mut() = f);
 }
 
@@ -270,7 +276,7 @@ fn scene(m: &Model) -> Vec<Shape> {
     flying.sort_by_key(|f| f.id);
     let mut queued: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
     // Per link with held messages: where its gate goes, and the link's direction.
-    let mut gates: BTreeMap<(NodeId, NodeId), (f64, f64, f64, f64, usize)> = BTreeMap::new();
+    let mut gates: BTreeMap<(NodeId, NodeId), GatePlace> = BTreeMap::new();
     let first_message = shapes.len();
     for msg in flying {
         let message = msg.message;
@@ -291,10 +297,10 @@ fn scene(m: &Model) -> Vec<Shape> {
         let mut alpha = 1.0;
         let mut side = 0.0;
         if msg.held {
-            // Queued near the sender (past the word under it), 7 units apart (a glyph is up to 6 wide), on up to three
-            // quarters of the link; then in a second and a third row beside the first, on
-            // the sender's side of the link. A longer queue piles up on its last place (the
-            // newest on top) and the gate counts it.
+            // Queued near the sender (past the word under it), 7 units apart (a glyph is up
+            // to 6 wide), on up to three quarters of the link; then in a second and a third
+            // row beside the first, on the sender's side of the link. A longer queue piles
+            // up on its last place (the newest on top) and the gate counts it.
             let k = queued.entry((message.from, message.to)).or_insert(0);
             let room = (len - 2.0 * gap).max(1.0);
             let cols = (((room * 0.75 - 4.5) / 7.0).floor().max(0.0) as usize + 1).max(1);

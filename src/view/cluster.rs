@@ -80,13 +80,24 @@ pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             let hit = crate::canvas::message_at_client(e.client_x() as f64, e.client_y() as f64);
             crate::canvas::set_hover(hit);
             use wasm_bindgen::JsCast;
-            if let Some(el) = e
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-            {
+            // Yew delegates events (the current target is its root): the picture is found
+            // from the target.
+            let picture = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest(".cluster").ok().flatten())
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(el) = picture {
                 let _ = el
                     .style()
                     .set_property("cursor", if hit.is_some() { "pointer" } else { "" });
+                // Over a message, the link under it does not light up (the click is the
+                // message's): the stylesheet reads this attribute.
+                let _ = if hit.is_some() {
+                    el.set_attribute("data-over-message", "")
+                } else {
+                    el.remove_attribute("data-over-message")
+                };
             }
         })
     });

@@ -24,7 +24,7 @@ pub(crate) fn details(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         },
         Selection::Message(id) => message(ui, m, id),
         _ => html! {
-            <p class="hint">{ "Click a server or a log entry (or press 1 to 9) to see its details and act on it. Click a link between two servers to cut or mend it." }</p>
+            <p class="hint">{ "Click a server or a log entry (or press 1 to 9) to see its details and act on it. Click a link between two servers to cut or mend it. Click a message on the wire to see what it says and deliver, drop or copy it." }</p>
         },
     };
     let clear = (ui.selection != Selection::None).then(|| {

@@ -121,7 +121,12 @@ test('network: clicking a held message selects it, shows its fields and why; Dro
     const wire = await onTheWire(page);
     const beat = wire.find((m) => m.from === leader.id && m.type === 'AppendEntries');
     assert.ok(beat, `a heartbeat of S${leader.id} is held: ${JSON.stringify(wire)}`);
-    // Clicking it in the picture selects it (not the link under it).
+    // Under the pointer it is marked (the link under it does not light up); clicking it in
+    // the picture selects it (not the link under it).
+    await frames(page);
+    const at = await heldPoint(page, beat.from, beat.to);
+    await page.mouse.move(at.x, at.y);
+    await eventually(() => page.locator('.cluster').evaluate((el) => el.hasAttribute('data-over-message')), { message: 'hovered' });
     await clickHeld(page, beat.from, beat.to);
     const box = details(page);
     await eventually(async () => (await box.innerText()).includes(`Message ${beat.id}: AppendEntries from S${beat.from} to S${beat.to}`), { message: 'Details shows the message' });
@@ -289,7 +294,12 @@ test('accessibility: no axe-core violation with a message selected and manual mo
       await page.screenshot({ path: path.join(SHOTS, `network-${colorScheme}.png`) });
       // A server selected: its explanation and the Fire timer button pass too.
       await page.getByRole('button', { name: /^Node 3\b/ }).click();
-      await details(page).getByRole('group', { name: 'Why' }).waitFor();
+      const why = details(page).getByRole('group', { name: 'Why' });
+      await why.waitFor();
+      assert.match(await why.innerText(), /^Why: S3 \(follower, term 1\)/);
+      assert.match(await why.innerText(), /S3 follows S\d in term 1/);
+      await details(page).getByRole('button', { name: "Fire S3's timer", exact: true }).waitFor();
+      if (colorScheme === 'light') await page.screenshot({ path: path.join(SHOTS, 'network-why-server.png') });
       await axe(page, `${colorScheme}, a server selected, manual mode`);
     }, { contextOptions: { colorScheme } });
   }
