@@ -18,7 +18,16 @@ pub(crate) fn details(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     // A selection of a server the run does not have at this moment (time travel, a new
     // run) shows nothing.
     let body = match ui.selection {
-        Selection::Node(id) if id <= n => why(m, Explain::Node { node: id }),
+        Selection::Node(id) if id <= n => {
+            let manual = m.sim().timers_manual();
+            why_with(m, Explain::Node { node: id }, move |line| {
+                // The simulator's timer sentence says when it would fire by itself.
+                (manual
+                    && (line.starts_with("Its election timer fires")
+                        || line.starts_with("It sends its next heartbeats")))
+                .then(|| format!("{line} Timers are by hand: nothing fires until you fire it."))
+            })
+        }
         Selection::Entry { node, index } if node <= n => html! {
             <>{ entry(m, node, index) }{ why(m, Explain::Entry { node, index }) }</>
         },

@@ -139,6 +139,7 @@ test('network: clicking a held message selects it, shows its fields and why; Dro
     assert.match(text, new RegExp(`A prediction of what S${beat.to} would do`));
     assert.match(text, /section 5\.3/);
     assert.ok(!(await events(page)).some((e) => e.kind === 'cut'), 'the click did not cut the link under the message');
+    await box.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'network-selected.png') });
 
     // Drop: the trace says so (reason manual), Details says it is gone, the event log tells it.
@@ -298,8 +299,12 @@ test('accessibility: no axe-core violation with a message selected and manual mo
       await why.waitFor();
       assert.match(await why.innerText(), /^Why: S3 \(follower, term 1\)/);
       assert.match(await why.innerText(), /S3 follows S\d in term 1/);
+      assert.match(await why.innerText(), /Its election timer fires .* Timers are by hand: nothing fires until you fire it\./);
       await details(page).getByRole('button', { name: "Fire S3's timer", exact: true }).waitFor();
-      if (colorScheme === 'light') await page.screenshot({ path: path.join(SHOTS, 'network-why-server.png') });
+      if (colorScheme === 'light') {
+        await details(page).scrollIntoViewIfNeeded();
+        await page.screenshot({ path: path.join(SHOTS, 'network-why-server.png') });
+      }
       await axe(page, `${colorScheme}, a server selected, manual mode`);
     }, { contextOptions: { colorScheme } });
   }
