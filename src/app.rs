@@ -220,6 +220,56 @@ pub fn App() -> Html {
         });
     }
 
+    // A click on a message in the picture selects it (canvas.rs knows where each is drawn).
+    // Caught in the capture phase, before the link or server under the message takes it.
+    {
+        let dispatcher = ui.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = gloo_events::EventListener::new_with_options(
+                &gloo_utils::document(),
+                "click",
+                gloo_events::EventListenerOptions {
+                    phase: gloo_events::EventListenerPhase::Capture,
+                    passive: false,
+                },
+                move |e| {
+                    if crate::embed::options().readonly {
+                        return;
+                    }
+                    let Some(mouse) = e.dyn_ref::<MouseEvent>() else {
+                        return;
+                    };
+                    let in_picture = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .and_then(|el| el.closest(".cluster").ok().flatten())
+                        .is_some();
+                    if !in_picture {
+                        return;
+                    }
+                    let hit = crate::canvas::message_at_client(
+                        mouse.client_x() as f64,
+                        mouse.client_y() as f64,
+                    );
+                    if let Some(id) = hit {
+                        e.prevent_default();
+                        e.stop_propagation();
+                        dispatcher.dispatch(UiAction::Select(Selection::Message(id)));
+                    }
+                },
+            );
+            move || drop(listener)
+        });
+    }
+
+    // The selected message is drawn with a ring.
+    use_effect_with(ui.selection, |selection| {
+        crate::canvas::set_selected(match selection {
+            Selection::Message(id) => Some(*id),
+            _ => None,
+        });
+    });
+
     // Files dropped on the page (files.rs) and height reports to a host page (embed.rs),
     // for the page's life.
     {

@@ -2,10 +2,36 @@
 //! the SVG, once per animation frame. Drawing a dozen shapes costs far less main-thread time
 //! than letting the browser restyle animated elements every frame, and it reads the model only:
 //! positions come from each message's send and arrival times and the current simulated time.
+//!
+//! Held messages (manual delivery) do not move: they wait queued on their link, near the
+//! sender, several on one link side by side, each with an outline and a bar across the link
+//! in front of the queue ("stopped here").
+//!
+//! ## Which message is where: the hit and highlight API
+//!
+//! Other parts of the page (the cluster picture's pointer handlers, the space-time diagram)
+//! use these, all in the picture's units (the picture is 100 x 100) or in client pixels:
+//!
+//! - [`message_at`]`(x, y)`: the id of the message drawn under a point of the picture, as
+//!   last drawn (a generous hit area, about a glyph's size; the topmost, that is the newest,
+//!   wins where glyphs overlap); [`message_at_client`] takes a pointer event's client
+//!   coordinates.
+//! - [`highlight`]`(Some(id))`: draw that message with a highlight ring (a hover elsewhere,
+//!   e.g. in the diagram), `None` to stop; [`highlighted`] reads it back.
+//! - [`set_hover`] / [`hovered`]: the message under the pointer in the picture (the cluster
+//!   view sets it); [`on_hover`] registers one function told of every change (the diagram
+//!   panel can highlight the same message).
+//! - [`set_selected`]: the selected message (`Selection::Message`), drawn with a bold ring.
+//!
+//! Each setter redraws the canvas at once when its value changed (from the shared model),
+//! so a highlight shows while paused too.
 
 use crate::geometry::{position, NODE_R};
 use crate::model::Model;
-use raftlab_raft::{Body, Role};
+use raftlab_raft::{Body, NodeId, Role};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -54,9 +80,11 @@ fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
 enum Shape {
     /// An election timer: position of the bar's left end and the part still left (0..=1).
     Timer { x: i32, y: i32, left: i32 },
-    /// A message: centre, its colour (index into the palette), shape, label, alpha,
-    /// duplicate.
+    /// A message: its id, centre, its colour (index into the palette), shape, label, alpha,
+    /// duplicate, held (waiting on its link), and its ring (0 none, 1 highlighted, 2
+    /// selected).
     Message {
+        id: u64,
         x: i32,
         y: i32,
         color: u8,
@@ -65,6 +93,17 @@ enum Shape {
         entries: usize,
         alpha: i32,
         dup: bool,
+        held: bool,
+        ring: u8,
+    },
+    /// The bar across a link in front of the messages held on it: from (x1, y1) to (x2, y2),
+    /// and how many wait there (written beside the bar when there are more than 3).
+    Gate {
+        x1: i32,
+        y1: i32,
+        x2: i32,
+        y2: i32,
+        count: usize,
     },
 }
 
@@ -85,8 +124,126 @@ fn q(v: f64) -> i32 {
     (v * 4.0).round() as i32
 }
 
+/// A function told of the message under the pointer ([`on_hover`]).
+pub type HoverListener = Rc<dyn Fn(Option<u64>)>;
+
+/// Where a link's gate goes: its point, the link's direction, and how many wait there.
+type GatePlace = (f64, f64, f64, f64, usize);
+
 thread_local! {
-    static LAST: std::cell::RefCell<(u32, Vec<Shape>)> = const { std::cell::RefCell::new((0, Vec::new())) };
+    static LAST: RefCell<(u32, Vec<Shape>)> = const { RefCell::new((0, Vec::new())) };
+    static HIGHLIGHT: Cell<Option<u64>> = const { Cell::new(None) };
+    static HOVER: Cell<Option<u64>> = const { Cell::new(None) };
+    static SELECTED: Cell<Option<u64>> = const { Cell::new(None) };
+    static ON_HOVER: RefCell<Option<HoverListener>> = const { RefCell::new(None) };
+}
+
+/// Half the side of a message's hit square, in picture units: about a glyph's size (a glyph
+/// is 4 to 6 units wide), so a tap on a phone finds it.
+const HIT: f64 = 3.6;
+
+/// The id of the message drawn under the point (x, y) of the picture (100 x 100), as last
+/// drawn: where glyphs overlap, the topmost (the newest); otherwise the nearest within about
+/// a glyph's size.
+pub fn message_at(x: f64, y: f64) -> Option<u64> {
+    LAST.with(|l| {
+        let l = l.borrow();
+        let mut best: Option<(f64, u64)> = None;
+        // Drawn in order: the last one drawn is on top.
+        for shape in l.1.iter().rev() {
+            if let Shape::Message {
+                id,
+                x: mx,
+                y: my,
+                alpha,
+                ..
+            } = *shape
+            {
+                if alpha == 0 {
+                    continue;
+                }
+                let (dx, dy) = ((mx as f64 / 4.0 - x).abs(), (my as f64 / 4.0 - y).abs());
+                if dx <= HIT && dy <= HIT {
+                    // Inside its glyph: the topmost wins at once.
+                    if dx <= 2.0 && dy <= 1.8 {
+                        return Some(id);
+                    }
+                    let d = dx * dx + dy * dy;
+                    if best.is_none_or(|(b, _)| d < b) {
+                        best = Some((d, id));
+                    }
+                }
+            }
+        }
+        best.map(|(_, id)| id)
+    })
+}
+
+/// [`message_at`] for a point in client pixels (a pointer event's `client_x`, `client_y`),
+/// mapped through the canvas's box; `None` when the canvas is not on the page.
+pub fn message_at_client(client_x: f64, client_y: f64) -> Option<u64> {
+    let canvas = gloo_utils::document().get_element_by_id(CANVAS_ID)?;
+    let rect = canvas.get_bounding_client_rect();
+    if rect.width() <= 0.0 || rect.height() <= 0.0 {
+        return None;
+    }
+    let x = (client_x - rect.left()) / rect.width() * 100.0;
+    let y = (client_y - rect.top()) / rect.height() * 100.0;
+    ((0.0..=100.0).contains(&x) && (0.0..=100.0).contains(&y))
+        .then(|| message_at(x, y))
+        .flatten()
+}
+
+/// Draws message `id` with a highlight ring (or none with `None`): for a hover somewhere
+/// else on the page, such as the space-time diagram. Redraws when it changed.
+pub fn highlight(id: Option<u64>) {
+    if HIGHLIGHT.with(|h| h.replace(id)) != id {
+        redraw();
+    }
+}
+
+/// The message highlighted by [`highlight`].
+pub fn highlighted() -> Option<u64> {
+    HIGHLIGHT.with(Cell::get)
+}
+
+/// Sets the message under the pointer in the picture (drawn with a highlight ring), tells
+/// the [`on_hover`] listener and redraws, when it changed.
+pub fn set_hover(id: Option<u64>) {
+    if HOVER.with(|h| h.replace(id)) != id {
+        let listener = ON_HOVER.with(|l| l.borrow().clone());
+        if let Some(f) = listener {
+            f(id);
+        }
+        redraw();
+    }
+}
+
+/// The message under the pointer in the picture, if any.
+pub fn hovered() -> Option<u64> {
+    HOVER.with(Cell::get)
+}
+
+/// Registers the one function told when the message under the pointer changes (replacing
+/// any earlier one; `None` removes it).
+#[allow(dead_code)] // For the space-time diagram panel.
+pub fn on_hover(f: Option<HoverListener>) {
+    ON_HOVER.with(|l| *l.borrow_mut() = f);
+}
+
+/// Sets the selected message (drawn with a bold ring); redraws when it changed.
+pub fn set_selected(id: Option<u64>) {
+    if SELECTED.with(|s| s.replace(id)) != id {
+        redraw();
+    }
+}
+
+/// Draws the shared model now (after a highlight or a selection changed).
+fn redraw() {
+    let model = crate::state::shared_model();
+    if let Ok(m) = model.try_borrow() {
+        draw(&m);
+    };
 }
 
 fn scene(m: &Model) -> Vec<Shape> {
@@ -95,8 +252,10 @@ fn scene(m: &Model) -> Vec<Shape> {
     let now = sim.now();
     let mut shapes = Vec::new();
     // Election timers: a bar above each follower and candidate, draining. A server that
-    // does not stand for election (a learner, a new server, a removed one) has no bar.
-    for node in sim.nodes() {
+    // does not stand for election (a learner, a new server, a removed one) has no bar. With
+    // manual timers nothing drains: the picture (cluster.rs) has a button per timer instead.
+    let timers = !sim.timers_manual();
+    for node in sim.nodes().iter().filter(|_| timers) {
         if !sim.is_alive(node.id()) || node.role() == Role::Leader || !node.may_campaign() {
             continue;
         }
@@ -110,8 +269,16 @@ fn scene(m: &Model) -> Vec<Shape> {
             left: q(11.0 * left.clamp(0.0, 1.0)),
         });
     }
-    // Messages in flight, interpolated between their send and arrival times.
-    for msg in sim.in_flight() {
+    let (hover, light, selected) = (hovered(), highlighted(), SELECTED.with(Cell::get));
+    // Messages in flight, interpolated between their send and arrival times; the newest
+    // drawn last (on top). Held ones wait in a queue on their link, numbered per link.
+    let mut flying: Vec<_> = sim.in_flight().collect();
+    flying.sort_by_key(|f| f.id);
+    let mut queued: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
+    // Per link with held messages: where its gate goes, and the link's direction.
+    let mut gates: BTreeMap<(NodeId, NodeId), GatePlace> = BTreeMap::new();
+    let first_message = shapes.len();
+    for msg in flying {
         let message = msg.message;
         let (x0, y0) = position(message.from, n);
         let (x1, y1) = position(message.to, n);
@@ -128,7 +295,26 @@ fn scene(m: &Model) -> Vec<Shape> {
         let mut p = (now.saturating_sub(msg.sent_at) as f64 / span).clamp(0.0, 1.0);
         let dies = msg.lost || !sim.link_up(message.from, message.to) || !sim.is_alive(message.to);
         let mut alpha = 1.0;
-        if dies && p > 0.7 {
+        let mut side = 0.0;
+        if msg.held {
+            // Queued near the sender (past the word under it), 7 units apart (a glyph is up
+            // to 6 wide), on up to three quarters of the link; then in a second and a third
+            // row beside the first, on the sender's side of the link. A longer queue piles
+            // up on its last place (the newest on top) and the gate counts it.
+            let k = queued.entry((message.from, message.to)).or_insert(0);
+            let room = (len - 2.0 * gap).max(1.0);
+            let cols = (((room * 0.75 - 4.5) / 7.0).floor().max(0.0) as usize + 1).max(1);
+            let slot = (*k).min(cols * 3 - 1);
+            let (col, row) = (slot % cols, slot / cols);
+            *k += 1;
+            p = (4.5 + col as f64 * 7.0) / room;
+            side = 4.2 * row as f64;
+            let front = (((*k).min(cols) as f64 * 7.0 + 2.0) / room).min(1.0);
+            gates.insert(
+                (message.from, message.to),
+                (sx + (ex - sx) * front, sy + (ey - sy) * front, ux, uy, *k),
+            );
+        } else if dies && p > 0.7 {
             // A lost message stops short and fades away.
             alpha = (1.0 - (p - 0.7) / 0.3).clamp(0.0, 1.0);
             p = 0.7 + (p - 0.7) * 0.2;
@@ -149,17 +335,38 @@ fn scene(m: &Model) -> Vec<Shape> {
             Body::InstallSnapshot { .. } => (1, Envelope, "SNAP", 0),
             Body::InstallSnapshotReply { .. } => (2, Reply, "s✓", 0),
         };
+        let ring = if selected == Some(msg.id) {
+            2
+        } else if hover == Some(msg.id) || light == Some(msg.id) {
+            1
+        } else {
+            0
+        };
         shapes.push(Shape::Message {
-            x: q(sx + (ex - sx) * p),
-            y: q(sy + (ey - sy) * p),
+            id: msg.id,
+            x: q(sx + (ex - sx) * p - uy * side),
+            y: q(sy + (ey - sy) * p + ux * side),
             color,
             glyph,
             label,
             entries,
             alpha: (alpha * 10.0).round() as i32,
             dup: msg.copy_of.is_some(),
+            held: msg.held,
+            ring,
         });
     }
+    // The gates, under the messages: a bar across the link just past its queue.
+    let bars = gates
+        .into_values()
+        .map(|(gx, gy, ux, uy, count)| Shape::Gate {
+            x1: q(gx - uy * 2.8),
+            y1: q(gy + ux * 2.8),
+            x2: q(gx + uy * 2.8),
+            y2: q(gy - ux * 2.8),
+            count,
+        });
+    shapes.splice(first_message..first_message, bars);
     shapes
 }
 
@@ -206,6 +413,33 @@ pub fn draw(m: &Model) {
                 ctx.set_fill_style_str(&colors.accent);
                 ctx.fill_rect(x, y, left as f64, 4.4);
             }
+            Shape::Gate {
+                x1,
+                y1,
+                x2,
+                y2,
+                count,
+            } => {
+                ctx.set_stroke_style_str(&colors.ink);
+                ctx.set_line_width(2.0);
+                ctx.set_line_cap("round");
+                ctx.begin_path();
+                ctx.move_to(x1 as f64, y1 as f64);
+                ctx.line_to(x2 as f64, y2 as f64);
+                ctx.stroke();
+                ctx.set_line_cap("butt");
+                if count > 3 {
+                    // How many wait, beyond the bar's first end.
+                    let (dx, dy) = ((x1 - x2) as f64, (y1 - y2) as f64);
+                    let d = dx.hypot(dy).max(1.0);
+                    ctx.set_fill_style_str(&colors.ink);
+                    let _ = ctx.fill_text(
+                        &format!("{count}"),
+                        x1 as f64 + dx / d * 7.0,
+                        y1 as f64 + dy / d * 7.0,
+                    );
+                }
+            }
             Shape::Message {
                 x,
                 y,
@@ -215,6 +449,9 @@ pub fn draw(m: &Model) {
                 entries,
                 alpha,
                 dup,
+                held,
+                ring,
+                ..
             } => {
                 let (x, y) = (x as f64, y as f64);
                 let text = if entries > 0 {
@@ -227,6 +464,12 @@ pub fn draw(m: &Model) {
                 ctx.set_fill_style_str(fill);
                 ctx.begin_path();
                 let chars = text.chars().count() as f64;
+                // How far the glyph reaches from its centre (for the ring).
+                let reach = match glyph {
+                    Glyph::Diamond => 8.0 + 2.4 * (chars - 1.0).max(0.0),
+                    Glyph::Envelope => (8.0 + 3.2 * chars).hypot(7.0),
+                    Glyph::Reply => 6.4 + 2.6 * (chars - 1.0).max(0.0),
+                };
                 match glyph {
                     Glyph::Diamond => {
                         let r = 8.0 + 2.4 * (chars - 1.0).max(0.0);
@@ -249,6 +492,12 @@ pub fn draw(m: &Model) {
                 }
                 ctx.close_path();
                 ctx.fill();
+                if held && !dup {
+                    // Waiting on its link: a solid outline.
+                    ctx.set_stroke_style_str(&colors.ink);
+                    ctx.set_line_width(1.2);
+                    ctx.stroke();
+                }
                 if dup {
                     // A duplicate carries a dashed outline.
                     ctx.set_stroke_style_str(&colors.ink);
@@ -271,6 +520,24 @@ pub fn draw(m: &Model) {
                 ctx.set_fill_style_str(&colors.text);
                 let _ = ctx.fill_text(&text, x, y + 0.8);
                 ctx.set_global_alpha(1.0);
+                if ring > 0 {
+                    // Selected: a bold double ring (ink under the accent); highlighted (a
+                    // hover here or in another panel): a thinner accent ring.
+                    let r = reach + 3.0;
+                    let tau = std::f64::consts::TAU;
+                    if ring == 2 {
+                        ctx.set_stroke_style_str(&colors.ink);
+                        ctx.set_line_width(3.6);
+                        ctx.begin_path();
+                        let _ = ctx.arc(x, y, r, 0.0, tau);
+                        ctx.stroke();
+                    }
+                    ctx.set_stroke_style_str(&colors.accent);
+                    ctx.set_line_width(if ring == 2 { 1.8 } else { 1.4 });
+                    ctx.begin_path();
+                    let _ = ctx.arc(x, y, r, 0.0, tau);
+                    ctx.stroke();
+                }
             }
         }
     }

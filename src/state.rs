@@ -40,10 +40,11 @@ pub fn fresh_seed() -> u64 {
 
 /// What the reader selected: its details are shown in one place, the Details section.
 ///
-/// A server, one of its log entries, or a message in flight (by its id, as in the trace;
-/// nothing selects one yet: the canvas will, and Drop/Deliver buttons will act on it). The
-/// details panel (`view/details.rs`) shows the facts the model has for each; an explanation
-/// from the simulator can be added there per variant.
+/// A server, one of its log entries, or a message in flight (by its id, as in the trace:
+/// a click on it in the picture or a "Messages on the wire" button selects it, and the
+/// Deliver now, Drop and Duplicate buttons act on it). The details panel
+/// (`view/details.rs`) shows the facts the model has for each, and the simulator's
+/// explanation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Selection {
     /// Nothing selected.

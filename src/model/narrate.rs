@@ -1,8 +1,10 @@
 //! The event log in plain words: one sentence per trace event worth telling.
 
 use super::{Model, NARRATION_LIMIT};
+use raftlab_raft::VoteRefusal;
 use raftlab_raft::{Micros, NodeId, Role};
-use raftlab_sim::trace::{ReplyResult, TraceEvent, TraceKind};
+use raftlab_sim::explain::{append_reason, vote_reason};
+use raftlab_sim::trace::{DropReason, ReplyResult, TraceEvent, TraceKind};
 use raftlab_sim::Simulation;
 
 /// One narrated line of the event log.
@@ -352,6 +354,68 @@ pub fn narrate(
             "safety",
             format!("SAFETY VIOLATION, {property}: {detail}"),
         ),
+        TraceKind::VoteRefused {
+            node,
+            candidate,
+            term,
+            pre_vote,
+            reason,
+        } => {
+            let what = if *pre_vote { "pre-vote" } else { "vote" };
+            // Without a reply (CheckQuorum, thesis 4.2.3): the request is ignored.
+            let verb = if matches!(reason, VoteRefusal::LeaderAlive { .. }) && !pre_vote {
+                "ignored"
+            } else {
+                "refused"
+            };
+            (
+                Some(*node),
+                "election",
+                format!(
+                    "{} {verb} {}'s {what} request for term {term}: {}",
+                    s(node),
+                    s(candidate),
+                    vote_reason(*node, *candidate, *term, *pre_vote, reason)
+                ),
+            )
+        }
+        TraceKind::AppendRejected {
+            node,
+            leader,
+            term,
+            prev_index,
+            prev_term,
+            reason,
+        } => (
+            Some(*node),
+            "log",
+            format!(
+                "{} rejected {}'s AppendEntries (term {term}, after entry {prev_index} of term {prev_term}): {}",
+                s(node),
+                s(leader),
+                append_reason(*leader, *term, *prev_index, *prev_term, reason)
+            ),
+        ),
+        TraceKind::Drop {
+            node,
+            msg,
+            reason: DropReason::Manual,
+        } => (
+            Some(msg.message.from),
+            "fault",
+            format!(
+                "You dropped {}'s {} to {} (message {})",
+                s(&msg.message.from),
+                msg.message.body.type_name(),
+                s(node),
+                msg.id
+            ),
+        ),
+        TraceKind::FireTimer { node } => (
+            Some(*node),
+            "fault",
+            format!("You fired {}'s timer", s(node)),
+        ),
         TraceKind::Drop { .. }
         | TraceKind::Commit { .. }
         | TraceKind::Membership { .. }
@@ -361,9 +425,6 @@ pub fn narrate(
         | TraceKind::Duplicate { .. }
         | TraceKind::Apply { .. }
         | TraceKind::Vote { .. }
-        | TraceKind::VoteRefused { .. }
-        | TraceKind::AppendRejected { .. }
-        | TraceKind::FireTimer { .. }
         | TraceKind::Final { .. } => return None,
     })
 }

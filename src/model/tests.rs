@@ -474,3 +474,103 @@ fn opening_a_run_at_a_position() {
     assert!(opened.marks().iter().any(|k| k.kind == MarkKind::Partition));
     assert!(opened.marks().iter().any(|k| k.kind == MarkKind::Commit));
 }
+
+#[test]
+fn refusals_are_narrated_with_their_reasons() {
+    use raftlab_raft::{AppendRejection, VoteRefusal};
+    use raftlab_sim::trace::{TraceEvent, TraceKind};
+    let m = Model::with_seed(1, 5, SimConfig::default());
+    let said = |kind: TraceKind| narrate::narrate(&TraceEvent { t_us: 5, kind }, m.sim());
+    assert_eq!(
+        said(TraceKind::VoteRefused {
+            node: 3,
+            candidate: 4,
+            term: 3,
+            pre_vote: false,
+            reason: VoteRefusal::LogBehind {
+                candidate_last_term: 1,
+                candidate_last_index: 4,
+                voter_last_term: 2,
+                voter_last_index: 3,
+            },
+        }),
+        Some((
+            Some(3),
+            "election",
+            "S3 refused S4's vote request for term 3: S4's log is behind (last term 1 < 2, section 5.4.1)"
+                .to_string()
+        ))
+    );
+    let (_, _, text) = said(TraceKind::VoteRefused {
+        node: 2,
+        candidate: 5,
+        term: 4,
+        pre_vote: true,
+        reason: VoteRefusal::AlreadyVoted { voted_for: 1 },
+    })
+    .expect("narrated");
+    assert_eq!(
+        text,
+        "S2 refused S5's pre-vote request for term 4: already voted for S1 in term 4 (section 5.2)"
+    );
+    let (_, _, text) = said(TraceKind::VoteRefused {
+        node: 2,
+        candidate: 5,
+        term: 4,
+        pre_vote: false,
+        reason: VoteRefusal::LeaderAlive { leader: Some(1) },
+    })
+    .expect("narrated");
+    assert!(
+        text.starts_with("S2 ignored S5's vote request for term 4: it heard from its leader S1")
+    );
+    assert_eq!(
+        said(TraceKind::AppendRejected {
+            node: 2,
+            leader: 1,
+            term: 2,
+            prev_index: 5,
+            prev_term: 2,
+            reason: AppendRejection::LogMismatch {
+                conflict_index: 4,
+                conflict_term: None,
+            },
+        }),
+        Some((
+            Some(2),
+            "log",
+            "S2 rejected S1's AppendEntries (term 2, after entry 5 of term 2): its log has no entry 5 (it ends at 3); S1 should resume at 4 (section 5.3)"
+                .to_string()
+        ))
+    );
+    assert_eq!(
+        said(TraceKind::FireTimer { node: 2 }),
+        Some((Some(2), "fault", "You fired S2's timer".to_string()))
+    );
+}
+
+#[test]
+fn a_hand_driven_network_is_narrated() {
+    use raftlab_sim::scenario::Mode;
+    let mut m = Model::with_seed(3, 3, SimConfig::default());
+    m.configure(ConfigPatch {
+        delivery: Some(Mode::Manual),
+        timers: Some(Mode::Manual),
+        ..Default::default()
+    });
+    m.act(Action::FireTimer(raftlab_sim::Target::Node(2)));
+    let held: Vec<(u64, NodeId)> = m.sim().in_flight().map(|f| (f.id, f.message.to)).collect();
+    assert_eq!(held.len(), 2, "S2 asks both others for their votes");
+    m.act(Action::DropMessage(held[0].0));
+    let texts: Vec<&str> = m.narration().iter().map(|l| l.text.as_str()).collect();
+    assert!(texts.contains(&"You fired S2's timer"), "{texts:?}");
+    let dropped = format!(
+        "You dropped S2's RequestVote to S{} (message {})",
+        held[0].1, held[0].0
+    );
+    assert!(texts.contains(&dropped.as_str()), "{texts:?}");
+    // Nothing arrives by itself, however long the run goes on.
+    m.run_for(2_000_000);
+    assert_eq!(m.sim().in_flight().count(), 1);
+    assert_eq!(m.sim().leader(), None);
+}

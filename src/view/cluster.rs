@@ -64,15 +64,98 @@ pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         let (tx, ty) = (x + dx / d * 3.0, y + dy / d * 3.0 + NODE_R + 8.2);
         html! { <text key={format!("c{node}")} class={format!("note {class}")} x={f(tx)} y={f(ty)}>{ text }</text> }
     });
+    // Manual timers: a button above each server with a timer, which fires it.
+    let timers = (live && sim.timers_manual()).then(|| {
+        html! {
+            <g class="timers">
+                { for sim.nodes().iter().filter(|node| sim.timer_at(node.id()).is_some()).map(|node| timer_button(ui, node, n)) }
+            </g>
+        }
+    });
+    // Messages are drawn on the canvas: the pointer over the picture finds the one under it
+    // (canvas::message_at_client) to highlight it; a click on it is caught by the app's
+    // click listener (app.rs), before the link or server under it.
+    let onpointermove = live.then(|| {
+        Callback::from(|e: PointerEvent| {
+            let hit = crate::canvas::message_at_client(e.client_x() as f64, e.client_y() as f64);
+            crate::canvas::set_hover(hit);
+            use wasm_bindgen::JsCast;
+            // Yew delegates events (the current target is its root): the picture is found
+            // from the target.
+            let picture = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest(".cluster").ok().flatten())
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(el) = picture {
+                let _ = el
+                    .style()
+                    .set_property("cursor", if hit.is_some() { "pointer" } else { "" });
+                // Over a message, the link under it does not light up (the click is the
+                // message's): the stylesheet reads this attribute.
+                let _ = if hit.is_some() {
+                    el.set_attribute("data-over-message", "")
+                } else {
+                    el.remove_attribute("data-over-message")
+                };
+            }
+        })
+    });
+    let onpointerleave =
+        live.then(|| Callback::from(|_: PointerEvent| crate::canvas::set_hover(None)));
     html! {
-        <div class="cluster">
+        <div class="cluster" {onpointermove} {onpointerleave}>
             <svg viewBox="0 0 100 100" class="picture" role="group" aria-label={format!("Cluster of {n} servers and their links")}>
                 <g class="nodes">{ for nodes }</g>
+                { for timers }
                 <g class="links">{ for links }</g>
                 <g class="notes" aria-hidden="true">{ for notes }</g>
             </svg>
             <canvas id={crate::canvas::CANVAS_ID} class="anim" aria-hidden="true"></canvas>
         </div>
+    }
+}
+
+/// The button above a server that fires its next timer (manual timers): a leader's
+/// heartbeat round, another server's election timeout.
+fn timer_button(ui: &UseReducerHandle<Ui>, node: &Node, n: usize) -> Html {
+    let id = node.id();
+    let (x, y) = position(id, n);
+    let what = if node.role() == Role::Leader {
+        "heartbeat"
+    } else {
+        "election timeout"
+    };
+    let fire = move || UiAction::Act(Action::FireTimer(Target::Node(id)));
+    let onkeydown = {
+        let ui = ui.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                e.stop_propagation();
+                ui.dispatch(fire());
+            }
+        })
+    };
+    // Above a server in the upper half of the picture, below the word under it in the lower
+    // half: away from the links, where held messages wait.
+    let (w, h) = (11.0, 3.6);
+    let top = if y > 50.0 {
+        y + NODE_R + 4.6
+    } else {
+        y - NODE_R - h - 1.0
+    };
+    let (cx, cy) = (x - w / 2.0 + 2.2, top + h / 2.0);
+    html! {
+        <g key={format!("tm{id}")} class="timerbtn" role="button" tabindex="0"
+            aria-label={format!("Fire S{id}'s timer ({what})")} onclick={ui_cb(ui, move |_| fire())} {onkeydown}>
+            <title>{ format!("Fire S{id}'s timer ({what})") }</title>
+            <rect x={f(x - w / 2.0)} y={f(top)} width={f(w)} height={f(h)} rx="1.2" />
+            // A clock face: drawn, not a font's glyph (fonts lack the stopwatch sign).
+            <circle class="clock" cx={f(cx)} cy={f(cy)} r="1.15" />
+            <path class="clock" d={format!("M{} {}V{}H{}", f(cx), f(cy - 0.75), f(cy), f(cx + 0.6))} />
+            <text x={f(x + 1.3)} y={f(cy + 0.95)}>{ "fire" }</text>
+        </g>
     }
 }
 
@@ -308,6 +391,11 @@ pub(crate) fn legend() -> Html {
             "V",
             "a message the network loses (it fades out)",
         ),
+        (
+            "msg ae held",
+            "AE",
+            "delivery by hand: a message waiting on its link, behind a bar (click it to deliver or drop it)",
+        ),
     ];
 
     html! {
@@ -320,6 +408,8 @@ pub(crate) fn legend() -> Html {
                 <li><span class="sample ring">{ "S" }</span>{ "dashed ring: a learner, catching up before it votes (thesis 4.2.1)" }</li>
                 <li><span class="sample faded">{ "S" }</span>{ "faded: a server outside the configuration (removed, or not added yet)" }</li>
                 <li><span class="sample bar"></span>{ "the bar above a node is its election timer, draining" }</li>
+                <li><span class="sample shape">{ "fire" }</span>{ "timers by hand: the button by a server fires its timer" }</li>
+                <li><span class="sample shape">{ "◯" }</span>{ "a ring around a message: the selected one (bold) or the one under the pointer" }</li>
             </ul>
         </div>
     }

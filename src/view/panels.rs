@@ -44,7 +44,108 @@ pub(crate) fn network(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 <label>{ "Groups" }<input id="net-groups" placeholder="1 2 | 3 4 5" aria-label="Partition groups" /></label>
                 <button type="submit">{ "Partition" }</button>
             </form>
+            { hand_driven(ui, m) }
+            { on_the_wire(ui, m) }
         </section>
+    }
+}
+
+/// The switches "Delivery: automatic / by hand" and "Timers: automatic / by hand" (live), and
+/// what manual mode means.
+fn hand_driven(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    use raftlab_sim::scenario::Mode;
+    let sim = m.sim();
+    let switch = |name: &'static str, manual: bool, patch: fn(Mode) -> ConfigPatch| {
+        let choice = |mode: Mode, label: &'static str| {
+            let onchange = ui_cb(ui, move |_: Event| UiAction::Configure(patch(mode)));
+            html! {
+                <label>
+                    <input type="radio" name={format!("mode-{}", name.to_ascii_lowercase())}
+                        checked={manual == mode.is_manual()} {onchange} />
+                    { label }
+                </label>
+            }
+        };
+        html! {
+            <fieldset class="modes">
+                <legend>{ name }</legend>
+                { choice(Mode::Auto, "automatic") }
+                { choice(Mode::Manual, "by hand") }
+            </fieldset>
+        }
+    };
+    html! {
+        <div class="hand">
+            <div class="switches">
+                { switch("Delivery", sim.delivery_manual(), |m| ConfigPatch { delivery: Some(m), ..Default::default() }) }
+                { switch("Timers", sim.timers_manual(), |m| ConfigPatch { timers: Some(m), ..Default::default() }) }
+            </div>
+            if sim.delivery_manual() {
+                <p class="hint">{ "Delivery by hand: nothing arrives until you deliver it. Click a waiting message in the picture (or pick it below), then Deliver now, Drop or Duplicate." }</p>
+            }
+            if sim.timers_manual() {
+                <p class="hint">{ "Timers by hand: no server times out or sends heartbeats by itself. Click the fire button by a server (or Fire timer in its details) to fire its timer." }</p>
+            }
+        </div>
+    }
+}
+
+/// Most messages listed on the wire (the rest are counted).
+const WIRE_LIST: usize = 40;
+
+/// "Messages on the wire": a button per message, to select it without the picture (by
+/// keyboard), while paused or with manual delivery (otherwise the list would change every
+/// moment).
+fn on_the_wire(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    let sim = m.sim();
+    if m.playing && !sim.delivery_manual() {
+        return html! {
+            <p class="hint">{ "Pause (or deliver by hand) to pick a message on the wire from a list." }</p>
+        };
+    }
+    let now = sim.now();
+    let mut wire: Vec<_> = sim.in_flight().collect();
+    wire.sort_by_key(|f| f.id);
+    let more = wire.len().saturating_sub(WIRE_LIST);
+    let selected = match ui.selection {
+        crate::state::Selection::Message(id) => Some(id),
+        _ => None,
+    };
+    html! {
+        <div class="wire" role="group" aria-label="Messages on the wire">
+            <h3>{ "Messages on the wire" }</h3>
+            if wire.is_empty() {
+                <p class="hint">{ "No message is on the wire now." }</p>
+            } else {
+                <ul>
+                    { for wire.iter().take(WIRE_LIST).map(|f| {
+                        let id = f.id;
+                        let when = if f.held {
+                            "waiting".to_string()
+                        } else if f.lost {
+                            "will be lost".to_string()
+                        } else {
+                            format!("arrives in {} ms", ms1(f.deliver_at.saturating_sub(now)))
+                        };
+                        let text = format!("S{} → S{} {} #{id}, {when}", f.message.from, f.message.to, f.message.body.type_name());
+                        let pressed = selected == Some(id);
+                        html! {
+                            <li key={id}>
+                                <button class={if f.held { "msgpick held" } else { "msgpick" }} aria-pressed={pressed.to_string()}
+                                    onclick={ui_cb(ui, move |_| UiAction::Select(if pressed { crate::state::Selection::None } else { crate::state::Selection::Message(id) }))}
+                                    onmouseenter={Callback::from(move |_: MouseEvent| crate::canvas::highlight(Some(id)))}
+                                    onmouseleave={Callback::from(|_: MouseEvent| crate::canvas::highlight(None))}
+                                    onfocus={Callback::from(move |_: FocusEvent| crate::canvas::highlight(Some(id)))}
+                                    onblur={Callback::from(|_: FocusEvent| crate::canvas::highlight(None))}>
+                                    { text }
+                                </button>
+                            </li>
+                        }
+                    }) }
+                </ul>
+                if more > 0 { <p class="hint">{ format!("and {more} more") }</p> }
+            }
+        </div>
     }
 }
 
@@ -88,6 +189,12 @@ pub(crate) fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Restart(t)))} aria-keyshortcuts="R">{ format!("Restart S{id}") }</button>
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Timeout(t)))} aria-keyshortcuts="T">{ format!("Time out S{id}") }</button>
                 <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Isolate(t)))} aria-keyshortcuts="I">{ format!("Isolate S{id}") }</button>
+                if m.sim().timer_at(id).is_some() {
+                    <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::FireTimer(t)))}
+                        title={if node.role() == Role::Leader { "Its next heartbeat round happens now" } else { "Its election timeout expires now" }}>
+                        { format!("Fire S{id}'s timer") }
+                    </button>
+                }
                 <span class="clockctl" role="group" aria-label={format!("S{id}'s clock speed")}>
                     { for [(0.5, "Clock ×0.5"), (1.0, "Clock ×1"), (2.0, "Clock ×2")].into_iter().map(|(rate, label)| html! {
                         <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::ClockRate(t, rate)))}

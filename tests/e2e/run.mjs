@@ -4,7 +4,8 @@
 //   node --test tests/e2e/run.mjs     (bash scripts/test.sh runs it after building dist/)
 //
 // It also runs the tests of files.mjs (download, open, drop) and embed.mjs (embed mode, host
-// pages), which it imports.
+// pages), membership.mjs, layout.mjs and network.mjs (held messages, manual delivery and
+// timers), which it imports.
 //
 // Needs: dist/ built by `trunk build --release --offline`, the CLI target/release/raftlab
 // (built here if missing), `bash scripts/setup.sh browser`. Environment:
@@ -35,6 +36,10 @@ import './membership.mjs';
 import './layout.mjs';
 // explain(), messages() and the message and timer actions: in a file of its own too.
 import './why.mjs';
+// Messages you can hold and a hand-driven network: in a file of its own too.
+import './network.mjs';
+// The space-time diagram: in a file of its own too.
+import './diagram.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(ROOT, process.env.RAFTLAB_DIST ?? 'dist');
