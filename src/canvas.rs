@@ -198,6 +198,18 @@ pub fn message_at_client(client_x: f64, client_y: f64) -> Option<u64> {
 /// else on the page, such as the space-time diagram. Redraws when it changed.
 pub fn highlight(id: Option<u64>) {
     if HIGHLIGHT.with(|h| h.replace(id)) != id {
+        // Said on the canvas too, for tests and tools (`data-highlight`, empty for none).
+        if let Some(canvas) = gloo_utils::document().get_element_by_id(CANVAS_ID) {
+            let _ = canvas.set_attribute(
+                "data-highlight",
+                &id.map_or(String::new(), |id| id.to_string()),
+            );
+        }
+        // The diagram draws the same highlight: tell it as of a hover.
+        let listener = ON_HOVER.with(|l| l.borrow().clone());
+        if let Some(f) = listener {
+            f(id);
+        }
         redraw();
     }
 }
@@ -226,7 +238,6 @@ pub fn hovered() -> Option<u64> {
 
 /// Registers the one function told when the message under the pointer changes (replacing
 /// any earlier one; `None` removes it).
-#[allow(dead_code)] // For the space-time diagram panel.
 pub fn on_hover(f: Option<HoverListener>) {
     ON_HOVER.with(|l| *l.borrow_mut() = f);
 }

@@ -36,12 +36,20 @@ thread_local! {
 
 /// The message hovered in the diagram or in the cluster picture, if any.
 pub fn hovered() -> Option<u64> {
-    HOVER.with(Cell::get)
+    HOVER
+        .with(Cell::get)
+        .or_else(crate::canvas::hovered)
+        .or_else(crate::canvas::highlighted)
 }
 
-/// Sets the hovered message; returns whether it changed.
+/// Sets the message hovered in the diagram, and has the cluster picture highlight it too;
+/// returns whether it changed.
 pub fn set_hover(id: Option<u64>) -> bool {
-    HOVER.with(|h| h.replace(id)) != id
+    let changed = HOVER.with(|h| h.replace(id)) != id;
+    if changed {
+        crate::canvas::highlight(id);
+    }
+    changed
 }
 
 /// The zoom level (an index into `ZOOMS_US`).
@@ -439,10 +447,9 @@ fn labels<'a>(
     }
 }
 
-/// Redraws the cluster's canvas and the diagram after a hover change.
+/// Redraws the diagram after a hover change (the cluster picture redraws itself).
 fn redraw() {
     if let Ok(m) = crate::state::shared_model().try_borrow() {
-        crate::canvas::draw(&m);
         draw(&m);
     }
 }
@@ -478,6 +485,16 @@ pub(crate) fn SpaceTime(props: &DiagramProps) -> Html {
     let ui = &props.ui;
     let (lanes, now) = (props.lanes, props.now);
     let zoomed = use_state(zoom);
+    // A message hovered in the cluster picture is highlighted here too, while the diagram is
+    // on the page.
+    use_effect_with((), |_| {
+        crate::canvas::on_hover(Some(std::rc::Rc::new(|_| {
+            if let Ok(m) = crate::state::shared_model().try_borrow() {
+                draw(&m);
+            }
+        })));
+        || crate::canvas::on_hover(None)
+    });
     use_effect(|| {
         if let Ok(m) = crate::state::shared_model().try_borrow() {
             draw(&m);

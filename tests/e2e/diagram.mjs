@@ -156,6 +156,14 @@ test('space-time diagram: hovering an arrow highlights the message, here and in 
     assert.equal(highlighted, String(id), 'the cluster picture highlights the same message');
     await page.mouse.move(box.x - 50, box.y - 50);
     await eventually(async () => (await canvas(page).getAttribute('data-hover')) === '', { message: 'leaving clears the highlight' });
+    // And back: a message picked in the Network section's list (or hovered in the picture) is
+    // highlighted in the diagram.
+    await page.locator('.fold-head button').filter({ hasText: /Network$/ }).click();
+    const item = page.getByRole('button', { name: new RegExp(`#${id}\\b`) });
+    await item.focus();
+    await eventually(async () => (await canvas(page).getAttribute('data-hover')) === String(id), {
+      message: 'the diagram highlights the message focused in the list',
+    });
   });
 });
 
