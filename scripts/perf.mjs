@@ -212,29 +212,33 @@ async function busyTime(browser, server) {
   await context.close();
 }
 
+/** The intervals between the page's animation frames over `ms` of wall time, in ms. */
+function frameDeltas(page, ms) {
+  return page.evaluate(
+    (ms) =>
+      new Promise((resolve) => {
+        const deltas = [];
+        let last = null;
+        const end = performance.now() + ms;
+        const tick = (t) => {
+          if (last !== null) deltas.push(t - last);
+          last = t;
+          if (t < end) requestAnimationFrame(tick);
+          else resolve(deltas);
+        };
+        requestAnimationFrame(tick);
+      }),
+    ms,
+  );
+}
+
 async function frameIntervals(browser, server) {
   console.log(`\n== 3. frame intervals: 9 nodes, 20% duplicates, 4 client writes per second, playing (${SECONDS} s)`);
   await otherWork();
   const { context, page, errors } = await newPage(browser);
   await page.goto(server.url);
   await pageReady(page);
-  const collect = (ms) =>
-    page.evaluate(
-      (ms) =>
-        new Promise((resolve) => {
-          const deltas = [];
-          let last = null;
-          const end = performance.now() + ms;
-          const tick = (t) => {
-            if (last !== null) deltas.push(t - last);
-            last = t;
-            if (t < end) requestAnimationFrame(tick);
-            else resolve(deltas);
-          };
-          requestAnimationFrame(tick);
-        }),
-      ms,
-    );
+  const collect = (ms) => frameDeltas(page, ms);
   await page.evaluate(() => window.raftlab.pause());
   await sleep(500);
   const idle = await collect(3000);
@@ -427,22 +431,7 @@ async function diagramSmoothness(browser, server) {
   });
   await sleep(1500);
   const t0 = await taskDuration();
-  const deltas = await page.evaluate(
-    (ms) =>
-      new Promise((resolve) => {
-        const out = [];
-        let last = null;
-        const end = performance.now() + ms;
-        const tick = (t) => {
-          if (last !== null) out.push(t - last);
-          last = t;
-          if (t < end) requestAnimationFrame(tick);
-          else resolve(out);
-        };
-        requestAnimationFrame(tick);
-      }),
-    SECONDS * 1000,
-  );
+  const deltas = await frameDeltas(page, SECONDS * 1000);
   const t1 = await taskDuration();
   const summary = await page.evaluate(() => {
     clearInterval(window.__load);
