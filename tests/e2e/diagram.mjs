@@ -190,7 +190,10 @@ test('space-time diagram: an embed panel, and no axe-core violation in light and
           return r.violations.map((v) => ({ id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
         });
         assert.deepEqual(violations, [], `axe-core (${scheme}): ${JSON.stringify(violations)}`);
-        if (scheme === 'dark') await page.screenshot({ path: path.join(SHOTS, 'diagram-dark.png') });
+        if (scheme === 'dark') {
+          await page.getByRole('region', { name: NAME }).scrollIntoViewIfNeeded();
+          await page.screenshot({ path: path.join(SHOTS, 'diagram-dark.png') });
+        }
       },
       { contextOptions: { colorScheme: scheme } },
     );
