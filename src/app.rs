@@ -57,7 +57,7 @@ fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
             if let Ok(m) = model.try_borrow() {
                 if due && m.playing && !reduced_motion() {
                     crate::canvas::draw(&m);
-                    crate::view::draw_diagram(&m);
+                    crate::view::draw_diagram_playing(&m, t);
                     next.last_draw.set(Some(t));
                 }
             };

@@ -192,6 +192,25 @@ fn set_data(e: &HtmlCanvasElement, name: &str, value: String) {
     }
 }
 
+/// While the run plays, the diagram is redrawn at most this often (ms of wall time): its
+/// current-moment line moves a pixel or two per frame, and each redraw repaints the whole
+/// canvas, which costs main-thread time in a browser without GPU raster.
+const PLAYING_DRAW_MS: f64 = 100.0;
+
+thread_local! {
+    static LAST_PLAYING_DRAW: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+}
+
+/// [`draw`] from the frame loop at wall time `t_ms`: at most every [`PLAYING_DRAW_MS`].
+pub fn draw_playing(m: &Model, t_ms: f64) {
+    if t_ms - LAST_PLAYING_DRAW.with(Cell::get) >= PLAYING_DRAW_MS
+        || t_ms < LAST_PLAYING_DRAW.with(Cell::get)
+    {
+        LAST_PLAYING_DRAW.with(|c| c.set(t_ms));
+        draw(m);
+    }
+}
+
 /// Draws the diagram, if its panel is open and anything it shows changed.
 pub fn draw(m: &Model) {
     let Some(canvas) = canvas() else { return };

@@ -16,7 +16,7 @@ mod timeline;
 pub(crate) use cluster::cluster;
 use cluster::{legend, membership};
 use controls::{help, playback};
-pub(crate) use diagram::draw as draw_diagram;
+pub(crate) use diagram::{draw as draw_diagram, draw_playing as draw_diagram_playing};
 use events::narration;
 use history::history;
 use logs::{kv, logs};
