@@ -706,13 +706,26 @@ impl Simulation {
                     self.start(k);
                 }
             }
-            Action::Timeout(t) => {
+            // A forced election timeout, or the node's next timer fired by hand: traced, then
+            // the node is stepped; a crashed node is not affected and nothing is traced.
+            Action::Timeout(t) | Action::FireTimer(t) => {
                 if let Some(k) = self.resolve(*t) {
                     if self.slots[k].alive {
-                        self.emit(|| TraceKind::Timeout {
-                            node: k as NodeId + 1,
+                        let node = k as NodeId + 1;
+                        let fire = matches!(action, Action::FireTimer(_));
+                        self.emit(|| {
+                            if fire {
+                                TraceKind::FireTimer { node }
+                            } else {
+                                TraceKind::Timeout { node }
+                            }
                         });
-                        self.step_node(k, Input::Timeout);
+                        let input = if fire {
+                            Input::FireTimer
+                        } else {
+                            Input::Timeout
+                        };
+                        self.step_node(k, input);
                     }
                 }
             }
@@ -776,16 +789,6 @@ impl Simulation {
                 }
             }
             Action::Partition(groups) => self.partition(groups),
-            Action::FireTimer(t) => {
-                if let Some(k) = self.resolve(*t) {
-                    if self.slots[k].alive {
-                        self.emit(|| TraceKind::FireTimer {
-                            node: k as NodeId + 1,
-                        });
-                        self.step_node(k, Input::FireTimer);
-                    }
-                }
-            }
             Action::DropMessage(id) => {
                 if let Some(h) = self.take(*id) {
                     let node = h.message.to;
