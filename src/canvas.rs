@@ -49,26 +49,79 @@ struct Palette {
     text: String,
 }
 
+/// The colour tokens the picture draws with, in the order of [`Palette`]'s fields.
+const PICTURE_TOKENS: [(&str, &str); 8] = [
+    ("--rv", "#6a3d9a"),
+    ("--ae", "#1f5fa8"),
+    ("--yes", "#17693a"),
+    ("--no", "#b3261e"),
+    ("--accent", "#0b57d0"),
+    ("--line", "#c9ccd0"),
+    ("--ink", "#1d1f21"),
+    ("--msg-ink", "#fff"),
+];
+
 fn palette(canvas: &HtmlCanvasElement) -> Palette {
-    let style = web_sys::window().and_then(|w| w.get_computed_style(canvas).ok().flatten());
-    let get = |name: &str, fallback: &str| {
-        style
-            .as_ref()
-            .and_then(|s| s.get_property_value(name).ok())
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| fallback.to_string())
-    };
+    let [rv, ae, yes, no, accent, track, ink, text] =
+        <[String; 8]>::try_from(tokens(canvas, &PICTURE_TOKENS)).unwrap_or_default();
     Palette {
-        rv: get("--rv", "#6a3d9a"),
-        ae: get("--ae", "#1f5fa8"),
-        yes: get("--yes", "#17693a"),
-        no: get("--no", "#b3261e"),
-        accent: get("--accent", "#0b57d0"),
-        track: get("--line", "#c9ccd0"),
-        ink: get("--ink", "#1d1f21"),
-        text: get("--msg-ink", "#fff"),
+        rv,
+        ae,
+        yes,
+        no,
+        accent,
+        track,
+        ink,
+        text,
     }
+}
+
+/// Colours read from the style sheet, per list of tokens: (the list's address, theme
+/// attribute, dark scheme, colours).
+type TokenCache = Vec<(usize, String, bool, Vec<String>)>;
+
+thread_local! {
+    static TOKEN_CACHE: RefCell<TokenCache> = const { RefCell::new(Vec::new()) };
+}
+
+/// The values of the CSS custom properties `names` (with their fallbacks) for `el`, read from
+/// the style sheet once per theme: reading computed styles on every frame costs main-thread
+/// time. Used by the picture and the space-time diagram.
+pub(crate) fn tokens(
+    el: &web_sys::Element,
+    names: &'static [(&'static str, &'static str)],
+) -> Vec<String> {
+    let theme = gloo_utils::document()
+        .document_element()
+        .and_then(|e| e.get_attribute("data-theme"))
+        .unwrap_or_default();
+    let dark = web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|q| q.matches());
+    let key = names.as_ptr() as usize;
+    TOKEN_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some((_, _, _, colours)) =
+            c.iter().find(|e| e.0 == key && e.1 == theme && e.2 == dark)
+        {
+            return colours.clone();
+        }
+        let style = web_sys::window().and_then(|w| w.get_computed_style(el).ok().flatten());
+        let colours: Vec<String> = names
+            .iter()
+            .map(|(name, fallback)| {
+                style
+                    .as_ref()
+                    .and_then(|s| s.get_property_value(name).ok())
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| fallback.to_string())
+            })
+            .collect();
+        c.retain(|e| e.0 != key);
+        c.push((key, theme, dark, colours.clone()));
+        colours
+    })
 }
 
 fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {

@@ -141,45 +141,6 @@ const TOKENS: [(&str, &str); 9] = [
     ("--no", "#b3261e"),
 ];
 
-thread_local! {
-    /// The colours, read from the style sheet once per theme (reading computed styles on
-    /// every frame costs main-thread time): (theme attribute, dark scheme, colours).
-    static COLOURS: RefCell<Option<(String, bool, Vec<String>)>> = const { RefCell::new(None) };
-}
-
-/// The colour tokens of [`TOKENS`], for the theme in use.
-fn colours(canvas: &HtmlCanvasElement) -> Vec<String> {
-    let theme = gloo_utils::document()
-        .document_element()
-        .and_then(|e| e.get_attribute("data-theme"))
-        .unwrap_or_default();
-    let dark = web_sys::window()
-        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-        .is_some_and(|q| q.matches());
-    COLOURS.with(|c| {
-        let mut c = c.borrow_mut();
-        if let Some((t, d, colours)) = c.as_ref() {
-            if *t == theme && *d == dark {
-                return colours.clone();
-            }
-        }
-        let style = web_sys::window().and_then(|w| w.get_computed_style(canvas).ok().flatten());
-        let colours: Vec<String> = TOKENS
-            .iter()
-            .map(|(name, fallback)| {
-                style
-                    .as_ref()
-                    .and_then(|s| s.get_property_value(name).ok())
-                    .map(|v| v.trim().to_string())
-                    .filter(|v| !v.is_empty())
-                    .unwrap_or_else(|| fallback.to_string())
-            })
-            .collect();
-        *c = Some((theme, dark, colours.clone()));
-        colours
-    })
-}
-
 fn seconds(us: Micros) -> String {
     format!("{:.2} s", us as f64 / 1e6)
 }
@@ -266,7 +227,7 @@ pub fn draw(m: &Model) {
         "data-hover",
         hovered().map_or(String::new(), |id| id.to_string()),
     );
-    let c = colours(&canvas);
+    let c = crate::canvas::tokens(&canvas, &TOKENS);
     let (ink, muted, line, accent, leader) = (&c[0], &c[1], &c[2], &c[3], &c[4]);
     let palette = &c[5..9];
     let font = (f.lane_h * 0.42).clamp(10.0, 16.0);
