@@ -801,7 +801,10 @@ fn parse_select(s: &Value) -> Result<Select, ParseError> {
         None => return err("select.node", "missing: the server to show"),
     };
     let index = match g.get("index") {
-        Some(i) => Some(as_u64("select.index", i, "a log index")?),
+        Some(i) => match i.as_u64() {
+            Some(n) if n >= 1 => Some(n),
+            _ => return expected("select.index", "a log index from 1", i),
+        },
         None => None,
     };
     g.finish(&["node", "index"])?;
@@ -1129,7 +1132,6 @@ fn values(kind: &str, field: &str) -> Option<&'static [&'static str]> {
         ("membership_refused", "change") => &["add", "remove"],
         (_, "mode") => &["any", "leader_local", "read_index", "lease"],
         (_, "result") => &["ok", "redirect", "timeout"],
-        ("final", "role") => &["follower", "candidate", "precandidate", "leader"],
         ("violation", "property") => &[
             "election_safety",
             "leader_append_only",
@@ -1214,6 +1216,12 @@ impl Pattern {
         let Some(own) = trace_fields(&kind) else {
             return err(&kp, format!("no trace kind {}", quoted(&kind)));
         };
+        if kind == "final" {
+            return err(
+                &kp,
+                "\"final\" lines end a trace written by raftlab run; a lesson's run has none",
+            );
+        }
         let mut all: Vec<&str> = vec!["t_us", "kind"];
         all.extend_from_slice(own);
         check_fields(path, &kind, &fields, &all, &format!("a \"{kind}\" event"))?;
