@@ -22,6 +22,10 @@
 //!   when the goal will be met if the reader does nothing more (after "Show me", to play to
 //!   it).
 //! - [`Pattern::matches`] matches one trace event.
+//! - To open a lesson at step N (a link, a reload, a jump in the step list) without the
+//!   reader's own actions: [`open_at`] gives the scenario to load (the run in force, with
+//!   the "Show me" actions of the tasks before N at their moments) and the moment to seek
+//!   to. [`Lesson::scenario_at`] is the scenario a step's run starts from.
 //!
 //! # For the checker
 //!
@@ -602,6 +606,17 @@ impl Lesson {
             lesson.steps.push(step);
         }
         Ok(lesson)
+    }
+
+    /// The scenario the run of step `index` (from 0) starts from: that of the last step at
+    /// or before it with a `scenario`, or the lesson's.
+    pub fn scenario_at(&self, index: usize) -> &Scenario {
+        self.steps
+            .iter()
+            .take(index.saturating_add(1))
+            .rev()
+            .find_map(|s| s.scenario.as_ref())
+            .unwrap_or(&self.scenario)
     }
 
     /// The lesson's entry of `lessons/index.json`: `{"id", "title", "summary", "topics",
@@ -2242,6 +2257,37 @@ pub fn check(
     last: Option<usize>,
     keep_trace: bool,
 ) -> Result<Checked, CheckError> {
+    play(lesson, last, keep_trace, false)
+}
+
+/// The run to show step `step` (from 1) of `lesson` without the reader's own actions: the
+/// scenario of the run in force there, with the "Show me" actions of the tasks before it at
+/// their moments (not those of this step's task), up to the step's moment (`until_ms`), and
+/// that moment. The page loads it and seeks to the moment (a link to a step, a reload, a
+/// jump in the step list). `Err` when the lesson does not hold up to there, or names no
+/// such step.
+pub fn open_at(lesson: &Lesson, step: usize) -> Result<(Scenario, Micros), CheckError> {
+    if step == 0 || step > lesson.steps.len() {
+        return Err(CheckError {
+            step,
+            title: String::new(),
+            message: format!(
+                "no such step: the lesson has steps 1 to {}",
+                lesson.steps.len()
+            ),
+        });
+    }
+    let checked = play(lesson, Some(step), false, true)?;
+    Ok((checked.run.scenario(), checked.moments[step - 1]))
+}
+
+/// [`check`]; with `skip_last_task`, step `last`'s task is not performed.
+fn play(
+    lesson: &Lesson,
+    last: Option<usize>,
+    keep_trace: bool,
+    skip_last_task: bool,
+) -> Result<Checked, CheckError> {
     let new_run = |s: &Scenario| {
         let mut run = Run::new(s);
         if keep_trace {
@@ -2271,7 +2317,8 @@ pub fn check(
                 .map_err(|m| fail(format!("expect at {} ms: {m}", scenario::ms(t))))?;
         }
         let mut goal = None;
-        if let Some(task) = &step.task {
+        let skip = skip_last_task && last == Some(i + 1);
+        if let Some(task) = step.task.as_ref().filter(|_| !skip) {
             for a in &task.show_me {
                 run.act(a);
             }

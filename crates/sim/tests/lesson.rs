@@ -747,6 +747,9 @@ fn moments_come_in_order_and_failures_name_the_step() {
     );
     assert!(c.moments[3] < c.moments[2], "a new run: {:?}", c.moments);
     assert_eq!(c.run.sim().nodes().len(), 3);
+    assert_eq!(l.scenario_at(2).nodes, 5);
+    assert_eq!(l.scenario_at(3).nodes, 3);
+    assert_eq!(l.scenario_at(9).nodes, 3);
 }
 
 #[test]
@@ -774,6 +777,25 @@ fn tasks_perform_show_me_and_wait_for_the_goal() {
     assert_eq!(s.events.len(), 1);
     assert_eq!(s.events[0].at_us, c.moments[0]);
     assert_eq!(s.until_us, met);
+
+    // Opening at step 2 replays the "Show me" of step 1; at step 1, nothing yet.
+    let (s2, t2) = lesson::open_at(&l, 2).unwrap();
+    assert_eq!(
+        (s2.events.len(), t2, s2.until_us),
+        (1, c.moments[1], c.moments[1])
+    );
+    let (s1, t1) = lesson::open_at(&l, 1).unwrap();
+    assert_eq!(
+        (s1.events.len(), t1, s1.until_us),
+        (0, c.moments[0], c.moments[0])
+    );
+    let mut replay = Run::new(&s2);
+    replay.reach(&Until::At(t2)).unwrap();
+    assert_eq!(replay.sim().leader(), c.run.sim().leader());
+    assert_eq!(
+        lesson::open_at(&l, 3).unwrap_err().message,
+        "no such step: the lesson has steps 1 to 2"
+    );
 
     // A goal never met.
     let l = lesson_with(
@@ -933,6 +955,21 @@ fn lesson_check_exits_2_on_a_malformed_file_naming_step_and_field() {
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn lesson_check_reads_standard_input() {
+    let text = std::fs::read(fixture("wrong-expect.json")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_raftlab"))
+        .args(["lesson", "check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &text).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAIL -: step 2 (The leader)"));
 }
 
 #[test]
