@@ -1070,3 +1070,74 @@ fn the_lessons_index_lists_every_lesson_in_the_repository() {
         }
     }
 }
+
+/// Every copy of `v` with one value (at any depth) replaced by `with`.
+fn mutations(v: &Value, with: &Value, out: &mut Vec<Value>) {
+    out.push(with.clone());
+    match v {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let mut inner = Vec::new();
+                mutations(item, with, &mut inner);
+                for m in inner {
+                    let mut copy = items.clone();
+                    copy[i] = m;
+                    out.push(Value::Array(copy));
+                }
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map.iter() {
+                let mut inner = Vec::new();
+                mutations(item, with, &mut inner);
+                for m in inner {
+                    let mut copy = map.clone();
+                    copy.insert(k.clone(), m);
+                    out.push(Value::Object(copy));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn no_single_change_to_a_lesson_makes_the_parser_or_the_checker_panic() {
+    let text = std::fs::read_to_string(fixture("hello.json")).unwrap();
+    let good = json::parse(&text).unwrap();
+    let replacements = [
+        "null",
+        "0",
+        "-1",
+        "1.5",
+        "1e300",
+        "\"\"",
+        "\"leader\"",
+        "[]",
+        "[0]",
+        "{}",
+        "{\"kind\": \"crash\"}",
+        "true",
+    ];
+    let (mut parsed, mut refused) = (0, 0);
+    for r in replacements {
+        let mut docs = Vec::new();
+        mutations(&good, &json::parse(r).unwrap(), &mut docs);
+        for doc in docs {
+            match Lesson::from_json(&doc) {
+                Ok(lesson) => {
+                    parsed += 1;
+                    let _ = lesson::check(&lesson, None, false);
+                }
+                Err(e) => {
+                    refused += 1;
+                    assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+    }
+    assert!(
+        parsed > 20 && refused > 500,
+        "{parsed} parsed, {refused} refused"
+    );
+}
