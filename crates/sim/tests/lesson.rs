@@ -616,6 +616,20 @@ fn every_fact_holds_and_fails_on_a_real_run() {
     holds(&run, r#"{"history": "not_linearizable"}"#);
     assert!(fails(&run, r#"{"history": "linearizable"}"#)
         .starts_with("expected the clients' history to be linearizable, but it is not: key x:"));
+    // At time 0 nobody leads.
+    let run = run_at(&example("stale-read.json"), 0);
+    holds(
+        &run,
+        r#"{"leader": null, "leader_exists": false, "term_at_most": 0}"#,
+    );
+    assert_eq!(
+        fails(&run, r#"{"leader_exists": true}"#),
+        "expected a leader, but no server leads"
+    );
+    assert_eq!(
+        fails(&run, r#"{"leader": 1}"#),
+        "expected leader S1, but no server leads"
+    );
     // A crashed server is down.
     let run = run_at(&example("basic.json"), 1100);
     holds(&run, r#"{"crashed": [1], "roles": {"1": "down"}}"#);
