@@ -821,6 +821,14 @@ fn tasks_perform_show_me_and_wait_for_the_goal() {
         e.to_string(),
         r#"step 1 (A): task: the goal was not met within 300 ms after "Show me" at 500 ms: no trace event matched {"kind":"restart"}"#
     );
+    // A highlight of a server the cluster does not have.
+    let l = lesson_with(
+        r#"{"title": "A", "text": "a", "until": {"at_ms": 500}, "highlight": {"links": [[1, 6]]}}"#,
+    );
+    assert_eq!(
+        lesson::check(&l, None, false).unwrap_err().to_string(),
+        "step 1 (A): highlight.links: no such server at 500 ms (the cluster has 5)"
+    );
     // A wrong fact at the moment.
     let l = lesson_with(
         r#"{"title": "A", "text": "a", "until": {"at_ms": 500}, "expect": {"leader": 1}}"#,
