@@ -22,6 +22,10 @@
 //!   when the goal will be met if the reader does nothing more (after "Show me", to play to
 //!   it).
 //! - [`Pattern::matches`] matches one trace event.
+//! - To open a lesson at step N (a link, a reload, a jump in the step list) without the
+//!   reader's own actions: [`open_at`] gives the scenario to load (the run in force, with
+//!   the "Show me" actions of the tasks before N at their moments) and the moment to seek
+//!   to. [`Lesson::scenario_at`] is the scenario a step's run starts from.
 //!
 //! # For the checker
 //!
@@ -491,6 +495,7 @@ fn within(prefix: &str, e: ParseError) -> ParseError {
     }
 }
 
+#[inline(never)]
 fn text(path: &str, v: Option<&Value>, max_chars: usize) -> Result<String, ParseError> {
     let Some(v) = v else {
         return err(path, "missing");
@@ -512,6 +517,7 @@ fn text(path: &str, v: Option<&Value>, max_chars: usize) -> Result<String, Parse
 /// Longest text of a step, notes, a prompt or an explanation.
 const MAX_TEXT: usize = 20_000;
 
+#[inline(never)]
 fn node(path: &str, v: &Value) -> Result<NodeId, ParseError> {
     match v.as_u64() {
         Some(n) if (1..=MAX_NODES as u64).contains(&n) => Ok(n as NodeId),
@@ -519,6 +525,7 @@ fn node(path: &str, v: &Value) -> Result<NodeId, ParseError> {
     }
 }
 
+#[inline(never)]
 fn node_list(path: &str, v: &Value) -> Result<Vec<NodeId>, ParseError> {
     let Some(list) = v.as_array() else {
         return expected(path, "a list of server numbers such as [1, 2]", v);
@@ -553,6 +560,7 @@ fn per_node<T>(
     Ok(out)
 }
 
+#[inline(never)]
 fn one_of(
     path: &str,
     v: &Value,
@@ -598,6 +606,17 @@ impl Lesson {
             lesson.steps.push(step);
         }
         Ok(lesson)
+    }
+
+    /// The scenario the run of step `index` (from 0) starts from: that of the last step at
+    /// or before it with a `scenario`, or the lesson's.
+    pub fn scenario_at(&self, index: usize) -> &Scenario {
+        self.steps
+            .iter()
+            .take(index.saturating_add(1))
+            .rev()
+            .find_map(|s| s.scenario.as_ref())
+            .unwrap_or(&self.scenario)
     }
 
     /// The lesson's entry of `lessons/index.json`: `{"id", "title", "summary", "topics",
@@ -706,6 +725,7 @@ fn cluster_size(s: &Scenario) -> u32 {
         .fold(s.nodes, u32::max)
 }
 
+#[inline(never)]
 fn lesson_scenario(path: &str, v: &Value) -> Result<Scenario, ParseError> {
     let s = Scenario::from_json(v).map_err(|e| within(path, e))?;
     if s.liveness_us.is_some() {
@@ -733,21 +753,31 @@ const STEP_FIELDS: [&str; 11] = [
 
 fn parse_step(v: &Value, nodes: &mut u32) -> Result<Step, ParseError> {
     let mut f = Fields::new("", v)?;
-    let title = text("title", f.get("title"), 80)?;
-    let text_ = text("text", f.get("text"), MAX_TEXT)?;
-    let notes = match f.get("notes") {
-        Some(n) => Some(text("notes", Some(n), MAX_TEXT)?),
-        None => None,
+    // One value filled in field by field: an error drops it in one place (less code in
+    // WebAssembly than dropping each field read so far at every early return).
+    let mut step = Step {
+        title: text("title", f.get("title"), 80)?,
+        text: String::new(),
+        notes: None,
+        until: Until::At(0),
+        scenario: None,
+        highlight: Highlight::default(),
+        select: None,
+        panels: None,
+        expect: None,
+        question: None,
+        task: None,
     };
-    let scenario = match f.get("scenario") {
-        Some(s) => {
-            let s = lesson_scenario("scenario", s)?;
-            *nodes = cluster_size(&s);
-            Some(s)
-        }
-        None => None,
-    };
-    let until = match f.get("until") {
+    step.text = text("text", f.get("text"), MAX_TEXT)?;
+    if let Some(n) = f.get("notes") {
+        step.notes = Some(text("notes", Some(n), MAX_TEXT)?);
+    }
+    if let Some(s) = f.get("scenario") {
+        let s = lesson_scenario("scenario", s)?;
+        *nodes = cluster_size(&s);
+        step.scenario = Some(s);
+    }
+    step.until = match f.get("until") {
         None => {
             return err(
                 "until",
@@ -756,67 +786,56 @@ fn parse_step(v: &Value, nodes: &mut u32) -> Result<Step, ParseError> {
         }
         Some(u) => parse_until("until", u)?,
     };
-    let highlight = match f.get("highlight") {
-        Some(h) => parse_highlight("highlight", h)?,
-        None => Highlight::default(),
-    };
-    let select = match f.get("select") {
-        Some(s) => {
-            let mut g = Fields::new("select", s)?;
-            let node_ = match g.get("node") {
-                Some(n) => node("select.node", n)?,
-                None => return err("select.node", "missing: the server to show"),
-            };
-            let index = match g.get("index") {
-                Some(i) => Some(as_u64("select.index", i, "a log index")?),
-                None => None,
-            };
-            g.finish(&["node", "index"])?;
-            Some(Select { node: node_, index })
-        }
-        None => None,
-    };
-    let panels = match f.get("panels") {
-        Some(p) => {
-            let Some(list) = p.as_array() else {
-                return expected("panels", "a list of panel names such as [\"logs\"]", p);
-            };
-            let mut out = Vec::new();
-            for (i, name) in list.iter().enumerate() {
-                out.push(
-                    one_of(&format!("panels[{i}]"), name, &PANELS, "a panel name")?.to_string(),
-                );
-            }
-            Some(out)
-        }
-        None => None,
-    };
-    let expect = match f.get("expect") {
-        Some(e) => Some(parse_expect("expect", e)?),
-        None => None,
-    };
-    let question = match f.get("question") {
-        Some(q) => Some(parse_question("question", q)?),
-        None => None,
-    };
-    let task = match f.get("task") {
-        Some(t) => Some(parse_task("task", t, nodes)?),
-        None => None,
-    };
+    if let Some(h) = f.get("highlight") {
+        step.highlight = parse_highlight("highlight", h)?;
+    }
+    if let Some(s) = f.get("select") {
+        step.select = Some(parse_select(s)?);
+    }
+    if let Some(p) = f.get("panels") {
+        step.panels = Some(parse_panels(p)?);
+    }
+    if let Some(e) = f.get("expect") {
+        step.expect = Some(parse_expect("expect", e)?);
+    }
+    if let Some(q) = f.get("question") {
+        step.question = Some(parse_question("question", q)?);
+    }
+    if let Some(t) = f.get("task") {
+        step.task = Some(parse_task("task", t, nodes)?);
+    }
     f.finish(&STEP_FIELDS)?;
-    Ok(Step {
-        title,
-        text: text_,
-        notes,
-        until,
-        scenario,
-        highlight,
-        select,
-        panels,
-        expect,
-        question,
-        task,
-    })
+    Ok(step)
+}
+
+#[inline(never)]
+fn parse_select(s: &Value) -> Result<Select, ParseError> {
+    let mut g = Fields::new("select", s)?;
+    let node_ = match g.get("node") {
+        Some(n) => node("select.node", n)?,
+        None => return err("select.node", "missing: the server to show"),
+    };
+    let index = match g.get("index") {
+        Some(i) => match i.as_u64() {
+            Some(n) if n >= 1 => Some(n),
+            _ => return expected("select.index", "a log index from 1", i),
+        },
+        None => None,
+    };
+    g.finish(&["node", "index"])?;
+    Ok(Select { node: node_, index })
+}
+
+#[inline(never)]
+fn parse_panels(p: &Value) -> Result<Vec<String>, ParseError> {
+    let Some(list) = p.as_array() else {
+        return expected("panels", "a list of panel names such as [\"logs\"]", p);
+    };
+    let mut out = Vec::new();
+    for (i, name) in list.iter().enumerate() {
+        out.push(one_of(&format!("panels[{i}]"), name, &PANELS, "a panel name")?.to_string());
+    }
+    Ok(out)
 }
 
 fn within_ms(path: &str, v: Option<&Value>) -> Result<Micros, ParseError> {
@@ -829,6 +848,7 @@ fn within_ms(path: &str, v: Option<&Value>) -> Result<Micros, ParseError> {
     }
 }
 
+#[inline(never)]
 fn parse_until(path: &str, v: &Value) -> Result<Until, ParseError> {
     let Some(map) = v.as_object() else {
         return expected(
@@ -867,6 +887,7 @@ fn parse_until(path: &str, v: &Value) -> Result<Until, ParseError> {
     })
 }
 
+#[inline(never)]
 fn parse_highlight(path: &str, v: &Value) -> Result<Highlight, ParseError> {
     let mut f = Fields::new(path, v)?;
     let mut h = Highlight::default();
@@ -934,6 +955,7 @@ fn parse_highlight(path: &str, v: &Value) -> Result<Highlight, ParseError> {
     Ok(h)
 }
 
+#[inline(never)]
 fn parse_question(path: &str, v: &Value) -> Result<Question, ParseError> {
     let mut f = Fields::new(path, v)?;
     let prompt = text(&f.at("prompt"), f.get("prompt"), MAX_TEXT)?;
@@ -981,6 +1003,7 @@ fn parse_question(path: &str, v: &Value) -> Result<Question, ParseError> {
     })
 }
 
+#[inline(never)]
 fn parse_task(path: &str, v: &Value, nodes: &mut u32) -> Result<Task, ParseError> {
     let mut f = Fields::new(path, v)?;
     let prompt = text(&f.at("prompt"), f.get("prompt"), MAX_TEXT)?;
@@ -1030,6 +1053,7 @@ fn parse_task(path: &str, v: &Value, nodes: &mut u32) -> Result<Task, ParseError
 }
 
 /// A scenario action without `at_ms` (it happens at the current moment).
+#[inline(never)]
 fn parse_show_me(path: &str, v: &Value, nodes: u32) -> Result<Action, ParseError> {
     let Some(map) = v.as_object() else {
         return expected(
@@ -1049,6 +1073,7 @@ fn parse_show_me(path: &str, v: &Value, nodes: u32) -> Result<Action, ParseError
     scenario::parse_action(path, &Value::Object(timed), nodes).map(|t| t.action)
 }
 
+#[inline(never)]
 fn parse_goal(path: &str, v: &Value) -> Result<Goal, ParseError> {
     let Some(map) = v.as_object() else {
         return expected(path, "a trace pattern or {\"expect\": {...}}", v);
@@ -1122,7 +1147,6 @@ fn values(kind: &str, field: &str) -> Option<&'static [&'static str]> {
         ("membership_refused", "change") => &["add", "remove"],
         (_, "mode") => &["any", "leader_local", "read_index", "lease"],
         (_, "result") => &["ok", "redirect", "timeout"],
-        ("final", "role") => &["follower", "candidate", "precandidate", "leader"],
         ("violation", "property") => &[
             "election_safety",
             "leader_append_only",
@@ -1140,6 +1164,7 @@ fn values(kind: &str, field: &str) -> Option<&'static [&'static str]> {
 
 /// Checks that every field of `pattern` (at `path`) is one of `fields` with a value that
 /// can match.
+#[inline(never)]
 fn check_fields(
     path: &str,
     kind: &str,
@@ -1206,6 +1231,12 @@ impl Pattern {
         let Some(own) = trace_fields(&kind) else {
             return err(&kp, format!("no trace kind {}", quoted(&kind)));
         };
+        if kind == "final" {
+            return err(
+                &kp,
+                "\"final\" lines end a trace written by raftlab run; a lesson's run has none",
+            );
+        }
         let mut all: Vec<&str> = vec!["t_us", "kind"];
         all.extend_from_slice(own);
         check_fields(path, &kind, &fields, &all, &format!("a \"{kind}\" event"))?;
@@ -1327,6 +1358,7 @@ const ROLES: [&str; 6] = [
     "down",
 ];
 
+#[inline(never)]
 fn boolean(path: &str, v: &Value) -> Result<bool, ParseError> {
     match v {
         Value::Bool(b) => Ok(*b),
@@ -1334,6 +1366,7 @@ fn boolean(path: &str, v: &Value) -> Result<bool, ParseError> {
     }
 }
 
+#[inline(never)]
 fn parse_entry_fact(path: &str, v: &Value, with_entry: bool) -> Result<EntryFact, ParseError> {
     let mut f = Fields::new(path, v)?;
     let index = match f.get("index") {
@@ -1607,6 +1640,7 @@ fn entry_words(n: &raftlab_raft::Node, index: Index) -> String {
 
 /// Whether server `n`'s entry at `index` matches the optional term and command; `Err` says
 /// how it differs.
+#[inline(never)]
 fn entry_matches(n: &raftlab_raft::Node, fact: &EntryFact) -> Result<(), String> {
     let id = n.id();
     let i = fact.index;
@@ -2223,6 +2257,37 @@ pub fn check(
     last: Option<usize>,
     keep_trace: bool,
 ) -> Result<Checked, CheckError> {
+    play(lesson, last, keep_trace, false)
+}
+
+/// The run to show step `step` (from 1) of `lesson` without the reader's own actions: the
+/// scenario of the run in force there, with the "Show me" actions of the tasks before it at
+/// their moments (not those of this step's task), up to the step's moment (`until_ms`), and
+/// that moment. The page loads it and seeks to the moment (a link to a step, a reload, a
+/// jump in the step list). `Err` when the lesson does not hold up to there, or names no
+/// such step.
+pub fn open_at(lesson: &Lesson, step: usize) -> Result<(Scenario, Micros), CheckError> {
+    if step == 0 || step > lesson.steps.len() {
+        return Err(CheckError {
+            step,
+            title: String::new(),
+            message: format!(
+                "no such step: the lesson has steps 1 to {}",
+                lesson.steps.len()
+            ),
+        });
+    }
+    let checked = play(lesson, Some(step), false, true)?;
+    Ok((checked.run.scenario(), checked.moments[step - 1]))
+}
+
+/// [`check`]; with `skip_last_task`, step `last`'s task is not performed.
+fn play(
+    lesson: &Lesson,
+    last: Option<usize>,
+    keep_trace: bool,
+    skip_last_task: bool,
+) -> Result<Checked, CheckError> {
     let new_run = |s: &Scenario| {
         let mut run = Run::new(s);
         if keep_trace {
@@ -2252,7 +2317,8 @@ pub fn check(
                 .map_err(|m| fail(format!("expect at {} ms: {m}", scenario::ms(t))))?;
         }
         let mut goal = None;
-        if let Some(task) = &step.task {
+        let skip = skip_last_task && last == Some(i + 1);
+        if let Some(task) = step.task.as_ref().filter(|_| !skip) {
             for a in &task.show_me {
                 run.act(a);
             }

@@ -414,6 +414,7 @@ pub(crate) fn err<T>(path: &str, message: impl Into<String>) -> Result<T, ParseE
     Err(parse_error(path, message.into()))
 }
 
+#[inline(never)]
 fn parse_error(path: &str, message: String) -> ParseError {
     ParseError {
         path: path.to_string(),
@@ -500,6 +501,7 @@ pub(crate) fn quoted(name: &str) -> String {
     }
 }
 
+#[inline(never)]
 pub(crate) fn describe(v: &Value) -> String {
     let text = match v {
         Value::Null => return "null".into(),
@@ -528,6 +530,7 @@ pub(crate) struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    #[inline(never)]
     pub(crate) fn new(path: &str, value: &'a Value) -> Result<Fields<'a>, ParseError> {
         match value {
             Value::Object(map) => Ok(Fields {
@@ -539,6 +542,7 @@ impl<'a> Fields<'a> {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn at(&self, name: &str) -> String {
         if self.path.is_empty() {
             name.to_string()
@@ -547,11 +551,13 @@ impl<'a> Fields<'a> {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn get(&mut self, name: &'static str) -> Option<&'a Value> {
         self.used.push(name);
         self.map.get(name)
     }
 
+    #[inline(never)]
     pub(crate) fn finish(self, expected: &[&str]) -> Result<(), ParseError> {
         for key in self.map.keys() {
             if !self.used.contains(&key.as_str()) {
@@ -569,6 +575,7 @@ impl<'a> Fields<'a> {
     }
 }
 
+#[inline(never)]
 pub(crate) fn as_u64(path: &str, v: &Value, what: &str) -> Result<u64, ParseError> {
     match v.as_u64() {
         Some(n) => Ok(n),
@@ -578,10 +585,16 @@ pub(crate) fn as_u64(path: &str, v: &Value, what: &str) -> Result<u64, ParseErro
 
 /// The error `expected WHAT, found ...` for `v`.
 pub(crate) fn expected<T>(path: &str, what: &str, v: &Value) -> Result<T, ParseError> {
-    err(path, format!("expected {what}, found {}", describe(v)))
+    Err(expected_error(path, what, v))
+}
+
+#[inline(never)]
+fn expected_error(path: &str, what: &str, v: &Value) -> ParseError {
+    parse_error(path, format!("expected {what}, found {}", describe(v)))
 }
 
 /// A time in milliseconds with at most microsecond precision, as microseconds.
+#[inline(never)]
 pub(crate) fn as_ms(path: &str, v: &Value, max_ms: u64) -> Result<Micros, ParseError> {
     let Some(x) = v.as_f64() else {
         return expected(path, "a number of milliseconds", v);

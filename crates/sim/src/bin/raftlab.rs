@@ -383,6 +383,12 @@ fn cmd_lesson_index(files: &[String]) -> Result<ExitCode, String> {
 }
 
 fn cmd_lesson_run(args: LessonRunArgs) -> Result<ExitCode, String> {
+    if args.scenario && args.trace.as_deref() == Some("-") {
+        return Err(
+            "--scenario and --trace - would both write to standard output; give --trace a file"
+                .into(),
+        );
+    }
     let lesson = read_lesson(&args.file)?;
     let last = args.step.map(|n| n as usize);
     if let Some(n) = last.filter(|&n| n > lesson.steps.len()) {
