@@ -2216,6 +2216,24 @@ impl Run {
     }
 }
 
+impl Step {
+    /// The first field of `highlight` or `select` naming a server above `nodes`.
+    fn names_missing_server(&self, nodes: NodeId) -> Option<&'static str> {
+        let h = &self.highlight;
+        if h.nodes.iter().any(|&n| n > nodes) {
+            Some("highlight.nodes")
+        } else if h.entries.iter().any(|&(n, _)| n > nodes) {
+            Some("highlight.entries")
+        } else if h.links.iter().any(|&(a, b)| a.max(b) > nodes) {
+            Some("highlight.links")
+        } else if self.select.is_some_and(|s| s.node > nodes) {
+            Some("select.node")
+        } else {
+            None
+        }
+    }
+}
+
 /// A lesson that does not hold: the step and what failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckError {
@@ -2312,6 +2330,13 @@ fn play(
         }
         let t = run.reach(&step.until).map_err(fail)?;
         moments.push(t);
+        if let Some(field) = step.names_missing_server(run.sim().nodes().len() as NodeId) {
+            return Err(fail(format!(
+                "{field}: no such server at {} ms (the cluster has {})",
+                scenario::ms(t),
+                run.sim().nodes().len()
+            )));
+        }
         if let Some(e) = &step.expect {
             run.check(e)
                 .map_err(|m| fail(format!("expect at {} ms: {m}", scenario::ms(t))))?;

@@ -616,6 +616,20 @@ fn every_fact_holds_and_fails_on_a_real_run() {
     holds(&run, r#"{"history": "not_linearizable"}"#);
     assert!(fails(&run, r#"{"history": "linearizable"}"#)
         .starts_with("expected the clients' history to be linearizable, but it is not: key x:"));
+    // At time 0 nobody leads.
+    let run = run_at(&example("stale-read.json"), 0);
+    holds(
+        &run,
+        r#"{"leader": null, "leader_exists": false, "term_at_most": 0}"#,
+    );
+    assert_eq!(
+        fails(&run, r#"{"leader_exists": true}"#),
+        "expected a leader, but no server leads"
+    );
+    assert_eq!(
+        fails(&run, r#"{"leader": 1}"#),
+        "expected leader S1, but no server leads"
+    );
     // A crashed server is down.
     let run = run_at(&example("basic.json"), 1100);
     holds(&run, r#"{"crashed": [1], "roles": {"1": "down"}}"#);
@@ -806,6 +820,14 @@ fn tasks_perform_show_me_and_wait_for_the_goal() {
     assert_eq!(
         e.to_string(),
         r#"step 1 (A): task: the goal was not met within 300 ms after "Show me" at 500 ms: no trace event matched {"kind":"restart"}"#
+    );
+    // A highlight of a server the cluster does not have.
+    let l = lesson_with(
+        r#"{"title": "A", "text": "a", "until": {"at_ms": 500}, "highlight": {"links": [[1, 6]]}}"#,
+    );
+    assert_eq!(
+        lesson::check(&l, None, false).unwrap_err().to_string(),
+        "step 1 (A): highlight.links: no such server at 500 ms (the cluster has 5)"
     );
     // A wrong fact at the moment.
     let l = lesson_with(
@@ -1069,4 +1091,75 @@ fn the_lessons_index_lists_every_lesson_in_the_repository() {
             );
         }
     }
+}
+
+/// Every copy of `v` with one value (at any depth) replaced by `with`.
+fn mutations(v: &Value, with: &Value, out: &mut Vec<Value>) {
+    out.push(with.clone());
+    match v {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let mut inner = Vec::new();
+                mutations(item, with, &mut inner);
+                for m in inner {
+                    let mut copy = items.clone();
+                    copy[i] = m;
+                    out.push(Value::Array(copy));
+                }
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map.iter() {
+                let mut inner = Vec::new();
+                mutations(item, with, &mut inner);
+                for m in inner {
+                    let mut copy = map.clone();
+                    copy.insert(k.clone(), m);
+                    out.push(Value::Object(copy));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn no_single_change_to_a_lesson_makes_the_parser_or_the_checker_panic() {
+    let text = std::fs::read_to_string(fixture("hello.json")).unwrap();
+    let good = json::parse(&text).unwrap();
+    let replacements = [
+        "null",
+        "0",
+        "-1",
+        "1.5",
+        "1e300",
+        "\"\"",
+        "\"leader\"",
+        "[]",
+        "[0]",
+        "{}",
+        "{\"kind\": \"crash\"}",
+        "true",
+    ];
+    let (mut parsed, mut refused) = (0, 0);
+    for r in replacements {
+        let mut docs = Vec::new();
+        mutations(&good, &json::parse(r).unwrap(), &mut docs);
+        for doc in docs {
+            match Lesson::from_json(&doc) {
+                Ok(lesson) => {
+                    parsed += 1;
+                    let _ = lesson::check(&lesson, None, false);
+                }
+                Err(e) => {
+                    refused += 1;
+                    assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+    }
+    assert!(
+        parsed > 20 && refused > 500,
+        "{parsed} parsed, {refused} refused"
+    );
 }
