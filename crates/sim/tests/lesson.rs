@@ -1163,3 +1163,26 @@ fn no_single_change_to_a_lesson_makes_the_parser_or_the_checker_panic() {
         "{parsed} parsed, {refused} refused"
     );
 }
+
+#[test]
+fn the_example_of_the_format_document_holds() {
+    let doc = std::fs::read_to_string(root().join("docs/lesson-format.md")).unwrap();
+    let start = doc.find("```json\n{").expect("an example") + "```json\n".len();
+    let end = start + doc[start..].find("\n```").unwrap();
+    let lesson = Lesson::parse(&doc[start..end]).unwrap_or_else(|e| panic!("{e}"));
+    let checked = lesson::check(&lesson, None, false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(checked.moments, vec![0, 190_001]);
+    // The question and the task of the Questions and Tasks sections are valid.
+    for (section, name) in [
+        ("### Questions", "\"question\": {"),
+        ("### Tasks", "\"task\": {"),
+    ] {
+        let from = doc.find(section).expect("the section");
+        let start = from + doc[from..].find(name).expect("the example");
+        let end = start + doc[start..].find("\n```").unwrap();
+        let step = format!("\"until\": {{\"at_ms\": 0}}, {}", &doc[start..end]);
+        if let Err(e) = Lesson::parse(&with_step(&step)) {
+            panic!("{name}: {e}");
+        }
+    }
+}
