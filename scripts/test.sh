@@ -20,6 +20,9 @@ step "release build of the CLI"
 cargo build --release -p raftlab-sim
 raftlab=target/release/raftlab
 
+step "lessons: every lesson's moments, facts and tasks hold (raftlab lesson check)"
+"$raftlab" lesson check lessons/*.json
+
 step "wasm and native give byte-identical traces"
 cargo build -p raftlab-trace-wasm --target wasm32-unknown-unknown --profile wasm
 mkdir -p target/wasm-check
