@@ -1242,3 +1242,46 @@ fn timeout_now_waits_for_the_targets_log_not_anothers_3_10() {
     assert_eq!(timeout_now.len(), 1);
     assert_eq!(c.leaders(), vec![3]);
 }
+
+/// Thesis 3.10, step 2: the leader sends TimeoutNow as soon as it learns that the target's
+/// log is up to date, that is in the very step that takes the target's reply, not when some
+/// other follower happens to answer. Here 2 is cut off from the leader (its replies cannot
+/// bring the transfer on) and the target 3 lacks the leader's last entry when the transfer
+/// starts; the success reply of 3 that matches the whole log is answered with TimeoutNow at
+/// once, and 3 wins.
+#[test]
+fn the_targets_own_reply_brings_the_transfer_on_3_10() {
+    let mut c = Cluster::new(3, Config::default());
+    c.elect(1);
+    c.heartbeat();
+    c.cut(1, 3);
+    c.client_write(1, 90, set("t", "1"));
+    c.deliver_all();
+    let last = c.node(1).last_index();
+    c.cut(1, 2);
+    c.restore(1, 3);
+    let ready = c.step(1, Input::TransferLeadership { to: 3 });
+    assert!(ready.events.contains(&Event::TransferStart { to: 3 }));
+    c.now = c.node(1).next_deadline();
+    c.tick(1);
+    // Deliver until the reply of 3 that matches the whole log is next.
+    assert!(
+        c.deliver_until(|c| c.queue.front().is_some_and(|m| m.from == 3
+            && m.to == 1
+            && matches!(
+                m.body,
+                Body::AppendEntriesReply { success: true, match_index, .. } if match_index == last
+            )))
+    );
+    let reply = c.queue.pop_front().unwrap();
+    let ready = c.step(1, Input::Message(reply));
+    let timeout_now: Vec<NodeId> = ready
+        .messages
+        .iter()
+        .filter(|m| matches!(m.body, Body::TimeoutNow))
+        .map(|m| m.to)
+        .collect();
+    assert_eq!(timeout_now, vec![3], "{ready:?}");
+    c.deliver_all();
+    assert_eq!(c.leaders(), vec![3]);
+}
