@@ -1484,3 +1484,137 @@ fn election_timeouts_are_drawn_from_the_whole_closed_interval_5_2() {
     }
     assert_eq!(drawn.into_iter().collect::<Vec<_>>(), vec![1_000, 1_001]);
 }
+
+// ---------------------------------------------------------------------------------------
+// The configuration in effect (thesis 4.1, 4.2.2)
+// ---------------------------------------------------------------------------------------
+
+/// Server 3 of {1, 2, 3} in term 1 whose log holds two entries of term 1 and, at index 3,
+/// the configuration {1, 2} (its own removal, uncommitted).
+fn removed_at_3() -> Node {
+    let mut persistent = state(1, None, &[1, 1]);
+    persistent.snapshot.config = raftlab_raft::Membership::new(&[1, 2, 3], &[]);
+    persistent.log.push(raftlab_raft::Entry {
+        term: 1,
+        command: Command::Config(raftlab_raft::Membership::new(&[1, 2], &[])),
+    });
+    let node = Node::recover(3, Config::default(), persistent, 11, 0);
+    assert_eq!((node.membership_index(), node.commit_index()), (3, 0));
+    node
+}
+
+/// An AppendEntries of term 2 from 1 to 3 after index 2 (of term 1).
+fn append_after_2(entries: Vec<raftlab_raft::Entry>, leader_commit: u64) -> Input {
+    Input::Message(Message {
+        from: 1,
+        to: 3,
+        term: 2,
+        body: Body::AppendEntries {
+            prev_log_index: 2,
+            prev_log_term: 1,
+            entries,
+            leader_commit,
+            stamp: 0,
+        },
+    })
+}
+
+/// Thesis 4.1: a server uses the latest configuration in its log, and knows where its entry
+/// is, because whether that entry is committed decides what it may do (4.2.2: a server whose
+/// removal is not known to be committed still campaigns). Here 3's entry removing it (index
+/// 3, term 1) is overwritten by a leader of term 2 whose log holds a no-op at 3 and the same
+/// configuration {1, 2} at 4, with index 3 committed. The configuration is the same, but its
+/// entry is now at 4, which is not committed: 3 may still campaign, and does on a timeout.
+#[test]
+fn the_same_configuration_at_a_later_index_is_a_new_entry_4_1_4_2_2() {
+    let mut node = removed_at_3();
+    let entries = vec![
+        raftlab_raft::Entry {
+            term: 2,
+            command: Command::Noop,
+        },
+        raftlab_raft::Entry {
+            term: 2,
+            command: Command::Config(raftlab_raft::Membership::new(&[1, 2], &[])),
+        },
+    ];
+    let mut ready = Ready::default();
+    node.step(1_000, append_after_2(entries, 3), &mut ready);
+    assert_eq!(node.last_index(), 4);
+    assert_eq!(node.membership().voters, vec![1, 2]);
+    assert_eq!((node.membership_index(), node.commit_index()), (4, 3));
+    assert!(node.may_campaign());
+    let mut ready = Ready::default();
+    node.step(1_000_000, Input::Timeout, &mut ready);
+    assert_eq!((node.role(), node.term()), (Role::Candidate, 3));
+}
+
+/// Thesis 4.1: a configuration takes effect when its entry reaches the log, and a change is
+/// reported (`Event::Membership`) only when the configuration in effect changes. Here 3's
+/// entry of {1, 2} at index 3 (term 1) is overwritten by the same configuration at the same
+/// index in term 2: the entry is new, but the configuration and its index are as before, so
+/// no change is reported.
+#[test]
+fn an_overwritten_configuration_replaced_by_the_same_one_is_no_change_4_1() {
+    let mut node = removed_at_3();
+    let entries = vec![raftlab_raft::Entry {
+        term: 2,
+        command: Command::Config(raftlab_raft::Membership::new(&[1, 2], &[])),
+    }];
+    let mut ready = Ready::default();
+    node.step(1_000, append_after_2(entries, 0), &mut ready);
+    assert!(
+        ready.events.contains(&Event::Truncate { from: 3 }),
+        "{ready:?}"
+    );
+    assert_eq!(node.term_at(3), Some(2));
+    assert_eq!(
+        (node.membership_index(), node.membership().voters.clone()),
+        (3, vec![1, 2])
+    );
+    assert!(
+        !ready
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Membership { .. })),
+        "{ready:?}"
+    );
+}
+
+/// Figure 2 (Leaders: nextIndex "initialized to leader last log index + 1") and thesis 4.1:
+/// a server added to the cluster is a new follower for the leader, which assumes nothing of
+/// its log. In the step that appends the configuration adding 4, the leader sends 4 an
+/// AppendEntries after its last entry (the configuration entry itself) with no entries; the
+/// new server's refusal walks nextIndex back (5.3) and it then catches up.
+#[test]
+fn a_new_server_starts_with_next_index_after_the_leaders_log_figure_2_4_1() {
+    let mut c = Cluster::new(3, Config::default());
+    c.elect(1);
+    c.heartbeat();
+    c.add_node(4);
+    let ready = c.step(
+        1,
+        Input::ChangeMembership(raftlab_raft::MembershipChange::Add(4)),
+    );
+    let last = c.node(1).last_index();
+    assert!(matches!(
+        c.node(1).entry(last).map(|e| &e.command),
+        Some(Command::Config(_))
+    ));
+    let to_4: Vec<(u64, usize)> = ready
+        .messages
+        .iter()
+        .filter_map(|m| match &m.body {
+            Body::AppendEntries {
+                prev_log_index,
+                entries,
+                ..
+            } if m.to == 4 => Some((*prev_log_index, entries.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(to_4, vec![(last, 0)]);
+    c.deliver_all();
+    c.heartbeat();
+    assert_eq!(c.node(4).last_index(), c.node(1).last_index());
+}
