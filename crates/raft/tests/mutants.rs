@@ -1618,3 +1618,17 @@ fn a_new_server_starts_with_next_index_after_the_leaders_log_figure_2_4_1() {
     c.heartbeat();
     assert_eq!(c.node(4).last_index(), c.node(1).last_index());
 }
+
+/// 5.1: "a typical Raft cluster contains five servers; this allows the system to tolerate
+/// two failures": with 2f + 1 voters (or 2f + 2) a majority survives f failures. Learners
+/// count for nothing (thesis 4.2.1).
+#[test]
+fn a_configuration_tolerates_a_minority_of_failures_5_1() {
+    let tolerates = |voters: u32| {
+        let ids: Vec<NodeId> = (1..=voters).collect();
+        raftlab_raft::Membership::new(&ids, &[voters + 1]).tolerates()
+    };
+    let counts: Vec<usize> = (1..=7).map(tolerates).collect();
+    assert_eq!(counts, vec![0, 0, 1, 1, 2, 2, 3]);
+    assert_eq!(raftlab_raft::Membership::default().tolerates(), 0);
+}
