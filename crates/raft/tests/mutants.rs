@@ -1242,3 +1242,393 @@ fn timeout_now_waits_for_the_targets_log_not_anothers_3_10() {
     assert_eq!(timeout_now.len(), 1);
     assert_eq!(c.leaders(), vec![3]);
 }
+
+/// Thesis 3.10, step 2: the leader sends TimeoutNow as soon as it learns that the target's
+/// log is up to date, that is in the very step that takes the target's reply, not when some
+/// other follower happens to answer. Here 2 is cut off from the leader (its replies cannot
+/// bring the transfer on) and the target 3 lacks the leader's last entry when the transfer
+/// starts; the success reply of 3 that matches the whole log is answered with TimeoutNow at
+/// once, and 3 wins.
+#[test]
+fn the_targets_own_reply_brings_the_transfer_on_3_10() {
+    let mut c = Cluster::new(3, Config::default());
+    c.elect(1);
+    c.heartbeat();
+    c.cut(1, 3);
+    c.client_write(1, 90, set("t", "1"));
+    c.deliver_all();
+    let last = c.node(1).last_index();
+    c.cut(1, 2);
+    c.restore(1, 3);
+    let ready = c.step(1, Input::TransferLeadership { to: 3 });
+    assert!(ready.events.contains(&Event::TransferStart { to: 3 }));
+    c.now = c.node(1).next_deadline();
+    c.tick(1);
+    // Deliver until the reply of 3 that matches the whole log is next.
+    assert!(
+        c.deliver_until(|c| c.queue.front().is_some_and(|m| m.from == 3
+            && m.to == 1
+            && matches!(
+                m.body,
+                Body::AppendEntriesReply { success: true, match_index, .. } if match_index == last
+            )))
+    );
+    let reply = c.queue.pop_front().unwrap();
+    let ready = c.step(1, Input::Message(reply));
+    let timeout_now: Vec<NodeId> = ready
+        .messages
+        .iter()
+        .filter(|m| matches!(m.body, Body::TimeoutNow))
+        .map(|m| m.to)
+        .collect();
+    assert_eq!(timeout_now, vec![3], "{ready:?}");
+    c.deliver_all();
+    assert_eq!(c.leaders(), vec![3]);
+}
+
+/// Figure 2 (Leaders: "if successful: update nextIndex and matchIndex for follower") and
+/// 5.3: after a success, nextIndex is the entry after the follower's new matchIndex, even
+/// when a refusal had just moved it back. With one entry per message, leader 1 sends 2 the
+/// entries 2, 3 and 4 one by one; 2 gets the one after 3 first and refuses it (its log ends
+/// at 1), then gets 2 and 3. The refusal reaches the leader first and moves nextIndex back to
+/// 2 (the leader resends 2); then 2's success for 3 arrives: the leader goes on with entry 4,
+/// after what 2 has just confirmed, and does not send 3 again.
+#[test]
+fn after_a_success_next_index_follows_the_match_figure_2_5_3() {
+    let config = Config {
+        max_entries_per_message: 1,
+        ..Config::default()
+    };
+    let mut c = Cluster::new(3, config);
+    let term = c.elect(1);
+    c.heartbeat();
+    for (i, value) in ["a", "b", "c"].into_iter().enumerate() {
+        c.client_write(1, 300 + i as u64, set("m", value));
+    }
+    assert_eq!(c.node(1).last_index(), 4);
+    // Hold every AppendEntries to 2, in the order sent; let 3 catch up.
+    let to_2: Vec<Message> = c.queue.iter().filter(|m| m.to == 2).cloned().collect();
+    c.queue.retain(|m| m.to != 2);
+    c.deliver_all();
+    let prevs: Vec<u64> = to_2
+        .iter()
+        .map(|m| match m.body {
+            Body::AppendEntries { prev_log_index, .. } => prev_log_index,
+            _ => panic!("{m:?}"),
+        })
+        .collect();
+    assert_eq!(prevs, vec![1, 2, 3]);
+    // 2 gets the last one first and refuses it, then takes the first two.
+    let refusal = c.step(2, Input::Message(to_2[2].clone())).messages;
+    let ok_2 = c.step(2, Input::Message(to_2[0].clone())).messages;
+    let ok_3 = c.step(2, Input::Message(to_2[1].clone())).messages;
+    c.queue.clear();
+    assert!(matches!(
+        refusal[..],
+        [Message {
+            body: Body::AppendEntriesReply { success: false, .. },
+            ..
+        }]
+    ));
+    assert!(matches!(
+        ok_3[..],
+        [Message {
+            body: Body::AppendEntriesReply {
+                success: true,
+                match_index: 3,
+                ..
+            },
+            ..
+        }]
+    ));
+    // The refusal arrives first: nextIndex goes back to 2, and entry 2 is sent again.
+    let ready = c.step(1, Input::Message(refusal[0].clone()));
+    let resent: Vec<u64> = ready
+        .messages
+        .iter()
+        .filter_map(|m| match m.body {
+            Body::AppendEntries { prev_log_index, .. } if m.to == 2 => Some(prev_log_index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(resent, vec![1]);
+    // Then the success for 3: matchIndex 3, and the next message carries entry 4.
+    let ready = c.step(1, Input::Message(ok_3[0].clone()));
+    let p2 = c
+        .node(1)
+        .progress()
+        .iter()
+        .find(|p| p.id == 2)
+        .copied()
+        .unwrap();
+    assert_eq!(p2.match_index, 3);
+    let sent: Vec<(u64, usize)> = ready
+        .messages
+        .iter()
+        .filter_map(|m| match &m.body {
+            Body::AppendEntries {
+                prev_log_index,
+                entries,
+                ..
+            } if m.to == 2 => Some((*prev_log_index, entries.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, vec![(3, 1)], "entry 4 next, not 3 again");
+    assert_eq!(p2.next_index, 5);
+    // The late success for 2 changes nothing: matchIndex only grows.
+    let ready = c.step(1, Input::Message(ok_2[0].clone()));
+    assert!(ready.messages.is_empty(), "{ready:?}");
+    assert_eq!(c.node(1).term(), term);
+}
+
+/// Section 7 with 5.3: like entries in flight, a snapshot in flight moves nextIndex past its
+/// last index at once, so what the leader sends the follower next (here with a client
+/// write, before the InstallSnapshot has arrived) is the entries after the snapshot, not the
+/// whole snapshot again. Once everything is delivered the follower holds the leader's log,
+/// having received the snapshot once.
+#[test]
+fn a_snapshot_in_flight_is_not_sent_again_7() {
+    let config = Config {
+        snapshot_threshold: 4,
+        ..Config::default()
+    };
+    let mut c = Cluster::new(3, config);
+    c.elect(1);
+    c.heartbeat();
+    c.crash(3);
+    for i in 0..10 {
+        c.client_write(1, 400 + i, set("k", &i.to_string()));
+        c.deliver_all();
+    }
+    let s = c.node(1).snapshot_index();
+    assert!(s >= 8 && s < c.node(1).last_index(), "snapshot at {s}");
+    c.restart(3);
+    c.now = c.node(1).next_deadline();
+    c.tick(1);
+    assert!(c.deliver_until(|c| c
+        .queue
+        .iter()
+        .any(|m| m.to == 3 && matches!(m.body, Body::InstallSnapshot { .. }))));
+    let p3 = c.node(1).progress().iter().find(|p| p.id == 3).copied();
+    assert_eq!(p3.map(|p| p.next_index), Some(s + 1));
+    let ready = c.client_write(1, 500, set("k", "last"));
+    let to_3: Vec<&Body> = ready
+        .messages
+        .iter()
+        .filter(|m| m.to == 3)
+        .map(|m| &m.body)
+        .collect();
+    assert!(
+        matches!(to_3[..], [Body::AppendEntries { prev_log_index, .. }] if *prev_log_index == s),
+        "{to_3:?}"
+    );
+    c.deliver_all();
+    c.heartbeat();
+    assert_eq!(c.node(3).last_index(), c.node(1).last_index());
+    let snapshots =
+        c.delivered_where(|m| m.to == 3 && matches!(m.body, Body::InstallSnapshot { .. }));
+    assert_eq!(snapshots.len(), 1);
+}
+
+/// Thesis 4.2.2 with 4.1: a server uses the latest configuration in its log, committed or
+/// not, but while the entry that removes it is not known to be committed it may still be
+/// needed to elect a leader (its log may be the only up-to-date one), so, as a voter of the
+/// configuration before, it still stands for election. Here 3 holds the entry of {1, 2}
+/// (removing it) at index 2, uncommitted as far as it knows: its timeout makes it a
+/// candidate, asking 1 and 2 (the voters of the configuration it now uses) for votes.
+#[test]
+fn a_server_whose_removal_is_uncommitted_still_campaigns_4_2_2() {
+    let mut persistent = state(1, None, &[1]);
+    persistent.snapshot.config = raftlab_raft::Membership::new(&[1, 2, 3], &[]);
+    persistent.log.push(raftlab_raft::Entry {
+        term: 1,
+        command: Command::Config(raftlab_raft::Membership::new(&[1, 2], &[])),
+    });
+    let mut node = Node::recover(3, Config::default(), persistent, 11, 0);
+    assert_eq!(node.membership().voters, vec![1, 2]);
+    assert_eq!((node.membership_index(), node.commit_index()), (2, 0));
+    assert!(node.may_campaign());
+    let mut ready = Ready::default();
+    node.step(1_000_000, Input::Timeout, &mut ready);
+    assert_eq!((node.role(), node.term()), (Role::Candidate, 2));
+    let asked: Vec<NodeId> = ready
+        .messages
+        .iter()
+        .filter(|m| matches!(m.body, Body::RequestVote { .. }))
+        .map(|m| m.to)
+        .collect();
+    assert_eq!(asked, vec![1, 2]);
+}
+
+/// 5.2: election timeouts are chosen randomly from a fixed interval, here `[min, max]`
+/// with both ends included (as `Config::election_timeout_us` documents). With the interval
+/// [1000, 1001] us, a candidate timing out again and again draws both values, and nothing
+/// else.
+#[test]
+fn election_timeouts_are_drawn_from_the_whole_closed_interval_5_2() {
+    let config = Config {
+        election_timeout_us: (1_000, 1_001),
+        ..Config::default()
+    };
+    let mut node = Node::new(1, &[1, 2, 3], config, 7, 0);
+    let mut drawn = std::collections::BTreeSet::new();
+    let mut now = 0;
+    for _ in 0..200 {
+        let (started, deadline) = node.election_timer();
+        drawn.insert(deadline - started);
+        now = now.max(deadline);
+        let mut ready = Ready::default();
+        node.step(now, Input::Tick, &mut ready);
+        assert_eq!(node.role(), Role::Candidate);
+    }
+    assert_eq!(drawn.into_iter().collect::<Vec<_>>(), vec![1_000, 1_001]);
+}
+
+// ---------------------------------------------------------------------------------------
+// The configuration in effect (thesis 4.1, 4.2.2)
+// ---------------------------------------------------------------------------------------
+
+/// Server 3 of {1, 2, 3} in term 1 whose log holds two entries of term 1 and, at index 3,
+/// the configuration {1, 2} (its own removal, uncommitted).
+fn removed_at_3() -> Node {
+    let mut persistent = state(1, None, &[1, 1]);
+    persistent.snapshot.config = raftlab_raft::Membership::new(&[1, 2, 3], &[]);
+    persistent.log.push(raftlab_raft::Entry {
+        term: 1,
+        command: Command::Config(raftlab_raft::Membership::new(&[1, 2], &[])),
+    });
+    let node = Node::recover(3, Config::default(), persistent, 11, 0);
+    assert_eq!((node.membership_index(), node.commit_index()), (3, 0));
+    node
+}
+
+/// An AppendEntries of term 2 from 1 to 3 after index 2 (of term 1).
+fn append_after_2(entries: Vec<raftlab_raft::Entry>, leader_commit: u64) -> Input {
+    Input::Message(Message {
+        from: 1,
+        to: 3,
+        term: 2,
+        body: Body::AppendEntries {
+            prev_log_index: 2,
+            prev_log_term: 1,
+            entries,
+            leader_commit,
+            stamp: 0,
+        },
+    })
+}
+
+/// Thesis 4.1: a server uses the latest configuration in its log, and knows where its entry
+/// is, because whether that entry is committed decides what it may do (4.2.2: a server whose
+/// removal is not known to be committed still campaigns). Here 3's entry removing it (index
+/// 3, term 1) is overwritten by a leader of term 2 whose log holds a no-op at 3 and the same
+/// configuration {1, 2} at 4, with index 3 committed. The configuration is the same, but its
+/// entry is now at 4, which is not committed: 3 may still campaign, and does on a timeout.
+#[test]
+fn the_same_configuration_at_a_later_index_is_a_new_entry_4_1_4_2_2() {
+    let mut node = removed_at_3();
+    let entries = vec![
+        raftlab_raft::Entry {
+            term: 2,
+            command: Command::Noop,
+        },
+        raftlab_raft::Entry {
+            term: 2,
+            command: Command::Config(raftlab_raft::Membership::new(&[1, 2], &[])),
+        },
+    ];
+    let mut ready = Ready::default();
+    node.step(1_000, append_after_2(entries, 3), &mut ready);
+    assert_eq!(node.last_index(), 4);
+    assert_eq!(node.membership().voters, vec![1, 2]);
+    assert_eq!((node.membership_index(), node.commit_index()), (4, 3));
+    assert!(node.may_campaign());
+    let mut ready = Ready::default();
+    node.step(1_000_000, Input::Timeout, &mut ready);
+    assert_eq!((node.role(), node.term()), (Role::Candidate, 3));
+}
+
+/// Thesis 4.1: a configuration takes effect when its entry reaches the log, and a change is
+/// reported (`Event::Membership`) only when the configuration in effect changes. Here 3's
+/// entry of {1, 2} at index 3 (term 1) is overwritten by the same configuration at the same
+/// index in term 2: the entry is new, but the configuration and its index are as before, so
+/// no change is reported.
+#[test]
+fn an_overwritten_configuration_replaced_by_the_same_one_is_no_change_4_1() {
+    let mut node = removed_at_3();
+    let entries = vec![raftlab_raft::Entry {
+        term: 2,
+        command: Command::Config(raftlab_raft::Membership::new(&[1, 2], &[])),
+    }];
+    let mut ready = Ready::default();
+    node.step(1_000, append_after_2(entries, 0), &mut ready);
+    assert!(
+        ready.events.contains(&Event::Truncate { from: 3 }),
+        "{ready:?}"
+    );
+    assert_eq!(node.term_at(3), Some(2));
+    assert_eq!(
+        (node.membership_index(), node.membership().voters.clone()),
+        (3, vec![1, 2])
+    );
+    assert!(
+        !ready
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Membership { .. })),
+        "{ready:?}"
+    );
+}
+
+/// Figure 2 (Leaders: nextIndex "initialized to leader last log index + 1") and thesis 4.1:
+/// a server added to the cluster is a new follower for the leader, which assumes nothing of
+/// its log. In the step that appends the configuration adding 4, the leader sends 4 an
+/// AppendEntries after its last entry (the configuration entry itself) with no entries; the
+/// new server's refusal walks nextIndex back (5.3) and it then catches up.
+#[test]
+fn a_new_server_starts_with_next_index_after_the_leaders_log_figure_2_4_1() {
+    let mut c = Cluster::new(3, Config::default());
+    c.elect(1);
+    c.heartbeat();
+    c.add_node(4);
+    let ready = c.step(
+        1,
+        Input::ChangeMembership(raftlab_raft::MembershipChange::Add(4)),
+    );
+    let last = c.node(1).last_index();
+    assert!(matches!(
+        c.node(1).entry(last).map(|e| &e.command),
+        Some(Command::Config(_))
+    ));
+    let to_4: Vec<(u64, usize)> = ready
+        .messages
+        .iter()
+        .filter_map(|m| match &m.body {
+            Body::AppendEntries {
+                prev_log_index,
+                entries,
+                ..
+            } if m.to == 4 => Some((*prev_log_index, entries.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(to_4, vec![(last, 0)]);
+    c.deliver_all();
+    c.heartbeat();
+    assert_eq!(c.node(4).last_index(), c.node(1).last_index());
+}
+
+/// 5.1: "a typical Raft cluster contains five servers; this allows the system to tolerate
+/// two failures": with 2f + 1 voters (or 2f + 2) a majority survives f failures. Learners
+/// count for nothing (thesis 4.2.1).
+#[test]
+fn a_configuration_tolerates_a_minority_of_failures_5_1() {
+    let tolerates = |voters: u32| {
+        let ids: Vec<NodeId> = (1..=voters).collect();
+        raftlab_raft::Membership::new(&ids, &[voters + 1]).tolerates()
+    };
+    let counts: Vec<usize> = (1..=7).map(tolerates).collect();
+    assert_eq!(counts, vec![0, 0, 1, 1, 2, 2, 3]);
+    assert_eq!(raftlab_raft::Membership::default().tolerates(), 0);
+}
