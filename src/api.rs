@@ -8,9 +8,7 @@ use raftlab_sim::explain::{explain, Target as ExplainTarget};
 use raftlab_sim::json::{self, Map, Value};
 use raftlab_sim::scenario::{parse_action, parse_config_patch, Action, Scenario, MAX_NODES};
 use raftlab_sim::trace::TraceMsg;
-use serde::Serialize;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use yew::Callback;
 
@@ -55,10 +53,38 @@ pub fn schedule_delivery() {
     }
 }
 
-fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+/// JSON text (always valid: written by the crate's own JSON writer) as a JavaScript value.
+/// The browser's `JSON.parse` does the conversion: far less wasm than a serde serializer.
+fn from_json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+}
+
+/// `value` as a JavaScript value.
+fn to_js(value: &Value) -> JsValue {
+    from_json(&value.to_json())
+}
+
+/// A JSON object, filled field by field.
+struct Obj(Map);
+
+impl Obj {
+    fn new() -> Obj {
+        Obj(Map::new())
+    }
+
+    fn put(mut self, key: &str, value: impl Into<Value>) -> Obj {
+        self.0.insert(key.to_string(), value.into());
+        self
+    }
+
+    fn value(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+/// `Some(v)` as `v`, `None` as `null`.
+fn opt<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map_or(Value::Null, Into::into)
 }
 
 fn error(message: impl AsRef<str>) -> JsValue {
@@ -87,7 +113,7 @@ pub fn deliver_events() {
     let events: Vec<(String, JsValue)> = if total > from {
         trace[(from.max(base) - base) as usize..]
             .iter()
-            .map(|e| (kind_of(e), to_js(e)))
+            .map(|e| (kind_of(e), from_json(&e.to_json())))
             .collect()
     } else {
         Vec::new()
@@ -268,87 +294,62 @@ fn json_arg(what: &str, v: &JsValue) -> Result<Value, JsValue> {
     json::parse(&text).map_err(|e| error(format!("{what}: not valid JSON: {e}")))
 }
 
-#[derive(Serialize)]
-struct NodeState<'a> {
-    id: u32,
-    role: &'static str,
-    term: u64,
-    voted_for: Option<u32>,
-    alive: bool,
-    commit_index: u64,
-    /// The entries after the snapshot: `log[0]` is entry `snapshot_index + 1`.
-    log: Vec<EntryState>,
-    /// The last index compacted into the snapshot (paper section 7); 0 without one.
-    snapshot_index: u64,
-    /// The term of the entry at `snapshot_index`; 0 without a snapshot.
-    snapshot_term: u64,
-    kv: &'a BTreeMap<String, String>,
-    /// Its place in the configuration the cluster uses now: "voter", "learner" or "none".
-    member: &'static str,
-    /// The index of the entry holding its own latest configuration (0: the initial one).
-    config_index: u64,
-    /// When its next timer is due (election timeout, or a leader's heartbeat), in ms of
-    /// simulated time; `None` while it is down or has no timer running.
-    timer_ms: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct EntryState {
-    term: u64,
-    command: String,
-}
-
-#[derive(Serialize)]
-struct State<'a> {
-    time_ms: f64,
-    end_ms: f64,
-    /// The configuration the cluster uses now (thesis 4.1): its voters and learners.
-    voters: &'a [u32],
-    learners: &'a [u32],
-    /// Who delivers messages and fires timers: "auto" or "manual".
-    delivery: &'static str,
-    timers: &'static str,
-    nodes: Vec<NodeState<'a>>,
-}
-
+/// `raftlab.state()`: the run at the moment shown (documented in `docs/embedding.md`).
 fn state(m: &Model) -> JsValue {
     let sim = m.sim();
     let config = sim.membership();
-    let s = State {
-        time_ms: sim.now() as f64 / 1000.0,
-        end_ms: m.end() as f64 / 1000.0,
-        voters: &config.voters,
-        learners: &config.learners,
-        delivery: sim.config().delivery.as_str(),
-        timers: sim.config().timers.as_str(),
-        nodes: sim
-            .nodes()
-            .iter()
-            .map(|n| NodeState {
-                id: n.id(),
-                role: n.role().as_str(),
-                term: n.term(),
-                voted_for: n.voted_for(),
-                alive: sim.is_alive(n.id()),
-                commit_index: n.commit_index(),
-                log: n
-                    .log()
-                    .iter()
-                    .map(|e| EntryState {
-                        term: e.term,
-                        command: e.command.to_string(),
-                    })
-                    .collect(),
-                snapshot_index: n.snapshot_index(),
-                snapshot_term: n.snapshot_term(),
-                kv: n.kv(),
-                member: m.member(n.id()).as_str(),
-                config_index: n.membership_index(),
-                timer_ms: sim.timer_at(n.id()).map(|t| t as f64 / 1000.0),
-            })
-            .collect(),
-    };
-    to_js(&s)
+    let ids = |v: &[u32]| Value::Array(v.iter().map(|&i| Value::from(i)).collect());
+    let ms = |us: u64| Value::from(us as f64 / 1000.0);
+    let nodes = sim
+        .nodes()
+        .iter()
+        .map(|n| {
+            let mut kv = Map::new();
+            for (k, v) in n.kv() {
+                kv.insert(k.clone(), Value::from(v.as_str()));
+            }
+            Obj::new()
+                .put("id", n.id())
+                .put("role", n.role().as_str())
+                .put("term", n.term())
+                .put("voted_for", opt(n.voted_for()))
+                .put("alive", sim.is_alive(n.id()))
+                .put("commit_index", n.commit_index())
+                // The entries after the snapshot: `log[0]` is entry `snapshot_index + 1`.
+                .put(
+                    "log",
+                    Value::Array(
+                        n.log()
+                            .iter()
+                            .map(|e| {
+                                Obj::new()
+                                    .put("term", e.term)
+                                    .put("command", e.command.to_string())
+                                    .value()
+                            })
+                            .collect(),
+                    ),
+                )
+                .put("snapshot_index", n.snapshot_index())
+                .put("snapshot_term", n.snapshot_term())
+                .put("kv", kv)
+                .put("member", m.member(n.id()).as_str())
+                .put("config_index", n.membership_index())
+                .put("timer_ms", opt(sim.timer_at(n.id()).map(ms)))
+                .value()
+        })
+        .collect();
+    to_js(
+        &Obj::new()
+            .put("time_ms", ms(sim.now()))
+            .put("end_ms", ms(m.end()))
+            .put("voters", ids(&config.voters))
+            .put("learners", ids(&config.learners))
+            .put("delivery", sim.config().delivery.as_str())
+            .put("timers", sim.config().timers.as_str())
+            .put("nodes", Value::Array(nodes))
+            .value(),
+    )
 }
 
 /// Runs `f` on the model without changing it (no re-render).
@@ -377,14 +378,6 @@ fn whole(v: &JsValue) -> Option<u64> {
     v.as_f64()
         .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 18_446_744_073_709_551_616.0)
         .map(|x| x as u64)
-}
-
-#[derive(Serialize)]
-struct ExplanationState {
-    title: String,
-    lines: Vec<String>,
-    /// The lines joined with spaces.
-    text: String,
 }
 
 /// `raftlab.explain(target)`: `{node}`, `{node, index}` or `{message}`, explained in the state
@@ -491,11 +484,16 @@ fn explain_api(m: &Model, v: &JsValue) -> Result<JsValue, JsValue> {
         error(format!("raftlab.explain.{field}: {why}"))
     })?;
     let text = e.lines.join(" ");
-    Ok(to_js(&ExplanationState {
-        title: e.title,
-        lines: e.lines,
-        text,
-    }))
+    Ok(to_js(
+        &Obj::new()
+            .put("title", e.title)
+            .put(
+                "lines",
+                Value::Array(e.lines.into_iter().map(Value::from).collect()),
+            )
+            .put("text", text)
+            .value(),
+    ))
 }
 
 /// `raftlab.messages()`: the messages on the wire, held ones included, in id order, each the
@@ -505,10 +503,13 @@ fn messages(m: &Model) -> JsValue {
     wire.sort_by_key(|f| f.id);
     let list = js_sys::Array::new();
     for f in wire {
-        let o = to_js(&TraceMsg {
-            id: f.id,
-            message: f.message.clone(),
-        });
+        let o = from_json(
+            &TraceMsg {
+                id: f.id,
+                message: f.message.clone(),
+            }
+            .to_json(),
+        );
         let put = |k: &str, v: JsValue| {
             let _ = js_sys::Reflect::set(&o, &k.into(), &v);
         };

@@ -142,7 +142,11 @@ const TOKENS: [(&str, &str); 9] = [
 ];
 
 fn seconds(us: Micros) -> String {
-    format!("{:.2} s", us as f64 / 1e6)
+    // Hundredths of a second, without the float formatting machinery (kilobytes of wasm).
+    format!(
+        "{} s",
+        crate::geometry::dec(((us + 5_000) / 10_000) as i64, 2)
+    )
 }
 
 /// Sets attribute `name` of `e` to `value`, unless it has that value already (a change of an
@@ -231,7 +235,10 @@ pub fn draw(m: &Model) {
     let (ink, muted, line, accent, leader) = (&c[0], &c[1], &c[2], &c[3], &c[4]);
     let palette = &c[5..9];
     let font = (f.lane_h * 0.42).clamp(10.0, 16.0);
-    ctx.set_font(&format!("600 {font:.0}px system-ui, sans-serif"));
+    ctx.set_font(&format!(
+        "600 {}px system-ui, sans-serif",
+        font.round() as i64
+    ));
     ctx.set_text_baseline("middle");
     let right = f.left + f.width;
     // Lanes, with their leading (thick) and down (dashed, faded) stretches.
@@ -540,7 +547,7 @@ pub(crate) fn SpaceTime(props: &DiagramProps) -> Html {
         seconds(window.from_us),
         seconds(window.to_us)
     );
-    let height = format!("height: calc({lanes} * 2.4rem + {AXIS}px)");
+    let height = format!("height: calc({lanes} * 2.4rem + {}px)", AXIS as i64);
     html! {
         <section class="panel spacetime" aria-label={label}>
             <div class="st-bar">

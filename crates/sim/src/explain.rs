@@ -394,12 +394,34 @@ fn entry(sim: &Simulation, id: NodeId, index: Index) -> Result<Explanation, Stri
             s(id)
         ));
     } else if committed_here {
-        lines.push(format!(
-            "It is committed on {} (its commit index is {}): no later leader can lack it \
-             (section 5.4).",
-            s(id),
-            n.commit_index()
-        ));
+        let bugs = &sim.config().bugs;
+        let first = sim.committed_entry(index).filter(|c| c.term != term);
+        if let Some(c) = first {
+            lines.push(format!(
+                "{} counts it as committed (its commit index is {}), but another entry, {} of \
+                 term {}, was committed at index {index} first: a committed entry was lost, \
+                 which Raft forbids (State Machine Safety, section 5.4.3).",
+                s(id),
+                n.commit_index(),
+                c.command,
+                c.term
+            ));
+        } else if bugs.commit_previous_term || bugs.skip_vote_log_check || bugs.unsafe_membership {
+            lines.push(format!(
+                "It is committed on {} (its commit index is {}). In Raft no later leader could \
+                 lack it (section 5.4), but a bug is switched on in this run, so that promise \
+                 does not hold.",
+                s(id),
+                n.commit_index()
+            ));
+        } else {
+            lines.push(format!(
+                "It is committed on {} (its commit index is {}): no later leader can lack it \
+                 (section 5.4).",
+                s(id),
+                n.commit_index()
+            ));
+        }
     } else {
         lines.push(format!(
             "It is not committed on {} (its commit index is {}).",
@@ -425,7 +447,17 @@ fn entry(sim: &Simulation, id: NodeId, index: Index) -> Result<Explanation, Stri
             lines.extend((l.id() != id).then_some(line));
         }
         Some(l) if l.term_at(index) == Some(term) => {
-            if majority && term < l.term() {
+            if term < l.term() && sim.config().bugs.commit_previous_term {
+                lines.push(format!(
+                    "It comes from term {term}, and the leader {} is in term {}. Raft would \
+                     wait for an entry of term {} to be committed (section 5.4.2, Figure 8), \
+                     but the bug commit_previous_term is switched on: this leader commits it \
+                     as soon as a majority stores it.",
+                    s(l.id()),
+                    l.term(),
+                    l.term()
+                ));
+            } else if majority && term < l.term() {
                 lines.push(format!(
                     "It comes from term {term}, and the leader {} is in term {}: a leader \
                      commits by counting replicas only entries of its own term, so it waits \
@@ -441,18 +473,17 @@ fn entry(sim: &Simulation, id: NodeId, index: Index) -> Result<Explanation, Stri
                      stores it (section 5.3).",
                     s(l.id())
                 ));
+            } else if term < l.term() {
+                lines.push(format!(
+                    "The leader {} commits it once a majority stores it and an entry of its \
+                     term {} is committed (sections 5.3, 5.4.2).",
+                    s(l.id()),
+                    l.term()
+                ));
             } else {
                 lines.push(format!(
-                    "The leader {} commits it once a majority stores it{} (section 5.3).",
-                    s(l.id()),
-                    if term < l.term() {
-                        format!(
-                            " and an entry of its term {} is committed (5.4.2)",
-                            l.term()
-                        )
-                    } else {
-                        String::new()
-                    }
+                    "The leader {} commits it once a majority stores it (section 5.3).",
+                    s(l.id())
                 ));
             }
         }
@@ -465,7 +496,16 @@ fn entry(sim: &Simulation, id: NodeId, index: Index) -> Result<Explanation, Stri
 
     // Applied or not.
     if sim.is_alive(id) {
-        if index <= n.last_applied() {
+        let lost = sim.committed_entry(index).is_some_and(|c| c.term != term);
+        if index <= n.last_applied() && lost {
+            lines.push(format!(
+                "{} has applied an entry at index {index} (lastApplied {}), but two different \
+                 entries were committed at this index, so the servers' state machines may \
+                 disagree (section 5.4.3).",
+                s(id),
+                n.last_applied()
+            ));
+        } else if index <= n.last_applied() {
             lines.push(format!(
                 "{} has applied it to its state machine (lastApplied {}).",
                 s(id),

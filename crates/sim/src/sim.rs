@@ -294,6 +294,14 @@ impl Simulation {
         self.trace = Some(sink);
     }
 
+    /// The entry the safety checker saw committed first at `index` (the committed prefix as
+    /// far as any server has committed), or `None` when the checker is off or nothing is
+    /// committed there yet.
+    pub fn committed_entry(&self, index: Index) -> Option<&raftlab_raft::Entry> {
+        let c = self.checker.as_ref()?;
+        c.committed().get((index as usize).checked_sub(1)?)
+    }
+
     /// Turns the safety checker on or off (it is on by default). Turning it on mid-run
     /// starts it with no history.
     pub fn set_checker(&mut self, on: bool) {

@@ -593,6 +593,15 @@ impl Serialize for TraceMsg {
 }
 
 impl TraceMsg {
+    /// The message as the compact JSON object the trace's `msg` field holds.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        let mut text = Text::open(&mut out);
+        self.entries(&mut text).unwrap_or_else(|e| match e {});
+        text.close();
+        out
+    }
+
     fn entries<S: Sink>(&self, map: &mut S) -> Result<(), S::Error> {
         let m = &self.message;
         map.entry("id", &self.id)?;

@@ -753,3 +753,61 @@ fn run_to_reaches_a_moment_as_run_does_liveness_phase_included() {
     assert!(run_to(&short, 10_000_000).is_ok());
     assert_eq!(run_to(&short, 10_000_001).err(), Some(10_000_000));
 }
+
+/// Runs `examples/figure8-bug.json` (the bug `commit_previous_term` on) up to `t_us`.
+fn figure8_bug_at(t_us: u64) -> Simulation {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/figure8-bug.json"
+    ))
+    .unwrap();
+    let scenario = raftlab_sim::Scenario::parse(&text).unwrap();
+    let mut sim = Simulation::from_scenario(&scenario);
+    for a in &scenario.events {
+        sim.schedule(a.at_us, a.action.clone());
+    }
+    sim.run_until(t_us, false);
+    sim
+}
+
+/// With a bug switched on, an explanation does not promise what Raft promises: a committed
+/// entry may be lost (section 5.4), and the leader commits an earlier term's entry by counting
+/// (the rule of 5.4.2 is what the bug removes).
+#[test]
+fn explanations_do_not_promise_raft_guarantees_under_a_bug() {
+    // 493.941 ms: S5 leads term 4 without entry 1 (x=1, term 1), which S2 committed.
+    let sim = figure8_bug_at(493_941);
+    assert!(sim.config().bugs.commit_previous_term);
+    let e = show(&sim, Target::Entry { node: 2, index: 1 });
+    has(&e, "a bug is switched on");
+    lacks(&e, "no later leader can lack it");
+    // Just before S5 commits its term-2 entry at index 1: it commits by counting, the bug's
+    // doing, and no line says it waits for an entry of term 4.
+    let sim = figure8_bug_at(542_000);
+    let e = show(&sim, Target::Entry { node: 5, index: 1 });
+    has(&e, "the bug commit_previous_term is switched on");
+    lacks(&e, "(5.4.2) (section");
+    // After S5 committed x=2 at index 1: the entry first committed there was x=1.
+    let sim = figure8_bug_at(560_000);
+    let e = show(&sim, Target::Entry { node: 5, index: 1 });
+    has(&e, "was committed at index 1 first");
+    has(&e, "state machines may disagree");
+    lacks(&e, "no later leader can lack it");
+}
+
+/// Without a bug, the same wording as before: committed entries cannot be lost.
+#[test]
+fn a_committed_entry_without_a_bug_is_promised_to_every_later_leader() {
+    let mut sim = Simulation::new(3, SimConfig::default(), 5);
+    sim.run_until(400_000, false);
+    sim.act(&Action::ClientWrite {
+        node: None,
+        key: "x".into(),
+        value: "1".into(),
+    });
+    sim.run_until(800_000, false);
+    let l = sim.leader().unwrap();
+    let e = show(&sim, Target::Entry { node: l, index: 2 });
+    has(&e, "no later leader can lack it");
+    lacks(&e, "a bug is switched on");
+}

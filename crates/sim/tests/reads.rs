@@ -247,3 +247,48 @@ fn a_slow_clock_breaks_the_lease_6_4_1() {
             .any(|e| matches!(e.kind, raftlab_sim::TraceKind::ClockRate { .. })));
     }
 }
+
+/// `raftlab run` holds lease reads to linearizability only while every clock keeps to the
+/// drift bound the leases assume (docs/scenario-format.md, `clock_rate`; thesis 6.4.1): a
+/// stale lease read after a clock ran at half speed is reported in the verdict, not as a
+/// violation; with the clock in bound, the same kind of run has no stale read and no
+/// violation.
+#[test]
+fn a_clock_beyond_the_drift_bound_makes_lease_reads_not_strict_6_4_1() {
+    for (rate, stale) in [(1.05, false), (0.5, true)] {
+        let text = format!(
+            r#"{{"version": 1, "seed": 3, "nodes": 5, "until_ms": 3000,
+              "config": {{"check_quorum": true, "latency_ms": [1, 1]}},
+              "events": [
+                {{"at_ms": 1000, "do": "client_write", "key": "x", "value": "1"}},
+                {{"at_ms": 1050, "do": "clock_rate", "node": "leader", "rate": {rate}}},
+                {{"at_ms": 1060, "do": "isolate", "node": "leader"}},
+                {{"at_ms": 1215, "do": "timeout", "node": OTHER}},
+                {{"at_ms": 1230, "do": "client_write", "node": OTHER, "key": "x", "value": "2"}},
+                {{"at_ms": 1250, "do": "client_read", "node": OLD, "key": "x", "mode": "lease"}}
+              ]}}"#
+        );
+        // The leader of seed 3 at 1 s, and another server, as in a_slow_clock_breaks_the_lease.
+        let mut config = SimConfig {
+            check_quorum: true,
+            ..SimConfig::default()
+        };
+        config.latency_us = (1_000, 1_000);
+        let mut probe = Simulation::new(5, config, 3);
+        probe.run_until(1_000_000, false);
+        let old = probe.leader().unwrap();
+        let other: NodeId = if old == 1 { 2 } else { 1 };
+        let text = text
+            .replace("OTHER", &other.to_string())
+            .replace("OLD", &old.to_string());
+        let scenario = Scenario::parse(&text).unwrap();
+        let outcome = run(&scenario, None, false);
+        assert!(
+            outcome.violations.is_empty(),
+            "rate {rate}: {:?}",
+            outcome.violations
+        );
+        let verdict = outcome.linearizability.expect("the run reads");
+        assert_eq!(verdict.is_err(), stale, "rate {rate}: {verdict:?}");
+    }
+}
