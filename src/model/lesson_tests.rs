@@ -1,0 +1,215 @@
+//! Tests of the lesson player (`lesson.rs`) on the e2e fixture lesson.
+
+use super::*;
+
+const FIXTURE: &str = include_str!("../../tests/e2e/fixtures/lessons/fixture-election.json");
+
+/// What `state()` shows, enough to tell two moments apart.
+fn fingerprint(m: &Model) -> String {
+    let sim = m.sim();
+    let mut out = format!("t={} end={} ", m.now(), sim.nodes().len());
+    for n in sim.nodes() {
+        out.push_str(&format!(
+            "[{} {} {} {:?} {} {} {}]",
+            n.id(),
+            sim.is_alive(n.id()),
+            n.role().as_str(),
+            n.voted_for(),
+            n.term(),
+            n.log().len(),
+            n.commit_index()
+        ));
+    }
+    out.push_str(&format!(" flying={}", sim.in_flight().count()));
+    out
+}
+
+fn opened() -> Model {
+    let mut m = Model::with_seed(1, 5, SimConfig::default());
+    m.open_lesson(Lesson::parse(FIXTURE).unwrap(), 0).unwrap();
+    m
+}
+
+#[test]
+fn the_fixture_parses_with_its_steps() {
+    let l = Lesson::parse(FIXTURE).unwrap();
+    assert_eq!(l.id, "fixture-election");
+    assert_eq!(l.steps.len(), 7);
+    assert!(l.steps[2].question.is_some());
+    assert!(l.steps[3].task.is_some());
+    assert!(l.steps[5].scenario.is_some());
+    assert_eq!(l.steps[4].highlight.links, vec![(1, 2)]);
+    assert!(Lesson::looks_like(FIXTURE));
+    assert!(!Lesson::looks_like(r#"{"version":1,"seed":1,"nodes":3,"until_ms":10}"#));
+}
+
+#[test]
+fn bad_lessons_name_the_step_and_field() {
+    let bad = FIXTURE.replace(r#""answer": 1"#, r#""answer": 7"#);
+    let e = Lesson::parse(&bad).unwrap_err();
+    assert!(e.contains("step 3 (A leader): question.answer"), "{e}");
+    let newer = FIXTURE.replacen(r#""version": 1"#, r#""version": 2"#, 1);
+    assert!(Lesson::parse(&newer).unwrap_err().contains("version 2"));
+}
+
+#[test]
+fn a_pattern_moment_is_the_first_matching_event_and_the_run_pauses_there() {
+    let mut m = opened();
+    assert_eq!(m.now(), 0);
+    m.lesson_next(false).unwrap();
+    let p = m.lesson().unwrap();
+    assert_eq!(p.step, 1);
+    let t = m.now();
+    assert!(t > 0);
+    assert!(!m.playing);
+    // The candidate's own event is in the trace at that very moment.
+    assert!(m
+        .trace()
+        .iter()
+        .any(|e| e.t_us == t && e.kind.name() == "become_candidate"));
+    assert!(m.trace().iter().all(|e| e.t_us <= t));
+}
+
+#[test]
+fn walking_forward_and_back_restores_each_moment_exactly() {
+    let mut m = opened();
+    let mut seen = vec![fingerprint(&m)];
+    let steps = m.lesson().unwrap().lesson.steps.len();
+    for _ in 1..steps {
+        m.lesson_next(false).unwrap();
+        seen.push(fingerprint(&m));
+    }
+    assert_eq!(m.lesson().unwrap().step, steps - 1);
+    assert!(m.lesson_next(false).is_err());
+    // The task was done by Show me: a server is down at step 5.
+    assert!(seen[4].contains("false"), "{}", seen[4]);
+    for i in (0..steps - 1).rev() {
+        m.lesson_back().unwrap();
+        assert_eq!(m.lesson().unwrap().step, i);
+        assert_eq!(fingerprint(&m), seen[i], "back to step {}", i + 1);
+    }
+    assert!(m.lesson_back().is_err());
+    for (i, want) in seen.iter().enumerate().skip(1) {
+        m.lesson_next(false).unwrap();
+        assert_eq!(&fingerprint(&m), want, "forward to step {}", i + 1);
+    }
+    // A jump to any step, and opening at a step, give the same moment.
+    m.lesson_goto(2).unwrap();
+    assert_eq!(fingerprint(&m), seen[2]);
+    let mut fresh = Model::with_seed(9, 3, SimConfig::default());
+    fresh
+        .open_lesson(Lesson::parse(FIXTURE).unwrap(), 4)
+        .unwrap();
+    assert_eq!(fingerprint(&fresh), seen[4]);
+}
+
+#[test]
+fn a_question_is_asked_then_the_run_plays_on_to_the_moment() {
+    let mut m = opened();
+    m.lesson_next(true).unwrap();
+    // Step 2 has no question: the run plays on to it, frame by frame.
+    assert!(matches!(m.lesson().unwrap().phase, Phase::Playing(_)));
+    while m.lesson().unwrap().phase != Phase::Shown {
+        m.frame(16.0);
+    }
+    assert_eq!(m.lesson().unwrap().step, 1);
+    let at = fingerprint(&m);
+    m.lesson_next(true).unwrap();
+    assert_eq!(m.lesson().unwrap().phase, Phase::Asking);
+    assert_eq!(fingerprint(&m), at, "asking does not move the run");
+    assert!(m.lesson_answer(Some(9), true).is_err());
+    m.lesson_answer(Some(1), true).unwrap();
+    let Phase::Playing(t) = m.lesson().unwrap().phase else {
+        panic!("plays on after the answer")
+    };
+    for _ in 0..1000 {
+        m.frame(16.0);
+        assert!(m.now() <= t);
+    }
+    let p = m.lesson().unwrap();
+    assert_eq!((p.step, p.phase), (2, Phase::Shown));
+    assert_eq!(p.answers[2], Some(Answer::Chose(1)));
+    assert_eq!(m.now(), t);
+    assert!(m.sim().leader().is_some());
+}
+
+#[test]
+fn a_task_waits_for_the_reader_and_goes_on_from_their_run() {
+    let mut m = opened();
+    m.lesson_goto(3).unwrap();
+    assert!(m.lesson_task().is_some());
+    assert!(m.lesson_next(true).is_err(), "Continue waits for the task");
+    let leader = m.sim().leader().unwrap();
+    // The reader crashes the leader by hand.
+    m.act(Action::Crash(raftlab_sim::scenario::Target::Node(leader)));
+    assert!(m.lesson().unwrap().task_done(3));
+    let done_at = m.now();
+    m.lesson_next(false).unwrap();
+    // The next moment (a new leader) is searched from the reader's own run.
+    assert!(m.now() > done_at);
+    assert!(!m.sim().is_alive(leader));
+    assert!(m.sim().leader().is_some_and(|l| l != leader));
+    // Back to the task's moment: the leader runs again, as before the reader acted.
+    m.lesson_back().unwrap();
+    assert!(m.sim().is_alive(leader));
+    assert!(m.lesson().unwrap().task_done(3));
+}
+
+#[test]
+fn show_me_performs_the_canonical_action() {
+    let mut m = opened();
+    m.lesson_goto(3).unwrap();
+    let leader = m.sim().leader().unwrap();
+    m.show_me(false).unwrap();
+    assert!(!m.sim().is_alive(leader));
+    assert!(m.lesson().unwrap().task_done(3));
+}
+
+#[test]
+fn a_step_with_its_own_scenario_starts_a_new_run_and_back_reopens_the_old_one() {
+    let mut m = opened();
+    m.lesson_goto(4).unwrap();
+    let before = fingerprint(&m);
+    m.lesson_next(false).unwrap();
+    assert_eq!(m.sim().nodes().len(), 3);
+    assert_eq!(m.now(), 50_000);
+    m.lesson_back().unwrap();
+    assert_eq!(m.sim().nodes().len(), 5);
+    assert_eq!(fingerprint(&m), before);
+}
+
+#[test]
+fn a_moment_that_never_comes_is_reported() {
+    let text = FIXTURE.replace(
+        r#""until": {"kind": "become_candidate"}"#,
+        r#""until": {"kind": "violation", "within_ms": 500}"#,
+    );
+    let mut m = Model::with_seed(1, 5, SimConfig::default());
+    m.open_lesson(Lesson::parse(&text).unwrap(), 0).unwrap();
+    let e = m.lesson_next(false).unwrap_err();
+    assert!(e.contains("step 2"), "{e}");
+    assert_eq!(m.lesson().unwrap().phase, Phase::Stuck);
+    m.lesson_back().unwrap();
+    assert_eq!(m.lesson().unwrap().phase, Phase::Shown);
+}
+
+#[test]
+fn step_text_markup_is_spans_never_html() {
+    let p = markup("Five *followers* (§5.2), `term` and thesis §3.4.\n\n<b>x</b> 5 * 3");
+    assert_eq!(p.len(), 2);
+    assert_eq!(
+        p[0],
+        vec![
+            Span::Text("Five ".into()),
+            Span::Em("followers".into()),
+            Span::Text(" (".into()),
+            Span::Link("§5.2".into(), PAPER_URL.into()),
+            Span::Text("), ".into()),
+            Span::Code("term".into()),
+            Span::Text(" and ".into()),
+            Span::Link("thesis §3.4".into(), THESIS_URL.into()),
+            Span::Text(".".into()),
+        ]
+    );
+    assert_eq!(p[1], vec![Span::Text("<b>x</b> 5 * 3".into())]);
+}
