@@ -1045,3 +1045,123 @@ impl Step {
         })
     }
 }
+
+/// A lesson as the list of lessons shows it (`lessons/index.json`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonInfo {
+    /// Its id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its summary.
+    pub summary: String,
+    /// The sections it teaches.
+    pub topics: Vec<String>,
+    /// How many steps it has.
+    pub steps: usize,
+}
+
+/// Reads `lessons/index.json`: `[{id, title, summary, topics, steps}]`.
+pub fn parse_index(text: &str) -> Result<Vec<LessonInfo>, String> {
+    let v = json::parse(text).map_err(|e| format!("lessons/index.json: {e}"))?;
+    let list = v
+        .as_array()
+        .ok_or("lessons/index.json: expected a list of lessons")?;
+    list.iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let s = |k: &str| {
+                l.get(k)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("lessons/index.json: [{i}].{k}: expected a string"))
+            };
+            Ok(LessonInfo {
+                id: s("id")?,
+                title: s("title")?,
+                summary: s("summary")?,
+                topics: l
+                    .get("topics")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default(),
+                steps: l.get("steps").and_then(Value::as_u64).unwrap_or(0) as usize,
+            })
+        })
+        .collect()
+}
+
+/// Whether `id` can be a lesson's id (lowercase letters, digits and `-`, 1 to 40).
+pub fn valid_lesson_id(id: &str) -> bool {
+    (1..=40).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Reads a lesson's URL fragment, `lesson=<id>&step=<n>` (step from 1, default 1): the id
+/// and the step from 0. `None` when the fragment is not a lesson's; `Err` says what is wrong.
+pub fn parse_lesson_fragment(fragment: &str) -> Option<Result<(String, usize), String>> {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let rest = fragment.strip_prefix("lesson=")?;
+    let (id, tail) = rest.split_once('&').unwrap_or((rest, ""));
+    if !valid_lesson_id(id) {
+        return Some(Err(format!(
+            "This lesson link names no lesson: \"{}\" is not a lesson id.",
+            id.chars().take(40).collect::<String>()
+        )));
+    }
+    let mut step = 0;
+    for pair in tail.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("step", n)) => match n.parse::<usize>() {
+                Ok(n) if n >= 1 => step = n - 1,
+                _ => {
+                    return Some(Err(format!(
+                        "This lesson link's step \"{}\" is not a step number (1, 2, ...).",
+                        n.chars().take(20).collect::<String>()
+                    )))
+                }
+            },
+            _ => {}
+        }
+    }
+    Some(Ok((id.to_string(), step)))
+}
+
+/// The URL fragment of a lesson's step (from 0): `lesson=<id>&step=<n>`.
+pub fn lesson_fragment(id: &str, step: usize) -> String {
+    format!("lesson={id}&step={}", step + 1)
+}
+
+/// Progress remembered per lesson: `id:step,id:step` (the furthest step reached, from 1).
+pub fn parse_progress(text: &str) -> Vec<(String, usize)> {
+    text.split(',')
+        .filter_map(|p| {
+            let (id, n) = p.split_once(':')?;
+            Some((id.to_string(), n.parse().ok()?))
+        })
+        .filter(|(id, _)| valid_lesson_id(id))
+        .collect()
+}
+
+/// `progress` with lesson `id` at step `step` (from 1), when further than before.
+pub fn with_progress(progress: &str, id: &str, step: usize) -> String {
+    let mut list = parse_progress(progress);
+    match list.iter_mut().find(|(i, _)| i == id) {
+        Some(entry) => entry.1 = entry.1.max(step),
+        None => list.push((id.to_string(), step)),
+    }
+    list.iter()
+        .map(|(i, n)| format!("{i}:{n}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl Model {
+    /// What the step shown emphasises (none while playing on to the next one).
+    pub fn emphasis(&self) -> Option<&Highlight> {
+        let p = self.lesson()?;
+        matches!(p.phase, Phase::Shown | Phase::Asking).then(|| &p.current().highlight)
+    }
+}

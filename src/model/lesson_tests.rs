@@ -213,3 +213,28 @@ fn step_text_markup_is_spans_never_html() {
     );
     assert_eq!(p[1], vec![Span::Text("<b>x</b> 5 * 3".into())]);
 }
+
+#[test]
+fn lesson_links_and_progress_read_back() {
+    assert_eq!(
+        parse_lesson_fragment("lesson=election&step=3"),
+        Some(Ok(("election".into(), 2)))
+    );
+    assert_eq!(
+        parse_lesson_fragment("#lesson=election"),
+        Some(Ok(("election".into(), 0)))
+    );
+    assert_eq!(parse_lesson_fragment("v=1&seed=2&n=3&u=10"), None);
+    assert!(parse_lesson_fragment("lesson=Bad!").unwrap().is_err());
+    assert!(parse_lesson_fragment("lesson=a&step=0").unwrap().is_err());
+    assert_eq!(lesson_fragment("a-b", 4), "lesson=a-b&step=5");
+    let p = with_progress("", "election", 3);
+    let p = with_progress(&p, "safety", 2);
+    let p = with_progress(&p, "election", 2);
+    assert_eq!(p, "election:3,safety:2");
+    assert_eq!(parse_progress("x:1,BAD:2,y:z"), vec![("x".to_string(), 1)]);
+    let index = parse_index(r#"[{"id":"a","title":"A","summary":"S","topics":["5.2"],"steps":5}]"#)
+        .unwrap();
+    assert_eq!(index[0].steps, 5);
+    assert!(parse_index(r#"[{"id":"a"}]"#).unwrap_err().contains("[0].title"));
+}
