@@ -1080,7 +1080,226 @@ pub fn install() {
             Ok(Closure::wrap(off).into_js_value())
         })),
     );
+    install_lessons(&api);
     if let Some(window) = web_sys::window() {
         let _ = js_sys::Reflect::set(&window, &"raftlab".into(), &api);
+    }
+}
+
+#[derive(Serialize)]
+struct LessonListed<'a> {
+    id: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    topics: &'a [String],
+    steps: usize,
+}
+
+#[derive(Serialize)]
+struct QuestionState<'a> {
+    prompt: &'a str,
+    choices: &'a [String],
+    /// Whether it is being asked now (the run waits at the previous step's moment).
+    asking: bool,
+    /// The right choice (from 0), once the step's moment is shown; null while asked.
+    answer: Option<usize>,
+    /// The reader's choice: a number, "skipped", or null.
+    chosen: Option<Value>,
+    why: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct TaskState<'a> {
+    prompt: &'a str,
+}
+
+#[derive(Serialize)]
+struct LessonState<'a> {
+    id: &'a str,
+    title: &'a str,
+    step: usize,
+    steps: usize,
+    step_title: &'a str,
+    /// "shown", "asking", "playing" or "stuck".
+    phase: &'static str,
+    moment_ms: Option<f64>,
+    question: Option<QuestionState<'a>>,
+    task: Option<TaskState<'a>>,
+    task_done: bool,
+}
+
+fn lesson_state(m: &Model) -> JsValue {
+    use crate::model::{Answer, Phase};
+    let Some(p) = m.lesson() else {
+        return JsValue::NULL;
+    };
+    let asking = p.phase == Phase::Asking;
+    let qi = if asking { p.step + 1 } else { p.step };
+    let question = p.lesson.steps[qi].question.as_ref().map(|q| QuestionState {
+        prompt: &q.prompt,
+        choices: &q.choices,
+        asking,
+        answer: (!asking).then_some(q.answer),
+        chosen: match p.answers[qi] {
+            Some(Answer::Chose(c)) => Some(Value::from(c as u64)),
+            Some(Answer::Skipped) => Some(Value::from("skipped")),
+            None => None,
+        },
+        why: (!asking).then_some(q.why.as_str()),
+    });
+    let step = p.current();
+    to_js(&LessonState {
+        id: &p.lesson.id,
+        title: &p.lesson.title,
+        step: p.step + 1,
+        steps: p.lesson.steps.len(),
+        step_title: &step.title,
+        phase: match p.phase {
+            Phase::Shown => "shown",
+            Phase::Asking => "asking",
+            Phase::Playing(_) => "playing",
+            Phase::Stuck => "stuck",
+        },
+        moment_ms: p.moment(p.step).map(|t| t.t_us as f64 / 1000.0),
+        question,
+        task: step.task.as_ref().map(|t| TaskState { prompt: &t.prompt }),
+        task_done: p.task_done(p.step),
+    })
+}
+
+/// A promise settled by `start(resolve, reject)`.
+fn promise(start: impl FnOnce(js_sys::Function, js_sys::Function) + 'static) -> JsValue {
+    let mut start = Some(start);
+    js_sys::Promise::new(&mut |resolve, reject| {
+        if let Some(f) = start.take() {
+            f(resolve, reject);
+        }
+    })
+    .into()
+}
+
+/// The lesson functions of `window.raftlab` (docs/embedding.md, "Lessons").
+fn install_lessons(api: &js_sys::Object) {
+    let f0 = |f: Box<Fn0>| Closure::wrap(f).into_js_value();
+    let f1 = |f: Box<Fn1>| Closure::wrap(f).into_js_value();
+    let f2 = |f: Box<Fn2>| Closure::wrap(f).into_js_value();
+    set(
+        api,
+        "lessons",
+        f0(Box::new(|| {
+            Ok(promise(|resolve, reject| {
+                crate::lessons::fetch_text("lessons/index.json", move |r| {
+                    match r.and_then(|t| crate::model::parse_index(&t)) {
+                        Ok(list) => {
+                            let listed: Vec<LessonListed> = list
+                                .iter()
+                                .map(|l| LessonListed {
+                                    id: &l.id,
+                                    title: &l.title,
+                                    summary: &l.summary,
+                                    topics: &l.topics,
+                                    steps: l.steps,
+                                })
+                                .collect();
+                            let _ = resolve.call1(&JsValue::NULL, &to_js(&listed));
+                        }
+                        Err(e) => {
+                            let _ = reject
+                                .call1(&JsValue::NULL, &error(format!("raftlab.lessons(): {e}")));
+                        }
+                    }
+                });
+            }))
+        })),
+    );
+    set(
+        api,
+        "openLesson",
+        f2(Box::new(|id, step| {
+            let what = "raftlab.openLesson(id, step)";
+            let id = id
+                .as_string()
+                .filter(|i| crate::model::valid_lesson_id(i))
+                .ok_or_else(|| {
+                    error(format!(
+                        "{what}: expected a lesson id such as \"election\" (lowercase letters, digits and -), got {}",
+                        got(&id)
+                    ))
+                })?;
+            let step = if step.is_undefined() {
+                1.0
+            } else {
+                number_arg(what, &step, 1.0, 10_000.0)?
+            };
+            if step.fract() != 0.0 {
+                return Err(error(format!(
+                    "{what}: the step must be a whole number from 1"
+                )));
+            }
+            let step = step as usize - 1;
+            Ok(promise(move |resolve, reject| {
+                crate::lessons::fetch_lesson(&id, move |r| {
+                    let opened = r
+                        .map_err(|e| error(format!("raftlab.openLesson: {e}")))
+                        .and_then(|lesson| {
+                            with_model(|m| {
+                                m.open_lesson(lesson, step)
+                                    .map_err(|e| error(format!("raftlab.openLesson: {e}")))
+                            })
+                        });
+                    let _ = match opened {
+                        Ok(()) => {
+                            resolve.call1(&JsValue::NULL, &lesson_state(&shared_model().borrow()))
+                        }
+                        Err(e) => reject.call1(&JsValue::NULL, &e),
+                    };
+                });
+            }))
+        })),
+    );
+    set(
+        api,
+        "loadLesson",
+        f1(Box::new(|json| {
+            let value = json_arg("raftlab.loadLesson(json)", &json)?;
+            let lesson = crate::model::Lesson::from_json(&value)
+                .map_err(|e| error(format!("raftlab.loadLesson: {e}")))?;
+            with_model(|m| {
+                m.open_lesson(lesson, 0)
+                    .map_err(|e| error(format!("raftlab.loadLesson: {e}")))?;
+                Ok(lesson_state(m))
+            })
+        })),
+    );
+    set(
+        api,
+        "lessonState",
+        f0(Box::new(|| read_model(|m| Ok(lesson_state(m))))),
+    );
+    type Step = fn(&mut Model) -> Result<(), String>;
+    let steps: [(&str, Step); 3] = [
+        ("nextStep", |m| m.lesson_next(false)),
+        ("prevStep", |m| m.lesson_back()),
+        ("closeLesson", |m| {
+            m.close_lesson();
+            Ok(())
+        }),
+    ];
+    for (name, f) in steps {
+        set(
+            api,
+            name,
+            f0(Box::new(move || {
+                with_model(|m| {
+                    if m.lesson().is_none() && name != "closeLesson" {
+                        return Err(error(format!(
+                            "raftlab.{name}(): no lesson is open (raftlab.openLesson(id) opens one)"
+                        )));
+                    }
+                    f(m).map_err(|e| error(format!("raftlab.{name}(): {e}")))?;
+                    Ok(lesson_state(m))
+                })
+            })),
+        );
     }
 }

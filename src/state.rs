@@ -4,7 +4,7 @@
 //! other way round, and `app.rs` puts them together.
 
 use crate::geometry::ms1;
-use crate::model::{link_of, open_link, Fork, Lesson, LessonInfo, Model};
+use crate::model::{link_of, open_link, Fork, Lesson, LessonInfo, Model, Notes};
 use raftlab_raft::{Micros, NodeId};
 use raftlab_sim::scenario::{Action, ConfigPatch, Scenario, SimConfig};
 use std::cell::{Cell, RefCell};
@@ -116,6 +116,8 @@ pub struct Ui {
     pub present: bool,
     /// The lesson arrivals whose selection and panels were applied (`Player::arrivals`).
     pub arrivals: u64,
+    /// The presenter's notes window (`?present&notes`): what the presenter sent.
+    pub notes: Option<Rc<Notes>>,
 }
 
 impl PartialEq for Ui {
@@ -134,6 +136,7 @@ impl PartialEq for Ui {
             && self.lessons_open == other.lessons_open
             && self.present == other.present
             && self.arrivals == other.arrivals
+            && self.notes == other.notes
             && match (&self.lessons, &other.lessons) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (a, b) => a.is_none() && b.is_none(),
@@ -194,6 +197,8 @@ pub enum UiAction {
     Lesson(LessonAction),
     /// Presenter mode on or off.
     Present(bool),
+    /// The presenter window sent where its lesson is (the notes window).
+    Notes(Rc<Notes>),
 }
 
 /// What the reader does in a lesson.
@@ -297,6 +302,7 @@ impl Reducible for Ui {
                     next.notice = done.err();
                 }
                 UiAction::Present(on) => next.present = on,
+                UiAction::Notes(n) => next.notes = Some(n),
                 UiAction::Restart(seed, nodes) => {
                     m.close_lesson();
                     m.restart(seed, nodes);

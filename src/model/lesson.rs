@@ -260,10 +260,16 @@ impl Model {
         }
     }
 
-    /// Opens `lesson` at step `step` (from 0, clamped): the steps before it are played
+    /// Opens `lesson` at step `step` (from 0): the steps before it are played
     /// headless (questions skipped, tasks done by their "Show me").
     pub fn open_lesson(&mut self, lesson: Lesson, step: usize) -> Result<(), String> {
         let steps = lesson.steps.len();
+        if step >= steps {
+            return Err(format!(
+                "There is no step {}: the lesson has steps 1 to {steps}",
+                step + 1
+            ));
+        }
         let scenario = lesson.scenario.clone();
         self.replace(Model::new(scenario.clone()));
         self.set_playing(false);
@@ -281,7 +287,7 @@ impl Model {
             play_speed: self.speed,
         }));
         self.reach(0, false)?;
-        self.lesson_goto(step.min(steps - 1))
+        self.lesson_goto(step)
     }
 
     fn player(&mut self) -> Result<&mut Player, String> {
@@ -508,7 +514,9 @@ impl Model {
         };
         p.step = i - usize::from(animate && i > 0);
         if animate && t > self.now() && i > 0 {
-            let speed = self.speed.max((t - self.now()) as f64 / (PLAY_WALL_MS * 1000.0));
+            let speed = self
+                .speed
+                .max((t - self.now()) as f64 / (PLAY_WALL_MS * 1000.0));
             let p = self.player()?;
             p.phase = Phase::Playing(t);
             p.play_speed = speed;
@@ -703,7 +711,12 @@ pub fn facts_hold(sim: &Simulation, facts: &Value) -> bool {
     };
     let ids = |v: &Value| -> Vec<NodeId> {
         v.as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_u64()).map(|x| x as NodeId).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_u64())
+                    .map(|x| x as NodeId)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let leader = sim.leader();
@@ -869,7 +882,11 @@ impl Lesson {
         let topics = v
             .get("topics")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         let id = text(v, "", "id")?;
         if id.is_empty()
@@ -926,7 +943,12 @@ impl Step {
         };
         let nodes = |v: Option<&Value>| -> Vec<NodeId> {
             v.and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|x| x.as_u64()).map(|x| x as NodeId).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_u64())
+                        .map(|x| x as NodeId)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let h = s.get("highlight");
@@ -937,13 +959,20 @@ impl Step {
                 .map(|a| {
                     a.iter()
                         .filter_map(|e| {
-                            Some((e.get("node")?.as_u64()? as NodeId, e.get("index")?.as_u64()?))
+                            Some((
+                                e.get("node")?.as_u64()? as NodeId,
+                                e.get("index")?.as_u64()?,
+                            ))
                         })
                         .collect()
                 })
                 .unwrap_or_default(),
             messages: hl("messages")
-                .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|m| m.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default(),
             links: hl("links")
                 .map(|a| {
@@ -974,7 +1003,11 @@ impl Step {
                 let choices: Vec<String> = q
                     .get("choices")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|c| c.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 if !(2..=6).contains(&choices.len()) {
                     return Err(format!("{qp}choices: expected 2 to 6 choices"));
@@ -1024,10 +1057,7 @@ impl Step {
                     prompt: text(t, &tp, "prompt")?,
                     goal,
                     show_me,
-                    within_us: t
-                        .get("within_ms")
-                        .and_then(ms)
-                        .unwrap_or(DEFAULT_WITHIN_US),
+                    within_us: t.get("within_ms").and_then(ms).unwrap_or(DEFAULT_WITHIN_US),
                 })
             }
         };
@@ -1083,7 +1113,11 @@ pub fn parse_index(text: &str) -> Result<Vec<LessonInfo>, String> {
                 topics: l
                     .get("topics")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|t| t.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 steps: l.get("steps").and_then(Value::as_u64).unwrap_or(0) as usize,
             })
@@ -1113,8 +1147,8 @@ pub fn parse_lesson_fragment(fragment: &str) -> Option<Result<(String, usize), S
     }
     let mut step = 0;
     for pair in tail.split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("step", n)) => match n.parse::<usize>() {
+        if let Some(("step", n)) = pair.split_once('=') {
+            match n.parse::<usize>() {
                 Ok(n) if n >= 1 => step = n - 1,
                 _ => {
                     return Some(Err(format!(
@@ -1122,8 +1156,7 @@ pub fn parse_lesson_fragment(fragment: &str) -> Option<Result<(String, usize), S
                         n.chars().take(20).collect::<String>()
                     )))
                 }
-            },
-            _ => {}
+            }
         }
     }
     Some(Ok((id.to_string(), step)))
@@ -1164,4 +1197,16 @@ impl Model {
         let p = self.lesson()?;
         matches!(p.phase, Phase::Shown | Phase::Asking).then(|| &p.current().highlight)
     }
+}
+
+/// What the notes window shows: the lesson's title, each step's title and notes, and the
+/// step shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notes {
+    /// The lesson's title.
+    pub title: String,
+    /// Each step's title and notes.
+    pub steps: Vec<(String, Option<String>)>,
+    /// The step shown (from 0).
+    pub step: usize,
 }

@@ -40,7 +40,9 @@ fn the_fixture_parses_with_its_steps() {
     assert!(l.steps[5].scenario.is_some());
     assert_eq!(l.steps[4].highlight.links, vec![(1, 2)]);
     assert!(Lesson::looks_like(FIXTURE));
-    assert!(!Lesson::looks_like(r#"{"version":1,"seed":1,"nodes":3,"until_ms":10}"#));
+    assert!(!Lesson::looks_like(
+        r#"{"version":1,"seed":1,"nodes":3,"until_ms":10}"#
+    ));
 }
 
 #[test]
@@ -236,5 +238,7 @@ fn lesson_links_and_progress_read_back() {
     let index = parse_index(r#"[{"id":"a","title":"A","summary":"S","topics":["5.2"],"steps":5}]"#)
         .unwrap();
     assert_eq!(index[0].steps, 5);
-    assert!(parse_index(r#"[{"id":"a"}]"#).unwrap_err().contains("[0].title"));
+    assert!(parse_index(r#"[{"id":"a"}]"#)
+        .unwrap_err()
+        .contains("[0].title"));
 }
