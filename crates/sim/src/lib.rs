@@ -7,6 +7,7 @@ pub mod checker;
 pub mod explain;
 pub mod fuzz;
 pub mod json;
+pub mod lesson;
 pub mod linearizability;
 pub mod link;
 pub mod run;

@@ -410,10 +410,11 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-fn err<T>(path: &str, message: impl Into<String>) -> Result<T, ParseError> {
+pub(crate) fn err<T>(path: &str, message: impl Into<String>) -> Result<T, ParseError> {
     Err(parse_error(path, message.into()))
 }
 
+#[inline(never)]
 fn parse_error(path: &str, message: String) -> ParseError {
     ParseError {
         path: path.to_string(),
@@ -493,14 +494,15 @@ impl fmt::Display for Plain {
 }
 
 /// A name from the input, quoted and cut to a readable length.
-fn quoted(name: &str) -> String {
+pub(crate) fn quoted(name: &str) -> String {
     match name.char_indices().nth(40) {
         Some((i, _)) => format!("{}...", json::quote(&name[..i])),
         None => json::quote(name),
     }
 }
 
-fn describe(v: &Value) -> String {
+#[inline(never)]
+pub(crate) fn describe(v: &Value) -> String {
     let text = match v {
         Value::Null => return "null".into(),
         Value::Bool(b) => return format!("the boolean {b}"),
@@ -521,14 +523,15 @@ fn describe(v: &Value) -> String {
 
 /// Reads the fields of one JSON object, remembering which were used so that unknown fields
 /// can be reported.
-struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     path: String,
     map: &'a Map,
     used: Vec<&'static str>,
 }
 
 impl<'a> Fields<'a> {
-    fn new(path: &str, value: &'a Value) -> Result<Fields<'a>, ParseError> {
+    #[inline(never)]
+    pub(crate) fn new(path: &str, value: &'a Value) -> Result<Fields<'a>, ParseError> {
         match value {
             Value::Object(map) => Ok(Fields {
                 path: path.to_string(),
@@ -539,7 +542,8 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn at(&self, name: &str) -> String {
+    #[inline(never)]
+    pub(crate) fn at(&self, name: &str) -> String {
         if self.path.is_empty() {
             name.to_string()
         } else {
@@ -547,12 +551,14 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn get(&mut self, name: &'static str) -> Option<&'a Value> {
+    #[inline(never)]
+    pub(crate) fn get(&mut self, name: &'static str) -> Option<&'a Value> {
         self.used.push(name);
         self.map.get(name)
     }
 
-    fn finish(self, expected: &[&str]) -> Result<(), ParseError> {
+    #[inline(never)]
+    pub(crate) fn finish(self, expected: &[&str]) -> Result<(), ParseError> {
         for key in self.map.keys() {
             if !self.used.contains(&key.as_str()) {
                 let short = match key.char_indices().nth(40) {
@@ -569,7 +575,8 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn as_u64(path: &str, v: &Value, what: &str) -> Result<u64, ParseError> {
+#[inline(never)]
+pub(crate) fn as_u64(path: &str, v: &Value, what: &str) -> Result<u64, ParseError> {
     match v.as_u64() {
         Some(n) => Ok(n),
         None => expected(path, what, v),
@@ -577,12 +584,18 @@ fn as_u64(path: &str, v: &Value, what: &str) -> Result<u64, ParseError> {
 }
 
 /// The error `expected WHAT, found ...` for `v`.
-fn expected<T>(path: &str, what: &str, v: &Value) -> Result<T, ParseError> {
-    err(path, format!("expected {what}, found {}", describe(v)))
+pub(crate) fn expected<T>(path: &str, what: &str, v: &Value) -> Result<T, ParseError> {
+    Err(expected_error(path, what, v))
+}
+
+#[inline(never)]
+fn expected_error(path: &str, what: &str, v: &Value) -> ParseError {
+    parse_error(path, format!("expected {what}, found {}", describe(v)))
 }
 
 /// A time in milliseconds with at most microsecond precision, as microseconds.
-fn as_ms(path: &str, v: &Value, max_ms: u64) -> Result<Micros, ParseError> {
+#[inline(never)]
+pub(crate) fn as_ms(path: &str, v: &Value, max_ms: u64) -> Result<Micros, ParseError> {
     let Some(x) = v.as_f64() else {
         return expected(path, "a number of milliseconds", v);
     };
@@ -1391,7 +1404,7 @@ impl TimedAction {
 }
 
 /// Names separated by commas: `a, b, c`.
-fn names(list: &[&str]) -> String {
+pub(crate) fn names(list: &[&str]) -> String {
     let mut out = String::new();
     for (i, name) in list.iter().enumerate() {
         if i > 0 {

@@ -6,6 +6,7 @@ use clap::{ArgGroup, Args, Parser, Subcommand};
 use raftlab_raft::ReadMode;
 use raftlab_raft::{Bugs, Index, Micros, NodeId};
 use raftlab_sim::fuzz::{fuzz_one, FuzzOptions};
+use raftlab_sim::lesson::Lesson;
 use raftlab_sim::linearizability;
 use raftlab_sim::run::{run, Outcome};
 use raftlab_sim::scenario::{Action, Scenario, TimedAction, BUG_NAMES, MAX_UNTIL_MS};
@@ -52,6 +53,48 @@ enum Command {
     /// Explain, in plain words, a server, a log entry or a message at a moment of a run; or
     /// list the messages on the wire then.
     Explain(ExplainArgs),
+    /// Check lessons (docs/lesson-format.md), index them, or print a lesson's run.
+    #[command(subcommand)]
+    Lesson(LessonCommand),
+}
+
+#[derive(Subcommand)]
+enum LessonCommand {
+    /// Validate each lesson and run it headless: every step's moment comes, in order, its
+    /// facts hold there, and every task's "Show me" reaches its goal.
+    Check {
+        /// Lesson files (JSON); `-` reads standard input.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Print the JSON index of the lessons, in the order given: `[{"id", "title", "summary",
+    /// "topics", "steps"}]` (what `lessons/index.json` holds).
+    Index {
+        /// Lesson files (JSON).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Play a lesson's checked run and print its trace or its scenario: the run in force at
+    /// the last step (or at step N), up to that step's moment (or its task's goal).
+    Run(LessonRunArgs),
+}
+
+#[derive(Args)]
+#[command(group(ArgGroup::new("output").required(true).args(["trace", "scenario"])))]
+struct LessonRunArgs {
+    /// Lesson file (JSON); `-` reads standard input.
+    file: String,
+    /// Write the run's NDJSON trace (with the "Show me" actions' effects and the `final`
+    /// lines) to PATH, or to standard output with `-`.
+    #[arg(long, value_name = "PATH|-")]
+    trace: Option<String>,
+    /// Print the run as one scenario (its events and the "Show me" actions at their
+    /// moments, `until_ms` at the end): `raftlab run` on it replays the run exactly.
+    #[arg(long)]
+    scenario: bool,
+    /// Stop after step N (from 1) instead of the last step.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    step: Option<u64>,
 }
 
 #[derive(Args)]
@@ -268,6 +311,9 @@ fn main() -> ExitCode {
         }
         Command::Link(args) => cmd_link(args),
         Command::Explain(args) => cmd_explain(args),
+        Command::Lesson(LessonCommand::Check { files }) => cmd_lesson_check(&files),
+        Command::Lesson(LessonCommand::Index { files }) => cmd_lesson_index(&files),
+        Command::Lesson(LessonCommand::Run(args)) => cmd_lesson_run(args),
     };
     match result {
         Ok(code) => code,
@@ -279,6 +325,107 @@ fn main() -> ExitCode {
 }
 
 fn read_scenario(file: &str) -> Result<Scenario, String> {
+    let text = read_text(file)?;
+    Scenario::parse(&text).map_err(|e| format!("{file}: {e}"))
+}
+
+fn read_lesson(file: &str) -> Result<Lesson, String> {
+    let text = read_text(file)?;
+    Lesson::parse(&text).map_err(|e| format!("{file}: {e}"))
+}
+
+/// Checks each lesson: `ok FILE: N steps (moments)` or `FAIL FILE: step ...` on standard
+/// output; an unreadable or malformed file on standard error. Exit 2 when a file could not be
+/// read, else 1 when a lesson failed.
+fn cmd_lesson_check(files: &[String]) -> Result<ExitCode, String> {
+    use raftlab_sim::scenario::ms;
+    let mut code = 0u8;
+    for file in files {
+        let lesson = match read_lesson(file) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("raftlab: error: {e}");
+                code = 2;
+                continue;
+            }
+        };
+        match raftlab_sim::lesson::check(&lesson, None, false) {
+            Ok(checked) => {
+                let moments: Vec<String> = checked
+                    .moments
+                    .iter()
+                    .map(|&t| format!("{} ms", ms(t)))
+                    .collect();
+                say!(
+                    "ok {file}: {} steps ({})",
+                    lesson.steps.len(),
+                    moments.join(", ")
+                );
+            }
+            Err(e) => {
+                say!("FAIL {file}: {e}");
+                code = code.max(1);
+            }
+        }
+    }
+    Ok(ExitCode::from(code))
+}
+
+fn cmd_lesson_index(files: &[String]) -> Result<ExitCode, String> {
+    let mut list = Vec::new();
+    for file in files {
+        list.push(read_lesson(file)?.index_entry());
+    }
+    let mut out = raftlab_sim::json::Value::Array(list).to_pretty();
+    out.push('\n');
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_lesson_run(args: LessonRunArgs) -> Result<ExitCode, String> {
+    if args.scenario && args.trace.as_deref() == Some("-") {
+        return Err(
+            "--scenario and --trace - would both write to standard output; give --trace a file"
+                .into(),
+        );
+    }
+    let lesson = read_lesson(&args.file)?;
+    let last = args.step.map(|n| n as usize);
+    if let Some(n) = last.filter(|&n| n > lesson.steps.len()) {
+        return Err(format!(
+            "--step {n}: {} has {} steps",
+            args.file,
+            lesson.steps.len()
+        ));
+    }
+    let mut checked = match raftlab_sim::lesson::check(&lesson, last, args.trace.is_some()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("FAIL {}: {e}", args.file);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if args.scenario {
+        let _ = std::io::stdout().write_all(checked.run.scenario().to_pretty().as_bytes());
+    }
+    if let Some(path) = args.trace.as_deref() {
+        checked.run.finish();
+        let mut text = String::new();
+        for e in checked.run.trace() {
+            text.push_str(&e.to_json());
+            text.push('\n');
+        }
+        if path == "-" {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+        } else {
+            std::fs::write(path, text)
+                .map_err(|e| format!("cannot write the trace to {path}: {e}"))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_text(file: &str) -> Result<String, String> {
     let mut text = String::new();
     if file == "-" {
         std::io::stdin()
@@ -288,13 +435,13 @@ fn read_scenario(file: &str) -> Result<Scenario, String> {
         let meta = std::fs::metadata(file).map_err(|e| format!("cannot read {file}: {e}"))?;
         if meta.len() > 64 << 20 {
             return Err(format!(
-                "{file} is {} MB; a scenario file is at most 64 MB",
+                "{file} is {} MB; a file is at most 64 MB",
                 meta.len() >> 20
             ));
         }
         text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
     }
-    Scenario::parse(&text).map_err(|e| format!("{file}: {e}"))
+    Ok(text)
 }
 
 fn cmd_link(args: LinkArgs) -> Result<ExitCode, String> {
