@@ -1262,7 +1262,7 @@ fn install_lessons(api: &js_sys::Object) {
         "loadLesson",
         f1(Box::new(|json| {
             let value = json_arg("raftlab.loadLesson(json)", &json)?;
-            let lesson = crate::model::Lesson::from_json(&value)
+            let lesson = crate::model::read_lesson(&value.to_json())
                 .map_err(|e| error(format!("raftlab.loadLesson: {e}")))?;
             with_model(|m| {
                 m.open_lesson(lesson, 0)

@@ -212,8 +212,8 @@ mod web {
                 None => UiAction::Notice(Some(refused(&name, "the browser could not read it"))),
                 // A lesson file (it has steps) opens as a lesson; a bad one is refused
                 // with the lesson reader's message, and the run is kept.
-                Some(text) if crate::model::Lesson::looks_like(&text) => {
-                    match crate::model::Lesson::parse(text.trim_start_matches('\u{feff}')) {
+                Some(text) if crate::model::looks_like_lesson(&text) => {
+                    match crate::model::read_lesson(&text) {
                         Ok(lesson) => UiAction::OpenLesson(Box::new(lesson), 0),
                         Err(e) => UiAction::Notice(Some(refused(
                             &name,

@@ -4,7 +4,7 @@
 //! that keeps the presenter's notes window (`?present&notes`) in step with the presenter.
 //! Reading lessons, fragments and progress is the model's (`model/lesson.rs`).
 
-use crate::model::{parse_index, with_progress, Lesson, Model, Notes};
+use crate::model::{parse_index, read_lesson, with_progress, Lesson, Model, Notes};
 use crate::state::{LessonAction, Ui, UiAction};
 use raftlab_sim::json::{self, Value};
 use std::rc::Rc;
@@ -82,7 +82,7 @@ pub fn fetch_lesson(id: &str, done: impl FnOnce(Result<Lesson, String>) + 'stati
     let name = id.to_string();
     fetch_text(&format!("{LESSONS_DIR}{id}.json"), move |r| {
         done(
-            r.and_then(|t| Lesson::parse(&t))
+            r.and_then(|t| read_lesson(&t))
                 .map_err(|e| format!("The lesson \"{name}\" could not be opened: {e}.")),
         )
     });

@@ -337,10 +337,13 @@ impl Reducible for Ui {
                 if p.arrivals != next.arrivals {
                     next.arrivals = p.arrivals;
                     let step = p.current();
-                    if let Some((node, index)) = step.select {
-                        next.selection = match index {
-                            Some(index) => Selection::Entry { node, index },
-                            None => Selection::Node(node),
+                    if let Some(sel) = step.select {
+                        next.selection = match sel.index {
+                            Some(index) => Selection::Entry {
+                                node: sel.node,
+                                index,
+                            },
+                            None => Selection::Node(sel.node),
                         };
                     }
                     if let Some(panels) = &step.panels {

@@ -10,147 +10,21 @@
 use super::*;
 use raftlab_sim::json::{self, Value};
 
-/// Default `within_ms` of a pattern and of a task: 10 s of simulated time.
-pub const DEFAULT_WITHIN_US: Micros = 10_000_000;
+pub use raftlab_sim::lesson::{
+    Goal, Highlight, Lesson, Pattern, Question, Select, Step, Task, Until,
+};
 
-/// A lesson, as read from its file.
-#[derive(Clone, Debug)]
-pub struct Lesson {
-    /// Its id (`lessons/<id>.json`).
-    pub id: String,
-    /// Its title.
-    pub title: String,
-    /// One or two sentences for the list of lessons.
-    pub summary: String,
-    /// The paper and thesis sections it teaches.
-    pub topics: Vec<String>,
-    /// The run.
-    pub scenario: Scenario,
-    /// The steps, at least one.
-    pub steps: Vec<Step>,
+/// Whether a JSON text looks like a lesson rather than a scenario (it has `steps` and no
+/// `seed`): the Files panel and drops open it as a lesson.
+pub fn looks_like_lesson(text: &str) -> bool {
+    json::parse(text.trim_start_matches('\u{feff}'))
+        .ok()
+        .is_some_and(|v| v.get("steps").is_some() && v.get("seed").is_none())
 }
 
-/// One step of a lesson.
-#[derive(Clone, Debug, Default)]
-pub struct Step {
-    /// The step's title.
-    pub title: String,
-    /// Its text, in the lesson format's small markup (see [`markup`]).
-    pub text: String,
-    /// Notes for the teacher (the presenter's notes window).
-    pub notes: Option<String>,
-    /// The moment it shows.
-    pub until: Until,
-    /// A new run that starts at this step.
-    pub scenario: Option<Scenario>,
-    /// What to emphasise.
-    pub highlight: Highlight,
-    /// What the Details panel shows: a server, or one of its log entries.
-    pub select: Option<(NodeId, Option<u64>)>,
-    /// The panels open at this step (embed names), or `None`: as the reader left them.
-    pub panels: Option<Vec<String>>,
-    /// A question asked before playing on to the step's moment.
-    pub question: Option<Question>,
-    /// Something the reader does to go on, after the step's moment.
-    pub task: Option<Task>,
-}
-
-/// The moment a step shows.
-#[derive(Clone, Debug)]
-pub enum Until {
-    /// A time of the run.
-    At(Micros),
-    /// A time after the previous step's moment.
-    After(Micros),
-    /// The first trace event matching a pattern after the previous step's moment.
-    Pattern(Pattern),
-}
-
-impl Default for Until {
-    fn default() -> Self {
-        Until::At(0)
-    }
-}
-
-/// A trace pattern: the fields a trace event must have, with equal values.
-#[derive(Clone, Debug)]
-pub struct Pattern {
-    /// The pattern as an object (`kind` and other fields of that kind).
-    pub fields: Value,
-    /// How long to look for it.
-    pub within_us: Micros,
-}
-
-impl Pattern {
-    /// Whether `event` matches.
-    pub fn matches(&self, event: &TraceEvent) -> bool {
-        if self.fields.get("kind").and_then(Value::as_str) != Some(event.kind.name()) {
-            return false;
-        }
-        json::parse(&event.to_json()).is_ok_and(|e| includes(&e, &self.fields, true))
-    }
-}
-
-/// Whether `event` has every field of `pattern` with an equal value (objects as patterns of
-/// their own; numbers compared as numbers; `within_ms` is not a field of events).
-fn includes(event: &Value, pattern: &Value, top: bool) -> bool {
-    match (event, pattern) {
-        (Value::Object(e), Value::Object(p)) => p.iter().all(|(k, v)| {
-            (top && k == "within_ms") || e.get(k).is_some_and(|x| includes(x, v, false))
-        }),
-        (a, b) => match (a.as_f64(), b.as_f64()) {
-            (Some(x), Some(y)) => x == y,
-            _ => a == b,
-        },
-    }
-}
-
-/// What a step emphasises.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Highlight {
-    /// Servers.
-    pub nodes: Vec<NodeId>,
-    /// Log cells: (server, index).
-    pub entries: Vec<(NodeId, u64)>,
-    /// Message types, by their trace names.
-    pub messages: Vec<String>,
-    /// Links between two servers.
-    pub links: Vec<(NodeId, NodeId)>,
-}
-
-/// A question to predict before seeing.
-#[derive(Clone, Debug)]
-pub struct Question {
-    /// The question.
-    pub prompt: String,
-    /// The choices (2 to 6).
-    pub choices: Vec<String>,
-    /// The right choice, from 0.
-    pub answer: usize,
-    /// Why, shown with the answer.
-    pub why: String,
-}
-
-/// Something the reader does.
-#[derive(Clone, Debug)]
-pub struct Task {
-    /// What to do.
-    pub prompt: String,
-    /// When it is done.
-    pub goal: Goal,
-    /// What "Show me" performs, in order.
-    pub show_me: Vec<Action>,
-    /// How long the goal may take once acted.
-    pub within_us: Micros,
-}
-
-/// A task's goal.
-#[derive(Clone, Debug)]
-pub enum Goal {
-    /// A trace event matching the pattern happens.
-    Pattern(Pattern),
-    /// The facts hold.
-    Expect(Value),
+/// Reads a lesson file, or says what is wrong with it (naming the step and the field).
+pub fn read_lesson(text: &str) -> Result<Lesson, String> {
+    Lesson::parse(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())
 }
 
 /// What the reader answered to a step's question.
@@ -504,7 +378,9 @@ impl Model {
         let target = match &step.until {
             Until::At(t) => Some((*t).max(from)),
             Until::After(d) => Some(from.saturating_add(*d)),
-            Until::Pattern(pattern) => self.find(pattern),
+            until => until
+                .find(&self.sim, &self.recorded.events[self.applied..])
+                .ok(),
         };
         let p = self.player()?;
         let Some(t) = target else {
@@ -535,42 +411,6 @@ impl Model {
         self.advance_to(t.max(self.now()));
         self.after_change(before);
         self.version += 1;
-    }
-
-    /// The first moment after now at which a trace event matches `pattern`, found on a copy
-    /// of the run (within the pattern's `within_ms`).
-    fn find(&self, pattern: &Pattern) -> Option<Micros> {
-        let mut probe = self.probe();
-        let limit = probe.now().saturating_add(pattern.within_us);
-        loop {
-            let before = probe.traced();
-            if !probe.step_event() {
-                return None;
-            }
-            let base = probe.trace_base;
-            let trace = probe.trace.borrow();
-            let from = before.saturating_sub(base) as usize;
-            if let Some(e) = trace[from.min(trace.len())..]
-                .iter()
-                .find(|e| pattern.matches(e))
-            {
-                return (e.t_us <= limit).then_some(e.t_us);
-            }
-            if probe.now() > limit {
-                return None;
-            }
-        }
-    }
-
-    /// A copy of the run at this moment, with its own trace, to look ahead.
-    fn probe(&self) -> Model {
-        let mut p = Model::new(self.recorded.clone());
-        p.sim = self.sim.snapshot();
-        p.applied = self.applied;
-        p.end_us = self.sim.now();
-        p.checkpoints.clear();
-        p.attach_trace();
-        p
     }
 
     /// The run reached the moment of the step shown: records it (first visit) and starts
@@ -665,7 +505,7 @@ impl Model {
             return;
         };
         let met = match &task.goal {
-            Goal::Pattern(pattern) => {
+            Goal::Event(pattern) => {
                 let trace = self.trace.borrow();
                 let from = watched.saturating_sub(self.trace_base) as usize;
                 trace[from.min(trace.len())..]
@@ -675,7 +515,7 @@ impl Model {
             }
             Goal::Expect(facts) => {
                 (self.now() > moment.t_us || self.applied > moment.applied)
-                    && facts_hold(&self.sim, facts)
+                    && facts.check(&self.sim, &self.history()).is_ok()
             }
             .then_some(self.now()),
         };
@@ -701,48 +541,6 @@ impl Model {
             }
         }
     }
-}
-
-/// Whether the facts `facts` (an `expect` object) hold in `sim`. Only the facts the page
-/// needs for task goals are read here; an unknown fact does not hold.
-pub fn facts_hold(sim: &Simulation, facts: &Value) -> bool {
-    let Some(facts) = facts.as_object() else {
-        return false;
-    };
-    let ids = |v: &Value| -> Vec<NodeId> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_u64())
-                    .map(|x| x as NodeId)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let leader = sim.leader();
-    facts.iter().all(|(name, v)| match name.as_str() {
-        "leader" => match v.as_u64() {
-            Some(n) => leader == Some(n as NodeId),
-            None => leader.is_none(),
-        },
-        "leader_exists" => *v == Value::Bool(leader.is_some()),
-        "crashed" => ids(v).iter().all(|&n| !sim.is_alive(n)),
-        "running" => ids(v).iter().all(|&n| sim.is_alive(n)),
-        "term_at_least" => {
-            let max = sim.nodes().iter().map(|n| n.term()).max().unwrap_or(0);
-            v.as_u64().is_some_and(|t| max >= t)
-        }
-        "committed" => {
-            let index = v.get("index").and_then(Value::as_u64).unwrap_or(u64::MAX);
-            let on = v.get("on").map(ids).unwrap_or_default();
-            on.iter().all(|&n| {
-                sim.nodes()
-                    .get((n as usize).wrapping_sub(1))
-                    .is_some_and(|node| node.commit_index() >= index)
-            })
-        }
-        _ => false,
-    })
 }
 
 /// One piece of a step's text (`docs/lesson-format.md`, Text).
@@ -831,249 +629,6 @@ fn paragraph(p: &str) -> Vec<Span> {
         out.push(Span::Text(plain));
     }
     out
-}
-
-impl Lesson {
-    /// Reads a lesson file, or says what is wrong with it (naming the step and the field).
-    pub fn parse(text: &str) -> Result<Lesson, String> {
-        let v = json::parse(text).map_err(|e| e.to_string())?;
-        Lesson::from_json(&v)
-    }
-
-    /// Whether a JSON document looks like a lesson rather than a scenario (it has `steps`).
-    pub fn looks_like(text: &str) -> bool {
-        json::parse(text.trim_start_matches('\u{feff}'))
-            .ok()
-            .is_some_and(|v| v.get("steps").is_some() && v.get("seed").is_none())
-    }
-
-    /// Reads a lesson from its JSON value.
-    pub fn from_json(v: &Value) -> Result<Lesson, String> {
-        let text = |v: &Value, path: &str, key: &str| -> Result<String, String> {
-            v.get(key)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| format!("{path}{key}: expected a string"))
-        };
-        let version = v.get("version").and_then(Value::as_u64);
-        match version {
-            Some(1) => {}
-            Some(n) if n > 1 => {
-                return Err(format!(
-                    "version: this lesson is of format version {n}; this raftlab reads version 1"
-                ))
-            }
-            _ => return Err("version: expected 1".into()),
-        }
-        let scenario = |v: &Value, path: &str| {
-            Scenario::from_json(v).map_err(|e| format!("{path}scenario.{e}"))
-        };
-        let steps = v
-            .get("steps")
-            .and_then(Value::as_array)
-            .filter(|s| !s.is_empty())
-            .ok_or("steps: expected a list of at least one step")?;
-        let mut out = Vec::new();
-        for (i, s) in steps.iter().enumerate() {
-            let title = s.get("title").and_then(Value::as_str).unwrap_or("");
-            let path = format!("step {} ({title}): ", i + 1);
-            out.push(Step::from_json(s, &path, &text, &scenario)?);
-        }
-        let topics = v
-            .get("topics")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let id = text(v, "", "id")?;
-        if id.is_empty()
-            || id.len() > 40
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            return Err("id: expected lowercase letters, digits and -, 1 to 40 characters".into());
-        }
-        Ok(Lesson {
-            id,
-            title: text(v, "", "title")?,
-            summary: text(v, "", "summary")?,
-            topics,
-            scenario: scenario(v.get("scenario").ok_or("scenario: missing")?, "")?,
-            steps: out,
-        })
-    }
-}
-
-type TextField<'a> = dyn Fn(&Value, &str, &str) -> Result<String, String> + 'a;
-type ScenarioField<'a> = dyn Fn(&Value, &str) -> Result<Scenario, String> + 'a;
-
-fn pattern(v: &Value, path: &str) -> Result<Pattern, String> {
-    if v.get("kind").and_then(Value::as_str).is_none() {
-        return Err(format!("{path}kind: a pattern needs a trace kind"));
-    }
-    let within_us = v
-        .get("within_ms")
-        .and_then(Value::as_f64)
-        .map_or(DEFAULT_WITHIN_US, |ms| (ms * 1000.0).round() as Micros);
-    Ok(Pattern {
-        fields: v.clone(),
-        within_us,
-    })
-}
-
-impl Step {
-    fn from_json(
-        s: &Value,
-        path: &str,
-        text: &TextField,
-        scenario: &ScenarioField,
-    ) -> Result<Step, String> {
-        let ms = |v: &Value| v.as_f64().map(|x| (x * 1000.0).round() as Micros);
-        let until = s.get("until").ok_or(format!("{path}until: missing"))?;
-        let until = if let Some(t) = until.get("at_ms") {
-            Until::At(ms(t).ok_or(format!("{path}until.at_ms: expected a time"))?)
-        } else if let Some(t) = until.get("after_ms") {
-            Until::After(ms(t).ok_or(format!("{path}until.after_ms: expected a time"))?)
-        } else {
-            Until::Pattern(pattern(until, &format!("{path}until."))?)
-        };
-        let nodes = |v: Option<&Value>| -> Vec<NodeId> {
-            v.and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_u64())
-                        .map(|x| x as NodeId)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let h = s.get("highlight");
-        let hl = |k: &str| h.and_then(|h| h.get(k)).and_then(Value::as_array);
-        let highlight = Highlight {
-            nodes: nodes(h.and_then(|h| h.get("nodes"))),
-            entries: hl("entries")
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|e| {
-                            Some((
-                                e.get("node")?.as_u64()? as NodeId,
-                                e.get("index")?.as_u64()?,
-                            ))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            messages: hl("messages")
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|m| m.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            links: hl("links")
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|l| {
-                            let l = nodes(Some(l));
-                            (l.len() == 2).then(|| (l[0], l[1]))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        };
-        let select = s.get("select").and_then(|v| {
-            Some((
-                v.get("node")?.as_u64()? as NodeId,
-                v.get("index").and_then(Value::as_u64),
-            ))
-        });
-        let panels = s.get("panels").and_then(Value::as_array).map(|a| {
-            a.iter()
-                .filter_map(|p| p.as_str().map(str::to_string))
-                .collect()
-        });
-        let question = match s.get("question") {
-            None => None,
-            Some(q) => {
-                let qp = format!("{path}question.");
-                let choices: Vec<String> = q
-                    .get("choices")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|c| c.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if !(2..=6).contains(&choices.len()) {
-                    return Err(format!("{qp}choices: expected 2 to 6 choices"));
-                }
-                let answer = q
-                    .get("answer")
-                    .and_then(Value::as_u64)
-                    .map(|a| a as usize)
-                    .filter(|&a| a < choices.len())
-                    .ok_or(format!("{qp}answer: expected the index of a choice"))?;
-                Some(Question {
-                    prompt: text(q, &qp, "prompt")?,
-                    choices,
-                    answer,
-                    why: text(q, &qp, "why")?,
-                })
-            }
-        };
-        let task = match s.get("task") {
-            None => None,
-            Some(t) => {
-                let tp = format!("{path}task.");
-                let g = t.get("goal").ok_or(format!("{tp}goal: missing"))?;
-                let goal = match g.get("expect") {
-                    Some(e) => Goal::Expect(e.clone()),
-                    None => Goal::Pattern(pattern(g, &format!("{tp}goal."))?),
-                };
-                let mut show_me = Vec::new();
-                for (k, a) in t
-                    .get("show_me")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                {
-                    let mut obj = a.as_object().cloned().unwrap_or_default();
-                    obj.insert("at_ms".into(), Value::from(0u64));
-                    let action = raftlab_sim::scenario::parse_action(
-                        &format!("{tp}show_me[{k}]"),
-                        &Value::Object(obj),
-                        raftlab_sim::scenario::MAX_NODES,
-                    )
-                    .map_err(|e| e.to_string())?;
-                    show_me.push(action.action);
-                }
-                Some(Task {
-                    prompt: text(t, &tp, "prompt")?,
-                    goal,
-                    show_me,
-                    within_us: t.get("within_ms").and_then(ms).unwrap_or(DEFAULT_WITHIN_US),
-                })
-            }
-        };
-        Ok(Step {
-            title: text(s, path, "title")?,
-            text: text(s, path, "text")?,
-            notes: s.get("notes").and_then(Value::as_str).map(str::to_string),
-            until,
-            scenario: s.get("scenario").map(|v| scenario(v, path)).transpose()?,
-            highlight,
-            select,
-            panels,
-            question,
-            task,
-        })
-    }
 }
 
 /// A lesson as the list of lessons shows it (`lessons/index.json`).
