@@ -242,3 +242,54 @@ fn lesson_links_and_progress_read_back() {
         .unwrap_err()
         .contains("[0].title"));
 }
+
+#[test]
+fn every_shipped_lesson_walks_forward_and_back_to_the_same_moments() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && !p.ends_with("index.json"))
+        .collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = file.display().to_string();
+        let lesson = read_lesson(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let steps = lesson.steps.len();
+        let mut m = Model::with_seed(1, 5, SimConfig::default());
+        m.open_lesson(lesson, 0).unwrap();
+        let mut seen = vec![fingerprint(&m)];
+        let checked = read_lesson(&text).unwrap();
+        for i in 0..steps {
+            if i > 0 {
+                m.lesson_next(false)
+                    .unwrap_or_else(|e| panic!("{name}: step {}: {e}", i + 1));
+                seen.push(fingerprint(&m));
+            }
+            // The moment is the one `raftlab lesson check` finds, in the same run.
+            let (scenario, t) = raftlab_sim::lesson::open_at(&checked, i + 1)
+                .unwrap_or_else(|e| panic!("{name}: step {}: {e}", i + 1));
+            assert_eq!(m.now(), t, "{name}: step {}'s moment", i + 1);
+            let mut other = Model::new(scenario);
+            other.run_for(t);
+            assert_eq!(
+                fingerprint(&other),
+                seen[i],
+                "{name}: step {} as the engine opens it",
+                i + 1
+            );
+        }
+        for i in (0..steps - 1).rev() {
+            m.lesson_back().unwrap();
+            assert_eq!(fingerprint(&m), seen[i], "{name}: back to step {}", i + 1);
+        }
+        for (i, want) in seen.iter().enumerate().skip(1) {
+            m.lesson_next(false).unwrap();
+            assert_eq!(&fingerprint(&m), want, "{name}: forward to step {}", i + 1);
+        }
+        eprintln!("{name}: {steps} steps walked forward and back");
+    }
+}
