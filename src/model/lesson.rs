@@ -160,7 +160,11 @@ impl Model {
             arrivals: 0,
             play_speed: self.speed,
         }));
-        self.reach(0, false)?;
+        if let Err(e) = self.reach(0, false) {
+            // No first moment: no lesson (the run is the lesson's, at its start).
+            self.lesson = None;
+            return Err(e);
+        }
         self.lesson_goto(step)
     }
 

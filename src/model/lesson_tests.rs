@@ -293,3 +293,17 @@ fn every_shipped_lesson_walks_forward_and_back_to_the_same_moments() {
         eprintln!("{name}: {steps} steps walked forward and back");
     }
 }
+
+#[test]
+fn a_lesson_whose_first_moment_never_comes_does_not_open() {
+    let text = FIXTURE.replace(
+        r#""until": {"at_ms": 0}"#,
+        r#""until": {"kind": "violation", "within_ms": 300}"#,
+    );
+    let mut m = Model::with_seed(1, 5, SimConfig::default());
+    assert!(m.open_lesson(read_lesson(&text).unwrap(), 0).is_err());
+    assert!(m.lesson().is_none());
+    assert!(m.lesson_next(false).is_err());
+    assert!(m.lesson_back().is_err());
+    assert!(m.lesson_goto(1).is_err());
+}
