@@ -1086,48 +1086,29 @@ pub fn install() {
     }
 }
 
-#[derive(Serialize)]
-struct LessonListed<'a> {
-    id: &'a str,
-    title: &'a str,
-    summary: &'a str,
-    topics: &'a [String],
-    steps: usize,
+/// A JSON object of `(name, value)` members, as a JavaScript value (one generic path
+/// instead of a serializer per shape: less wasm).
+fn js_object(members: Vec<(&str, Value)>) -> JsValue {
+    let mut map = Map::new();
+    for (k, v) in members {
+        map.insert(k.to_string(), v);
+    }
+    to_js(&Value::Object(map))
 }
 
-#[derive(Serialize)]
-struct QuestionState<'a> {
-    prompt: &'a str,
-    choices: &'a [String],
-    /// Whether it is being asked now (the run waits at the previous step's moment).
-    asking: bool,
-    /// The right choice (from 0), once the step's moment is shown; null while asked.
-    answer: Option<usize>,
-    /// The reader's choice: a number, "skipped", or null.
-    chosen: Option<Value>,
-    why: Option<&'a str>,
+fn strings(list: &[String]) -> Value {
+    Value::from(
+        list.iter()
+            .map(|s| Value::from(s.as_str()))
+            .collect::<Vec<_>>(),
+    )
 }
 
-#[derive(Serialize)]
-struct TaskState<'a> {
-    prompt: &'a str,
+fn or_null<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map_or(Value::Null, Into::into)
 }
 
-#[derive(Serialize)]
-struct LessonState<'a> {
-    id: &'a str,
-    title: &'a str,
-    step: usize,
-    steps: usize,
-    step_title: &'a str,
-    /// "shown", "asking", "playing" or "stuck".
-    phase: &'static str,
-    moment_ms: Option<f64>,
-    question: Option<QuestionState<'a>>,
-    task: Option<TaskState<'a>>,
-    task_done: bool,
-}
-
+/// `raftlab.lessonState()`: the lesson being played (docs/embedding.md), or null.
 fn lesson_state(m: &Model) -> JsValue {
     use crate::model::{Answer, Phase};
     let Some(p) = m.lesson() else {
@@ -1135,36 +1116,55 @@ fn lesson_state(m: &Model) -> JsValue {
     };
     let asking = p.phase == Phase::Asking;
     let qi = if asking { p.step + 1 } else { p.step };
-    let question = p.lesson.steps[qi].question.as_ref().map(|q| QuestionState {
-        prompt: &q.prompt,
-        choices: &q.choices,
-        asking,
-        answer: (!asking).then_some(q.answer),
-        chosen: match p.answers[qi] {
-            Some(Answer::Chose(c)) => Some(Value::from(c as u64)),
-            Some(Answer::Skipped) => Some(Value::from("skipped")),
-            None => None,
-        },
-        why: (!asking).then_some(q.why.as_str()),
+    let question = p.lesson.steps[qi].question.as_ref().map(|q| {
+        let mut o = Map::new();
+        o.insert("prompt".into(), Value::from(q.prompt.as_str()));
+        o.insert("choices".into(), strings(&q.choices));
+        o.insert("asking".into(), Value::from(asking));
+        o.insert(
+            "answer".into(),
+            or_null((!asking).then_some(q.answer as u64)),
+        );
+        o.insert(
+            "chosen".into(),
+            match p.answers[qi] {
+                Some(Answer::Chose(c)) => Value::from(c as u64),
+                Some(Answer::Skipped) => Value::from("skipped"),
+                None => Value::Null,
+            },
+        );
+        o.insert("why".into(), or_null((!asking).then_some(q.why.as_str())));
+        Value::Object(o)
     });
     let step = p.current();
-    to_js(&LessonState {
-        id: &p.lesson.id,
-        title: &p.lesson.title,
-        step: p.step + 1,
-        steps: p.lesson.steps.len(),
-        step_title: &step.title,
-        phase: match p.phase {
-            Phase::Shown => "shown",
-            Phase::Asking => "asking",
-            Phase::Playing(_) => "playing",
-            Phase::Stuck => "stuck",
-        },
-        moment_ms: p.moment(p.step).map(|t| t.t_us as f64 / 1000.0),
-        question,
-        task: step.task.as_ref().map(|t| TaskState { prompt: &t.prompt }),
-        task_done: p.task_done(p.step),
-    })
+    let task = step.task.as_ref().map(|t| {
+        let mut o = Map::new();
+        o.insert("prompt".into(), Value::from(t.prompt.as_str()));
+        Value::Object(o)
+    });
+    js_object(vec![
+        ("id", Value::from(p.lesson.id.as_str())),
+        ("title", Value::from(p.lesson.title.as_str())),
+        ("step", Value::from((p.step + 1) as u64)),
+        ("steps", Value::from(p.lesson.steps.len() as u64)),
+        ("step_title", Value::from(step.title.as_str())),
+        (
+            "phase",
+            Value::from(match p.phase {
+                Phase::Shown => "shown",
+                Phase::Asking => "asking",
+                Phase::Playing(_) => "playing",
+                Phase::Stuck => "stuck",
+            }),
+        ),
+        (
+            "moment_ms",
+            or_null(p.moment(p.step).map(|t| t.t_us as f64 / 1000.0)),
+        ),
+        ("question", or_null(question)),
+        ("task", or_null(task)),
+        ("task_done", Value::from(p.task_done(p.step))),
+    ])
 }
 
 /// A promise settled by `start(resolve, reject)`.
@@ -1191,17 +1191,17 @@ fn install_lessons(api: &js_sys::Object) {
                 crate::lessons::fetch_text("lessons/index.json", move |r| {
                     match r.and_then(|t| crate::model::parse_index(&t)) {
                         Ok(list) => {
-                            let listed: Vec<LessonListed> = list
-                                .iter()
-                                .map(|l| LessonListed {
-                                    id: &l.id,
-                                    title: &l.title,
-                                    summary: &l.summary,
-                                    topics: &l.topics,
-                                    steps: l.steps,
-                                })
-                                .collect();
-                            let _ = resolve.call1(&JsValue::NULL, &to_js(&listed));
+                            let listed = js_sys::Array::new();
+                            for l in &list {
+                                listed.push(&js_object(vec![
+                                    ("id", Value::from(l.id.as_str())),
+                                    ("title", Value::from(l.title.as_str())),
+                                    ("summary", Value::from(l.summary.as_str())),
+                                    ("topics", strings(&l.topics)),
+                                    ("steps", Value::from(l.steps as u64)),
+                                ]));
+                            }
+                            let _ = resolve.call1(&JsValue::NULL, &listed);
                         }
                         Err(e) => {
                             let _ = reject
