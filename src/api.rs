@@ -1081,7 +1081,226 @@ pub fn install() {
             Ok(Closure::wrap(off).into_js_value())
         })),
     );
+    install_lessons(&api);
     if let Some(window) = web_sys::window() {
         let _ = js_sys::Reflect::set(&window, &"raftlab".into(), &api);
+    }
+}
+
+/// A JSON object of `(name, value)` members, as a JavaScript value (one generic path
+/// instead of a serializer per shape: less wasm).
+fn js_object(members: Vec<(&str, Value)>) -> JsValue {
+    let mut map = Map::new();
+    for (k, v) in members {
+        map.insert(k.to_string(), v);
+    }
+    to_js(&Value::Object(map))
+}
+
+fn strings(list: &[String]) -> Value {
+    Value::from(
+        list.iter()
+            .map(|s| Value::from(s.as_str()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn or_null<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map_or(Value::Null, Into::into)
+}
+
+/// `raftlab.lessonState()`: the lesson being played (docs/embedding.md), or null.
+fn lesson_state(m: &Model) -> JsValue {
+    use crate::model::{Answer, Phase};
+    let Some(p) = m.lesson() else {
+        return JsValue::NULL;
+    };
+    let asking = p.phase == Phase::Asking;
+    let qi = if asking { p.step + 1 } else { p.step };
+    let question = p.lesson.steps[qi].question.as_ref().map(|q| {
+        let mut o = Map::new();
+        o.insert("prompt".into(), Value::from(q.prompt.as_str()));
+        o.insert("choices".into(), strings(&q.choices));
+        o.insert("asking".into(), Value::from(asking));
+        o.insert(
+            "answer".into(),
+            or_null((!asking).then_some(q.answer as u64)),
+        );
+        o.insert(
+            "chosen".into(),
+            match p.answers[qi] {
+                Some(Answer::Chose(c)) => Value::from(c as u64),
+                Some(Answer::Skipped) => Value::from("skipped"),
+                None => Value::Null,
+            },
+        );
+        o.insert("why".into(), or_null((!asking).then_some(q.why.as_str())));
+        Value::Object(o)
+    });
+    let step = p.current();
+    let task = step.task.as_ref().map(|t| {
+        let mut o = Map::new();
+        o.insert("prompt".into(), Value::from(t.prompt.as_str()));
+        Value::Object(o)
+    });
+    js_object(vec![
+        ("id", Value::from(p.lesson.id.as_str())),
+        ("title", Value::from(p.lesson.title.as_str())),
+        ("step", Value::from((p.step + 1) as u64)),
+        ("steps", Value::from(p.lesson.steps.len() as u64)),
+        ("step_title", Value::from(step.title.as_str())),
+        (
+            "phase",
+            Value::from(match p.phase {
+                Phase::Shown => "shown",
+                Phase::Asking => "asking",
+                Phase::Playing(_) => "playing",
+                Phase::Stuck => "stuck",
+            }),
+        ),
+        (
+            "moment_ms",
+            or_null(p.moment(p.step).map(|t| t.t_us as f64 / 1000.0)),
+        ),
+        ("question", or_null(question)),
+        ("task", or_null(task)),
+        ("task_done", Value::from(p.task_done(p.step))),
+    ])
+}
+
+/// A promise settled by `start(resolve, reject)`.
+fn promise(start: impl FnOnce(js_sys::Function, js_sys::Function) + 'static) -> JsValue {
+    let mut start = Some(start);
+    js_sys::Promise::new(&mut |resolve, reject| {
+        if let Some(f) = start.take() {
+            f(resolve, reject);
+        }
+    })
+    .into()
+}
+
+/// The lesson functions of `window.raftlab` (docs/embedding.md, "Lessons").
+fn install_lessons(api: &js_sys::Object) {
+    let f0 = |f: Box<Fn0>| Closure::wrap(f).into_js_value();
+    let f1 = |f: Box<Fn1>| Closure::wrap(f).into_js_value();
+    let f2 = |f: Box<Fn2>| Closure::wrap(f).into_js_value();
+    set(
+        api,
+        "lessons",
+        f0(Box::new(|| {
+            Ok(promise(|resolve, reject| {
+                crate::lessons::fetch_text("lessons/index.json", move |r| {
+                    match r.and_then(|t| crate::model::parse_index(&t)) {
+                        Ok(list) => {
+                            let listed = js_sys::Array::new();
+                            for l in &list {
+                                listed.push(&js_object(vec![
+                                    ("id", Value::from(l.id.as_str())),
+                                    ("title", Value::from(l.title.as_str())),
+                                    ("summary", Value::from(l.summary.as_str())),
+                                    ("topics", strings(&l.topics)),
+                                    ("steps", Value::from(l.steps as u64)),
+                                ]));
+                            }
+                            let _ = resolve.call1(&JsValue::NULL, &listed);
+                        }
+                        Err(e) => {
+                            let _ = reject
+                                .call1(&JsValue::NULL, &error(format!("raftlab.lessons(): {e}")));
+                        }
+                    }
+                });
+            }))
+        })),
+    );
+    set(
+        api,
+        "openLesson",
+        f2(Box::new(|id, step| {
+            let what = "raftlab.openLesson(id, step)";
+            let id = id
+                .as_string()
+                .filter(|i| crate::model::valid_lesson_id(i))
+                .ok_or_else(|| {
+                    error(format!(
+                        "{what}: expected a lesson id such as \"election\" (lowercase letters, digits and -), got {}",
+                        got(&id)
+                    ))
+                })?;
+            let step = if step.is_undefined() {
+                1.0
+            } else {
+                number_arg(what, &step, 1.0, 10_000.0)?
+            };
+            if step.fract() != 0.0 {
+                return Err(error(format!(
+                    "{what}: the step must be a whole number from 1"
+                )));
+            }
+            let step = step as usize - 1;
+            Ok(promise(move |resolve, reject| {
+                crate::lessons::fetch_lesson(&id, move |r| {
+                    let opened = r
+                        .map_err(|e| error(format!("raftlab.openLesson: {e}")))
+                        .and_then(|lesson| {
+                            with_model(|m| {
+                                m.open_lesson(lesson, step)
+                                    .map_err(|e| error(format!("raftlab.openLesson: {e}")))
+                            })
+                        });
+                    let _ = match opened {
+                        Ok(()) => {
+                            resolve.call1(&JsValue::NULL, &lesson_state(&shared_model().borrow()))
+                        }
+                        Err(e) => reject.call1(&JsValue::NULL, &e),
+                    };
+                });
+            }))
+        })),
+    );
+    set(
+        api,
+        "loadLesson",
+        f1(Box::new(|json| {
+            let value = json_arg("raftlab.loadLesson(json)", &json)?;
+            let lesson = crate::model::read_lesson(&value.to_json())
+                .map_err(|e| error(format!("raftlab.loadLesson: {e}")))?;
+            with_model(|m| {
+                m.open_lesson(lesson, 0)
+                    .map_err(|e| error(format!("raftlab.loadLesson: {e}")))?;
+                Ok(lesson_state(m))
+            })
+        })),
+    );
+    set(
+        api,
+        "lessonState",
+        f0(Box::new(|| read_model(|m| Ok(lesson_state(m))))),
+    );
+    type Step = fn(&mut Model) -> Result<(), String>;
+    let steps: [(&str, Step); 3] = [
+        ("nextStep", |m| m.lesson_next(false)),
+        ("prevStep", |m| m.lesson_back()),
+        ("closeLesson", |m| {
+            m.close_lesson();
+            Ok(())
+        }),
+    ];
+    for (name, f) in steps {
+        set(
+            api,
+            name,
+            f0(Box::new(move || {
+                with_model(|m| {
+                    if m.lesson().is_none() && name != "closeLesson" {
+                        return Err(error(format!(
+                            "raftlab.{name}(): no lesson is open (raftlab.openLesson(id) opens one)"
+                        )));
+                    }
+                    f(m).map_err(|e| error(format!("raftlab.{name}(): {e}")))?;
+                    Ok(lesson_state(m))
+                })
+            })),
+        );
     }
 }

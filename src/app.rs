@@ -2,8 +2,10 @@
 //! the animation-frame loop, connects the platform adapters (scripting API, share links,
 //! files, embed) and renders the views (`view/`). Keyboard shortcuts become `UiAction`s here.
 
+use crate::lessons::{store, stored};
+use crate::model::{lesson_fragment, parse_lesson_fragment, Phase};
 use crate::model::{next_write_number, SPEED_RANGE};
-use crate::state::{fresh_seed, shared_model, Selection, Theme, Ui, UiAction};
+use crate::state::{fresh_seed, shared_model, LessonAction, Selection, Theme, Ui, UiAction};
 use crate::view;
 use gloo_render::{request_animation_frame, AnimationFrame};
 use raftlab_raft::NodeId;
@@ -109,8 +111,65 @@ pub fn App() -> Html {
                 (a, b) => b.or(a),
             },
             link: None,
+            lessons: None,
+            lessons_open: false,
+            present: crate::embed::options().present,
+            arrivals: 0,
+            notes: None,
         }
     });
+
+    // The lesson the page was opened with (`?lesson=<id>`, or `#lesson=<id>&step=<n>`),
+    // fetched once the page runs; the notes window asks the presenter where it is.
+    {
+        let dispatcher = ui.dispatcher();
+        use_effect_with((), move |_| {
+            let o = crate::embed::options();
+            if o.notes {
+                crate::lessons::ask_state();
+            } else if let Some(id) = &o.lesson {
+                crate::lessons::open(id, 0, dispatcher);
+            } else if let Some(Ok((id, step))) =
+                crate::share::current_fragment().and_then(|f| parse_lesson_fragment(&f))
+            {
+                crate::lessons::open(&id, step, dispatcher);
+            }
+        });
+    }
+
+    // The presenter's channel: the notes window follows the presenter, and a click on a step
+    // there moves the presenter.
+    {
+        let dispatcher = ui.dispatcher();
+        use_effect_with((), move |_| {
+            let notes = {
+                let dispatcher = dispatcher.clone();
+                Callback::from(move |n| dispatcher.dispatch(UiAction::Notes(Rc::new(n))))
+            };
+            let listener = crate::lessons::listen(dispatcher, notes);
+            move || drop(listener)
+        });
+    }
+
+    // A lesson's step shown: the address bar says where (reload returns there), progress is
+    // remembered, and the notes window is told.
+    {
+        let where_ = ui
+            .model
+            .borrow()
+            .lesson()
+            .map(|p| (p.lesson.id.clone(), p.step, matches!(p.phase, Phase::Shown)));
+        let model = ui.model.clone();
+        use_effect_with(where_, move |w| {
+            if let Some((id, step, true)) = w {
+                if !crate::embed::options().embed {
+                    crate::share::set_fragment(&lesson_fragment(id, *step));
+                }
+                crate::lessons::remember(id, step + 1);
+                crate::lessons::post_state(&model.borrow());
+            }
+        });
+    }
 
     // Copying a share link to the clipboard answers later (a promise): done in an effect,
     // which holds a dispatcher for the answer.
@@ -133,7 +192,15 @@ pub fn App() -> Html {
             let listener =
                 gloo_events::EventListener::new(&gloo_utils::window(), "hashchange", move |_| {
                     if let Some(fragment) = crate::share::current_fragment() {
-                        dispatcher.dispatch(UiAction::OpenLink(fragment));
+                        match parse_lesson_fragment(&fragment) {
+                            Some(Ok((id, step))) => {
+                                crate::lessons::open(&id, step, dispatcher.clone())
+                            }
+                            Some(Err(problem)) => {
+                                dispatcher.dispatch(UiAction::Notice(Some(problem)))
+                            }
+                            None => dispatcher.dispatch(UiAction::OpenLink(fragment)),
+                        }
                     }
                 });
             move || drop(listener)
@@ -288,43 +355,6 @@ pub fn App() -> Html {
     }
 }
 
-/// localStorage, when the browser gives it (not in some private windows or sandboxed
-/// frames, where reading it throws). Reached through `Reflect`: one web-sys feature fewer.
-fn local_storage() -> Option<wasm_bindgen::JsValue> {
-    let storage = js_sys::Reflect::get(&gloo_utils::window(), &"localStorage".into()).ok()?;
-    (!storage.is_null() && !storage.is_undefined()).then_some(storage)
-}
-
-fn call(
-    storage: &wasm_bindgen::JsValue,
-    method: &str,
-    args: &js_sys::Array,
-) -> Option<wasm_bindgen::JsValue> {
-    let f = js_sys::Reflect::get(storage, &method.into()).ok()?;
-    js_sys::Reflect::apply(f.dyn_ref::<js_sys::Function>()?, storage, args).ok()
-}
-
-/// The value stored under `key` in localStorage, if there is one.
-fn stored(key: &str) -> Option<String> {
-    call(
-        &local_storage()?,
-        "getItem",
-        &js_sys::Array::of1(&key.into()),
-    )?
-    .as_string()
-}
-
-/// Stores `value` under `key` in localStorage when it can; silently does nothing otherwise.
-fn store(key: &str, value: &str) {
-    if let Some(storage) = local_storage() {
-        let _ = call(
-            &storage,
-            "setItem",
-            &js_sys::Array::of2(&key.into(), &value.into()),
-        );
-    }
-}
-
 fn in_text_field(e: &KeyboardEvent) -> bool {
     e.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -336,11 +366,17 @@ fn in_text_field(e: &KeyboardEvent) -> bool {
 
 /// The keyboard shortcuts (listed in the help overlay, `view::SHORTCUTS`).
 fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
-    // A read-only embed is an illustration: no key changes it.
-    if crate::embed::options().readonly || e.ctrl_key() || e.meta_key() || e.alt_key() {
+    // A read-only embed is an illustration: no key changes it; nor the notes window.
+    let o = crate::embed::options();
+    if o.readonly || o.notes || e.ctrl_key() || e.meta_key() || e.alt_key() {
         return;
     }
     let key = e.key();
+    if key == "Escape" && ui.present && !ui.help {
+        ui.dispatch(UiAction::Present(false));
+        e.prevent_default();
+        return;
+    }
     if key == "Escape" {
         ui.dispatch(if ui.help {
             UiAction::Help(false)
@@ -371,9 +407,30 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
             ui.dispatch(UiAction::Act(f(Target::Node(n))));
         }
     };
+    // In a lesson, the clicker's keys move through the steps (a question's choices and the
+    // buttons keep their own Space and Enter).
+    let in_lesson = ui.model.borrow().lesson().is_some();
+    let on_button = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| el.tag_name().eq_ignore_ascii_case("button"));
+    if in_lesson {
+        let step = match key.as_str() {
+            "ArrowRight" | "PageDown" => Some(LessonAction::Next),
+            " " if !on_button => Some(LessonAction::Next),
+            "ArrowLeft" | "PageUp" => Some(LessonAction::Back),
+            _ => None,
+        };
+        if let Some(a) = step {
+            ui.dispatch(UiAction::Lesson(a));
+            e.prevent_default();
+            return;
+        }
+    }
     match key.as_str() {
         "?" => ui.dispatch(UiAction::Help(!ui.help)),
-        " " | "p" => ui.dispatch(UiAction::TogglePlay),
+        "p" => ui.dispatch(UiAction::Present(!ui.present)),
+        " " => ui.dispatch(UiAction::TogglePlay),
         "." | "ArrowRight" => ui.dispatch(UiAction::Step),
         "," | "ArrowLeft" => ui.dispatch(UiAction::StepBack),
         "Home" => ui.dispatch(UiAction::Seek(0)),

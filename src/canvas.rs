@@ -334,6 +334,8 @@ fn scene(m: &Model) -> Vec<Shape> {
         });
     }
     let (hover, light, selected) = (hovered(), highlighted(), SELECTED.with(Cell::get));
+    // A lesson's step may emphasise message types: each such message gets a ring.
+    let kinds: &[String] = m.emphasis().map_or(&[], |h| &h.messages);
     // Messages in flight, interpolated between their send and arrival times; the newest
     // drawn last (on top). Held ones wait in a queue on their link, numbered per link.
     let mut flying: Vec<_> = sim.in_flight().collect();
@@ -401,7 +403,10 @@ fn scene(m: &Model) -> Vec<Shape> {
         };
         let ring = if selected == Some(msg.id) {
             2
-        } else if hover == Some(msg.id) || light == Some(msg.id) {
+        } else if hover == Some(msg.id)
+            || light == Some(msg.id)
+            || kinds.iter().any(|k| k == message.body.type_name())
+        {
             1
         } else {
             0

@@ -92,7 +92,8 @@ impl Panel {
 }
 
 /// The option names, as listed in messages.
-const OPTION_NAMES: &str = "embed, panels, autoplay, speed, seed, nodes, readonly";
+const OPTION_NAMES: &str =
+    "embed, panels, autoplay, speed, seed, nodes, readonly, lesson, present, notes";
 /// The panel names, as listed in messages (the order of [`Panel::ALL`]).
 const PANEL_NAMES: &str =
     "logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram";
@@ -123,6 +124,12 @@ pub struct EmbedOptions {
     pub nodes: Option<u32>,
     /// `readonly`: no controls at all and a picture that is not interactive (implies embed).
     pub readonly: bool,
+    /// `lesson=ID`: open this lesson (`lessons/ID.json`) at its first step.
+    pub lesson: Option<String>,
+    /// `present`: presenter mode (the picture fills the screen, the step's text is a caption).
+    pub present: bool,
+    /// `present&notes`: the presenter's notes window (the step list and the teacher's notes).
+    pub notes: bool,
     /// What was wrong with the options, one sentence each (shown in the notice area).
     pub problems: Vec<String>,
 }
@@ -137,6 +144,9 @@ impl Default for EmbedOptions {
             seed: None,
             nodes: None,
             readonly: false,
+            lesson: None,
+            present: false,
+            notes: false,
             problems: Vec::new(),
         }
     }
@@ -217,6 +227,13 @@ impl EmbedOptions {
                 "embed" => o.embed = flag("embed", value, &mut p).unwrap_or(o.embed),
                 "readonly" => o.readonly = flag("readonly", value, &mut p).unwrap_or(o.readonly),
                 "autoplay" => o.autoplay = flag("autoplay", value, &mut p).unwrap_or(o.autoplay),
+                "present" => o.present = flag("present", value, &mut p).unwrap_or(o.present),
+                "notes" => o.notes = flag("notes", value, &mut p).unwrap_or(o.notes),
+                "lesson" => {
+                    let id = crate::model::valid_lesson_id(value).then(|| value.to_string());
+                    let expected = "a lesson id (lowercase letters, digits and -)";
+                    o.lesson = or_problem(id, "lesson", value, expected, &mut p).or(o.lesson);
+                }
                 "panels" => {
                     panels_given = true;
                     o.panels.clear();
@@ -282,6 +299,10 @@ impl EmbedOptions {
                 ));
                 o.panels.retain(|p| !p.acts());
             }
+        }
+        if o.notes && !o.present {
+            p.push("notes: applies only with present (add present to the options)".into());
+            o.notes = false;
         }
         if panels_given && !o.embed {
             p.push("panels: applies only in embed mode (add embed to the options)".into());
@@ -596,12 +617,28 @@ mod tests {
     }
 
     #[test]
+    fn lesson_present_and_notes() {
+        let o = EmbedOptions::parse("?embed&lesson=election");
+        assert_eq!(o.lesson.as_deref(), Some("election"));
+        assert!(o.problems.is_empty());
+        let o = EmbedOptions::parse("?present&notes");
+        assert!(o.present && o.notes && !o.embed);
+        let o = EmbedOptions::parse("?lesson=../x&notes");
+        assert_eq!(o.lesson, None);
+        assert!(!o.notes);
+        assert_eq!(
+            o.notice().unwrap(),
+            r#"Page options ignored: lesson: "../x" is not a lesson id (lowercase letters, digits and -); notes: applies only with present (add present to the options)."#
+        );
+    }
+
+    #[test]
     fn the_documented_message() {
         // docs/embedding.md shows this message.
         let o = EmbedOptions::parse("?embed&speed=fast&nodes=12&panels=logs,bogus&colour=red");
         assert_eq!(
             o.notice().unwrap(),
-            r#"Page options ignored: speed: "fast" is not a number from 0.001 to 2 (simulated seconds per wall second); nodes: "12" is not a cluster size from 1 to 9; panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram); no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly)."#
+            r#"Page options ignored: speed: "fast" is not a number from 0.001 to 2 (simulated seconds per wall second); nodes: "12" is not a cluster size from 1 to 9; panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram); no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly, lesson, present, notes)."#
         );
     }
 

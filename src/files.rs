@@ -210,6 +210,17 @@ mod web {
         let done: js_sys::Function = Closure::once_into_js(move || {
             let action = match this.result().ok().and_then(|v| v.as_string()) {
                 None => UiAction::Notice(Some(refused(&name, "the browser could not read it"))),
+                // A lesson file (it has steps) opens as a lesson; a bad one is refused
+                // with the lesson reader's message, and the run is kept.
+                Some(text) if crate::model::looks_like_lesson(&text) => {
+                    match crate::model::read_lesson(&text) {
+                        Ok(lesson) => UiAction::OpenLesson(Box::new(lesson), 0),
+                        Err(e) => UiAction::Notice(Some(refused(
+                            &name,
+                            &format!("it is a lesson with a problem: {e}"),
+                        ))),
+                    }
+                }
                 Some(text) => match read_scenario(&name, &text) {
                     Ok(s) => {
                         let message = opened_message(&name, &s);

@@ -5,6 +5,8 @@ pub mod diagram;
 pub mod embed;
 pub mod files;
 pub mod geometry;
+#[cfg(target_arch = "wasm32")]
+mod lessons;
 pub mod model;
 
 #[cfg(target_arch = "wasm32")]

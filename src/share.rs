@@ -14,6 +14,13 @@ thread_local! {
 /// moment to show. A bad link is reported by [`startup_notice`].
 pub fn startup_link() -> Option<link::Link> {
     let fragment = current_fragment()?;
+    // A lesson's fragment (`lesson=<id>&step=<n>`) is opened by the app once it runs.
+    if let Some(lesson) = crate::model::parse_lesson_fragment(&fragment) {
+        if let Err(problem) = lesson {
+            set_startup_notice(problem);
+        }
+        return None;
+    }
     match check_link(&fragment) {
         Ok(l) => Some(l),
         Err(problem) => {

@@ -4,7 +4,7 @@
 //! other way round, and `app.rs` puts them together.
 
 use crate::geometry::ms1;
-use crate::model::{link_of, open_link, Fork, Model};
+use crate::model::{link_of, open_link, Fork, Lesson, LessonInfo, Model, Notes};
 use raftlab_raft::{Micros, NodeId};
 use raftlab_sim::scenario::{Action, ConfigPatch, Scenario, SimConfig};
 use std::cell::{Cell, RefCell};
@@ -107,6 +107,17 @@ pub struct Ui {
     /// A share link to copy to the clipboard (by an effect, which can dispatch), numbered so
     /// that copying the same link twice copies it twice.
     pub link: Option<(u32, String)>,
+    /// The list of lessons (`lessons/index.json`), once fetched.
+    pub lessons: Option<Rc<Vec<LessonInfo>>>,
+    /// Whether the list of lessons is open.
+    pub lessons_open: bool,
+    /// Presenter mode: the picture and the logs fill the screen, the step's text is a
+    /// caption.
+    pub present: bool,
+    /// The lesson arrivals whose selection and panels were applied (`Player::arrivals`).
+    pub arrivals: u64,
+    /// The presenter's notes window (`?present&notes`): what the presenter sent.
+    pub notes: Option<Rc<Notes>>,
 }
 
 impl PartialEq for Ui {
@@ -122,6 +133,14 @@ impl PartialEq for Ui {
             && self.filter_kind == other.filter_kind
             && self.notice == other.notice
             && self.link == other.link
+            && self.lessons_open == other.lessons_open
+            && self.present == other.present
+            && self.arrivals == other.arrivals
+            && self.notes == other.notes
+            && match (&self.lessons, &other.lessons) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
     }
 }
 
@@ -168,6 +187,51 @@ pub enum UiAction {
     /// Replace the run by this scenario, from its start (an opened file, Reset in embed
     /// mode), with an optional message.
     Load(Box<Scenario>, Option<String>),
+    /// Open or close the list of lessons.
+    ShowLessons(bool),
+    /// The list of lessons arrived.
+    LessonIndex(Rc<Vec<LessonInfo>>),
+    /// Open a lesson at a step (from 0).
+    OpenLesson(Box<Lesson>, usize),
+    /// Act in the lesson being played.
+    Lesson(LessonAction),
+    /// Presenter mode on or off.
+    Present(bool),
+    /// The presenter window sent where its lesson is (the notes window).
+    Notes(Rc<Notes>),
+}
+
+/// What the reader does in a lesson.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LessonAction {
+    /// Continue (with its question, then playing on).
+    Next,
+    /// Back to the previous step's moment.
+    Back,
+    /// Jump to a step (from 0).
+    Goto(usize),
+    /// Answer the question (`None`: "Just show me").
+    Answer(Option<usize>),
+    /// "Show me" the task.
+    ShowMe,
+    /// Leave the lesson, keeping the run ("Explore from here").
+    Close,
+}
+
+/// The sections of the full page for a lesson's `panels` names.
+fn section_of(panel: &str) -> Option<&'static str> {
+    Some(match panel {
+        "kv" => "Key-value stores",
+        "events" => "Event log",
+        "safety" => "Safety",
+        "network" => "Network",
+        "client" => "Client",
+        "settings" => "Settings",
+        "legend" => "Legend",
+        "history" => "Client history",
+        "diagram" => "Space-time diagram",
+        _ => return None,
+    })
 }
 
 impl Reducible for Ui {
@@ -215,7 +279,32 @@ impl Reducible for Ui {
                     let n = next.link.as_ref().map_or(0, |l| l.0 + 1);
                     next.link = Some((n, link));
                 }
+                UiAction::ShowLessons(open) => next.lessons_open = open,
+                UiAction::LessonIndex(list) => next.lessons = Some(list),
+                UiAction::OpenLesson(lesson, step) => {
+                    next.lessons_open = false;
+                    next.selection = Selection::None;
+                    next.notice = m.open_lesson(*lesson, step).err();
+                }
+                UiAction::Lesson(a) => {
+                    let done = match a {
+                        LessonAction::Next => m.lesson_next(true),
+                        LessonAction::Back => m.lesson_back(),
+                        LessonAction::Goto(i) => m.lesson_goto(i),
+                        LessonAction::Answer(c) => m.lesson_answer(c, true),
+                        LessonAction::ShowMe => m.show_me(false),
+                        LessonAction::Close => {
+                            m.close_lesson();
+                            next.present = false;
+                            Ok(())
+                        }
+                    };
+                    next.notice = done.err();
+                }
+                UiAction::Present(on) => next.present = on,
+                UiAction::Notes(n) => next.notes = Some(n),
                 UiAction::Restart(seed, nodes) => {
+                    m.close_lesson();
                     m.restart(seed, nodes);
                     next.selection = Selection::None;
                     next.notice = Some(format!("New run: seed {seed}, {nodes} nodes"));
@@ -234,10 +323,31 @@ impl Reducible for Ui {
                 UiAction::FilterKind(k) => next.filter_kind = k,
                 UiAction::Notice(n) => next.notice = n,
                 UiAction::Load(scenario, message) => {
+                    m.close_lesson();
                     m.load(*scenario);
                     next.selection = Selection::None;
                     if message.is_some() {
                         next.notice = message;
+                    }
+                }
+            }
+            // A lesson's step shown for the first time (or again): its selection and
+            // panels.
+            if let Some(p) = m.lesson() {
+                if p.arrivals != next.arrivals {
+                    next.arrivals = p.arrivals;
+                    let step = p.current();
+                    if let Some(sel) = step.select {
+                        next.selection = match sel.index {
+                            Some(index) => Selection::Entry {
+                                node: sel.node,
+                                index,
+                            },
+                            None => Selection::Node(sel.node),
+                        };
+                    }
+                    if let Some(panels) = &step.panels {
+                        next.open = panels.iter().filter_map(|p| section_of(p)).collect();
                     }
                 }
             }

@@ -95,6 +95,11 @@ pub struct Model {
     /// Keep trace events in memory from this one on (counted from the start), whatever the
     /// window: the scripting API sets it so that its listeners miss nothing.
     pub keep_trace_from: Option<u64>,
+    /// The lesson being played (`lesson.rs`), if any.
+    lesson: Option<Box<Player>>,
+    /// While restoring a recorded moment: recorded actions from this one on are not applied
+    /// at the target time.
+    hold: Option<usize>,
 }
 
 impl Model {
@@ -128,6 +133,8 @@ impl Model {
             fork_count: 0,
             forked_from: 0,
             keep_trace_from: None,
+            lesson: None,
+            hold: None,
         };
         m.attach_trace();
         m.checkpoints.push(Checkpoint {
@@ -279,10 +286,17 @@ impl Model {
         if !self.playing || wall_ms.is_nan() || wall_ms <= 0.0 {
             return false;
         }
-        let sim_us = (wall_ms * 1000.0 * self.speed)
+        let limit = self.lesson_limit();
+        let speed = limit.map_or(self.speed, |(s, _)| s);
+        let mut sim_us = (wall_ms * 1000.0 * speed)
             .round()
             .clamp(0.0, MAX_FRAME_US as f64) as Micros;
-        self.advance_clock(sim_us)
+        if let Some((_, t)) = limit {
+            sim_us = sim_us.min(t.saturating_sub(self.sim.now()));
+        }
+        let changed = self.advance_clock(sim_us);
+        self.lesson_frame();
+        changed
     }
 
     /// Runs `us` of simulated time at once.
@@ -343,9 +357,19 @@ impl Model {
         // What is due at this very microsecond happens first (recorded actions included),
         // exactly as `raftlab run` orders the new action after them.
         let now = self.sim.now();
+        // A recorded moment restored exactly may leave actions of this microsecond not yet
+        // applied: acting now replaces them (a fork).
+        let pending = self
+            .recorded
+            .events
+            .get(self.applied)
+            .is_some_and(|e| e.at_us <= now);
+        if pending {
+            self.recorded.events.truncate(self.applied);
+        }
         self.advance_to(now);
         let before = self.traced();
-        let fork = (now < self.end_us).then_some(Fork {
+        let fork = (now < self.end_us || pending).then_some(Fork {
             at_us: now,
             old_end_us: self.end_us,
         });
@@ -371,6 +395,7 @@ impl Model {
             .events
             .insert(self.applied, TimedAction { at_us: now, action });
         self.apply_next_action();
+        self.lesson_acted();
         self.after_change(before);
         self.version += 1;
         fork
@@ -401,6 +426,9 @@ impl Model {
     /// own, so they do not re-render the page. Returns whether anything at all happened.
     fn after_change(&mut self, before: u64) -> bool {
         let changed = self.traced() > before;
+        if self.lesson.is_some() {
+            self.check_goal();
+        }
         if changed {
             self.narrate_new();
             self.mark_new();
@@ -462,6 +490,9 @@ impl Model {
     }
 }
 
+mod lesson;
+#[cfg(test)]
+mod lesson_tests;
 mod links;
 mod marks;
 mod members;
@@ -470,6 +501,7 @@ mod narrate;
 mod tests;
 mod timeline;
 
+pub use lesson::*;
 pub use links::*;
 pub use marks::*;
 pub use members::*;

@@ -12,7 +12,8 @@ impl Model {
                 .events
                 .get(self.applied)
                 .map(|e| e.at_us)
-                .filter(|&t| t <= target);
+                .filter(|&t| t <= target)
+                .filter(|_| self.hold.is_none_or(|h| self.applied < h));
             let last_checkpoint = self.checkpoints.last().map_or(0, |c| c.sim.now());
             let next_checkpoint =
                 (last_checkpoint / self.checkpoint_every + 1) * self.checkpoint_every;
@@ -83,7 +84,14 @@ impl Model {
     /// Shows the moment `t_us` of the run (clamped to the timeline): going forward runs on,
     /// going back restores a checkpoint and replays from it. Nothing is recorded.
     pub fn seek(&mut self, t_us: Micros) {
+        self.seek_exact(t_us, None);
+    }
+
+    /// As [`Model::seek`], applying at most `hold` recorded actions (all those before
+    /// `t_us`, and some at `t_us`): a recorded moment restored exactly.
+    pub(super) fn seek_exact(&mut self, t_us: Micros, hold: Option<usize>) {
         let t = t_us.min(self.end());
+        self.hold = hold;
         let now = self.sim.now();
         // Start from the latest checkpoint a little before `t` (so the event log has
         // something to show), unless running on from now is shorter.
@@ -94,7 +102,7 @@ impl Model {
             .or_else(|| self.checkpoints.iter().rposition(|c| c.sim.now() <= t))
             .unwrap_or(0);
         let from = self.checkpoints[i].sim.now();
-        if t >= now && now >= from {
+        if t >= now && now >= from && hold.is_none_or(|h| self.applied <= h) {
             let before = self.traced();
             self.advance_to(t);
             self.after_change(before);
@@ -112,6 +120,7 @@ impl Model {
             self.narrated_upto = self.trace.borrow().len().saturating_sub(2_000);
             self.after_change(self.trace_base);
         }
+        self.hold = None;
         self.version += 1;
     }
 

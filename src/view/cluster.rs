@@ -38,6 +38,22 @@ pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 (true, false) => "link outside",
                 (false, false) => "link cut outside",
             };
+            // A lesson's step may emphasise a link: drawn thick and dashed (not colour alone).
+            let emph = m.emphasis().is_some_and(|h| {
+                h.links
+                    .iter()
+                    .any(|&(x, y)| (x, y) == (a, b) || (y, x) == (a, b))
+            });
+            let class = if emph {
+                format!("{class} emph")
+            } else {
+                class.to_string()
+            };
+            let label = if emph {
+                format!("{label}, highlighted")
+            } else {
+                label
+            };
             links.push(html! {
                 <g key={format!("l{a}-{b}")} {class}
                     role={if live { "button" } else { "img" }} tabindex={live.then_some("0")}
@@ -247,6 +263,13 @@ pub(crate) fn node_view(
             .map_or(String::new(), |d| format!(", {d}"))
     );
     let selected = ui.selection == Selection::Node(id);
+    // A lesson's step may emphasise the server: a thick dashed ring around it.
+    let emph = m.emphasis().is_some_and(|h| h.nodes.contains(&id));
+    let label = if emph {
+        format!("{label}, highlighted")
+    } else {
+        label
+    };
     let place = match member {
         Member::Voter => "",
         Member::Learner => " learner",
@@ -320,6 +343,9 @@ pub(crate) fn node_view(
             }
             <text class="name" x={f(x)} y={f(y - 0.6)}>{ format!("S{id}") }</text>
         </g>
+        if emph {
+            <circle class="emph-ring" cx={f(x)} cy={f(y)} r={f(NODE_R + 2.0)} aria-hidden="true" />
+        }
         <g class="facts" aria-hidden="true">
             <text class="term" x={f(x)} y={f(y + 4.0)}>{ format!("term {}", node.term()) }</text>
             if !badge.is_empty() {

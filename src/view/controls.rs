@@ -3,8 +3,13 @@
 use super::*;
 
 /// The keyboard shortcuts, as listed in the help overlay.
-pub const SHORTCUTS: [(&str, &str); 16] = [
-    ("Space or P", "play / pause"),
+pub const SHORTCUTS: [(&str, &str); 18] = [
+    ("Space", "play / pause"),
+    (
+        "→ Space PageDown / ← PageUp",
+        "in a lesson: next step / back",
+    ),
+    ("P", "presenter mode (Escape leaves it)"),
     (". or →", "step to the next event"),
     (", or ←", "step back to the previous event"),
     ("Home / End", "go to the start / the end of the run"),

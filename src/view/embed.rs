@@ -47,6 +47,7 @@ pub(crate) fn page(ui: &UseReducerHandle<Ui>) -> Html {
                     { cluster(ui, &m) }
                 </section>
             </div>
+            { super::lesson::player(ui, &m) }
             if !o.panels.is_empty() {
                 <div class="embed-panels">
                     { for o.panels.iter().map(|&p| panel(ui, &m, p)) }

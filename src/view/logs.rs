@@ -78,12 +78,15 @@ pub(crate) fn log_row(
         let committed = index <= commit;
         let title = format!("S{id} entry {index}, term {}: {}{}", e.term, e.command, if committed { ", committed" } else { ", not committed" });
         let selected = ui.selection == Selection::Entry { node: id, index: index as u64 };
+        let emph = m.emphasis().is_some_and(|h| h.entries.contains(&(id, index as u64)));
         let class = format!(
-            "cell {} {}{}",
+            "cell {} {}{}{}",
             term_class(e.term),
             if committed { "committed" } else { "pending" },
-            if selected { " selected" } else { "" }
+            if selected { " selected" } else { "" },
+            if emph { " emph" } else { "" }
         );
+        let title = if emph { format!("{title}, highlighted") } else { title };
         let style = format!("grid-column:{}", index - first + if lead { 3 } else { 2 });
         let pick = if selected {
             Selection::None

@@ -9,6 +9,7 @@ mod embed;
 mod events;
 mod files;
 mod history;
+mod lesson;
 mod logs;
 mod panels;
 mod timeline;
@@ -55,15 +56,38 @@ pub const SECTIONS: [(&str, &str); 10] = [
 /// comes first.
 pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
     // Embed mode (`?embed`) has a compact page of its own (embed.rs).
+    if crate::embed::options().notes {
+        return lesson::notes_page(ui);
+    }
     if crate::embed::options().embed {
         return embed::page(ui);
     }
     let m = ui.model.borrow();
     let paused = if m.playing { "" } else { " paused" };
+    if ui.present {
+        // Presenter mode: the picture and the logs fill the screen, the step's text is a
+        // caption band.
+        return html! {
+            <div class="page present">
+                <main class="present-layout">
+                    <section class={format!("stage{paused}")} aria-label="Cluster">
+                        { cluster(ui, &m) }
+                    </section>
+                    <div class="present-side">
+                        { notice(ui) }
+                        { logs(ui, &m) }
+                    </div>
+                </main>
+                { lesson::caption(ui, &m) }
+                if ui.lessons_open { { lesson::lessons_dialog(ui) } }
+            </div>
+        };
+    }
     html! {
         <div class="page">
         <header class="bar">
             <h1>{ "raftlab" }</h1>
+            { lesson::lessons_button(ui) }
             { playback(ui, &m) }
             { theme_toggle(ui) }
             { timeline::timeline(ui, &m) }
@@ -73,6 +97,7 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
                 { cluster(ui, &m) }
             </section>
             <div class="side">
+                { lesson::player(ui, &m) }
                 { intro(ui) }
                 { notice(ui) }
                 { logs(ui, &m) }
@@ -82,6 +107,7 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
             </div>
         </main>
         if ui.help { { help(ui) } }
+        if ui.lessons_open { { lesson::lessons_dialog(ui) } }
         </div>
     }
 }

@@ -40,6 +40,8 @@ import './why.mjs';
 import './network.mjs';
 // The space-time diagram: in a file of its own too.
 import './diagram.mjs';
+// Guided lessons, presenter mode and the lesson API: in a file of its own too.
+import './lessons.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(ROOT, process.env.RAFTLAB_DIST ?? 'dist');
@@ -746,9 +748,10 @@ test('keyboard shortcuts do what the help says', LIMIT, async (t) => {
       await page.keyboard.press(k);
     };
     const playing = async () => (await page.getByRole('button', { name: 'Pause', exact: true }).count()) === 1;
-    // Space or P: play / pause (and Space does not also scroll the page).
+    // Space: play / pause (and Space does not also scroll the page). P is presenter mode
+    // (tests/e2e/lessons.mjs).
     const scroll0 = await page.evaluate(() => window.scrollY);
-    for (const k of ['p', 'p', ' ', ' ']) {
+    for (const k of [' ', ' ', ' ', ' ']) {
       const was = await playing();
       await key(k);
       await eventually(async () => (await playing()) !== was, { message: `${JSON.stringify(k)} to toggle play (was playing: ${was})` });
