@@ -1632,3 +1632,97 @@ fn a_configuration_tolerates_a_minority_of_failures_5_1() {
     assert_eq!(counts, vec![0, 0, 1, 1, 2, 2, 3]);
     assert_eq!(raftlab_raft::Membership::default().tolerates(), 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Names in the trace contract (docs/trace-format.md)
+// ---------------------------------------------------------------------------------------
+
+/// The names traces, scenarios and the page use for roles (Figure 4), RPCs (Figure 2, Figure
+/// 13, thesis 3.10 and 9.6), read modes (thesis 6.4) and commands are a contract
+/// (`docs/trace-format.md`): they are extended, never renamed.
+#[test]
+fn trace_names_are_the_documented_ones() {
+    let roles: Vec<&str> = [
+        Role::Follower,
+        Role::Candidate,
+        Role::PreCandidate,
+        Role::Leader,
+    ]
+    .into_iter()
+    .map(Role::as_str)
+    .collect();
+    assert_eq!(roles, ["follower", "candidate", "precandidate", "leader"]);
+    let modes: Vec<&str> = ReadMode::ALL.into_iter().map(ReadMode::as_str).collect();
+    assert_eq!(modes, ["any", "leader_local", "read_index", "lease"]);
+    let config = raftlab_raft::Membership::new(&[1, 2, 3], &[4]);
+    let bodies = [
+        Body::RequestVote {
+            last_log_index: 0,
+            last_log_term: 0,
+            transfer: false,
+        },
+        Body::RequestVoteReply { granted: true },
+        Body::AppendEntries {
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![],
+            leader_commit: 0,
+            stamp: 0,
+        },
+        Body::AppendEntriesReply {
+            success: true,
+            match_index: 0,
+            conflict_index: 0,
+            conflict_term: None,
+            stamp: 0,
+        },
+        Body::PreVote {
+            last_log_index: 0,
+            last_log_term: 0,
+        },
+        Body::PreVoteReply { granted: true },
+        Body::TimeoutNow,
+        Body::InstallSnapshot {
+            last_included_index: 0,
+            last_included_term: 0,
+            data: Default::default(),
+            config: config.clone(),
+        },
+        Body::InstallSnapshotReply {
+            last_included_index: 0,
+        },
+    ];
+    let names: Vec<&str> = bodies.iter().map(Body::type_name).collect();
+    assert_eq!(
+        names,
+        [
+            "RequestVote",
+            "RequestVoteReply",
+            "AppendEntries",
+            "AppendEntriesReply",
+            "PreVote",
+            "PreVoteReply",
+            "TimeoutNow",
+            "InstallSnapshot",
+            "InstallSnapshotReply"
+        ]
+    );
+    let commands = [
+        Command::Noop,
+        set("x", "2"),
+        raftlab_raft::Command::Delete {
+            key: "x".to_string(),
+        },
+        Command::Config(config),
+    ];
+    let texts: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        texts,
+        [
+            "noop",
+            "set x=2",
+            "delete x",
+            "config voters=1,2,3 learners=4"
+        ]
+    );
+}
