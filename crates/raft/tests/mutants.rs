@@ -1726,3 +1726,43 @@ fn trace_names_are_the_documented_ones() {
         ]
     );
 }
+
+/// 5.2: only a leader runs a heartbeat timer: right after a round of heartbeats at `t` its
+/// next one is due at `t` plus the heartbeat interval, and that is its next deadline; a
+/// follower has none (`Micros::MAX`), and a leader that steps down stops it.
+#[test]
+fn only_a_leader_runs_a_heartbeat_timer_5_2() {
+    let mut c = Cluster::new(3, Config::default());
+    c.elect(1);
+    c.heartbeat();
+    let t = c.now;
+    assert_eq!(c.node(1).heartbeat_deadline(), t + 50_000);
+    assert_eq!(c.node(1).next_deadline(), t + 50_000);
+    assert_eq!(c.node(2).heartbeat_deadline(), Micros::MAX);
+    c.elect(2);
+    assert_eq!(c.node(1).role(), Role::Follower);
+    assert_eq!(c.node(1).heartbeat_deadline(), Micros::MAX);
+    assert_eq!(c.node(2).heartbeat_deadline(), c.now + 50_000);
+}
+
+/// One `Ready` is reused across steps (the simulator does): [`Ready::clear`] empties it, so
+/// what one step asked for (persist, send, reply, report) is not done again after the next.
+#[test]
+fn a_cleared_ready_asks_for_nothing() {
+    let mut node = Node::new(1, &[1, 2, 3], Config::default(), 3, 0);
+    let mut ready = Ready::default();
+    node.step(1_000_000, Input::Timeout, &mut ready);
+    node.step(
+        1_000_001,
+        Input::ClientWrite {
+            request: 1,
+            command: set("x", "1"),
+        },
+        &mut ready,
+    );
+    assert!(ready.persist && !ready.messages.is_empty());
+    assert!(!ready.events.is_empty() && !ready.replies.is_empty());
+    ready.clear();
+    assert!(!ready.persist);
+    assert!(ready.messages.is_empty() && ready.replies.is_empty() && ready.events.is_empty());
+}
