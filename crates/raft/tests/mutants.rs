@@ -1632,3 +1632,137 @@ fn a_configuration_tolerates_a_minority_of_failures_5_1() {
     assert_eq!(counts, vec![0, 0, 1, 1, 2, 2, 3]);
     assert_eq!(raftlab_raft::Membership::default().tolerates(), 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Names in the trace contract (docs/trace-format.md)
+// ---------------------------------------------------------------------------------------
+
+/// The names traces, scenarios and the page use for roles (Figure 4), RPCs (Figure 2, Figure
+/// 13, thesis 3.10 and 9.6), read modes (thesis 6.4) and commands are a contract
+/// (`docs/trace-format.md`): they are extended, never renamed.
+#[test]
+fn trace_names_are_the_documented_ones() {
+    let roles: Vec<&str> = [
+        Role::Follower,
+        Role::Candidate,
+        Role::PreCandidate,
+        Role::Leader,
+    ]
+    .into_iter()
+    .map(Role::as_str)
+    .collect();
+    assert_eq!(roles, ["follower", "candidate", "precandidate", "leader"]);
+    let modes: Vec<&str> = ReadMode::ALL.into_iter().map(ReadMode::as_str).collect();
+    assert_eq!(modes, ["any", "leader_local", "read_index", "lease"]);
+    let config = raftlab_raft::Membership::new(&[1, 2, 3], &[4]);
+    let bodies = [
+        Body::RequestVote {
+            last_log_index: 0,
+            last_log_term: 0,
+            transfer: false,
+        },
+        Body::RequestVoteReply { granted: true },
+        Body::AppendEntries {
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![],
+            leader_commit: 0,
+            stamp: 0,
+        },
+        Body::AppendEntriesReply {
+            success: true,
+            match_index: 0,
+            conflict_index: 0,
+            conflict_term: None,
+            stamp: 0,
+        },
+        Body::PreVote {
+            last_log_index: 0,
+            last_log_term: 0,
+        },
+        Body::PreVoteReply { granted: true },
+        Body::TimeoutNow,
+        Body::InstallSnapshot {
+            last_included_index: 0,
+            last_included_term: 0,
+            data: Default::default(),
+            config: config.clone(),
+        },
+        Body::InstallSnapshotReply {
+            last_included_index: 0,
+        },
+    ];
+    let names: Vec<&str> = bodies.iter().map(Body::type_name).collect();
+    assert_eq!(
+        names,
+        [
+            "RequestVote",
+            "RequestVoteReply",
+            "AppendEntries",
+            "AppendEntriesReply",
+            "PreVote",
+            "PreVoteReply",
+            "TimeoutNow",
+            "InstallSnapshot",
+            "InstallSnapshotReply"
+        ]
+    );
+    let commands = [
+        Command::Noop,
+        set("x", "2"),
+        raftlab_raft::Command::Delete {
+            key: "x".to_string(),
+        },
+        Command::Config(config),
+    ];
+    let texts: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        texts,
+        [
+            "noop",
+            "set x=2",
+            "delete x",
+            "config voters=1,2,3 learners=4"
+        ]
+    );
+}
+
+/// 5.2: only a leader runs a heartbeat timer: right after a round of heartbeats at `t` its
+/// next one is due at `t` plus the heartbeat interval, and that is its next deadline; a
+/// follower has none (`Micros::MAX`), and a leader that steps down stops it.
+#[test]
+fn only_a_leader_runs_a_heartbeat_timer_5_2() {
+    let mut c = Cluster::new(3, Config::default());
+    c.elect(1);
+    c.heartbeat();
+    let t = c.now;
+    assert_eq!(c.node(1).heartbeat_deadline(), t + 50_000);
+    assert_eq!(c.node(1).next_deadline(), t + 50_000);
+    assert_eq!(c.node(2).heartbeat_deadline(), Micros::MAX);
+    c.elect(2);
+    assert_eq!(c.node(1).role(), Role::Follower);
+    assert_eq!(c.node(1).heartbeat_deadline(), Micros::MAX);
+    assert_eq!(c.node(2).heartbeat_deadline(), c.now + 50_000);
+}
+
+/// One `Ready` is reused across steps (the simulator does): [`Ready::clear`] empties it, so
+/// what one step asked for (persist, send, reply, report) is not done again after the next.
+#[test]
+fn a_cleared_ready_asks_for_nothing() {
+    let mut node = Node::new(1, &[1, 2, 3], Config::default(), 3, 0);
+    let mut ready = Ready::default();
+    node.step(1_000_000, Input::Timeout, &mut ready);
+    node.step(
+        1_000_001,
+        Input::ClientWrite {
+            request: 1,
+            command: set("x", "1"),
+        },
+        &mut ready,
+    );
+    assert!(ready.persist && !ready.messages.is_empty());
+    assert!(!ready.events.is_empty() && !ready.replies.is_empty());
+    ready.clear();
+    assert!(!ready.persist);
+    assert!(ready.messages.is_empty() && ready.replies.is_empty() && ready.events.is_empty());
+}
