@@ -21,7 +21,12 @@ cargo build --release -p raftlab-sim
 raftlab=target/release/raftlab
 
 step "lessons: every lesson's moments, facts and tasks hold (raftlab lesson check)"
-"$raftlab" lesson check lessons/*.json
+# Every lesson file (lessons/index.json is their list, checked against them by a Rust test).
+lessons=()
+for f in lessons/*.json; do
+  [ "$(basename "$f")" = index.json ] || lessons+=("$f")
+done
+"$raftlab" lesson check "${lessons[@]}"
 
 step "wasm and native give byte-identical traces"
 cargo build -p raftlab-trace-wasm --target wasm32-unknown-unknown --profile wasm
