@@ -64,26 +64,8 @@ fn to_js(value: &Value) -> JsValue {
     from_json(&value.to_json())
 }
 
-/// A JSON object, filled field by field.
-struct Obj(Map);
-
-impl Obj {
-    fn new() -> Obj {
-        Obj(Map::new())
-    }
-
-    fn put(mut self, key: &str, value: impl Into<Value>) -> Obj {
-        self.0.insert(key.to_string(), value.into());
-        self
-    }
-
-    fn value(self) -> Value {
-        Value::Object(self.0)
-    }
-}
-
 /// `Some(v)` as `v`, `None` as `null`.
-fn opt<T: Into<Value>>(v: Option<T>) -> Value {
+fn or_null<T: Into<Value>>(v: Option<T>) -> Value {
     v.map_or(Value::Null, Into::into)
 }
 
@@ -308,48 +290,43 @@ fn state(m: &Model) -> JsValue {
             for (k, v) in n.kv() {
                 kv.insert(k.clone(), Value::from(v.as_str()));
             }
-            Obj::new()
-                .put("id", n.id())
-                .put("role", n.role().as_str())
-                .put("term", n.term())
-                .put("voted_for", opt(n.voted_for()))
-                .put("alive", sim.is_alive(n.id()))
-                .put("commit_index", n.commit_index())
+            let log = n
+                .log()
+                .iter()
+                .map(|e| {
+                    object([
+                        ("term", Value::from(e.term)),
+                        ("command", Value::from(e.command.to_string())),
+                    ])
+                })
+                .collect();
+            object([
+                ("id", Value::from(n.id())),
+                ("role", Value::from(n.role().as_str())),
+                ("term", Value::from(n.term())),
+                ("voted_for", or_null(n.voted_for())),
+                ("alive", Value::from(sim.is_alive(n.id()))),
+                ("commit_index", Value::from(n.commit_index())),
                 // The entries after the snapshot: `log[0]` is entry `snapshot_index + 1`.
-                .put(
-                    "log",
-                    Value::Array(
-                        n.log()
-                            .iter()
-                            .map(|e| {
-                                Obj::new()
-                                    .put("term", e.term)
-                                    .put("command", e.command.to_string())
-                                    .value()
-                            })
-                            .collect(),
-                    ),
-                )
-                .put("snapshot_index", n.snapshot_index())
-                .put("snapshot_term", n.snapshot_term())
-                .put("kv", kv)
-                .put("member", m.member(n.id()).as_str())
-                .put("config_index", n.membership_index())
-                .put("timer_ms", opt(sim.timer_at(n.id()).map(ms)))
-                .value()
+                ("log", Value::Array(log)),
+                ("snapshot_index", Value::from(n.snapshot_index())),
+                ("snapshot_term", Value::from(n.snapshot_term())),
+                ("kv", Value::Object(kv)),
+                ("member", Value::from(m.member(n.id()).as_str())),
+                ("config_index", Value::from(n.membership_index())),
+                ("timer_ms", or_null(sim.timer_at(n.id()).map(ms))),
+            ])
         })
         .collect();
-    to_js(
-        &Obj::new()
-            .put("time_ms", ms(sim.now()))
-            .put("end_ms", ms(m.end()))
-            .put("voters", ids(&config.voters))
-            .put("learners", ids(&config.learners))
-            .put("delivery", sim.config().delivery.as_str())
-            .put("timers", sim.config().timers.as_str())
-            .put("nodes", Value::Array(nodes))
-            .value(),
-    )
+    to_js(&object([
+        ("time_ms", ms(sim.now())),
+        ("end_ms", ms(m.end())),
+        ("voters", ids(&config.voters)),
+        ("learners", ids(&config.learners)),
+        ("delivery", Value::from(sim.config().delivery.as_str())),
+        ("timers", Value::from(sim.config().timers.as_str())),
+        ("nodes", Value::Array(nodes)),
+    ]))
 }
 
 /// Runs `f` on the model without changing it (no re-render).
@@ -484,16 +461,14 @@ fn explain_api(m: &Model, v: &JsValue) -> Result<JsValue, JsValue> {
         error(format!("raftlab.explain.{field}: {why}"))
     })?;
     let text = e.lines.join(" ");
-    Ok(to_js(
-        &Obj::new()
-            .put("title", e.title)
-            .put(
-                "lines",
-                Value::Array(e.lines.into_iter().map(Value::from).collect()),
-            )
-            .put("text", text)
-            .value(),
-    ))
+    Ok(to_js(&object([
+        ("title", Value::from(e.title)),
+        (
+            "lines",
+            Value::Array(e.lines.into_iter().map(Value::from).collect()),
+        ),
+        ("text", Value::from(text)),
+    ])))
 }
 
 /// `raftlab.messages()`: the messages on the wire, held ones included, in id order, each the
@@ -1087,26 +1062,12 @@ pub fn install() {
     }
 }
 
-/// A JSON object of `(name, value)` members, as a JavaScript value (one generic path
-/// instead of a serializer per shape: less wasm).
-fn js_object(members: Vec<(&str, Value)>) -> JsValue {
-    let mut map = Map::new();
-    for (k, v) in members {
-        map.insert(k.to_string(), v);
-    }
-    to_js(&Value::Object(map))
-}
-
 fn strings(list: &[String]) -> Value {
     Value::from(
         list.iter()
             .map(|s| Value::from(s.as_str()))
             .collect::<Vec<_>>(),
     )
-}
-
-fn or_null<T: Into<Value>>(v: Option<T>) -> Value {
-    v.map_or(Value::Null, Into::into)
 }
 
 /// `raftlab.lessonState()`: the lesson being played (docs/embedding.md), or null.
@@ -1118,32 +1079,28 @@ fn lesson_state(m: &Model) -> JsValue {
     let asking = p.phase == Phase::Asking;
     let qi = if asking { p.step + 1 } else { p.step };
     let question = p.lesson.steps[qi].question.as_ref().map(|q| {
-        let mut o = Map::new();
-        o.insert("prompt".into(), Value::from(q.prompt.as_str()));
-        o.insert("choices".into(), strings(&q.choices));
-        o.insert("asking".into(), Value::from(asking));
-        o.insert(
-            "answer".into(),
-            or_null((!asking).then_some(q.answer as u64)),
-        );
-        o.insert(
-            "chosen".into(),
-            match p.answers[qi] {
-                Some(Answer::Chose(c)) => Value::from(c as u64),
-                Some(Answer::Skipped) => Value::from("skipped"),
-                None => Value::Null,
-            },
-        );
-        o.insert("why".into(), or_null((!asking).then_some(q.why.as_str())));
-        Value::Object(o)
+        object([
+            ("prompt", Value::from(q.prompt.as_str())),
+            ("choices", strings(&q.choices)),
+            ("asking", Value::from(asking)),
+            ("answer", or_null((!asking).then_some(q.answer as u64))),
+            (
+                "chosen",
+                match p.answers[qi] {
+                    Some(Answer::Chose(c)) => Value::from(c as u64),
+                    Some(Answer::Skipped) => Value::from("skipped"),
+                    None => Value::Null,
+                },
+            ),
+            ("why", or_null((!asking).then_some(q.why.as_str()))),
+        ])
     });
     let step = p.current();
-    let task = step.task.as_ref().map(|t| {
-        let mut o = Map::new();
-        o.insert("prompt".into(), Value::from(t.prompt.as_str()));
-        Value::Object(o)
-    });
-    js_object(vec![
+    let task = step
+        .task
+        .as_ref()
+        .map(|t| object([("prompt", Value::from(t.prompt.as_str()))]));
+    to_js(&object([
         ("id", Value::from(p.lesson.id.as_str())),
         ("title", Value::from(p.lesson.title.as_str())),
         ("step", Value::from((p.step + 1) as u64)),
@@ -1165,7 +1122,7 @@ fn lesson_state(m: &Model) -> JsValue {
         ("question", or_null(question)),
         ("task", or_null(task)),
         ("task_done", Value::from(p.task_done(p.step))),
-    ])
+    ]))
 }
 
 /// A promise settled by `start(resolve, reject)`.
@@ -1194,13 +1151,13 @@ fn install_lessons(api: &js_sys::Object) {
                         Ok(list) => {
                             let listed = js_sys::Array::new();
                             for l in &list {
-                                listed.push(&js_object(vec![
+                                listed.push(&to_js(&object([
                                     ("id", Value::from(l.id.as_str())),
                                     ("title", Value::from(l.title.as_str())),
                                     ("summary", Value::from(l.summary.as_str())),
                                     ("topics", strings(&l.topics)),
                                     ("steps", Value::from(l.steps as u64)),
-                                ]));
+                                ])));
                             }
                             let _ = resolve.call1(&JsValue::NULL, &listed);
                         }

@@ -38,8 +38,8 @@ use crate::checker::Property;
 use crate::json::{self, Map, Value};
 use crate::linearizability::{self, Op};
 use crate::scenario::{
-    self, as_ms, as_u64, describe, err, expected, names, quoted, Action, Fields, ParseError,
-    Scenario, TimedAction, MAX_NODES, MAX_UNTIL_MS,
+    self, as_ms, as_u64, describe, err, expected, names, quoted, read_version, Action, Fields,
+    ParseError, Scenario, TimedAction, MAX_NODES, MAX_UNTIL_MS,
 };
 use crate::sim::Simulation;
 use crate::trace::{vote_refusal_name, TraceEvent, TraceKind};
@@ -640,22 +640,9 @@ impl Lesson {
 /// The top-level fields of a lesson (its steps still to read).
 fn parse_head(value: &Value) -> Result<(Lesson, &Vec<Value>), ParseError> {
     let mut f = Fields::new("", value)?;
-    // The version first: a later version may have fields this one does not know.
-    match f.get("version") {
-        None => return err("version", format!("missing: write \"version\": {VERSION}")),
-        Some(v) => {
-            let version = as_u64("version", v, "a version number")?;
-            if version > VERSION {
-                return err(
-                    "version",
-                    format!("this lesson is written in lesson format {version}, newer than this raftlab reads (lesson format {VERSION}); update raftlab"),
-                );
-            }
-            if version == 0 {
-                return err("version", "must be 1 or more");
-            }
-        }
-    }
+    read_version(&mut f, VERSION, |version| {
+        format!("this lesson is written in lesson format {version}, newer than this raftlab reads (lesson format {VERSION}); update raftlab")
+    })?;
     let id = text("id", f.get("id"), 40)?;
     if !id
         .chars()

@@ -576,6 +576,24 @@ impl<'a> Fields<'a> {
 }
 
 #[inline(never)]
+/// Reads the required `version` field of a format whose current version is `current`: a
+/// later one is refused with the message `newer` gives (read first: a later version may have
+/// fields this one does not know).
+pub(crate) fn read_version(
+    f: &mut Fields,
+    current: u64,
+    newer: impl FnOnce(u64) -> String,
+) -> Result<(), ParseError> {
+    let Some(v) = f.get("version") else {
+        return err("version", format!("missing: write \"version\": {current}"));
+    };
+    match as_u64("version", v, "a version number")? {
+        0 => err("version", "must be 1 or more"),
+        version if version > current => err("version", newer(version)),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn as_u64(path: &str, v: &Value, what: &str) -> Result<u64, ParseError> {
     match v.as_u64() {
         Some(n) => Ok(n),
@@ -1173,21 +1191,9 @@ impl Scenario {
     pub fn from_json(value: &Value) -> Result<Scenario, ParseError> {
         let mut s = Scenario::default();
         let mut f = Fields::new("", value)?;
-        match f.get("version") {
-            None => return err("version", format!("missing: write \"version\": {VERSION}")),
-            Some(v) => {
-                let version = as_u64("version", v, "a version number")?;
-                if version > VERSION {
-                    return err(
-                        "version",
-                        format!("version {version} is newer than this raftlab understands (up to {VERSION}); update raftlab"),
-                    );
-                }
-                if version == 0 {
-                    return err("version", "must be 1 or more");
-                }
-            }
-        }
+        read_version(&mut f, VERSION, |version| {
+            format!("version {version} is newer than this raftlab understands (up to {VERSION}); update raftlab")
+        })?;
         if let Some(v) = f.get("seed") {
             s.seed = as_u64("seed", v, "a whole number from 0 to 18446744073709551615")?;
         }
