@@ -243,6 +243,23 @@ pub fn narrate(
                 format!("{} crashed: it keeps only its term, vote and log", s(node))
             },
         ),
+        TraceKind::Pause { node, until } => (
+            Some(*node),
+            "fault",
+            format!(
+                "{}'s process froze for {} ms (a pause): it handles nothing while its clock runs on",
+                s(node),
+                until.saturating_sub(event.t_us) / 1000
+            ),
+        ),
+        TraceKind::Wake { node } => (
+            Some(*node),
+            "fault",
+            format!(
+                "{} woke from its pause: late timers fire first, then it handles what waited",
+                s(node)
+            ),
+        ),
         TraceKind::Restart { node } => {
             let from = sim
                 .nodes()

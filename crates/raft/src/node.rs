@@ -51,6 +51,15 @@ pub struct Config {
     /// yet in the snapshot, the node snapshots its state machine up to lastApplied and drops
     /// those entries from its log. 0 turns compaction off.
     pub snapshot_threshold: u64,
+    /// Flexible quorums (Howard, Malkhi and Spiegelman 2016, "Flexible Paxos"): how many
+    /// votes win an election (phase 1, Q1), pre-votes included. 0: a majority of the voters
+    /// (5.2). Q1 and Q2 only need to intersect: when `election_quorum + commit_quorum` is at
+    /// most the number of voters, two leaders may commit different entries (safety is lost).
+    pub election_quorum: usize,
+    /// Flexible quorums: how many servers (the leader included) must hold an entry of the
+    /// leader's term for it to be committed (phase 2, Q2). 0: a majority of the voters
+    /// (5.3, 5.4.2).
+    pub commit_quorum: usize,
 }
 
 impl Default for Config {
@@ -64,6 +73,8 @@ impl Default for Config {
             check_quorum: false,
             clock_drift_ppm: 100_000,
             snapshot_threshold: 0,
+            election_quorum: 0,
+            commit_quorum: 0,
         }
     }
 }
@@ -678,8 +689,26 @@ impl Node {
             .last()
             .map_or(self.snapshot_term(), |entry| entry.term)
     }
-    fn quorum(&self) -> usize {
-        self.membership.quorum()
+    /// The votes that win an election (Q1): a majority of the voters (5.2), or
+    /// `Config::election_quorum` (Flexible Paxos), at most every voter.
+    fn vote_quorum(&self) -> usize {
+        flexible(self.config.election_quorum, &self.membership)
+    }
+    /// The replicas that commit an entry (Q2): a majority of the voters (5.3), or
+    /// `Config::commit_quorum` (Flexible Paxos), at most every voter.
+    fn commit_quorum(&self) -> usize {
+        flexible(self.config.commit_quorum, &self.membership)
+    }
+    /// The servers (this leader included) whose contact confirms that it still leads, for
+    /// CheckQuorum (thesis 6.2), ReadIndex and leases (thesis 6.4): enough to intersect every
+    /// election quorum (`voters - Q1 + 1`: none of them has voted for a newer leader), and at
+    /// least a commit quorum (a leader that cannot commit steps down). With majorities both
+    /// are a majority.
+    fn confirm_quorum(&self) -> usize {
+        let voters = self.membership.voters.len();
+        (voters + 1)
+            .saturating_sub(self.vote_quorum())
+            .max(self.commit_quorum())
     }
     fn is_voter(&self) -> bool {
         self.membership.is_voter(self.id)
@@ -699,9 +728,10 @@ impl Node {
             || (self.config_index > self.commit_index
                 && self.config_at(self.config_index - 1).1.is_voter(self.id))
     }
-    /// Whether the votes collected so far come from a majority of the voters.
+    /// Whether the votes collected so far come from a majority of the voters (or from
+    /// `Config::election_quorum` of them).
     fn has_vote_quorum(&self) -> bool {
-        self.voters_among(self.votes.iter().copied(), false) >= self.quorum()
+        self.voters_among(self.votes.iter().copied(), false) >= self.vote_quorum()
     }
 
     // ----- the entry point -----
@@ -734,7 +764,14 @@ impl Node {
             }
             Input::TransferLeadership { to } => self.transfer_leadership(now, to, out),
             Input::ChangeMembership(change) => {
-                if self.role == Role::Leader {
+                if self.config.election_quorum != 0 || self.config.commit_quorum != 0 {
+                    // Quorums given as sizes do not carry over to another set of voters,
+                    // and joint or single-server changes assume majorities (thesis 4.1).
+                    out.events.push(Event::MembershipRefused {
+                        change,
+                        reason: "membership changes need majority quorums (election_quorum and commit_quorum are set)",
+                    });
+                } else if self.role == Role::Leader {
                     self.changes.push(change);
                     self.next_change(out);
                 }
@@ -820,7 +857,10 @@ impl Node {
             stamps.push(now);
         }
         stamps.sort_unstable_by(|a, b| b.cmp(a));
-        stamps.get(self.quorum() - 1).copied().unwrap_or(0)
+        stamps
+            .get(self.confirm_quorum().saturating_sub(1))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// When the leader's lease ends (thesis 6.4.1): a majority heard from it at
@@ -954,7 +994,7 @@ impl Node {
             .zip(&self.acks)
             .filter(|(_, &t)| now.saturating_sub(t) < window)
             .map(|(p, _)| p.id);
-        self.voters_among(recent, true) >= self.quorum()
+        self.voters_among(recent, true) >= self.confirm_quorum()
     }
 
     /// Whether this server has heard from a current leader within the shortest election
@@ -2046,7 +2086,7 @@ impl Node {
             .iter()
             .map(|p| p.match_index)
             .chain([last])
-            .filter(|&n| reached(n) >= self.quorum())
+            .filter(|&n| reached(n) >= self.commit_quorum())
             .max()
             .unwrap_or(0);
         if n <= self.commit_index {
@@ -2159,5 +2199,14 @@ impl Node {
             last_index,
             last_term,
         });
+    }
+}
+
+/// A quorum size: `size` when set (at most every voter), otherwise a majority of the voters.
+fn flexible(size: usize, membership: &Membership) -> usize {
+    if size == 0 {
+        membership.quorum()
+    } else {
+        size.min(membership.voters.len().max(1))
     }
 }

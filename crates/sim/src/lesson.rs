@@ -120,6 +120,8 @@ pub const TRACE_KINDS: &[(&str, &[&str])] = &[
     ("remove_server", &["node", "leader"]),
     ("crash", &["node"]),
     ("restart", &["node"]),
+    ("pause", &["node", "until_us"]),
+    ("wake", &["node"]),
     ("timeout", &["node"]),
     ("fire_timer", &["node"]),
     ("partition", &["groups"]),

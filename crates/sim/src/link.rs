@@ -177,6 +177,14 @@ fn push_patch(out: &mut String, p: &ConfigPatch) {
         out.push('A');
         json::write_u64(out, n);
     }
+    if let Some(n) = p.election_quorum {
+        out.push('V');
+        json::write_u64(out, n.into());
+    }
+    if let Some(n) = p.commit_quorum {
+        out.push('W');
+        json::write_u64(out, n.into());
+    }
 }
 
 /// Writes the settings that differ from [`SimConfig::default`], and the bugs.
@@ -202,6 +210,8 @@ fn push_config(out: &mut String, c: &SimConfig) {
             timers: (c.timers != d.timers).then_some(c.timers),
             max_entries_per_message: (c.max_entries_per_message != d.max_entries_per_message)
                 .then_some(c.max_entries_per_message),
+            election_quorum: (c.election_quorum != d.election_quorum).then_some(c.election_quorum),
+            commit_quorum: (c.commit_quorum != d.commit_quorum).then_some(c.commit_quorum),
         },
     );
     let b = &c.bugs;
@@ -275,6 +285,12 @@ fn push_action(out: &mut String, action: &Action) {
                 _ => 'u',
             });
             json::write_u64(out, *id);
+        }
+        Action::Pause(t, us) => {
+            out.push('z');
+            push_target(out, *t);
+            out.push(':');
+            push_ms(out, *us);
         }
         Action::ClockRate(t, rate) => {
             out.push('k');
@@ -354,7 +370,7 @@ const LIVENESS: usize = 6;
 const POSITION: usize = 7;
 
 /// The action letters, with the action each stands for.
-const LETTERS: [(char, &str); 20] = [
+const LETTERS: [(char, &str); 21] = [
     ('c', "crash"),
     ('r', "restart"),
     ('t', "timeout"),
@@ -375,10 +391,11 @@ const LETTERS: [(char, &str); 20] = [
     ('o', "drop_message"),
     ('n', "deliver_message"),
     ('u', "duplicate_message"),
+    ('z', "pause"),
 ];
 
 /// The setting letters: letter, scenario field, what it is.
-const SETTINGS: [(char, &str, &str); 14] = [
+const SETTINGS: [(char, &str, &str); 16] = [
     ('E', "election_timeout_ms", "election timeout"),
     ('H', "heartbeat_ms", "heartbeat"),
     ('L', "latency_ms", "latency"),
@@ -393,6 +410,8 @@ const SETTINGS: [(char, &str, &str); 14] = [
     ('M', "delivery", "manual delivery"),
     ('T', "timers", "manual timers"),
     ('A', "max_entries_per_message", "entries per AppendEntries"),
+    ('V', "election_quorum", "election quorum"),
+    ('W', "commit_quorum", "commit quorum"),
 ];
 
 /// Reads a share link: the fragment alone (`v=1&...`), with its `#`, or a whole URL (the part
@@ -830,6 +849,17 @@ fn parse_event(token: &str) -> Result<Value, String> {
                 ))
             }
         },
+        'z' => {
+            let Some((who, ms)) = args.split_once(':') else {
+                return Err(format!(
+                    "pause (z) expects NODE:MS, such as z3:800 or zL:800; found {}",
+                    if args.is_empty() { "nothing".into() } else { quoted(args) }
+                ));
+            };
+            o.insert("node".into(), parse_target(who, letter)?);
+            let us = parse_ms(ms).map_err(|m| format!("pause (z): {m}"))?;
+            o.insert("ms".into(), scenario::ms(us));
+        }
         'k' => {
             let Some((who, rate)) = args.split_once(':') else {
                 return Err(format!(
@@ -918,7 +948,7 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
         rest = next;
         let Some(k) = SETTINGS.iter().position(|s| s.0 == letter) else {
             return Err(format!(
-                "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A{}), found {}",
+                "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A, V, W{}), found {}",
                 if allow_bugs { " or B" } else { "" },
                 quoted(&letter.to_string())
             ));
@@ -955,6 +985,15 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
                 _ => {
                     return Err(format!(
                         "{at}: expected a whole number of entries such as {letter}10, found {}",
+                        quoted(value)
+                    ))
+                }
+            },
+            'V' | 'W' => match value.parse::<u64>() {
+                Ok(n) if value.bytes().all(|b| b.is_ascii_digit()) => Value::from(n),
+                _ => {
+                    return Err(format!(
+                        "{at}: expected a number of servers such as {letter}2 (0: a majority), found {}",
                         quoted(value)
                     ))
                 }

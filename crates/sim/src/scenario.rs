@@ -22,6 +22,8 @@ pub const MAX_TEXT: usize = 256;
 pub const MAX_SNAPSHOT_THRESHOLD: u64 = 100_000;
 /// Largest `max_entries_per_message`.
 pub const MAX_ENTRIES_PER_MESSAGE: u64 = 100_000;
+/// Longest `pause`, in milliseconds (an hour).
+pub const MAX_PAUSE_MS: u64 = 3_600_000;
 /// Default `max_entries_per_message`: the Raft core's default.
 pub const DEFAULT_ENTRIES_PER_MESSAGE: u64 = 64;
 
@@ -63,6 +65,12 @@ pub struct SimConfig {
     /// 100000): the paper (5.3) lets a leader send several at once for efficiency; 1 makes
     /// entries travel one by one.
     pub max_entries_per_message: u64,
+    /// Flexible quorums (`election_quorum`, Flexible Paxos): the votes that win an election
+    /// (Q1), 1 to `nodes`; 0 is a majority.
+    pub election_quorum: u32,
+    /// Flexible quorums (`commit_quorum`): the servers that must hold an entry to commit it
+    /// (Q2), 1 to `nodes`; 0 is a majority.
+    pub commit_quorum: u32,
 }
 
 /// Whether the simulator does something by itself or waits for the reader to do it (the
@@ -107,6 +115,8 @@ impl Default for SimConfig {
             delivery: Mode::Auto,
             timers: Mode::Auto,
             max_entries_per_message: DEFAULT_ENTRIES_PER_MESSAGE,
+            election_quorum: 0,
+            commit_quorum: 0,
         }
     }
 }
@@ -121,7 +131,7 @@ pub const BUG_NAMES: [&str; 3] = [
 impl SimConfig {
     /// The settings as the scenario's `config` object (every field present, except
     /// `pre_vote`, `check_quorum`, `clock_drift`, `snapshot_threshold`, `delivery`, `timers`,
-    /// `max_entries_per_message` and `bugs`, written only when not the default so that files
+    /// `max_entries_per_message`, `election_quorum`, `commit_quorum` and `bugs`, written only when not the default so that files
     /// of runs without them read in older versions too).
     pub fn to_json(&self) -> Value {
         let mut o = Map::new();
@@ -145,6 +155,8 @@ impl SimConfig {
                 max_entries_per_message: (self.max_entries_per_message
                     != DEFAULT_ENTRIES_PER_MESSAGE)
                     .then_some(self.max_entries_per_message),
+                election_quorum: (self.election_quorum != 0).then_some(self.election_quorum),
+                commit_quorum: (self.commit_quorum != 0).then_some(self.commit_quorum),
             },
         );
         let mut bugs = Vec::new();
@@ -175,6 +187,8 @@ impl SimConfig {
             snapshot_threshold: self.snapshot_threshold,
             max_entries_per_message: usize::try_from(self.max_entries_per_message)
                 .unwrap_or(usize::MAX),
+            election_quorum: self.election_quorum as usize,
+            commit_quorum: self.commit_quorum as usize,
         }
     }
 }
@@ -226,6 +240,10 @@ pub struct ConfigPatch {
     pub timers: Option<Mode>,
     /// New limit on the entries of one AppendEntries.
     pub max_entries_per_message: Option<u64>,
+    /// New election quorum (0: a majority).
+    pub election_quorum: Option<u32>,
+    /// New commit quorum (0: a majority).
+    pub commit_quorum: Option<u32>,
 }
 
 impl ConfigPatch {
@@ -269,6 +287,12 @@ impl ConfigPatch {
         }
         if let Some(v) = self.max_entries_per_message {
             config.max_entries_per_message = v;
+        }
+        if let Some(v) = self.election_quorum {
+            config.election_quorum = v;
+        }
+        if let Some(v) = self.commit_quorum {
+            config.commit_quorum = v;
         }
     }
 }
@@ -347,6 +371,12 @@ pub enum Action {
     /// check, thesis 6.2), another server's election timeout (paper 5.2), as
     /// [`raftlab_raft::Input::FireTimer`].
     FireTimer(Target),
+    /// The node's process freezes for this many microseconds (written as `ms`; a garbage
+    /// collection pause or a stalled virtual machine): it handles nothing, while its clock
+    /// keeps running. Messages and client requests that reach it wait; when it wakes, its
+    /// overdue timer fires first (late), then it handles what waited, in arrival order. A
+    /// pause of a paused node lasts until the later of the two ends; a crash ends it.
+    Pause(Target, Micros),
 }
 
 /// An action and the simulated time at which it happens.
@@ -481,6 +511,12 @@ fn put_patch(o: &mut Map, p: &ConfigPatch) {
     }
     if let Some(n) = p.max_entries_per_message {
         put(o, "max_entries_per_message", Value::from(n));
+    }
+    if let Some(n) = p.election_quorum {
+        put(o, "election_quorum", Value::from(n));
+    }
+    if let Some(n) = p.commit_quorum {
+        put(o, "commit_quorum", Value::from(n));
     }
 }
 
@@ -695,7 +731,7 @@ fn target(path: &str, v: &Value, nodes: u32) -> Result<Target, ParseError> {
     node_number(path, v, nodes).map(Target::Node)
 }
 
-const CONFIG_FIELDS: [&str; 14] = [
+const CONFIG_FIELDS: [&str; 16] = [
     "election_timeout_ms",
     "heartbeat_ms",
     "latency_ms",
@@ -709,6 +745,8 @@ const CONFIG_FIELDS: [&str; 14] = [
     "delivery",
     "timers",
     "max_entries_per_message",
+    "election_quorum",
+    "commit_quorum",
     "bugs",
 ];
 
@@ -777,6 +815,19 @@ fn parse_patch(
         }
     }
     for (name, slot) in [
+        ("election_quorum", &mut patch.election_quorum),
+        ("commit_quorum", &mut patch.commit_quorum),
+    ] {
+        if let Some(v) = f.get(name) {
+            let p = f.at(name);
+            let what = "a number of servers from 1 to 9, or 0 for a majority";
+            match as_u64(&p, v, what)? {
+                n if n <= MAX_NODES as u64 => *slot = Some(n as u32),
+                n => return err(&p, format!("must be at most {MAX_NODES} (found {n})")),
+            }
+        }
+    }
+    for (name, slot) in [
         ("delivery", &mut patch.delivery),
         ("timers", &mut patch.timers),
     ] {
@@ -839,7 +890,7 @@ fn parse_patch(
     Ok((patch, bugs))
 }
 
-const SET_FIELDS: [&str; 15] = [
+const SET_FIELDS: [&str; 17] = [
     "at_ms",
     "do",
     "election_timeout_ms",
@@ -855,9 +906,11 @@ const SET_FIELDS: [&str; 15] = [
     "delivery",
     "timers",
     "max_entries_per_message",
+    "election_quorum",
+    "commit_quorum",
 ];
 
-const ACTIONS: [&str; 20] = [
+const ACTIONS: [&str; 21] = [
     "crash",
     "restart",
     "timeout",
@@ -878,6 +931,7 @@ const ACTIONS: [&str; 20] = [
     "deliver_message",
     "duplicate_message",
     "fire_timer",
+    "pause",
 ];
 
 fn parse_partition(path: &str, v: &Value, nodes: u32) -> Result<Vec<Vec<NodeId>>, ParseError> {
@@ -1008,6 +1062,26 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
             };
             (Action::ClockRate(t, rate), &["at_ms", "do", "node", "rate"])
         }
+        "pause" => {
+            let t = match f.get("node") {
+                Some(n) => target(&f.at("node"), n, nodes)?,
+                None => {
+                    return err(
+                        &f.at("node"),
+                        "missing: \"pause\" needs a node number or \"leader\"",
+                    )
+                }
+            };
+            let p = f.at("ms");
+            let us = match f.get("ms") {
+                None => return err(&p, "missing: how long the process freezes, in milliseconds"),
+                Some(v) => as_ms(&p, v, MAX_PAUSE_MS)?,
+            };
+            if us == 0 {
+                return err(&p, "must be more than 0 ms");
+            }
+            (Action::Pause(t, us), &["at_ms", "do", "node", "ms"])
+        }
         "add_server" | "remove_server" => {
             let p = f.at("node");
             let Some(v) = f.get("node") else {
@@ -1125,6 +1199,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
         }
         "set" => {
             let (patch, _) = parse_patch(&mut f, false)?;
+            check_quorums(&patch, nodes, path)?;
             if patch == ConfigPatch::default() {
                 f.finish(&SET_FIELDS)?;
                 return err(path, "\"set\" changes nothing: give at least one setting");
@@ -1156,6 +1231,29 @@ fn added_servers(events: &[Value]) -> u32 {
         .filter(|&n| n <= MAX_NODES as u64)
         .max()
         .unwrap_or(0) as u32
+}
+
+/// Refuses a quorum size larger than the cluster (errors name `path`'s field).
+fn check_quorums(patch: &ConfigPatch, nodes: u32, path: &str) -> Result<(), ParseError> {
+    for (name, q) in [
+        ("election_quorum", patch.election_quorum),
+        ("commit_quorum", patch.commit_quorum),
+    ] {
+        if let Some(q) = q.filter(|&q| q > nodes) {
+            let at = if path.is_empty() {
+                name.to_string()
+            } else {
+                format!("{path}.{name}")
+            };
+            return err(
+                &at,
+                format!(
+                    "must be at most the number of nodes, {nodes} (found {q}); 0 means a majority"
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Reads one action given as a scenario event object (`{"at_ms": .., "do": .., ...}`) for a
@@ -1217,6 +1315,7 @@ impl Scenario {
             let mut c = Fields::new("config", v)?;
             let (patch, bugs) = parse_patch(&mut c, true)?;
             c.finish(&CONFIG_FIELDS)?;
+            check_quorums(&patch, s.nodes, "config")?;
             patch.apply(&mut s.config);
             if let Some(b) = bugs {
                 s.config.bugs = b;
@@ -1394,6 +1493,11 @@ impl TimedAction {
             Action::FireTimer(t) => {
                 put(&mut o, "node", t.to_json());
                 "fire_timer"
+            }
+            Action::Pause(t, us) => {
+                put(&mut o, "node", t.to_json());
+                put(&mut o, "ms", ms(*us));
+                "pause"
             }
             Action::DropMessage(id) | Action::DeliverMessage(id) | Action::DuplicateMessage(id) => {
                 put(&mut o, "id", Value::from(*id));

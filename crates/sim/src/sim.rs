@@ -56,6 +56,11 @@ enum Item {
     ClientTimeout {
         request: RequestId,
     },
+    /// A paused node wakes (if it is still the pause of this incarnation ending now).
+    Wake {
+        node: NodeId,
+        incarnation: u64,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -150,6 +155,11 @@ struct Slot {
     /// The node's clock: at simulated time `clock.0` it read `clock.1`, and it runs at
     /// `clock.2` millionths of real speed (a `clock_rate` fault changes it).
     clock: (Micros, Micros, u64),
+    /// While the process is frozen by a `pause` fault: when it wakes (0: not paused).
+    paused_until: Micros,
+    /// What reached the node during its pause, in arrival order: a message (with its id) or
+    /// a client request, handled when it wakes.
+    inbox: Vec<(Option<u64>, Input)>,
 }
 
 /// splitmix64: derives independent seeds from the run's seed.
@@ -225,6 +235,8 @@ impl Simulation {
                     group: 0,
                     cut: 0,
                     clock: (0, 0, 1_000_000),
+                    paused_until: 0,
+                    inbox: Vec::new(),
                 };
                 nodes as usize
             ],
@@ -503,6 +515,9 @@ impl Simulation {
                 if self.slots[k].timer_generation != generation || !self.slots[k].alive {
                     return; // superseded by a newer deadline
                 }
+                if self.paused(k) {
+                    return; // fired by the wake, late
+                }
                 self.processed += 1;
                 self.slots[k].timer_at = Micros::MAX;
                 self.step_node(k, Input::Tick);
@@ -516,6 +531,14 @@ impl Simulation {
             Item::Action(action) => {
                 self.processed += 1;
                 self.act(&action);
+            }
+            Item::Wake { node, incarnation } => {
+                let k = node as usize - 1;
+                let slot = &self.slots[k];
+                if slot.alive && slot.incarnation == incarnation && slot.paused_until == self.now {
+                    self.processed += 1;
+                    self.wake(k);
+                }
             }
             Item::ClientTimeout { request } => {
                 if let Some(node) = self.answered(request) {
@@ -553,6 +576,10 @@ impl Simulation {
                 msg: TraceMsg { id, message },
                 reason,
             }),
+            // A frozen process does not read its socket: the message waits for the wake.
+            None if self.paused(to) => self.slots[to]
+                .inbox
+                .push((Some(id), Input::Message(message))),
             None => {
                 if self.trace.is_some() {
                     let msg = TraceMsg {
@@ -716,9 +743,10 @@ impl Simulation {
             }
             // A forced election timeout, or the node's next timer fired by hand: traced, then
             // the node is stepped; a crashed node is not affected and nothing is traced.
+            // A paused node's timers wait for it to wake.
             Action::Timeout(t) | Action::FireTimer(t) => {
                 if let Some(k) = self.resolve(*t) {
-                    if self.slots[k].alive {
+                    if self.slots[k].alive && !self.paused(k) {
                         let node = k as NodeId + 1;
                         let fire = matches!(action, Action::FireTimer(_));
                         self.emit(|| {
@@ -746,6 +774,11 @@ impl Simulation {
                         let groups = self.groups();
                         self.emit(|| TraceKind::Partition { groups });
                     }
+                }
+            }
+            Action::Pause(t, us) => {
+                if let Some(k) = self.resolve(*t) {
+                    self.pause(k, *us);
                 }
             }
             Action::ClockRate(t, rate) => {
@@ -964,6 +997,8 @@ impl Simulation {
             group,
             cut: 0,
             clock: (self.now, self.now, 1_000_000),
+            paused_until: 0,
+            inbox: Vec::new(),
         });
         if let Some(c) = self.checker.as_mut() {
             c.add_node();
@@ -988,11 +1023,79 @@ impl Simulation {
         }
     }
 
+    /// Whether node index `k`'s process is frozen by a pause now.
+    fn paused(&self, k: usize) -> bool {
+        self.slots[k].paused_until > self.now
+    }
+
+    /// When node `id`'s pause ends, while it is paused.
+    pub fn paused_until(&self, id: NodeId) -> Option<Micros> {
+        let k = (id as usize).checked_sub(1)?;
+        (k < self.slots.len() && self.paused(k)).then(|| self.slots[k].paused_until)
+    }
+
+    /// A `pause` fault: node index `k` freezes for `us` (a running node only; a paused one
+    /// stays frozen until the later end).
+    fn pause(&mut self, k: usize, us: Micros) {
+        let until = self.now.saturating_add(us);
+        let slot = &mut self.slots[k];
+        if !slot.alive || until <= slot.paused_until {
+            return;
+        }
+        slot.paused_until = until;
+        let item = Item::Wake {
+            node: k as NodeId + 1,
+            incarnation: slot.incarnation,
+        };
+        self.push(until, item);
+        let node = k as NodeId + 1;
+        self.emit(|| TraceKind::Pause { node, until });
+    }
+
+    /// Node index `k` wakes from its pause: its overdue timer fires (late, as of its clock
+    /// now), then what reached it meanwhile is handled in arrival order.
+    fn wake(&mut self, k: usize) {
+        let node = k as NodeId + 1;
+        self.slots[k].paused_until = 0;
+        self.emit(|| TraceKind::Wake { node });
+        if !self.timers_manual() && self.slots[k].timer_at <= self.now {
+            self.slots[k].timer_at = Micros::MAX;
+            self.step_node(k, Input::Tick);
+        } else {
+            self.schedule_timer(k);
+        }
+        for (id, input) in std::mem::take(&mut self.slots[k].inbox) {
+            // An earlier input of the batch may have crashed nothing, but a step never
+            // pauses or crashes a node, so the node is still up here.
+            if let (Some(id), Input::Message(message)) = (id, &input) {
+                if self.trace.is_some() {
+                    let msg = TraceMsg {
+                        id,
+                        message: message.clone(),
+                    };
+                    self.emit(|| TraceKind::Deliver { node, msg });
+                }
+            }
+            self.step_node(k, input);
+        }
+    }
+
     fn crash(&mut self, k: usize) {
         if !self.slots[k].alive {
             return;
         }
         let id = k as NodeId + 1;
+        // A crash ends a pause; what waited for the wake is lost with the process.
+        self.slots[k].paused_until = 0;
+        for (mid, input) in std::mem::take(&mut self.slots[k].inbox) {
+            if let (Some(mid), Input::Message(message)) = (mid, input) {
+                self.emit(|| TraceKind::Drop {
+                    node: id,
+                    msg: TraceMsg { id: mid, message },
+                    reason: DropReason::Crashed,
+                });
+            }
+        }
         self.slots[k].alive = false;
         self.slots[k].timer_generation += 1;
         self.slots[k].timer_at = Micros::MAX;
@@ -1223,6 +1326,14 @@ impl Simulation {
     }
 
     fn step_node(&mut self, k: usize, input: Input) {
+        if self.paused(k) {
+            // A frozen process handles nothing: a timer waits for the wake (which fires it),
+            // anything else waits in the inbox.
+            if !matches!(input, Input::Tick | Input::Timeout | Input::FireTimer) {
+                self.slots[k].inbox.push((None, input));
+            }
+            return;
+        }
         let mut ready = std::mem::take(&mut self.ready);
         ready.clear();
         let local = self.local(k);

@@ -274,6 +274,8 @@ impl TraceKind {
             TraceKind::InstallSnapshot { .. } => "install_snapshot",
             TraceKind::Crash { .. } => "crash",
             TraceKind::Restart { .. } => "restart",
+            TraceKind::Pause { .. } => "pause",
+            TraceKind::Wake { .. } => "wake",
             TraceKind::Partition { .. } => "partition",
             TraceKind::Heal => "heal",
             TraceKind::Cut { .. } => "cut",
@@ -414,8 +416,13 @@ impl TraceKind {
                 map.entry("node", node)?;
                 map.entry("index", index)?;
             }
+            TraceKind::Pause { node, until } => {
+                map.entry("node", node)?;
+                map.entry("until_us", until)?;
+            }
             TraceKind::Crash { node }
             | TraceKind::Restart { node }
+            | TraceKind::Wake { node }
             | TraceKind::Timeout { node }
             | TraceKind::FireTimer { node } => map.entry("node", node)?,
             TraceKind::Partition { groups } => map.entry("groups", groups)?,
@@ -971,6 +978,21 @@ pub enum TraceKind {
     },
     /// `node` started again from its persistent state.
     Restart {
+        /// The node.
+        node: NodeId,
+    },
+    /// `node`'s process froze (a `pause` fault: a garbage collection pause, a stalled
+    /// virtual machine) until simulated time `until_us` (microseconds, like `t_us`). It handles
+    /// nothing meanwhile; its clock keeps running.
+    Pause {
+        /// The node.
+        node: NodeId,
+        /// When it wakes, in microseconds.
+        until: Micros,
+    },
+    /// `node`'s process runs again after a pause: its overdue timer fires first, then it
+    /// handles the messages and requests that waited (each traced as `deliver`, and so on).
+    Wake {
         /// The node.
         node: NodeId,
     },

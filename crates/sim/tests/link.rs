@@ -184,6 +184,8 @@ fn defaults_and_small_cases() {
             delivery: Mode::Manual,
             timers: Mode::Manual,
             max_entries_per_message: 1,
+            election_quorum: 2,
+            commit_quorum: 9,
         },
         events: vec![
             at(0.0, Action::Partition(vec![vec![9], vec![1, 5, 3]])),
@@ -211,6 +213,8 @@ fn defaults_and_small_cases() {
                     delivery: Some(Mode::Auto),
                     timers: None,
                     max_entries_per_message: Some(100_000),
+                    election_quorum: Some(0),
+                    commit_quorum: None,
                 }),
             ),
         ],
@@ -219,9 +223,9 @@ fn defaults_and_small_cases() {
     let link = encode(&s, Some(86_400_000_000));
     assert_eq!(
         link,
-        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25S100000P1M1T1A1B123\
+        "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25S100000P1M1T1A1V2W9B123\
          &e=0p9-153,0.001w:%D0%BA%D0%BB%D1%8E%D1%87%2F%25%26%23:a%20b%2Cc%3Ad%7Ee%3D,\
-         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05S0P0Q1M0A100000&u=86400000&l=0&p=86400000"
+         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05S0P0Q1M0A100000V0&u=86400000&l=0&p=86400000"
     );
     assert_eq!(
         decode(&link),
@@ -258,6 +262,8 @@ fn format_1_defaults_are_pinned() {
             delivery: Mode::Auto,
             timers: Mode::Auto,
             max_entries_per_message: 64,
+            election_quorum: 0,
+            commit_quorum: 0,
         },
         "SimConfig::default() changed: bump LINK_VERSION and document the new defaults"
     );
@@ -526,7 +532,7 @@ fn config_errors() {
         ("HD0.1", "H (heartbeat): the value is missing after the letter"),
         (
             "h50",
-            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A or B), found \"h\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A, V, W or B), found \"h\"",
         ),
         (
             "B4",
@@ -548,7 +554,7 @@ fn config_errors() {
         ("A1A2", "A (entries per AppendEntries) is given more than once"),
         (
             "X1",
-            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A or B), found \"X\"",
+            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A, V, W or B), found \"X\"",
         ),
     ] {
         assert_error(
@@ -563,7 +569,7 @@ fn action_errors() {
     for (e, expected) in [
         (
             "1h,2h,12q",
-            "action 3 (\"12q\"): unknown action letter \"q\"; expected one of: c, r, t, i, p, h, x, m, w, d, s, l, g, k, a, v, f, o, n, u",
+            "action 3 (\"12q\"): unknown action letter \"q\"; expected one of: c, r, t, i, p, h, x, m, w, d, s, l, g, k, a, v, f, o, n, u, z",
         ),
         ("1h,,2h", "action 2 is empty (two ',' in a row, or a ',' at an end)"),
         ("1h,", "action 2 is empty (two ',' in a row, or a ',' at an end)"),
@@ -767,6 +773,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
         prop_oneof![Just(0u64), 1u64..=100_000],
         any::<(bool, bool)>(),
         prop_oneof![Just(64u64), 1u64..=100_000],
+        (0u32..=1, 0u32..=1),
     )
         .prop_map(
             |(
@@ -780,6 +787,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 snap,
                 (md, mt),
                 batch,
+                (q1, q2),
             )| {
                 SimConfig {
                     election_timeout_us: election,
@@ -800,6 +808,8 @@ fn config() -> impl Strategy<Value = SimConfig> {
                     delivery: mode(md),
                     timers: mode(mt),
                     max_entries_per_message: batch,
+                    election_quorum: q1,
+                    commit_quorum: q2,
                 }
             },
         )
@@ -874,12 +884,16 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
         prop::option::of(any::<bool>()),
         prop::option::of(any::<bool>()),
         prop::option::of(0u64..=100_000),
-        prop::option::of(any::<bool>()),
-        prop::option::of(any::<bool>()),
+        (
+            prop::option::of(any::<bool>()),
+            prop::option::of(any::<bool>()),
+            prop::option::of(0u32..=1),
+            prop::option::of(0u32..=1),
+        ),
         prop::option::of(1u64..=100_000),
     )
         .prop_map(
-            |(e, h, l, d, u, c, pv, cq, snap, md, mt, batch)| ConfigPatch {
+            |(e, h, l, d, u, c, pv, cq, snap, (md, mt, q1, q2), batch)| ConfigPatch {
                 election_timeout_us: e,
                 heartbeat_us: h,
                 latency_us: l,
@@ -893,6 +907,8 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
                 delivery: md.map(mode),
                 timers: mt.map(mode),
                 max_entries_per_message: batch,
+                election_quorum: q1,
+                commit_quorum: q2,
             },
         )
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
@@ -914,6 +930,9 @@ fn action(nodes: u32) -> BoxedStrategy<Action> {
             .boxed(),
         patch().prop_map(Action::Set).boxed(),
         target(nodes).prop_map(Action::FireTimer).boxed(),
+        (target(nodes), 1u64..=3_600_000_000)
+            .prop_map(|(t, us)| Action::Pause(t, us))
+            .boxed(),
         any::<u64>().prop_map(Action::DropMessage).boxed(),
         any::<u64>().prop_map(Action::DeliverMessage).boxed(),
         any::<u64>().prop_map(Action::DuplicateMessage).boxed(),

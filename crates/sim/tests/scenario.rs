@@ -62,6 +62,8 @@ fn full_example_parses() {
             delivery: Mode::Auto,
             timers: Mode::Auto,
             max_entries_per_message: 64,
+            election_quorum: 0,
+            commit_quorum: 0,
         }
     );
     let expected = vec![
@@ -177,6 +179,8 @@ fn every_action_kind_and_bugs_parse() {
             delivery: None,
             timers: None,
             max_entries_per_message: None,
+            election_quorum: None,
+            commit_quorum: None,
         })
     );
 }
@@ -831,6 +835,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
         prop_oneof![Just(0u64), 1u64..=100_000],
         any::<(bool, bool)>(),
         prop_oneof![Just(64u64), 1u64..=100_000],
+        (0u32..=1, 0u32..=1),
     )
         .prop_map(
             |(
@@ -844,6 +849,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 snap,
                 (md, mt),
                 batch,
+                (q1, q2),
             )| {
                 SimConfig {
                     election_timeout_us: election,
@@ -864,6 +870,8 @@ fn config() -> impl Strategy<Value = SimConfig> {
                     delivery: if md { Mode::Manual } else { Mode::Auto },
                     timers: if mt { Mode::Manual } else { Mode::Auto },
                     max_entries_per_message: batch,
+                    election_quorum: q1,
+                    commit_quorum: q2,
                 }
             },
         )
@@ -920,12 +928,16 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
         prop::option::of(any::<bool>()),
         prop::option::of(any::<bool>()),
         prop::option::of(0u64..=100_000),
-        prop::option::of(prop_oneof![Just(Mode::Auto), Just(Mode::Manual)]),
-        prop::option::of(prop_oneof![Just(Mode::Auto), Just(Mode::Manual)]),
+        (
+            prop::option::of(prop_oneof![Just(Mode::Auto), Just(Mode::Manual)]),
+            prop::option::of(prop_oneof![Just(Mode::Auto), Just(Mode::Manual)]),
+            prop::option::of(0u32..=1),
+            prop::option::of(0u32..=1),
+        ),
         prop::option::of(1u64..=100_000),
     )
         .prop_map(
-            |(e, h, l, d, u, c, pv, cq, snap, md, mt, batch)| ConfigPatch {
+            |(e, h, l, d, u, c, pv, cq, snap, (md, mt, q1, q2), batch)| ConfigPatch {
                 election_timeout_us: e,
                 heartbeat_us: h,
                 latency_us: l,
@@ -939,6 +951,8 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
                 delivery: md,
                 timers: mt,
                 max_entries_per_message: batch,
+                election_quorum: q1,
+                commit_quorum: q2,
             },
         )
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
@@ -958,6 +972,7 @@ fn action(nodes: u32) -> impl Strategy<Value = Action> {
             .prop_map(|(node, key)| Action::ClientDelete { node, key }),
         patch().prop_map(Action::Set),
         target(nodes).prop_map(Action::FireTimer),
+        (target(nodes), 1u64..=3_600_000_000).prop_map(|(t, us)| Action::Pause(t, us)),
         any::<u64>().prop_map(Action::DropMessage),
         any::<u64>().prop_map(Action::DeliverMessage),
         any::<u64>().prop_map(Action::DuplicateMessage),
@@ -1122,7 +1137,7 @@ fn documented_error_messages() {
         ),
         (
             r#"{"version":1,"config":{"foo":1}}"#,
-            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, clock_drift, snapshot_threshold, delivery, timers, max_entries_per_message, bugs",
+            "config.foo: unknown field; expected one of: election_timeout_ms, heartbeat_ms, latency_ms, drop_rate, duplicate_rate, client_timeout_ms, pre_vote, check_quorum, clock_drift, snapshot_threshold, delivery, timers, max_entries_per_message, election_quorum, commit_quorum, bugs",
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"crash","node":7}"#),
