@@ -308,7 +308,7 @@ fn action_problems() {
     assert_err(
         &with_event(r#"{"at_ms":1,"do":"explode"}"#),
         "events[0].do",
-        "unknown action \"explode\"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate, add_server, remove_server, drop_message, deliver_message, duplicate_message, fire_timer",
+        "unknown action \"explode\"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate, add_server, remove_server, drop_message, deliver_message, duplicate_message, fire_timer, pause",
     );
     assert_err(
         &with_event(r#"{"at_ms":1,"node":2}"#),
@@ -1149,7 +1149,7 @@ fn documented_error_messages() {
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"explode"}"#),
-            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate, add_server, remove_server, drop_message, deliver_message, duplicate_message, fire_timer"#,
+            r#"events[0].do: unknown action "explode"; expected one of: crash, restart, timeout, isolate, partition, heal, cut, restore, client_write, client_delete, set, transfer_leadership, client_read, clock_rate, add_server, remove_server, drop_message, deliver_message, duplicate_message, fire_timer, pause"#,
         ),
         (
             &with_event(r#"{"at_ms":1,"do":"deliver_message","id":-1}"#),
