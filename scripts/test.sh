@@ -40,8 +40,18 @@ node tests/wasm-determinism.mjs target/wasm32-unknown-unknown/wasm/raftlab_trace
 
 step "fuzz: 10,000 random fault campaigns over 3, 5 and 7 nodes"
 "$raftlab" fuzz --seeds 10000 --out target/fuzz-failures
-step "fuzz: 10,000 more with every optional feature on (PreVote, CheckQuorum, transfers, reads, snapshots, membership changes)"
+step "fuzz: 10,000 more with every optional feature on (PreVote, CheckQuorum, transfers, reads, snapshots, membership changes, pauses)"
 "$raftlab" fuzz --seeds 10000 --from-seed 10000 --all-features --out target/fuzz-failures
+step "fuzz: 10,000 with flexible quorums that intersect (Q1 + Q2 > N, 2 Q1 > N), and pauses"
+"$raftlab" fuzz --seeds 10000 --from-seed 20000 --flexible --out target/fuzz-failures
+step "fuzz: flexible quorums that need not intersect (Q1 + Q2 <= N) must be caught"
+disjoint_status=0
+"$raftlab" fuzz --seeds 200 --flexible disjoint --out target/fuzz-disjoint > target/fuzz-disjoint.txt || disjoint_status=$?
+head -3 target/fuzz-disjoint.txt
+if [ "$disjoint_status" != 1 ] || ! grep -q "failing campaign" target/fuzz-disjoint.txt; then
+  echo "expected the checker to catch violations with non-intersecting quorums (exit $disjoint_status)" >&2
+  exit 1
+fi
 
 step "benchmark (figures only; not a pass/fail test)"
 "$raftlab" bench --sim-seconds 300

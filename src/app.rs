@@ -444,6 +444,7 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
         "r" => act_on(Action::Restart),
         "t" => act_on(Action::Timeout),
         "i" => act_on(Action::Isolate),
+        "z" => act_on(|t| Action::Pause(t, 1_000_000)),
         "h" => ui.dispatch(UiAction::Act(Action::Heal)),
         "w" => {
             let n = next_write_number(&ui.model.borrow());

@@ -246,10 +246,15 @@ pub(crate) fn node_view(
     let (x, y) = position(id, n);
     let alive = sim.is_alive(id);
     let role = m.role_name(id);
-    // A candidate needs a majority of the voters of its own latest configuration.
-    let quorum = node.membership().quorum();
+    // A candidate needs a majority of the voters of its own latest configuration (or the
+    // election quorum of flexible quorums).
+    let quorum = node.vote_quorum();
+    let paused = alive && sim.paused_until(id).is_some();
     let label = format!(
-        "Node {id}, S{id}, {role}, term {}{}{}",
+        "Node {id}, S{id}, {role}{}, term {}{}{}",
+        sim.paused_until(id)
+            .filter(|_| alive)
+            .map_or(String::new(), |t| format!(", paused until {} ms", t / 1000)),
         node.term(),
         match (alive, node.role(), node.voted_for()) {
             (true, Role::Candidate, _) => format!(", {} of {quorum} votes", node.votes().len()),
@@ -276,8 +281,9 @@ pub(crate) fn node_view(
         Member::Joining | Member::Removed | Member::Outside => " outside",
     };
     let class = format!(
-        "node {role}{place}{}",
-        if selected { " selected" } else { "" }
+        "node {role}{place}{}{}",
+        if selected { " selected" } else { "" },
+        if paused { " paused" } else { "" }
     );
     let onclick = live.then(|| {
         ui_cb(ui, move |_| {
@@ -304,6 +310,7 @@ pub(crate) fn node_view(
     });
     let badge = match (alive, node.role()) {
         (false, _) => "✕",
+        _ if paused => "⏸",
         (true, Role::Leader) => "★",
         (true, Role::Candidate) => "?",
         (true, Role::PreCandidate) => "¿",
@@ -311,6 +318,8 @@ pub(crate) fn node_view(
     };
     let sub = if !alive {
         "down".to_string()
+    } else if paused {
+        "paused".to_string()
     } else if let Some(word) = member.short() {
         word.to_string()
     } else {
@@ -430,7 +439,7 @@ pub(crate) fn legend() -> Html {
                 { for items.iter().map(|(class, text, what)| html! {
                     <li><span class={format!("{class} sample")}>{ *text }</span>{ *what }</li>
                 }) }
-                <li><span class="sample shape">{ "★" }</span>{ "leader; ? candidate; ¿ pre-candidate (PreVote); ✕ crashed" }</li>
+                <li><span class="sample shape">{ "★" }</span>{ "leader; ? candidate; ¿ pre-candidate (PreVote); ⏸ paused; ✕ crashed" }</li>
                 <li><span class="sample ring">{ "S" }</span>{ "dashed ring: a learner, catching up before it votes (thesis 4.2.1)" }</li>
                 <li><span class="sample faded">{ "S" }</span>{ "faded: a server outside the configuration (removed, or not added yet)" }</li>
                 <li><span class="sample bar"></span>{ "the bar above a node is its election timer, draining" }</li>

@@ -3,7 +3,7 @@
 use super::*;
 
 /// The keyboard shortcuts, as listed in the help overlay.
-pub const SHORTCUTS: [(&str, &str); 18] = [
+pub const SHORTCUTS: [(&str, &str); 19] = [
     ("Space", "play / pause"),
     (
         "→ Space PageDown / ← PageUp",
@@ -19,6 +19,7 @@ pub const SHORTCUTS: [(&str, &str); 18] = [
     ("R", "restart the selected node"),
     ("T", "force the selected node's election timeout"),
     ("I", "isolate the selected node"),
+    ("Z", "pause the selected node's process for 1 s"),
     ("W", "client write (to the selected node, else the leader)"),
     ("H", "heal every link"),
     ("0", "replay this seed from the start"),

@@ -195,6 +195,10 @@ pub(crate) fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                         { format!("Fire S{id}'s timer") }
                     </button>
                 }
+                <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::Pause(t, 1_000_000)))} aria-keyshortcuts="Z"
+                    title="A process pause (garbage collection, a stalled virtual machine): it handles nothing for 1 s while its clock runs on; then its late timers fire and it handles what waited">
+                    { format!("Pause S{id} 1 s") }
+                </button>
                 <span class="clockctl" role="group" aria-label={format!("S{id}'s clock speed")}>
                     { for [(0.5, "Clock ×0.5"), (1.0, "Clock ×1"), (2.0, "Clock ×2")].into_iter().map(|(rate, label)| html! {
                         <button onclick={ui_cb(ui, move |_| UiAction::Act(Action::ClockRate(t, rate)))}
@@ -406,8 +410,41 @@ pub(crate) fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     |v, _| (v.fract() == 0.0 && (0.0..=100_000.0).contains(&v)).then(|| ConfigPatch { snapshot_threshold: Some(v as u64), ..Default::default() })) }
                 { toggle(ui, "PreVote (thesis 9.6)", c.pre_vote, |on| ConfigPatch { pre_vote: Some(on), ..Default::default() }) }
                 { toggle(ui, "CheckQuorum (thesis 6.2)", c.check_quorum, |on| ConfigPatch { check_quorum: Some(on), ..Default::default() }) }
+                { field("Election quorum Q1 (0: majority)", c.election_quorum.to_string(), "0", "9", "1",
+                    |v, _| (v.fract() == 0.0 && (0.0..=9.0).contains(&v)).then(|| ConfigPatch { election_quorum: Some(v as u32), ..Default::default() })) }
+                { field("Commit quorum Q2 (0: majority)", c.commit_quorum.to_string(), "0", "9", "1",
+                    |v, _| (v.fract() == 0.0 && (0.0..=9.0).contains(&v)).then(|| ConfigPatch { commit_quorum: Some(v as u32), ..Default::default() })) }
             </div>
+            { quorum_note(m) }
         </section>
+    }
+}
+
+/// What flexible quorums mean for this cluster: the sizes in use and, when an election
+/// quorum and a commit quorum need not intersect, the warning that safety is lost.
+fn quorum_note(m: &Model) -> Html {
+    let c = m.sim().config();
+    if c.election_quorum == 0 && c.commit_quorum == 0 {
+        return Html::default();
+    }
+    let voters = m.sim().membership().voters.len();
+    let size = |q: u32| {
+        if q == 0 {
+            voters / 2 + 1
+        } else {
+            (q as usize).min(voters)
+        }
+    };
+    let (q1, q2) = (size(c.election_quorum), size(c.commit_quorum));
+    html! {
+        <>
+            <p class="hint">{ format!("Flexible quorums (Flexible Paxos): {q1} of {voters} votes elect a leader, {q2} of {voters} servers commit an entry. Membership changes are refused while they are set.") }</p>
+            if q1 + q2 <= voters {
+                <p class="warn" role="status">{ format!("These quorums need not intersect ({q1} + {q2} is not more than {voters}): safety is not guaranteed. Two leaders may commit different entries; the checker will say so.") }</p>
+            } else if 2 * q1 <= voters {
+                <p class="warn" role="status">{ format!("Two election quorums need not intersect (2 × {q1} is not more than {voters}): two candidates can win the same term, so safety is not guaranteed. Raft's terms, unlike Paxos ballots, are not unique to a candidate.") }</p>
+            }
+        </>
     }
 }
 

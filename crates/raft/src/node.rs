@@ -691,12 +691,12 @@ impl Node {
     }
     /// The votes that win an election (Q1): a majority of the voters (5.2), or
     /// `Config::election_quorum` (Flexible Paxos), at most every voter.
-    fn vote_quorum(&self) -> usize {
+    pub fn vote_quorum(&self) -> usize {
         flexible(self.config.election_quorum, &self.membership)
     }
     /// The replicas that commit an entry (Q2): a majority of the voters (5.3), or
     /// `Config::commit_quorum` (Flexible Paxos), at most every voter.
-    fn commit_quorum(&self) -> usize {
+    pub fn commit_quorum(&self) -> usize {
         flexible(self.config.commit_quorum, &self.membership)
     }
     /// The servers (this leader included) whose contact confirms that it still leads, for

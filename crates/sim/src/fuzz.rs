@@ -34,6 +34,25 @@ pub struct FuzzOptions {
     /// Add membership changes (thesis 4.1): servers added (new ones started, up to 9) and
     /// removed, one at a time, among the campaign's faults.
     pub membership: bool,
+    /// Add process pauses (50 ms to 2 s, the `pause` fault) among the faults: half of the
+    /// crashes become pauses.
+    pub pauses: bool,
+    /// Flexible quorums (Flexible Paxos): each campaign draws an election quorum Q1 and a
+    /// commit quorum Q2 of this kind.
+    pub flexible: Option<Flexible>,
+}
+
+/// Which flexible quorums a campaign draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flexible {
+    /// Q1 + Q2 > N and 2 Q1 > N: every election quorum meets every commit quorum and every
+    /// other election quorum, so Raft stays safe. (Flexible Paxos needs only the first,
+    /// because its ballots are unique to a proposer; Raft's terms are not: with 2 Q1 <= N two
+    /// candidates can both win one term, and Election Safety breaks.)
+    Intersecting,
+    /// Q1 + Q2 <= N: they need not meet; the checker should catch two leaders committing
+    /// different entries in some campaigns.
+    Disjoint,
 }
 
 impl Default for FuzzOptions {
@@ -49,6 +68,8 @@ impl Default for FuzzOptions {
             reads: false,
             snapshots: false,
             membership: false,
+            pauses: false,
+            flexible: None,
         }
     }
 }
@@ -142,6 +163,9 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
                 node: None,
                 key: ["x", "y", "z", "w"][dice.below(4) as usize].to_string(),
             },
+            38..=47 if options.pauses && dice.below(2) == 0 => {
+                Action::Pause(node(&mut dice, servers), dice.range(50_000, 2_000_000))
+            }
             38..=47 => Action::Crash(node(&mut dice, servers)),
             48..=57 => Action::Restart(node(&mut dice, servers)),
             58..=64 => {
@@ -182,6 +206,20 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
     // Drawn last, so that the campaign's actions are the same with and without snapshots.
     if options.snapshots {
         config.snapshot_threshold = dice.range(3, 20);
+    }
+    let n = u64::from(nodes);
+    match options.flexible {
+        Some(Flexible::Intersecting) => {
+            let q1 = dice.range(n / 2 + 1, n);
+            config.election_quorum = q1 as u32;
+            config.commit_quorum = dice.range(n + 1 - q1, n) as u32;
+        }
+        Some(Flexible::Disjoint) if n >= 2 => {
+            let q1 = dice.range(1, n - 1);
+            config.election_quorum = q1 as u32;
+            config.commit_quorum = dice.range(1, n - q1) as u32;
+        }
+        _ => {}
     }
     Scenario {
         seed,

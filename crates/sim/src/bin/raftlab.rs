@@ -199,10 +199,29 @@ struct Features {
     /// removed, one at a time.
     #[arg(long)]
     membership: bool,
+    /// Add process pauses (the `pause` fault, 50 ms to 2 s): half of the crashes become
+    /// pauses.
+    #[arg(long)]
+    pauses: bool,
+    /// Flexible quorums (Flexible Paxos): each campaign draws an election quorum Q1 and a
+    /// commit quorum Q2 that intersect (Q1 + Q2 > N, and 2 Q1 > N since Raft's terms are not
+    /// unique to a candidate: safe), or with `--flexible disjoint`,
+    /// that need not (Q1 + Q2 <= N: the checker should catch violations). Pauses are added.
+    #[arg(long, value_name = "KIND", num_args = 0..=1, default_missing_value = "intersecting")]
+    flexible: Option<FlexibleArg>,
     /// Turn every optional feature on (PreVote, CheckQuorum, leadership transfers, reads,
-    /// snapshots, membership changes).
+    /// snapshots, membership changes, pauses).
     #[arg(long)]
     all_features: bool,
+}
+
+/// The kinds of `--flexible`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum FlexibleArg {
+    /// Q1 + Q2 > N.
+    Intersecting,
+    /// Q1 + Q2 <= N.
+    Disjoint,
 }
 
 impl Features {
@@ -213,6 +232,11 @@ impl Features {
         options.reads = self.reads || self.all_features;
         options.snapshots = self.snapshots || self.all_features;
         options.membership = self.membership || self.all_features;
+        options.flexible = self.flexible.map(|f| match f {
+            FlexibleArg::Intersecting => raftlab_sim::fuzz::Flexible::Intersecting,
+            FlexibleArg::Disjoint => raftlab_sim::fuzz::Flexible::Disjoint,
+        });
+        options.pauses = self.pauses || self.all_features || self.flexible.is_some();
     }
 }
 
