@@ -2,7 +2,7 @@
 //! in REAL simulated time (the simulator's clock, not any node's).
 //!
 //! Words used below. A **holding** is one acquisition granted by the store: a holder and its
-//! token (the store's revision at the grant), starting at the real time the store granted it
+//! token (which grows by one per acquisition), starting at the real time the store granted it
 //! (its `store_cas` event with op `acquire`). Tokens grow with grant time, so "newer holding"
 //! means "higher token". A holding **acts** when the resource accepts a write carrying its
 //! token. Source for both properties: Kleppmann, "How to do distributed locking" (2016): a

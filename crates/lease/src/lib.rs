@@ -64,8 +64,8 @@ pub struct Config {
     pub seed: u64,
     /// Whether the resource checks fencing tokens (Kleppmann 2016).
     pub fencing: bool,
-    /// The store's revision before its first write: the first acquisition gets token
-    /// `first_revision + 1` (32 makes the tokens of Kleppmann's example, 33 and 34).
+    /// The store's revision and token before its first write: the first acquisition gets
+    /// token `first_revision + 1` (32 makes the tokens of Kleppmann's example, 33 and 34).
     pub first_revision: u64,
 }
 
@@ -154,8 +154,8 @@ pub fn check_cluster(cluster: &[NodeId]) -> Result<(), &'static str> {
 pub struct Record {
     /// The candidate holding the lease.
     pub holder: NodeId,
-    /// The fencing token: the store's revision when this holder acquired the record. It only
-    /// grows from one acquisition to the next (etcd's revision, Consul's LockIndex).
+    /// The fencing token: it grows by one at each acquisition and never otherwise (Consul's
+    /// LockIndex; etcd's revision at the acquisition would also do, with gaps).
     pub token: u64,
     /// The store's revision at the record's last write (renewals change it): a CAS must name
     /// it.
@@ -584,6 +584,8 @@ pub struct Persistent {
     pub record: Option<Record>,
     /// Store: its revision.
     pub revision: u64,
+    /// Store: the last token it gave.
+    pub token: u64,
     /// Resource: the highest token accepted.
     pub highest: u64,
     /// Resource: how many writes it accepted.

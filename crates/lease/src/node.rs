@@ -23,6 +23,8 @@ struct Store {
     cands: Vec<NodeId>,
     record: Option<Record>,
     revision: u64,
+    /// The last token given (Consul's LockIndex: it counts acquisitions).
+    token: u64,
     /// Session mode: nobody may acquire before this (lock-delay).
     lock_until: Micros,
     /// Watch notifications not yet sent: (due, watcher, time of the change, record, revision).
@@ -110,6 +112,7 @@ impl Node {
                     r
                 }),
                 revision: persistent.revision.max(cfg.first_revision),
+                token: persistent.token.max(cfg.first_revision),
                 lock_until: 0,
                 pending: Vec::new(),
             }),
@@ -192,6 +195,7 @@ impl Node {
             Inner::Store(s) => Persistent {
                 record: s.record,
                 revision: s.revision,
+                token: s.token,
                 ..Persistent::default()
             },
             Inner::Res(r) => Persistent {
@@ -334,9 +338,10 @@ impl Store {
                 (true, "")
             }
             _ => {
+                self.token += 1;
                 let new = Record {
                     holder: from,
-                    token: next,
+                    token: self.token,
                     mod_index: next,
                     acquired_at: now,
                     renewed_at: now,
