@@ -118,9 +118,9 @@ impl Checker {
         if !self.once(TWO_LEADERS, token, newer) {
             return None;
         }
-        let granted = self
-            .grant(newer)
-            .map_or(String::new(), |g| format!(", leader by the store's grant at {}", secs(g)));
+        let granted = self.grant(newer).map_or(String::new(), |g| {
+            format!(", leader by the store's grant at {}", secs(g))
+        });
         Some(Violation {
             property: TWO_LEADERS,
             at: now,

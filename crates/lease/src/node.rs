@@ -321,7 +321,13 @@ impl Store {
         self.flush(id, now, out);
     }
 
-    fn cas(&mut self, now: Micros, from: NodeId, expect: u64, out: &mut Ready) -> (bool, &'static str) {
+    fn cas(
+        &mut self,
+        now: Micros,
+        from: NodeId,
+        expect: u64,
+        out: &mut Ready,
+    ) -> (bool, &'static str) {
         if expect != self.record.map_or(0, |r| r.mod_index) {
             return (false, "modify index changed");
         }
@@ -353,7 +359,14 @@ impl Store {
     }
 
     /// Apply a change: new revision, trace event, one watch notification per candidate.
-    fn change(&mut self, now: Micros, op: StoreOp, who: Record, new: Option<Record>, out: &mut Ready) {
+    fn change(
+        &mut self,
+        now: Micros,
+        op: StoreOp,
+        who: Record,
+        new: Option<Record>,
+        out: &mut Ready,
+    ) {
         self.revision += 1;
         self.record = new;
         out.persist = true;

@@ -18,7 +18,10 @@ fn start(cfg: &Config) -> Sim {
     let mut sim = Sim::new(4, cfg);
     sim.pause(3, 10 * MS);
     sim.run_until_event(S, acquired(2, 33));
-    assert_eq!(sim.node(1).store_record().map(|r| (r.holder, r.token)), Some((2, 33)));
+    assert_eq!(
+        sim.node(1).store_record().map(|r| (r.holder, r.token)),
+        Some((2, 33))
+    );
     sim
 }
 
@@ -33,7 +36,9 @@ fn kleppmann(fencing: bool) -> (Sim, Micros) {
     let mut sim = start(&cfg);
     // Let S2 work a while, then freeze it right after it checked its lease for a write.
     sim.run_until(S);
-    sim.run_until_event(2 * S, |n, e| n == 2 && matches!(e, Event::WorkStarted { .. }));
+    sim.run_until_event(2 * S, |n, e| {
+        n == 2 && matches!(e, Event::WorkStarted { .. })
+    });
     sim.pause(2, 3 * S);
     let wake = sim.now + 3 * S;
     // S3 takes over while S2 sleeps: its own clock says the record has not changed for a
@@ -62,14 +67,27 @@ fn kleppmann_pause_without_fencing_two_leaders_write() {
         .map(|m| m.1.body.type_name())
         .collect();
     assert_eq!(woke, ["Write", "Cas"]);
-    let lost = sim.events.iter().find(|e| e.1 == 2 && e.2.kind() == "lease_lost");
-    assert!(matches!(lost, Some((t, _, Event::LeaseLost { reason: "renew deadline passed", .. })) if *t == wake));
+    let lost = sim
+        .events
+        .iter()
+        .find(|e| e.1 == 2 && e.2.kind() == "lease_lost");
+    assert!(
+        matches!(lost, Some((t, _, Event::LeaseLost { reason: "renew deadline passed", .. })) if *t == wake)
+    );
     // The resource took token 33 after token 34.
     let acc = sim.accepted();
     let first34 = acc.iter().position(|w| w.2 == 34).unwrap();
     assert!(acc[first34..].iter().any(|w| w.1 == 2 && w.2 == 33));
-    assert!(sim.has(TWO_LEADERS) && sim.has(STALE_WRITE), "{:?}", sim.violations);
-    let v = sim.violations.iter().find(|v| v.property == TWO_LEADERS).unwrap();
+    assert!(
+        sim.has(TWO_LEADERS) && sim.has(STALE_WRITE),
+        "{:?}",
+        sim.violations
+    );
+    let v = sim
+        .violations
+        .iter()
+        .find(|v| v.property == TWO_LEADERS)
+        .unwrap();
     assert!(v.detail.contains("S2 with token 33") && v.detail.contains("S3 with token 34"));
 }
 
@@ -109,7 +127,12 @@ fn lost_at(sim: &Sim, id: NodeId) -> Micros {
 #[test]
 fn slow_clock_without_fencing_keeps_writing_after_takeover() {
     let sim = slow_clock(false, 1, 3);
-    let t34 = sim.events.iter().find(|e| acquired(3, 34)(e.1, &e.2)).unwrap().0;
+    let t34 = sim
+        .events
+        .iter()
+        .find(|e| acquired(3, 34)(e.1, &e.2))
+        .unwrap()
+        .0;
     // Its renew deadline (1 s on its clock) lasts about 3 s of real time.
     assert!(lost_at(&sim, 2) > t34 + S / 2);
     assert!(sim.accepted().iter().any(|w| w.1 == 2 && w.0 > t34));
@@ -121,15 +144,33 @@ fn slow_clock_with_fencing_is_refused() {
     let sim = slow_clock(true, 1, 3);
     assert!(sim.violations.is_empty(), "{:?}", sim.violations);
     assert!(sim.refused().contains(&(2, 33)));
-    let lost = sim.events.iter().find(|e| e.1 == 2 && e.2.kind() == "lease_lost");
-    assert!(matches!(lost, Some((_, _, Event::LeaseLost { reason: "fenced by the resource", .. }))));
+    let lost = sim
+        .events
+        .iter()
+        .find(|e| e.1 == 2 && e.2.kind() == "lease_lost");
+    assert!(matches!(
+        lost,
+        Some((
+            _,
+            _,
+            Event::LeaseLost {
+                reason: "fenced by the resource",
+                ..
+            }
+        ))
+    ));
 }
 
 #[test]
 fn correct_clock_needs_no_fencing() {
     // Same cut, honest clock: S2 stops (1 s) before S3 may take over (1.5 s).
     let sim = slow_clock(false, 1, 1);
-    let t34 = sim.events.iter().find(|e| acquired(3, 34)(e.1, &e.2)).unwrap().0;
+    let t34 = sim
+        .events
+        .iter()
+        .find(|e| acquired(3, 34)(e.1, &e.2))
+        .unwrap()
+        .0;
     assert!(lost_at(&sim, 2) < t34);
     assert!(sim.violations.is_empty(), "{:?}", sim.violations);
 }
@@ -155,7 +196,14 @@ fn late_watch(fencing: bool, lock_delay_us: Micros) -> Sim {
 
 fn expired_at(sim: &Sim) -> Micros {
     let e = sim.events.iter().find(|e| {
-        matches!(e.2, Event::StoreCas { op: StoreOp::Expire, holder: 2, .. })
+        matches!(
+            e.2,
+            Event::StoreCas {
+                op: StoreOp::Expire,
+                holder: 2,
+                ..
+            }
+        )
     });
     e.expect("the session expires").0
 }
@@ -164,12 +212,31 @@ fn expired_at(sim: &Sim) -> Micros {
 fn late_watch_without_fencing_old_holder_keeps_acting() {
     let sim = late_watch(false, 0);
     let expired = expired_at(&sim);
-    let t34 = sim.events.iter().find(|e| acquired(3, 34)(e.1, &e.2)).unwrap().0;
+    let t34 = sim
+        .events
+        .iter()
+        .find(|e| acquired(3, 34)(e.1, &e.2))
+        .unwrap()
+        .0;
     // S2 hears of the expiry only through the late watch, 2 s after it.
-    let lost = sim.events.iter().find(|e| e.1 == 2 && e.2.kind() == "lease_lost").unwrap();
-    assert!(matches!(lost.2, Event::LeaseLost { reason: "the store shows no holder", .. }));
+    let lost = sim
+        .events
+        .iter()
+        .find(|e| e.1 == 2 && e.2.kind() == "lease_lost")
+        .unwrap();
+    assert!(matches!(
+        lost.2,
+        Event::LeaseLost {
+            reason: "the store shows no holder",
+            ..
+        }
+    ));
     assert!(lost.0 >= expired + 2 * S && t34 < expired + S / 2);
-    assert!(sim.has(TWO_LEADERS) && sim.has(STALE_WRITE), "{:?}", sim.violations);
+    assert!(
+        sim.has(TWO_LEADERS) && sim.has(STALE_WRITE),
+        "{:?}",
+        sim.violations
+    );
 }
 
 #[test]
@@ -185,9 +252,20 @@ fn late_watch_is_covered_by_a_long_lock_delay() {
     // watch is late, so S2 has stopped before S3 starts.
     let sim = late_watch(false, 2_500_000);
     let expired = expired_at(&sim);
-    let t34 = sim.events.iter().find(|e| acquired(3, 34)(e.1, &e.2)).unwrap().0;
+    let t34 = sim
+        .events
+        .iter()
+        .find(|e| acquired(3, 34)(e.1, &e.2))
+        .unwrap()
+        .0;
     assert!(t34 >= expired + 2_500_000);
-    assert!(sim.events.iter().any(|e| matches!(e.2, Event::LeaseCasFailed { reason: "lock delay", .. })));
+    assert!(sim.events.iter().any(|e| matches!(
+        e.2,
+        Event::LeaseCasFailed {
+            reason: "lock delay",
+            ..
+        }
+    )));
     assert!(sim.violations.is_empty(), "{:?}", sim.violations);
 }
 
@@ -204,7 +282,12 @@ fn resign_hands_over_with_a_higher_token() {
     sim.run_until(S + 3 * MS);
     assert!(sim.events.iter().any(|e| matches!(
         e.2,
-        Event::StoreCas { op: StoreOp::Release, holder: 2, token: 33, .. }
+        Event::StoreCas {
+            op: StoreOp::Release,
+            holder: 2,
+            token: 33,
+            ..
+        }
     )));
     let t = sim.run_until_event(3 * S, acquired(3, 34));
     // S3 takes the empty record at its next try; S2 stays out for a lease duration.
@@ -214,4 +297,3 @@ fn resign_hands_over_with_a_higher_token() {
     assert_eq!(sim.node(2).belief().unwrap().holder, Some(3));
     assert!(sim.violations.is_empty());
 }
-

@@ -130,7 +130,11 @@ impl Sim {
     }
 
     /// Run until `pred` holds for a new event; returns its real time. Panics after `limit`.
-    pub fn run_until_event(&mut self, limit: Micros, pred: impl Fn(NodeId, &Event) -> bool) -> Micros {
+    pub fn run_until_event(
+        &mut self,
+        limit: Micros,
+        pred: impl Fn(NodeId, &Event) -> bool,
+    ) -> Micros {
         let mut seen = self.events.len();
         while self.now < limit {
             self.tick();
