@@ -7,6 +7,9 @@ use raftlab_lease::*;
 
 pub const MS: Micros = 1000;
 
+/// Decides whether a message is lost.
+pub type DropFn = Box<dyn FnMut(&Message) -> bool>;
+
 pub struct Sim {
     pub cluster: Vec<NodeId>,
     pub nodes: Vec<Node>,
@@ -29,7 +32,7 @@ pub struct Sim {
     /// Every message sent: (real time, message).
     pub sent: Vec<(Micros, Message)>,
     /// Optional per-message drop decision.
-    pub drop: Option<Box<dyn FnMut(&Message) -> bool>>,
+    pub drop: Option<DropFn>,
 }
 
 impl Sim {
