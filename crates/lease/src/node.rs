@@ -212,7 +212,7 @@ impl Node {
         match &self.inner {
             Inner::Store(s) => {
                 let expiry = s.record.filter(|_| s.cfg.session_ttl_us > 0);
-                let expiry = expiry.map(|r| r.renewed_at + s.cfg.session_ttl_us);
+                let expiry = expiry.map(|r| r.renewed_at.saturating_add(s.cfg.session_ttl_us));
                 s.pending.iter().map(|p| p.0).chain(expiry).min()
             }
             Inner::Cand(c) => c.timers().map(|t| t.0).min(),
@@ -285,9 +285,9 @@ impl Store {
         // Session mode: an overdue session expires before anything else is handled.
         if let Some(r) = self.record {
             let ttl = self.cfg.session_ttl_us;
-            if ttl > 0 && now >= r.renewed_at + ttl {
+            if ttl > 0 && now >= r.renewed_at.saturating_add(ttl) {
                 self.change(now, StoreOp::Expire, r, None, out);
-                self.lock_until = now + self.cfg.lock_delay_us;
+                self.lock_until = now.saturating_add(self.cfg.lock_delay_us);
             }
         }
         if let Input::Message(m) = input {
@@ -379,9 +379,11 @@ impl Store {
         for &to in &self.cands {
             let jitter = match self.cfg.watch_jitter_us {
                 0 => 0,
-                j => mix(self.cfg.seed ^ (self.revision << 20) ^ to as u64) % (j + 1),
+                j => mix(self.cfg.seed ^ (self.revision << 20) ^ to as u64) % j.saturating_add(1),
             };
-            let due = now + self.cfg.watch_delay_us + jitter;
+            let due = now
+                .saturating_add(self.cfg.watch_delay_us)
+                .saturating_add(jitter);
             self.pending.push((due, to, now, new, self.revision));
         }
     }
@@ -394,7 +396,7 @@ impl Store {
             out.events.push(Event::WatchFired {
                 to,
                 revision,
-                late_us: now - at,
+                late_us: now.saturating_sub(at),
             });
             out.messages.push(Message {
                 from: id,
@@ -424,7 +426,8 @@ impl Cand {
             Some(r) => Belief {
                 holder: Some(r.holder),
                 token: Some(r.token),
-                until: (!self.session()).then_some(self.seen_at + self.cfg.lease_duration_us),
+                until: (!self.session())
+                    .then_some(self.seen_at.saturating_add(self.cfg.lease_duration_us)),
                 leading: false,
             },
         }
@@ -447,7 +450,12 @@ impl Cand {
     fn step(&mut self, now: Micros, input: Input, out: &mut Ready) {
         match input {
             Input::Tick => {
-                while let Some((_, kind)) = self.timers().filter(|t| t.0 <= now).min() {
+                // Each timer is rescheduled past `now` when it fires, so this ends after at
+                // most four rounds; the bound only guards against clocks near u64::MAX.
+                for _ in 0..8 {
+                    let Some((_, kind)) = self.timers().filter(|t| t.0 <= now).min() else {
+                        break;
+                    };
                     self.fire(now, kind, out);
                 }
             }
@@ -456,7 +464,7 @@ impl Cand {
                     self.lose("resigned", out);
                     self.seq += 1;
                     self.attempt = None;
-                    self.quiet_until = now + self.cfg.lease_duration_us;
+                    self.quiet_until = now.saturating_add(self.cfg.lease_duration_us);
                     self.send(1, Body::Release { seq: self.seq }, out);
                 }
             }
@@ -499,9 +507,9 @@ impl Cand {
                 if until.is_some_and(|u| now >= u) {
                     return;
                 }
-                self.work_at = Some(now + self.cfg.work_period_us.max(1));
+                self.work_at = Some(now.saturating_add(self.cfg.work_period_us.max(1)));
                 if self.write_due.is_none() {
-                    let send_at = now + self.cfg.work_duration_us;
+                    let send_at = now.saturating_add(self.cfg.work_duration_us);
                     out.events.push(Event::WorkStarted {
                         holder: self.id,
                         token,
@@ -514,7 +522,7 @@ impl Cand {
                 }
             }
             _ => {
-                self.retry_at = now + self.cfg.retry_period_us.max(1);
+                self.retry_at = now.saturating_add(self.cfg.retry_period_us.max(1));
                 match self.seen {
                     // A leader renews straight away with the record it knows (no read first).
                     Some(r) if self.lead.is_some() && r.holder == self.id => {
@@ -597,7 +605,9 @@ impl Cand {
                 None => self.cas(a.start, 0, out),
                 Some(s) if s.holder == self.id => self.cas(a.start, s.mod_index, out),
                 Some(s) => {
-                    if !self.session() && now >= self.seen_at + self.cfg.lease_duration_us {
+                    if !self.session()
+                        && now >= self.seen_at.saturating_add(self.cfg.lease_duration_us)
+                    {
                         self.cas(a.start, s.mod_index, out)
                     }
                 }
@@ -606,7 +616,8 @@ impl Cand {
         };
         match r.record {
             Some(rec) if r.ok && rec.holder == self.id => {
-                let until = (!self.session()).then_some(a.start + self.cfg.renew_deadline_us);
+                let until =
+                    (!self.session()).then_some(a.start.saturating_add(self.cfg.renew_deadline_us));
                 let (holder, token) = (self.id, rec.token);
                 if self.lead.is_some() {
                     out.events.push(Event::LeaseRenewed {

@@ -46,6 +46,27 @@ fn layout_and_settings() {
     let mut out = Ready::default();
     c.step(5, Input::Tick, &mut out);
     assert!(c.next_deadline().unwrap() > 5);
+    // Absurd settings and clock readings neither panic nor hang.
+    let max = u64::MAX;
+    let huge = Config {
+        lease_duration_us: max,
+        retry_period_us: max,
+        work_period_us: max,
+        work_duration_us: max,
+        watch_delay_us: max,
+        watch_jitter_us: max,
+        session_ttl_us: max,
+        lock_delay_us: max,
+        ..Config::default()
+    };
+    for id in CLUSTER {
+        let mut n = Node::new(id, &CLUSTER, &huge);
+        let mut out = Ready::default();
+        n.step(max, Input::Tick, &mut out);
+        n.step(max, msg(2, id, Body::Cas { seq: 1, expect: 0 }), &mut out);
+        n.step(max, msg(2, id, Body::Write { token: max }), &mut out);
+        n.step(0, Input::Tick, &mut out);
+    }
 }
 
 #[test]
