@@ -1,0 +1,404 @@
+//! The store, the resource and the layout driven message by message.
+
+use raftlab_lease::*;
+
+const CLUSTER: [NodeId; 4] = [1, 2, 3, 4];
+
+fn msg(from: NodeId, to: NodeId, body: Body) -> Input {
+    Input::Message(Message { from, to, body })
+}
+
+fn reply(out: &Ready) -> &StoreReply {
+    match &out.messages[0].body {
+        Body::Reply(r) => r,
+        b => panic!("not a store reply: {b:?}"),
+    }
+}
+
+#[test]
+fn layout_and_settings() {
+    assert_eq!(role_of(1, &CLUSTER), Role::Store);
+    assert_eq!(role_of(2, &CLUSTER), Role::Candidate);
+    assert_eq!(role_of(4, &CLUSTER), Role::Resource);
+    assert_eq!(
+        Node::new(3, &CLUSTER, &Config::default()).role().as_str(),
+        "candidate"
+    );
+    assert!(check_cluster(&CLUSTER).is_ok());
+    assert!(check_cluster(&[1, 2]).is_err());
+    assert!(check_cluster(&[2, 3, 4]).is_err());
+    assert!(Config::default().validate().is_ok());
+    let bad = Config {
+        renew_deadline_us: 2_000_000,
+        ..Config::default()
+    };
+    assert_eq!(
+        bad.validate(),
+        Err("renew_deadline_us must be below lease_duration_us")
+    );
+    let zero = Config {
+        retry_period_us: 0,
+        ..Config::default()
+    };
+    assert!(zero.validate().is_err());
+    // Zero periods must not hang a step.
+    let mut c = Node::new(2, &CLUSTER, &zero);
+    let mut out = Ready::default();
+    c.step(5, Input::Tick, &mut out);
+    assert!(c.next_deadline().unwrap() > 5);
+    // Absurd settings and clock readings neither panic nor hang.
+    let max = u64::MAX;
+    let huge = Config {
+        lease_duration_us: max,
+        retry_period_us: max,
+        work_period_us: max,
+        work_duration_us: max,
+        watch_delay_us: max,
+        watch_jitter_us: max,
+        session_ttl_us: max,
+        lock_delay_us: max,
+        ..Config::default()
+    };
+    for id in CLUSTER {
+        let mut n = Node::new(id, &CLUSTER, &huge);
+        let mut out = Ready::default();
+        n.step(max, Input::Tick, &mut out);
+        n.step(max, msg(2, id, Body::Cas { seq: 1, expect: 0 }), &mut out);
+        n.step(max, msg(2, id, Body::Write { token: max }), &mut out);
+        n.step(0, Input::Tick, &mut out);
+    }
+}
+
+#[test]
+fn store_cas_on_the_modify_index() {
+    let cfg = Config {
+        first_revision: 32,
+        ..Config::default()
+    };
+    let mut s = Node::new(1, &CLUSTER, &cfg);
+    let mut out = Ready::default();
+    s.step(10, msg(2, 1, Body::Cas { seq: 1, expect: 0 }), &mut out);
+    let r = reply(&out);
+    assert!(r.ok);
+    assert_eq!(
+        r.record.map(|r| (r.holder, r.token, r.mod_index)),
+        Some((2, 33, 33))
+    );
+    assert!(out.persist);
+    // S3 read nothing more recent: its CAS names the old index and fails.
+    let mut out = Ready::default();
+    s.step(11, msg(3, 1, Body::Cas { seq: 1, expect: 0 }), &mut out);
+    assert!(!reply(&out).ok);
+    assert_eq!(reply(&out).reason, "modify index changed");
+    // S2 renews: same token, new modify index; the watch tells S3 (no delay set).
+    let mut out = Ready::default();
+    s.step(20, msg(2, 1, Body::Cas { seq: 2, expect: 33 }), &mut out);
+    assert_eq!(
+        s.store_record()
+            .map(|r| (r.token, r.mod_index, r.renewed_at)),
+        Some((33, 34, 20))
+    );
+    assert!(out
+        .messages
+        .iter()
+        .any(|m| m.to == 3 && m.body.type_name() == "WatchEvent"));
+    // S3 takes over with the right index: the next token.
+    let mut out = Ready::default();
+    s.step(30, msg(3, 1, Body::Cas { seq: 2, expect: 34 }), &mut out);
+    assert_eq!(s.store_record().map(|r| (r.holder, r.token)), Some((3, 34)));
+    // Only the holder may release.
+    let mut out = Ready::default();
+    s.step(31, msg(2, 1, Body::Release { seq: 3 }), &mut out);
+    assert_eq!(reply(&out).reason, "not the holder");
+    // A restarted store keeps its record, revision and token.
+    let again = Node::recover(1, &CLUSTER, &cfg, s.persistent(), 0);
+    assert_eq!(again.store_record().map(|r| r.token), Some(34));
+    assert_eq!(again.store_revision(), s.store_revision());
+}
+
+#[test]
+fn watches_answer_late_and_in_order() {
+    let cfg = Config {
+        watch_delay_us: 100,
+        watch_jitter_us: 50,
+        seed: 9,
+        ..Config::default()
+    };
+    let mut s = Node::new(1, &[1, 2, 3, 4, 5], &cfg);
+    let mut out = Ready::default();
+    s.step(0, msg(2, 1, Body::Cas { seq: 1, expect: 0 }), &mut out);
+    assert_eq!(out.messages.len(), 1, "only the reply: the watch is late");
+    let due = s.next_deadline().unwrap();
+    assert!((100..=150).contains(&due));
+    let mut out = Ready::default();
+    s.step(200, Input::Tick, &mut out);
+    let to: Vec<NodeId> = out.messages.iter().map(|m| m.to).collect();
+    assert_eq!(to.len(), 3);
+    assert!(to.contains(&2) && to.contains(&3) && to.contains(&4));
+    assert!(out
+        .events
+        .iter()
+        .all(|e| matches!(e, Event::WatchFired { late_us: 200, .. })));
+    assert_eq!(s.next_deadline(), None);
+}
+
+#[test]
+fn session_expires_on_the_store_clock() {
+    let cfg = Config {
+        session_ttl_us: 1000,
+        lock_delay_us: 500,
+        ..Config::default()
+    };
+    let mut s = Node::new(1, &CLUSTER, &cfg);
+    let mut out = Ready::default();
+    s.step(0, msg(2, 1, Body::Cas { seq: 1, expect: 0 }), &mut out);
+    // Without watch delay the watches leave in the same step; next is the session's expiry.
+    assert_eq!(
+        out.messages
+            .iter()
+            .filter(|m| m.body.type_name() == "WatchEvent")
+            .count(),
+        2
+    );
+    assert_eq!(s.next_deadline(), Some(1000));
+    let mut out = Ready::default();
+    s.step(1000, Input::Tick, &mut out);
+    assert_eq!(s.store_record(), None);
+    assert!(matches!(
+        out.events[0],
+        Event::StoreCas {
+            op: StoreOp::Expire,
+            holder: 2,
+            ..
+        }
+    ));
+    // Lock-delay: nobody may take it for 500 us.
+    let mut out = Ready::default();
+    s.step(1400, msg(3, 1, Body::Cas { seq: 1, expect: 0 }), &mut out);
+    assert_eq!(reply(&out).reason, "lock delay");
+    let mut out = Ready::default();
+    s.step(1500, msg(3, 1, Body::Cas { seq: 2, expect: 0 }), &mut out);
+    assert!(reply(&out).ok);
+}
+
+#[test]
+fn resource_fences_lower_tokens_only_when_asked() {
+    for fencing in [true, false] {
+        let cfg = Config {
+            fencing,
+            ..Config::default()
+        };
+        let mut r = Node::new(4, &CLUSTER, &cfg);
+        let mut out = Ready::default();
+        r.step(0, msg(3, 4, Body::Write { token: 34 }), &mut out);
+        r.step(1, msg(2, 4, Body::Write { token: 33 }), &mut out);
+        r.step(2, msg(3, 4, Body::Write { token: 34 }), &mut out);
+        let verdicts: Vec<(bool, &str)> = out
+            .events
+            .iter()
+            .map(|e| match e {
+                Event::ResourceWrite {
+                    accepted, reason, ..
+                } => (*accepted, *reason),
+                _ => panic!(),
+            })
+            .collect();
+        if fencing {
+            assert_eq!(
+                verdicts,
+                [(true, "ok"), (false, "stale token"), (true, "ok")]
+            );
+            assert_eq!(r.resource_state(), Some((34, 2)));
+        } else {
+            assert_eq!(verdicts, [(true, "no fencing"); 3]);
+        }
+        let back = Node::recover(4, &CLUSTER, &cfg, r.persistent(), 0);
+        assert_eq!(back.resource_state(), r.resource_state());
+    }
+}
+
+#[test]
+fn candidate_follows_client_go() {
+    let cfg = Config::default();
+    let mut c = Node::new(2, &CLUSTER, &cfg);
+    assert_eq!(c.belief().map(|b| b.holder), Some(None));
+    let mut out = Ready::default();
+    c.step(0, Input::Tick, &mut out);
+    assert!(matches!(out.messages[0].body, Body::Get { seq: 1 }));
+    // S3 holds it: S2 remembers its own time of the change and waits a lease duration.
+    let rec = Record {
+        holder: 3,
+        token: 5,
+        mod_index: 7,
+        acquired_at: 999_999,
+        renewed_at: 999_999,
+    };
+    let answer = |seq| StoreReply {
+        seq,
+        ok: true,
+        record: Some(rec),
+        revision: 7,
+        reason: "",
+    };
+    let mut out = Ready::default();
+    c.step(100, msg(1, 2, Body::Reply(answer(1))), &mut out);
+    assert!(out.messages.is_empty());
+    let b = c.belief().unwrap();
+    assert_eq!(
+        (b.holder, b.until, b.leading),
+        (Some(3), Some(100 + 1_500_000), false)
+    );
+    assert!(matches!(
+        out.events[0],
+        Event::LeaseBelieves { node: 2, .. }
+    ));
+    // The same record read again later does not restart the wait.
+    let mut out = Ready::default();
+    c.step(1_400_000, Input::Tick, &mut out);
+    c.step(1_400_100, msg(1, 2, Body::Reply(answer(2))), &mut out);
+    assert_eq!(c.belief().unwrap().until, Some(1_500_100));
+    assert!(!out.messages.iter().any(|m| m.body.type_name() == "Cas"));
+    // Past the lease duration on its own clock: it takes over with a CAS on index 7.
+    let mut out = Ready::default();
+    c.step(1_600_000, Input::Tick, &mut out);
+    c.step(1_600_100, msg(1, 2, Body::Reply(answer(3))), &mut out);
+    assert!(matches!(
+        out.messages.last().unwrap().body,
+        Body::Cas { seq: 4, expect: 7 }
+    ));
+    let mine = Record {
+        holder: 2,
+        token: 6,
+        mod_index: 8,
+        ..rec
+    };
+    let ok = StoreReply {
+        seq: 4,
+        ok: true,
+        record: Some(mine),
+        revision: 8,
+        reason: "",
+    };
+    let mut out = Ready::default();
+    c.step(1_600_200, msg(1, 2, Body::Reply(ok)), &mut out);
+    // Its renew deadline counts from the start of the successful try (1.6 s).
+    assert!(matches!(
+        out.events[0],
+        Event::LeaseAcquired {
+            holder: 2,
+            token: 6,
+            until: Some(2_600_000)
+        }
+    ));
+    assert_eq!(c.next_deadline(), Some(1_600_200), "work starts at once");
+    // Resigning releases the record.
+    let mut out = Ready::default();
+    c.step(1_700_000, Input::Resign, &mut out);
+    assert!(matches!(
+        out.events[0],
+        Event::LeaseLost {
+            reason: "resigned",
+            ..
+        }
+    ));
+    assert!(matches!(out.messages[0].body, Body::Release { .. }));
+}
+
+#[test]
+fn trace_doc_lists_every_kind_and_field() {
+    let doc = include_str!("../TRACE.md");
+    let b = Belief {
+        holder: None,
+        token: None,
+        until: None,
+        leading: false,
+    };
+    let events = [
+        Event::StoreCas {
+            op: StoreOp::Acquire,
+            holder: 2,
+            token: 1,
+            revision: 1,
+        },
+        Event::WatchFired {
+            to: 2,
+            revision: 1,
+            late_us: 0,
+        },
+        Event::LeaseAcquired {
+            holder: 2,
+            token: 1,
+            until: None,
+        },
+        Event::LeaseRenewed {
+            holder: 2,
+            token: 1,
+            until: None,
+        },
+        Event::LeaseLost {
+            holder: 2,
+            token: 1,
+            reason: "resigned",
+        },
+        Event::LeaseCasFailed {
+            candidate: 2,
+            expected: 0,
+            holder: None,
+            reason: "lock delay",
+        },
+        Event::LeaseBelieves { node: 2, belief: b },
+        Event::WorkStarted {
+            holder: 2,
+            token: 1,
+            send_at: 0,
+        },
+        Event::ResourceWrite {
+            holder: 2,
+            token: 1,
+            accepted: true,
+            reason: "ok",
+            highest: 1,
+        },
+    ];
+    for e in &events {
+        assert!(
+            doc.contains(&format!("`{}`", e.kind())),
+            "{} undocumented",
+            e.kind()
+        );
+        for (f, _) in e.fields() {
+            assert!(doc.contains(&format!("`{f}`")), "field {f} undocumented");
+        }
+    }
+    let bodies = [
+        Body::Get { seq: 1 },
+        Body::Cas { seq: 1, expect: 0 },
+        Body::Release { seq: 1 },
+        Body::Reply(StoreReply {
+            seq: 1,
+            ok: false,
+            record: None,
+            revision: 0,
+            reason: "x",
+        }),
+        Body::WatchEvent {
+            record: None,
+            revision: 0,
+        },
+        Body::Write { token: 1 },
+        Body::WriteReply {
+            token: 1,
+            accepted: true,
+        },
+    ];
+    for m in &bodies {
+        assert!(
+            doc.contains(&format!("`{}`", m.type_name())),
+            "{} undocumented",
+            m.type_name()
+        );
+        for (f, _) in m.fields() {
+            assert!(doc.contains(&format!("`{f}`")), "field {f} undocumented");
+        }
+    }
+}
