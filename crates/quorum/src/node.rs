@@ -320,8 +320,7 @@ impl Node {
         key: &str,
         values: &Siblings,
         hint_for: Option<NodeId>,
-        from: NodeId,
-        via: Via,
+        (from, via): (NodeId, Via),
         ready: &mut Ready,
     ) {
         if let Some(home) = hint_for.filter(|&h| h != self.id) {
@@ -472,7 +471,7 @@ impl Node {
                         } else {
                             Via::Repair
                         };
-                        self.apply(now, &p.key, &p.result, hint_for, to, via, ready);
+                        self.apply(now, &p.key, &p.result, hint_for, (to, via), ready);
                         self.answer(&mut p, to, None, ready);
                     }
                 }
@@ -574,8 +573,7 @@ impl Node {
                                     &p.key,
                                     &p.result,
                                     hint_for,
-                                    to,
-                                    Via::Repair,
+                                    (to, Via::Repair),
                                     ready,
                                 );
                             } else {
@@ -680,7 +678,7 @@ impl Node {
                 hint_for,
                 via,
             } => {
-                self.apply(now, &key, &values, hint_for, from, via, ready);
+                self.apply(now, &key, &values, hint_for, (from, via), ready);
                 if op != 0 {
                     self.send(from, Body::WriteAck { op, key }, ready);
                 }
@@ -720,7 +718,7 @@ impl Node {
     ) {
         for (key, values) in items {
             if self.is_replica(self.id, key) {
-                self.apply(now, key, values, None, from, Via::Sync, ready);
+                self.apply(now, key, values, None, (from, Via::Sync), ready);
             }
         }
     }
