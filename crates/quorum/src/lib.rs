@@ -12,7 +12,7 @@
 pub mod check;
 mod node;
 
-pub use node::{Hint, Node, Pending, Persistent};
+pub use node::{Hint, Node, Pending, Persistent, SUSPICION_TIMEOUTS};
 
 /// A server's id. Servers are numbered from 1.
 pub type NodeId = u32;

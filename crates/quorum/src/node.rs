@@ -67,11 +67,16 @@ pub struct Node {
     config: Config,
     data: Persistent,
     pending: Vec<Pending>,
-    suspected: Vec<NodeId>,
+    /// Suspected peers, sorted, each with the time its suspicion ends.
+    suspected: Vec<(NodeId, Micros)>,
     next_sync: Micros,
     sync_turn: usize,
     next_handoff: Option<Micros>,
 }
+
+/// A suspicion ends this many request timeouts after it began, if the peer has not been
+/// heard from before: the coordinator then tries the peer again.
+pub const SUSPICION_TIMEOUTS: u64 = 10;
 
 /// FNV-1a, to place a key on the ring of servers.
 fn hash(key: &str) -> u64 {
@@ -140,9 +145,13 @@ impl Node {
     pub fn pending(&self) -> &[Pending] {
         &self.pending
     }
-    /// Peers this node suspects (they missed a round's deadline), sorted.
-    pub fn suspected(&self) -> &[NodeId] {
-        &self.suspected
+    /// Peers this node suspects (they missed a round's deadline), sorted. A suspicion ends
+    /// when the peer is heard from, or [`SUSPICION_TIMEOUTS`] request timeouts later.
+    pub fn suspected(&self) -> Vec<NodeId> {
+        self.suspected.iter().map(|s| s.0).collect()
+    }
+    fn is_suspected(&self, id: NodeId) -> bool {
+        self.suspected.iter().any(|s| s.0 == id)
     }
     /// What must survive a crash.
     pub fn persistent(&self) -> Persistent {
@@ -174,7 +183,7 @@ impl Node {
         if !self.config.sloppy {
             return pref[..n].iter().map(|&id| (id, None)).collect();
         }
-        let healthy = |id: &NodeId| *id == self.id || !self.suspected.contains(id);
+        let healthy = |id: &NodeId| *id == self.id || !self.is_suspected(*id);
         let mut skipped = pref[..n].iter().filter(|id| !healthy(id));
         pref.iter()
             .filter(|id| healthy(id))
@@ -200,6 +209,7 @@ impl Node {
             .map(|p| p.deadline)
             .chain(sync)
             .chain(self.next_handoff)
+            .chain(self.suspected.iter().map(|s| s.1))
             .min()
     }
 
@@ -219,7 +229,18 @@ impl Node {
         }
     }
 
+    /// Ends the suspicions `f` selects, with a `peer_healthy` event each.
+    fn trust(&mut self, f: impl Fn(NodeId, Micros) -> bool, ready: &mut Ready) {
+        for &(peer, until) in &self.suspected {
+            if f(peer, until) {
+                ready.events.push(Event::PeerHealthy { peer });
+            }
+        }
+        self.suspected.retain(|&(id, until)| !f(id, until));
+    }
+
     fn timers(&mut self, now: Micros, ready: &mut Ready) {
+        self.trust(|_, until| until <= now, ready);
         // Request deadlines, earliest first.
         self.pending.sort_by_key(|p| p.deadline);
         while self.pending.first().is_some_and(|p| p.deadline <= now) {
@@ -232,8 +253,9 @@ impl Node {
                 needed: p.needed,
             });
             for &(t, _) in &p.targets {
-                if !p.acks.contains(&t) && t != self.id && !self.suspected.contains(&t) {
-                    self.suspected.push(t);
+                if !p.acks.contains(&t) && t != self.id && !self.is_suspected(t) {
+                    let until = now + SUSPICION_TIMEOUTS * self.config.request_timeout_us;
+                    self.suspected.push((t, until));
                     self.suspected.sort_unstable();
                     ready.events.push(Event::PeerSuspected { peer: t });
                 }
@@ -439,7 +461,12 @@ impl Node {
             request: p.request,
             phase: p.phase,
             key: p.key.clone(),
-            targets: p.targets.iter().map(|t| t.0).collect(),
+            targets: p
+                .targets
+                .iter()
+                .map(|t| t.0)
+                .filter(|t| !p.acks.contains(t))
+                .collect(),
             needed: p.needed,
         });
         if p.phase == Phase::WriteBack {
@@ -544,6 +571,9 @@ impl Node {
                             .filter(|(_, v)| same_versions(v, &p.result))
                             .map(|r| r.0)
                             .collect();
+                        if holders.len() >= self.config.write_quorum {
+                            return self.read_done(&p, ready);
+                        }
                         p.acks = holders;
                         p.phase = Phase::WriteBack;
                         self.round(now, p, ready)
@@ -662,10 +692,7 @@ impl Node {
 
     fn receive(&mut self, now: Micros, m: Message, ready: &mut Ready) {
         let from = m.from;
-        if let Ok(i) = self.suspected.binary_search(&from) {
-            self.suspected.remove(i);
-            ready.events.push(Event::PeerHealthy { peer: from });
-        }
+        self.trust(|id, _| id == from, ready);
         match m.body {
             Body::Read { op, key } => {
                 let values = self.read_local(&key);

@@ -41,7 +41,8 @@ impl Run {
 
     fn issue(&mut self, client: usize, write: Option<u64>, via: NodeId) {
         let request = self.history.len() as RequestId + 1;
-        self.history.push((write.is_some(), write.unwrap_or(0), self.seq, None));
+        self.history
+            .push((write.is_some(), write.unwrap_or(0), self.seq, None));
         self.ops.push((request, client));
         match write {
             Some(v) => self.net.write(via, request, "x", &v.to_string()),
@@ -123,11 +124,7 @@ impl Run {
         self.history
             .iter()
             .filter(|rd| !rd.0 && rd.3.is_some())
-            .filter(|rd| {
-                self.history
-                    .iter()
-                    .any(|o| done(o, rd.2) && o.1 > rd.1)
-            })
+            .filter(|rd| self.history.iter().any(|o| done(o, rd.2) && o.1 > rd.1))
             .count()
     }
 }
@@ -151,11 +148,18 @@ fn blocking_read_repair_never_loses_or_reorders_a_single_writer_register() {
     for seed in 0..SEEDS {
         let mut run = Run::new(seed, cfg(Versions::Lww, ReadRepair::Blocking));
         run.play(400, 1, true);
-        assert!(run.net.violations.is_empty(), "seed {seed}: {:?}", run.net.violations);
+        assert!(
+            run.net.violations.is_empty(),
+            "seed {seed}: {:?}",
+            run.net.violations
+        );
         assert_eq!(run.stale_reads(), 0, "seed {seed}: {:?}", run.history);
         reads += run.history.iter().filter(|o| !o.0 && o.3.is_some()).count();
     }
-    assert!(reads > 20 * SEEDS as usize, "the runs answered only {reads} reads");
+    assert!(
+        reads > 20 * SEEDS as usize,
+        "the runs answered only {reads} reads"
+    );
 }
 
 #[test]
@@ -179,7 +183,10 @@ fn lww_with_skewed_clocks_loses_acknowledged_writes_in_some_seeds() {
         .filter(|&seed| {
             let mut run = Run::new(seed, cfg(Versions::Lww, ReadRepair::Off));
             run.play(400, 2, false);
-            run.net.violations.iter().all(|v| v.property == "acked_write_lost")
+            run.net
+                .violations
+                .iter()
+                .all(|v| v.property == "acked_write_lost")
                 && !run.net.violations.is_empty()
         })
         .count();
@@ -191,6 +198,10 @@ fn counters_read_first_and_lose_no_sequential_write() {
     for seed in 0..SEEDS {
         let mut run = Run::new(seed, cfg(Versions::Counter, ReadRepair::Off));
         run.play(400, 2, false);
-        assert!(run.net.violations.is_empty(), "seed {seed}: {:?}", run.net.violations);
+        assert!(
+            run.net.violations.is_empty(),
+            "seed {seed}: {:?}",
+            run.net.violations
+        );
     }
 }

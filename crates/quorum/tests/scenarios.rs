@@ -249,6 +249,37 @@ fn sloppy_quorum_reads_from_primaries_miss_hinted_writes() {
     net.ask(p1, p2);
     assert_eq!(net.read_values(4), ["v2"]);
     assert!(net.violations.is_empty());
+    // p1 was heard from again (it asked c during its reads); p2's suspicion runs out after
+    // ten request timeouts, and c then writes to the primaries again.
+    assert!(net
+        .events
+        .iter()
+        .any(|e| e.0 == c && e.1 == Event::PeerHealthy { peer: p1 }));
+    net.advance(1_000_000);
+    assert!(net.node(c).suspected().is_empty());
+    assert_eq!(
+        net.node(c).targets("k"),
+        vec![(c, None), (p1, None), (p2, None)]
+    );
+}
+
+#[test]
+fn a_late_tick_fires_every_overdue_timeout_in_order() {
+    let mut net = Net::new(3, config(2, 2, Versions::Lww, ReadRepair::Off));
+    net.write(1, 1, "x", "1");
+    net.t += 30_000;
+    net.read(1, 2, "x");
+    net.drop_where(|_| true);
+    assert_eq!(net.node(1).next_deadline(), Some(net.t - 30_000 + 100_000));
+    // The node was paused: its first tick comes long after both deadlines.
+    net.advance(500_000);
+    let order: Vec<RequestId> = net.replies.iter().map(|r| r.0).collect();
+    assert_eq!(order, [1, 2]);
+    assert!(net.replies.iter().all(|r| r.1 == Reply::Timeout));
+    // Each of S2 and S3 is suspected once, as of the late tick; the suspicion then has its
+    // own deadline, ten request timeouts later.
+    assert_eq!(net.node(1).suspected(), [2, 3]);
+    assert_eq!(net.node(1).next_deadline(), Some(net.t + 10 * 100_000));
 }
 
 #[test]
