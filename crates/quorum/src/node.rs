@@ -104,9 +104,14 @@ impl Node {
         persistent: Persistent,
         now: Micros,
     ) -> Node {
-        let mut cluster = cluster.to_vec();
-        cluster.sort_unstable();
-        cluster.dedup();
+        // Sorted without duplicates (by insertion: no sort code in the wasm).
+        let mut sorted: Vec<NodeId> = Vec::new();
+        for &c in cluster {
+            if let Err(i) = sorted.binary_search(&c) {
+                sorted.insert(i, c);
+            }
+        }
+        let cluster = sorted;
         let mut node = Node {
             id,
             cluster,
@@ -241,10 +246,12 @@ impl Node {
 
     fn timers(&mut self, now: Micros, ready: &mut Ready) {
         self.trust(|_, until| until <= now, ready);
-        // Request deadlines, earliest first.
-        self.pending.sort_by_key(|p| p.deadline);
-        while self.pending.first().is_some_and(|p| p.deadline <= now) {
-            let p = self.pending.remove(0);
+        // Request deadlines, earliest first (the first one listed on a tie).
+        while let Some(i) = (0..self.pending.len())
+            .filter(|&i| self.pending[i].deadline <= now)
+            .min_by_key(|&i| self.pending[i].deadline)
+        {
+            let p = self.pending.remove(i);
             ready.events.push(Event::RequestTimeout {
                 request: p.request,
                 key: p.key.clone(),
@@ -255,8 +262,8 @@ impl Node {
             for &(t, _) in &p.targets {
                 if !p.acks.contains(&t) && t != self.id && !self.is_suspected(t) {
                     let until = now + SUSPICION_TIMEOUTS * self.config.request_timeout_us;
-                    self.suspected.push((t, until));
-                    self.suspected.sort_unstable();
+                    let at = self.suspected.partition_point(|s| s.0 < t);
+                    self.suspected.insert(at, (t, until));
                     ready.events.push(Event::PeerSuspected { peer: t });
                 }
             }
@@ -374,6 +381,9 @@ impl Node {
             }
             return;
         }
+        if values.is_empty() {
+            return;
+        }
         let sibs = self.data.store.entry(key.to_string()).or_default();
         for (v, ver) in values {
             let old: Vec<Version> = sibs.iter().map(|x| x.1.clone()).collect();
@@ -397,9 +407,6 @@ impl Node {
                     via,
                 });
             }
-        }
-        if sibs.is_empty() {
-            self.data.store.remove(key);
         }
     }
 
@@ -658,18 +665,19 @@ impl Node {
                 for (_, v) in read {
                     if let Version::Clock(c) = v {
                         for &(node, k) in c {
-                            match clock.iter_mut().find(|e| e.0 == node) {
-                                Some(e) => e.1 = e.1.max(k),
-                                None => clock.push((node, k)),
+                            match clock.binary_search_by_key(&node, |e| e.0) {
+                                Ok(i) => clock[i].1 = clock[i].1.max(k),
+                                Err(i) => clock.insert(i, (node, k)),
                             }
                         }
                     }
                 }
                 let mine = clock_get(&clock, id).max(self.data.last_stamp) + 1;
                 self.data.last_stamp = mine;
-                clock.retain(|e| e.0 != id);
-                clock.push((id, mine));
-                clock.sort_unstable();
+                match clock.binary_search_by_key(&id, |e| e.0) {
+                    Ok(i) => clock[i].1 = mine,
+                    Err(i) => clock.insert(i, (id, mine)),
+                }
                 Version::Clock(clock)
             }
             _ => {
