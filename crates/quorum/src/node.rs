@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 /// A write a stand-in keeps for a replica it could not reach (sloppy quorum, Dynamo 4.6).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hint {
-    /// The round number of the current handoff attempt (fresh whenever the hint changes, so
-    /// an answer to an older attempt does not drop a newer value).
+    /// The round number of the latest handoff attempt: 0 before the first, and again 0 when the
+    /// hint gets a new value, so an answer to an older attempt does not drop the newer value.
     pub id: u64,
     /// The replica the write is meant for.
     pub home: NodeId,
@@ -368,6 +368,8 @@ impl Node {
             };
             for (v, ver) in values {
                 if merge(&mut hints[i].values, v, ver) {
+                    // An answer to an earlier handoff no longer covers this hint.
+                    hints[i].id = 0;
                     ready.persist = true;
                     ready.events.push(Event::HintStored {
                         key: key.to_string(),
@@ -464,69 +466,56 @@ impl Node {
         if p.phase != Phase::WriteBack {
             p.acks.clear();
         }
+        let via = if p.phase == Phase::Write {
+            Via::Client
+        } else {
+            Via::Repair
+        };
+        let asked: Vec<NodeId> = p
+            .targets
+            .iter()
+            .map(|t| t.0)
+            .filter(|t| !p.acks.contains(t))
+            .collect();
         ready.events.push(Event::QuorumRequest {
             request: p.request,
             phase: p.phase,
             key: p.key.clone(),
-            targets: p
-                .targets
-                .iter()
-                .map(|t| t.0)
-                .filter(|t| !p.acks.contains(t))
-                .collect(),
+            targets: asked.clone(),
             needed: p.needed,
         });
         if p.phase == Phase::WriteBack {
             ready.events.push(Event::ReadRepair {
                 request: p.request,
                 key: p.key.clone(),
-                targets: p
-                    .targets
-                    .iter()
-                    .map(|t| t.0)
-                    .filter(|t| !p.acks.contains(t))
-                    .collect(),
+                targets: asked.clone(),
                 blocking: true,
             });
         }
         for &(to, hint_for) in &p.targets.clone() {
-            if p.acks.contains(&to) {
+            if !asked.contains(&to) {
                 continue;
             }
             if to == self.id {
-                match p.phase {
-                    Phase::Read => {
-                        let local = self.read_local(&p.key);
-                        self.answer(&mut p, to, Some(local), ready);
-                    }
-                    _ => {
-                        let via = if p.phase == Phase::Write {
-                            Via::Client
-                        } else {
-                            Via::Repair
-                        };
-                        self.apply(now, &p.key, &p.result, hint_for, (to, via), ready);
-                        self.answer(&mut p, to, None, ready);
-                    }
+                if p.phase == Phase::Read {
+                    let local = self.read_local(&p.key);
+                    self.answer(&mut p, to, Some(local), ready);
+                } else {
+                    self.apply(now, &p.key, &p.result, hint_for, (to, via), ready);
+                    self.answer(&mut p, to, None, ready);
                 }
             } else {
                 let (op, key) = (p.op, p.key.clone());
-                let body = match p.phase {
-                    Phase::Read => Body::Read { op, key },
-                    Phase::Write => Body::Write {
+                let body = if p.phase == Phase::Read {
+                    Body::Read { op, key }
+                } else {
+                    Body::Write {
                         op,
                         key,
                         values: p.result.clone(),
                         hint_for,
-                        via: Via::Client,
-                    },
-                    Phase::WriteBack => Body::Write {
-                        op,
-                        key,
-                        values: p.result.clone(),
-                        hint_for,
-                        via: Via::Repair,
-                    },
+                        via,
+                    }
                 };
                 self.send(to, body, ready);
             }

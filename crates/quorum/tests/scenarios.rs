@@ -414,3 +414,43 @@ fn acks_are_counted_in_the_trace() {
     assert_eq!(fields[2], ("version", Value::Str("1000000@S1".into())));
     assert!(net.node(1).pending().is_empty());
 }
+
+#[test]
+fn a_hint_updated_during_its_handoff_is_kept_until_the_new_value_is_handed_over() {
+    let cfg = Config {
+        replicas: 3,
+        sloppy: true,
+        ..config(2, 2, Versions::Lww, ReadRepair::Off)
+    };
+    let mut net = Net::new(5, cfg);
+    let p = net.node(1).preference_list("k");
+    let (c, home, stand_in) = (p[0], p[1], p[3]);
+    let hinted = |value: &str, n: u64| {
+        Input::Message(Message {
+            from: c,
+            to: stand_in,
+            body: Body::Write {
+                op: n,
+                key: "k".into(),
+                values: vec![(value.into(), Version::Stamp { n, node: c })],
+                hint_for: Some(home),
+                via: Via::Client,
+            },
+        })
+    };
+    net.step(stand_in, hinted("v2", 2));
+    net.advance(100_000);
+    // The handoff of v2 is on its way; v3 arrives as a hint before its ack.
+    assert!(net.queue.iter().any(|m| m.from == stand_in && m.to == home));
+    net.step(stand_in, hinted("v3", 3));
+    net.deliver_all_where(|m| m.to == home || m.from == home);
+    assert_eq!(net.count("hint_handed_off"), 0);
+    assert_eq!(net.node(stand_in).hints()[0].values[0].0, "v3");
+    // The next attempt hands v3 over.
+    net.queue.clear();
+    net.advance(100_000);
+    net.deliver_all_where(|m| m.to == home || m.from == home);
+    assert_eq!(net.count("hint_handed_off"), 1);
+    assert!(net.node(stand_in).hints().is_empty());
+    assert_eq!(net.held(home, "k"), ["v3"]);
+}
