@@ -121,11 +121,13 @@ impl Checker {
 
     /// Rule 1 of `acked_write_lost`: `w` was just acknowledged, but a write acknowledged
     /// before `w` began has a version at least as new, so replicas keep that one and `w` is
-    /// never read (last-write-wins with a coordinator whose clock is behind).
+    /// never read (last-write-wins with a coordinator whose clock is behind). At most one
+    /// violation per write, naming the latest such earlier write.
     pub fn shadowed(&self, w: &Acked) -> Vec<Violation> {
         self.acked
             .iter()
-            .filter(|a| a.key == w.key && a.at < w.invoked && a.version.covers(&w.version))
+            .rev()
+            .find(|a| a.key == w.key && a.at < w.invoked && a.version.covers(&w.version))
             .map(|a| Violation {
                 property: LOST,
                 at: w.at,
@@ -145,6 +147,7 @@ impl Checker {
                     a.value
                 ),
             })
+            .into_iter()
             .collect()
     }
 

@@ -16,6 +16,7 @@ struct Run {
     ops: Vec<(RequestId, usize)>,
     history: Vec<Op>,
     seen: usize,
+    siblings_seen: bool,
 }
 
 impl Run {
@@ -32,6 +33,7 @@ impl Run {
             ops: Vec::new(),
             history: Vec::new(),
             seen: 0,
+            siblings_seen: false,
         }
     }
 
@@ -61,8 +63,18 @@ impl Run {
             match reply {
                 Reply::WriteOk { .. } => op.3 = Some(self.seq),
                 Reply::ReadOk { values } => {
-                    assert!(values.len() <= 1, "LWW and counters keep one value");
-                    op.1 = values.first().map_or(0, |v| v.0.parse().unwrap());
+                    let vector = self.net.config.versions == Versions::Vector;
+                    assert!(
+                        vector || values.len() <= 1,
+                        "LWW and counters keep one value"
+                    );
+                    self.siblings_seen |= values.len() > 1;
+                    // With siblings, the register's value is taken as the highest one.
+                    op.1 = values
+                        .iter()
+                        .map(|v| v.0.parse().unwrap())
+                        .max()
+                        .unwrap_or(0);
                     op.3 = Some(self.seq);
                 }
                 Reply::Timeout => {}
@@ -204,4 +216,25 @@ fn counters_read_first_and_lose_no_sequential_write() {
             run.net.violations
         );
     }
+}
+
+#[test]
+fn vector_clocks_lose_no_write_even_without_overlap() {
+    let mut with_siblings = 0;
+    for seed in 0..SEEDS {
+        let config = Config {
+            write_quorum: 1,
+            read_quorum: 1,
+            ..cfg(Versions::Vector, ReadRepair::Async)
+        };
+        let mut run = Run::new(seed, config);
+        run.play(400, 2, false);
+        assert!(
+            run.net.violations.is_empty(),
+            "seed {seed}: {:?}",
+            run.net.violations
+        );
+        with_siblings += run.siblings_seen as usize;
+    }
+    assert!(with_siblings > 0, "no run produced concurrent writes");
 }
