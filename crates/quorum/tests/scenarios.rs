@@ -1,0 +1,456 @@
+//! The teaching scenarios of leaderless replication, step by step (contrast-systems A 1-5).
+
+mod common;
+
+use common::*;
+use raftlab_quorum::check::quorums_overlap;
+use raftlab_quorum::*;
+
+fn config(w: usize, r: usize, versions: Versions, read_repair: ReadRepair) -> Config {
+    Config {
+        write_quorum: w,
+        read_quorum: r,
+        versions,
+        read_repair,
+        ..Config::default()
+    }
+}
+
+/// N = 3, W = 2, R = 2: `old` is everywhere; `new` is on S1 only (its messages to S2 and S3
+/// are slow). Reader A via S2 asks {S2, S1}; reader B, after A has its answer, asks {S3, S2}.
+/// Returns (A's values, B's values).
+fn new_then_old(read_repair: ReadRepair) -> (Net, Vec<String>, Vec<String>) {
+    let mut net = Net::new(3, config(2, 2, Versions::Lww, read_repair));
+    net.write(1, 1, "x", "old");
+    net.deliver_all();
+    assert_eq!(net.held(3, "x"), ["old"]);
+    net.t += 10_000;
+    net.write(1, 2, "x", "new");
+    assert_eq!(net.held(1, "x"), ["new"]);
+    assert!(net.reply(2).is_none(), "the write waits for a second ack");
+    // Reader A through S2: S2's own copy (old) and S1's answer (new).
+    net.read(2, 3, "x");
+    net.ask(2, 1);
+    let a = net.read_values(3);
+    // Reader B starts after A finished, through S3: its own copy and S2's answer.
+    net.t += 1_000;
+    net.read(3, 4, "x");
+    net.ask(3, 2);
+    let b = net.read_values(4);
+    (net, a, b)
+}
+
+#[test]
+fn new_then_old_with_overlapping_quorums_is_not_linearizable() {
+    assert!(quorums_overlap(&config(2, 2, Versions::Lww, ReadRepair::Off), 3).0);
+    let (net, a, b) = new_then_old(ReadRepair::Off);
+    // A saw the new value, B (later) the old one: no single order of the operations explains
+    // both, although R + W > N.
+    assert_eq!(a, ["new"]);
+    assert_eq!(b, ["old"]);
+    assert!(net.violations.is_empty(), "no acknowledged write is lost");
+}
+
+#[test]
+fn blocking_read_repair_fixes_new_then_old() {
+    let (net, a, b) = new_then_old(ReadRepair::Blocking);
+    assert_eq!(a, ["new"]);
+    assert_eq!(
+        b,
+        ["new"],
+        "A wrote new back to W replicas before answering"
+    );
+    // A's write-back stored new on S2 (its own copy) before A answered.
+    let repair = net
+        .events
+        .iter()
+        .find(|e| e.1.kind() == "read_repair")
+        .expect("a read repair");
+    assert_eq!(repair.0, 2);
+    assert!(
+        matches!(&repair.1, Event::ReadRepair { blocking: true, targets, .. } if targets.contains(&2))
+    );
+    assert_eq!(net.held(2, "x"), ["new"]);
+}
+
+#[test]
+fn async_read_repair_answers_first() {
+    let (net, a, b) = new_then_old(ReadRepair::Async);
+    assert_eq!(a, ["new"]);
+    // S2 repaired itself after answering A, so B (which reads S2) sees new as well here; what
+    // async repair does not do is wait: the repair message to a remote replica may be late.
+    assert_eq!(b, ["new"]);
+    let i_reply = net
+        .events
+        .iter()
+        .position(|e| e.1.kind() == "quorum_read_done");
+    let i_repair = net.events.iter().position(|e| e.1.kind() == "read_repair");
+    assert!(i_reply < i_repair, "the answer comes before the repair");
+}
+
+#[test]
+fn a_timed_out_write_becomes_visible_later() {
+    let mut net = Net::new(3, config(2, 2, Versions::Lww, ReadRepair::Async));
+    net.write(1, 1, "x", "1");
+    // S1 stored it (1 ack of W = 2); the messages to S2 and S3 are lost.
+    net.drop_where(is_write);
+    net.advance(100_000);
+    assert_eq!(net.reply(1), Some(&Reply::Timeout));
+    assert_eq!(net.count("peer_suspected"), 2);
+    // A later read through S3 that includes S1 returns the "failed" write...
+    net.read(3, 2, "x");
+    net.ask(3, 1);
+    assert_eq!(net.read_values(2), ["1"]);
+    // ...and read repair spreads it: S3 now holds it too.
+    assert_eq!(net.held(3, "x"), ["1"]);
+    assert!(net.events.iter().any(|e| matches!(&e.1,
+        Event::ReadRepair { blocking: false, targets, .. } if targets == &vec![3])));
+    assert!(net.violations.is_empty());
+}
+
+/// x=1 through S1, then (after its ack) x=2 through S2, whose clock is 50 ms behind.
+fn skewed(versions: Versions) -> Net {
+    let mut net = Net::new(3, config(2, 2, versions, ReadRepair::Off));
+    net.skew[1] = -50_000;
+    net.write(1, 1, "x", "1");
+    net.deliver_all();
+    assert!(matches!(net.reply(1), Some(Reply::WriteOk { .. })));
+    net.t += 10_000;
+    net.write(2, 2, "x", "2");
+    net.deliver_all();
+    assert!(matches!(net.reply(2), Some(Reply::WriteOk { .. })));
+    net.read(3, 3, "x");
+    net.deliver_all();
+    net
+}
+
+#[test]
+fn lww_with_a_slow_clock_loses_an_acknowledged_write() {
+    let net = skewed(Versions::Lww);
+    // x=2 was acknowledged, yet every replica kept x=1 and said so in its trace.
+    assert_eq!(net.read_values(3), ["1"]);
+    assert_eq!(net.count("quorum_write_ignored"), 3);
+    assert_eq!(net.violations.len(), 1);
+    let v = &net.violations[0];
+    assert_eq!(v.property, "acked_write_lost");
+    assert!(v.detail.contains("S2 acknowledged x=2"), "{}", v.detail);
+}
+
+#[test]
+fn counter_versions_read_first_and_keep_the_later_write() {
+    let net = skewed(Versions::Counter);
+    assert_eq!(net.read_values(3), ["2"]);
+    assert_eq!(net.count("quorum_write_ignored"), 0);
+    assert!(net.violations.is_empty(), "{:?}", net.violations);
+    assert_eq!(
+        net.reply(2),
+        Some(&Reply::WriteOk {
+            version: Version::Stamp { n: 2, node: 2 }
+        })
+    );
+}
+
+/// Two clients write x concurrently through S1 (`a`) and S2 (`b`): both first rounds (reads)
+/// finish before either write is sent.
+fn concurrent(versions: Versions) -> Net {
+    let mut net = Net::new(3, config(2, 2, versions, ReadRepair::Off));
+    net.write(1, 1, "x", "a");
+    net.write(2, 2, "x", "b");
+    let reads = |m: &Message| matches!(m.body, Body::Read { .. } | Body::ReadReply { .. });
+    net.deliver_all_where(reads);
+    // S2's writes first, then S1's.
+    net.deliver_all_where(|m| m.from == 2 || m.to == 2);
+    net.deliver_all();
+    assert!(matches!(net.reply(1), Some(Reply::WriteOk { .. })));
+    assert!(matches!(net.reply(2), Some(Reply::WriteOk { .. })));
+    net.read(3, 3, "x");
+    net.deliver_all();
+    net
+}
+
+#[test]
+fn lww_keeps_one_of_two_concurrent_writes() {
+    let net = concurrent(Versions::Lww);
+    // Same clock reading: the higher node id wins the tie; a is dropped where b arrived first.
+    assert_eq!(net.read_values(3), ["b"]);
+    assert!(net.events.iter().any(|e| matches!(&e.1,
+        Event::WriteIgnored { value, .. } if value == "a")));
+    // Concurrent writes: a linearizable register may order a first, so this is not a loss.
+    assert!(net.violations.is_empty());
+}
+
+#[test]
+fn vector_clocks_keep_concurrent_writes_as_siblings() {
+    let mut net = concurrent(Versions::Vector);
+    assert_eq!(net.read_values(3), ["a", "b"]);
+    assert_eq!(net.held(3, "x"), ["a", "b"]);
+    assert!(net.violations.is_empty());
+    // A write that read both siblings supersedes them.
+    net.write(3, 4, "x", "c");
+    net.deliver_all();
+    match net.reply(4) {
+        Some(Reply::WriteOk { version }) => assert_eq!(version.text(), "[S1:1,S2:1,S3:1]"),
+        other => panic!("{other:?}"),
+    }
+    net.read(1, 5, "x");
+    net.deliver_all();
+    assert_eq!(net.read_values(5), ["c"]);
+}
+
+#[test]
+fn sloppy_quorum_reads_from_primaries_miss_hinted_writes() {
+    let cfg = Config {
+        replicas: 3,
+        sloppy: true,
+        ..config(2, 2, Versions::Lww, ReadRepair::Off)
+    };
+    assert!(
+        !quorums_overlap(&cfg, 5).0,
+        "sloppy quorums do not promise overlap"
+    );
+    let mut net = Net::new(5, cfg);
+    let p = net.node(1).preference_list("k");
+    let (c, p1, p2) = (p[0], p[1], p[2]);
+    let cut =
+        move |m: &Message| (m.from == c) != (m.to == c) && [p1, p2].contains(&(m.from + m.to - c));
+    // A partition cuts the coordinator c from the two other primaries.
+    net.write(c, 1, "k", "v1");
+    net.drop_where(cut);
+    net.advance(100_000);
+    assert_eq!(net.reply(1), Some(&Reply::Timeout));
+    assert_eq!(net.node(c).suspected(), {
+        let mut s = vec![p1, p2];
+        s.sort();
+        s
+    });
+    // The next write goes to c and the two stand-ins, which keep hints for p1 and p2.
+    net.write(c, 2, "k", "v2");
+    assert_eq!(
+        net.node(c).targets("k"),
+        vec![(c, None), (p[3], Some(p1)), (p[4], Some(p2))]
+    );
+    net.drop_where(cut);
+    net.deliver_all();
+    assert!(matches!(net.reply(2), Some(Reply::WriteOk { .. })));
+    assert_eq!(net.count("hint_stored"), 2);
+    assert_eq!(net.node(p[3]).hints()[0].home, p1);
+    // The partition heals. A read through p1 asks the primaries; p2 answers first: neither
+    // has v2, although W = 2 acknowledged it and R + W > N.
+    net.read(p1, 3, "k");
+    net.ask(p1, p2);
+    assert_eq!(net.read_values(3), Vec::<String>::new());
+    // The stand-ins hand their hints over; reads then see v2.
+    net.advance(100_000);
+    net.deliver_all();
+    assert_eq!(net.count("hint_handed_off"), 2);
+    assert!(net.node(p[3]).hints().is_empty() && net.node(p[4]).hints().is_empty());
+    assert_eq!(net.held(p1, "k"), ["v2"]);
+    net.read(p1, 4, "k");
+    net.ask(p1, p2);
+    assert_eq!(net.read_values(4), ["v2"]);
+    assert!(net.violations.is_empty());
+    // p1 was heard from again (it asked c during its reads); p2's suspicion runs out after
+    // ten request timeouts, and c then writes to the primaries again.
+    assert!(net
+        .events
+        .iter()
+        .any(|e| e.0 == c && e.1 == Event::PeerHealthy { peer: p1 }));
+    net.advance(1_000_000);
+    assert!(net.node(c).suspected().is_empty());
+    assert_eq!(
+        net.node(c).targets("k"),
+        vec![(c, None), (p1, None), (p2, None)]
+    );
+}
+
+#[test]
+fn a_late_tick_fires_every_overdue_timeout_in_order() {
+    let mut net = Net::new(3, config(2, 2, Versions::Lww, ReadRepair::Off));
+    net.write(1, 1, "x", "1");
+    net.t += 30_000;
+    net.read(1, 2, "x");
+    net.drop_where(|_| true);
+    assert_eq!(net.node(1).next_deadline(), Some(net.t - 30_000 + 100_000));
+    // The node was paused: its first tick comes long after both deadlines.
+    net.advance(500_000);
+    let order: Vec<RequestId> = net.replies.iter().map(|r| r.0).collect();
+    assert_eq!(order, [1, 2]);
+    assert!(net.replies.iter().all(|r| r.1 == Reply::Timeout));
+    // Each of S2 and S3 is suspected once, as of the late tick; the suspicion then has its
+    // own deadline, ten request timeouts later.
+    assert_eq!(net.node(1).suspected(), [2, 3]);
+    assert_eq!(net.node(1).next_deadline(), Some(net.t + 10 * 100_000));
+}
+
+#[test]
+fn strict_quorum_does_not_use_stand_ins() {
+    let cfg = Config {
+        replicas: 3,
+        ..config(2, 2, Versions::Lww, ReadRepair::Off)
+    };
+    let mut net = Net::new(5, cfg);
+    let p = net.node(1).preference_list("k");
+    net.write(p[0], 1, "k", "v");
+    net.drop_where(|_| true);
+    net.advance(100_000);
+    assert_eq!(net.reply(1), Some(&Reply::Timeout));
+    assert_eq!(
+        net.node(p[0]).targets("k"),
+        vec![(p[0], None), (p[1], None), (p[2], None)]
+    );
+    // The stand-ins never hear of the key.
+    net.write(p[0], 2, "k", "w");
+    assert!(net.queue.iter().all(|m| m.to == p[1] || m.to == p[2]));
+}
+
+#[test]
+fn anti_entropy_spreads_a_write_that_reached_one_replica() {
+    let cfg = Config {
+        write_quorum: 1,
+        anti_entropy_ms: 10,
+        ..config(1, 1, Versions::Lww, ReadRepair::Off)
+    };
+    let mut net = Net::new(3, cfg);
+    net.write(1, 1, "x", "1");
+    assert!(matches!(net.reply(1), Some(Reply::WriteOk { .. })));
+    net.drop_where(|_| true);
+    assert!(net.held(2, "x").is_empty());
+    // Every 10 ms each node syncs with its next peer in turn.
+    net.advance(10_000);
+    net.deliver_all();
+    assert!(net.count("anti_entropy") >= 3);
+    assert_eq!(net.held(2, "x"), ["1"]);
+    net.advance(10_000);
+    net.deliver_all();
+    assert_eq!(net.held(3, "x"), ["1"]);
+    assert!(net
+        .events
+        .iter()
+        .any(|e| matches!(&e.1, Event::WriteStored { via: Via::Sync, .. })));
+}
+
+#[test]
+fn a_wiped_replica_loses_a_write_acknowledged_by_one() {
+    for (w, lost) in [(1, true), (2, false)] {
+        let mut net = Net::new(3, config(w, 1, Versions::Lww, ReadRepair::Off));
+        net.write(1, 1, "x", "1");
+        // Only S2 hears of it.
+        net.drop_where(|m| m.to == 3);
+        net.deliver_all();
+        assert!(matches!(net.reply(1), Some(Reply::WriteOk { .. })));
+        if w == 1 {
+            // W = 1: answered at once, and the message to S2 was lost as well.
+            assert_eq!(net.held(2, "x"), ["1"]);
+            net.nodes[1] = Node::recover(2, &[1, 2, 3], &net.config, Persistent::default(), 0);
+        }
+        // S1's disk is replaced.
+        net.nodes[0] = Node::recover(1, &[1, 2, 3], &net.config, Persistent::default(), 0);
+        net.check();
+        assert_eq!(net.violations.len(), lost as usize, "W = {w}");
+        if lost {
+            assert!(net.violations[0].detail.contains("no longer on any server"));
+        }
+    }
+}
+
+#[test]
+fn a_restarted_replica_keeps_its_data() {
+    let mut net = Net::new(3, config(2, 2, Versions::Vector, ReadRepair::Off));
+    net.write(1, 1, "x", "1");
+    net.deliver_all();
+    let saved = net.node(1).persistent();
+    net.nodes[0] = Node::recover(1, &[1, 2, 3], &net.config, saved, net.t);
+    assert_eq!(net.held(1, "x"), ["1"]);
+    // Its own clock entry keeps growing after the restart.
+    net.write(1, 2, "x", "2");
+    net.deliver_all();
+    assert_eq!(
+        net.reply(2),
+        Some(&Reply::WriteOk {
+            version: Version::Clock(vec![(1, 2)])
+        })
+    );
+}
+
+#[test]
+fn bad_settings_fail_requests_with_a_reason() {
+    let cfg = config(4, 2, Versions::Lww, ReadRepair::Off);
+    assert!(cfg.validate(3).unwrap_err().contains("write_quorum is 4"));
+    let mut net = Net::new(3, cfg);
+    net.write(1, 1, "x", "1");
+    assert!(matches!(net.reply(1), Some(Reply::Failed { reason }) if reason.contains("N = 3")));
+    assert!(net.queue.is_empty());
+}
+
+#[test]
+fn quorum_overlap_is_reported_as_a_setting() {
+    let (yes, s) = quorums_overlap(&config(2, 2, Versions::Lww, ReadRepair::Off), 3);
+    assert!(yes && s.contains("2 + 2 > 3"));
+    let (no, s) = quorums_overlap(&config(1, 1, Versions::Lww, ReadRepair::Off), 3);
+    assert!(!no && s.contains("1 + 1 <= 3"));
+}
+
+#[test]
+fn acks_are_counted_in_the_trace() {
+    let mut net = Net::new(3, config(3, 2, Versions::Lww, ReadRepair::Off));
+    net.write(1, 1, "x", "1");
+    net.deliver_all();
+    let acks: Vec<(usize, usize)> = net
+        .events
+        .iter()
+        .filter_map(|e| match &e.1 {
+            Event::QuorumAck { acks, needed, .. } => Some((*acks, *needed)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(acks, [(1, 3), (2, 3), (3, 3)]);
+    let e = net
+        .events
+        .iter()
+        .find(|e| e.1.kind() == "quorum_write_stored")
+        .unwrap();
+    let fields = e.1.fields();
+    assert_eq!(fields[0], ("key", Value::Str("x".into())));
+    assert_eq!(fields[2], ("version", Value::Str("1000000@S1".into())));
+    assert!(net.node(1).pending().is_empty());
+}
+
+#[test]
+fn a_hint_updated_during_its_handoff_is_kept_until_the_new_value_is_handed_over() {
+    let cfg = Config {
+        replicas: 3,
+        sloppy: true,
+        ..config(2, 2, Versions::Lww, ReadRepair::Off)
+    };
+    let mut net = Net::new(5, cfg);
+    let p = net.node(1).preference_list("k");
+    let (c, home, stand_in) = (p[0], p[1], p[3]);
+    let hinted = |value: &str, n: u64| {
+        Input::Message(Message {
+            from: c,
+            to: stand_in,
+            body: Body::Write {
+                op: n,
+                key: "k".into(),
+                values: vec![(value.into(), Version::Stamp { n, node: c })],
+                hint_for: Some(home),
+                via: Via::Client,
+            },
+        })
+    };
+    net.step(stand_in, hinted("v2", 2));
+    net.advance(100_000);
+    // The handoff of v2 is on its way; v3 arrives as a hint before its ack.
+    assert!(net.queue.iter().any(|m| m.from == stand_in && m.to == home));
+    net.step(stand_in, hinted("v3", 3));
+    net.deliver_all_where(|m| m.to == home || m.from == home);
+    assert_eq!(net.count("hint_handed_off"), 0);
+    assert_eq!(net.node(stand_in).hints()[0].values[0].0, "v3");
+    // The next attempt hands v3 over.
+    net.queue.clear();
+    net.advance(100_000);
+    net.deliver_all_where(|m| m.to == home || m.from == home);
+    assert_eq!(net.count("hint_handed_off"), 1);
+    assert!(net.node(stand_in).hints().is_empty());
+    assert_eq!(net.held(home, "k"), ["v3"]);
+}
