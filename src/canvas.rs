@@ -346,8 +346,9 @@ fn scene(m: &Model) -> Vec<Shape> {
     let first_message = shapes.len();
     for msg in flying {
         let message = msg.message;
-        let (x0, y0) = position(message.from, n);
-        let (x1, y1) = position(message.to, n);
+        let (from, to) = (message.from(), message.to());
+        let (x0, y0) = position(from, n);
+        let (x1, y1) = position(to, n);
         let (dx, dy) = (x1 - x0, y1 - y0);
         let len = (dx * dx + dy * dy).sqrt().max(0.001);
         let (ux, uy) = (dx / len, dy / len);
@@ -359,7 +360,7 @@ fn scene(m: &Model) -> Vec<Shape> {
         let (ex, ey) = (x1 - ux * gap + ox, y1 - uy * gap + oy);
         let span = msg.deliver_at.saturating_sub(msg.sent_at).max(1) as f64;
         let mut p = (now.saturating_sub(msg.sent_at) as f64 / span).clamp(0.0, 1.0);
-        let dies = msg.lost || !sim.link_up(message.from, message.to) || !sim.is_alive(message.to);
+        let dies = msg.lost || !sim.link_up(from, to) || !sim.is_alive(to);
         let mut alpha = 1.0;
         let mut side = 0.0;
         if msg.held {
@@ -367,7 +368,7 @@ fn scene(m: &Model) -> Vec<Shape> {
             // to 6 wide), on up to three quarters of the link; then in a second and a third
             // row beside the first, on the sender's side of the link. A longer queue piles
             // up on its last place (the newest on top) and the gate counts it.
-            let k = queued.entry((message.from, message.to)).or_insert(0);
+            let k = queued.entry((from, to)).or_insert(0);
             let room = (len - 2.0 * gap).max(1.0);
             let cols = (((room * 0.75 - 4.5) / 7.0).floor().max(0.0) as usize + 1).max(1);
             let slot = (*k).min(cols * 3 - 1);
@@ -377,7 +378,7 @@ fn scene(m: &Model) -> Vec<Shape> {
             side = 4.2 * row as f64;
             let front = (((*k).min(cols) as f64 * 7.0 + 2.0) / room).min(1.0);
             gates.insert(
-                (message.from, message.to),
+                (from, to),
                 (sx + (ex - sx) * front, sy + (ey - sy) * front, ux, uy, *k),
             );
         } else if dies && p > 0.7 {
@@ -386,26 +387,36 @@ fn scene(m: &Model) -> Vec<Shape> {
             p = 0.7 + (p - 0.7) * 0.2;
         }
         use Glyph::{Diamond, Envelope, Reply};
-        let (color, glyph, label, entries) = match &message.body {
-            Body::RequestVote { .. } => (0, Diamond, "V", 0),
-            Body::RequestVoteReply { granted: true } => (2, Reply, "✓", 0),
-            Body::RequestVoteReply { granted: false } => (3, Reply, "✗", 0),
-            Body::PreVote { .. } => (0, Diamond, "PV", 0),
-            Body::TimeoutNow => (0, Diamond, "TN", 0),
-            Body::PreVoteReply { granted: true } => (2, Reply, "p✓", 0),
-            Body::PreVoteReply { granted: false } => (3, Reply, "p✗", 0),
-            Body::AppendEntries { entries, .. } => (1, Envelope, "AE", entries.len()),
-            Body::AppendEntriesReply { success: true, .. } => (2, Reply, "✓", 0),
-            Body::AppendEntriesReply { success: false, .. } => (3, Reply, "✗", 0),
-            // Section 7, Figure 13: the leader's snapshot, and the follower's answer.
-            Body::InstallSnapshot { .. } => (1, Envelope, "SNAP", 0),
-            Body::InstallSnapshotReply { .. } => (2, Reply, "s✓", 0),
+        let (color, glyph, label, entries) = match message.raft().map(|m| &m.body) {
+            None => {
+                let (label, answer) = message.look();
+                match answer {
+                    None => (1, Envelope, label, 0),
+                    Some(true) => (2, Reply, label, 0),
+                    Some(false) => (3, Reply, label, 0),
+                }
+            }
+            Some(body) => match body {
+                Body::RequestVote { .. } => (0, Diamond, "V", 0),
+                Body::RequestVoteReply { granted: true } => (2, Reply, "✓", 0),
+                Body::RequestVoteReply { granted: false } => (3, Reply, "✗", 0),
+                Body::PreVote { .. } => (0, Diamond, "PV", 0),
+                Body::TimeoutNow => (0, Diamond, "TN", 0),
+                Body::PreVoteReply { granted: true } => (2, Reply, "p✓", 0),
+                Body::PreVoteReply { granted: false } => (3, Reply, "p✗", 0),
+                Body::AppendEntries { entries, .. } => (1, Envelope, "AE", entries.len()),
+                Body::AppendEntriesReply { success: true, .. } => (2, Reply, "✓", 0),
+                Body::AppendEntriesReply { success: false, .. } => (3, Reply, "✗", 0),
+                // Section 7, Figure 13: the leader's snapshot, and the follower's answer.
+                Body::InstallSnapshot { .. } => (1, Envelope, "SNAP", 0),
+                Body::InstallSnapshotReply { .. } => (2, Reply, "s✓", 0),
+            },
         };
         let ring = if selected == Some(msg.id) {
             2
         } else if hover == Some(msg.id)
             || light == Some(msg.id)
-            || kinds.iter().any(|k| k == message.body.type_name())
+            || kinds.iter().any(|k| k == message.type_name())
         {
             1
         } else {

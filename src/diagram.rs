@@ -155,7 +155,11 @@ fn label(kind: &TraceKind) -> Option<(&'static str, String)> {
         TraceKind::Send { msg, .. } | TraceKind::Duplicate { msg, .. } => msg,
         _ => return None,
     };
-    let body = &msg.message.body;
+    let Some(m) = msg.message.raft() else {
+        let (text, _) = msg.message.look();
+        return Some((msg.message.type_name(), text.to_string()));
+    };
+    let body = &m.body;
     let text = match body {
         Body::AppendEntries { entries, .. } if entries.is_empty() => "AE".to_string(),
         Body::AppendEntries { entries, .. } => format!("AE {}", entries.len()),
@@ -225,7 +229,7 @@ pub fn build(trace: &[TraceEvent], now: Micros, window: Window, held: &BTreeSet<
                 d.arrows.push(Arrow {
                     id: msg.id,
                     from: *node,
-                    to: msg.message.to,
+                    to: msg.message.to(),
                     kind,
                     label: text,
                     sent_us: t,

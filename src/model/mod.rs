@@ -161,6 +161,7 @@ impl Model {
             config,
             events: Vec::new(),
             liveness_us: None,
+            system: Default::default(),
         })
     }
 
@@ -497,6 +498,7 @@ mod links;
 mod marks;
 mod members;
 mod narrate;
+pub mod system;
 #[cfg(test)]
 mod tests;
 mod timeline;

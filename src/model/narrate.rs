@@ -243,6 +243,7 @@ pub fn narrate(
                 format!("{} crashed: it keeps only its term, vote and log", s(node))
             },
         ),
+        TraceKind::Sys { node, event } => (Some(*node), "system", crate::model::system::narrate(*node, event)?),
         TraceKind::Pause { node, until } => (
             Some(*node),
             "fault",
@@ -418,12 +419,12 @@ pub fn narrate(
             msg,
             reason: DropReason::Manual,
         } => (
-            Some(msg.message.from),
+            Some(msg.message.from()),
             "fault",
             format!(
                 "You dropped {}'s {} to {} (message {})",
-                s(&msg.message.from),
-                msg.message.body.type_name(),
+                s(&msg.message.from()),
+                msg.message.type_name(),
                 s(node),
                 msg.id
             ),

@@ -559,7 +559,11 @@ fn a_hand_driven_network_is_narrated() {
         ..Default::default()
     });
     m.act(Action::FireTimer(raftlab_sim::Target::Node(2)));
-    let held: Vec<(u64, NodeId)> = m.sim().in_flight().map(|f| (f.id, f.message.to)).collect();
+    let held: Vec<(u64, NodeId)> = m
+        .sim()
+        .in_flight()
+        .map(|f| (f.id, f.message.to()))
+        .collect();
     assert_eq!(held.len(), 2, "S2 asks both others for their votes");
     m.act(Action::DropMessage(held[0].0));
     let texts: Vec<&str> = m.narration().iter().map(|l| l.text.as_str()).collect();

@@ -140,8 +140,17 @@ fn message(ui: &UseReducerHandle<Ui>, m: &Model, id: u64) -> Html {
     } else {
         when(f.deliver_at, now)
     };
-    let fields = body_fields(&msg.body);
-    let (kind, glyph) = sample(&msg.body);
+    let (fields, (kind, glyph), term) = match msg.raft() {
+        Some(r) => (body_fields(&r.body), sample(&r.body), Some(r.term)),
+        None => (
+            msg.other_fields()
+                .into_iter()
+                .map(|(k, v)| (k, v.to_string()))
+                .collect(),
+            ("append", msg.look().0.to_string()),
+            None,
+        ),
+    };
     let act = |action: fn(u64) -> Action| ui_cb(ui, move |_| UiAction::Act(action(id)));
     let live = !crate::embed::options().readonly;
     let (held, sent_at, would) = (f.held, f.sent_at, f.deliver_at);
@@ -149,10 +158,12 @@ fn message(ui: &UseReducerHandle<Ui>, m: &Model, id: u64) -> Html {
         <>
             <p class="selected-what">
                 <span class={format!("msg sample {kind}")} aria-hidden="true">{ glyph }</span>
-                <strong>{ format!("Message {id}: {} from S{} to S{}", msg.body.type_name(), msg.from, msg.to) }</strong>
+                <strong>{ format!("Message {id}: {} from S{} to S{}", msg.type_name(), msg.from(), msg.to()) }</strong>
             </p>
             <dl class="facts-list">
-                <dt>{ "term" }</dt><dd>{ msg.term }</dd>
+                if let Some(term) = term {
+                    <dt>{ "term" }</dt><dd>{ term }</dd>
+                }
                 { for fields.into_iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
                 if let Some(of) = f.copy_of {
                     <dt>{ "copy of" }</dt><dd>{ format!("message {of}") }</dd>
@@ -195,14 +206,14 @@ fn gone(m: &Model, id: u64) -> String {
     let said = trace.iter().rev().find_map(|e| match &e.kind {
         TraceKind::Deliver { node, msg } if msg.id == id => Some(format!(
             "Message {id} has arrived: {} from S{} reached S{node} at {} ms. It is no longer on the wire.",
-            msg.message.body.type_name(),
-            msg.message.from,
+            msg.message.type_name(),
+            msg.message.from(),
             ms1(e.t_us)
         )),
         TraceKind::Drop { node, msg, reason } if msg.id == id => Some(format!(
             "Message {id} is lost: {} from S{} to S{node} {} at {} ms.",
-            msg.message.body.type_name(),
-            msg.message.from,
+            msg.message.type_name(),
+            msg.message.from(),
             match reason {
                 DropReason::Manual => "was dropped by you",
                 DropReason::Loss => "was lost by the network",

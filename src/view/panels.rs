@@ -127,7 +127,7 @@ fn on_the_wire(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                         } else {
                             format!("arrives in {} ms", ms1(f.deliver_at.saturating_sub(now)))
                         };
-                        let text = format!("S{} → S{} {} #{id}, {when}", f.message.from, f.message.to, f.message.body.type_name());
+                        let text = format!("S{} → S{} {} #{id}, {when}", f.message.from(), f.message.to(), f.message.type_name());
                         let pressed = selected == Some(id);
                         html! {
                             <li key={id}>

@@ -526,8 +526,8 @@ impl Event {
                 ("holder", Value::opt(holder.map(|h| h as u64))),
                 ("reason", Value::Str((*reason).into())),
             ],
-            Event::LeaseBelieves { node, belief } => vec![
-                ("node", n(*node)),
+            // The node is the trace line's own `node` (the simulator writes it).
+            Event::LeaseBelieves { belief, .. } => vec![
                 ("holder", Value::opt(belief.holder.map(|h| h as u64))),
                 ("token", Value::opt(belief.token)),
                 ("until", Value::opt(belief.until)),

@@ -42,6 +42,18 @@ pub enum Property {
     /// clocks keep to the drift bound, is linearizable with the writes (checked on the
     /// clients' history at the end of the run).
     Linearizability,
+    /// Leaderless quorums (`system: "quorum"`): an acknowledged write is lost, silently
+    /// shadowed by an older write with a higher version (last-write-wins with skewed clocks)
+    /// or held by no server any more (Jepsen on Cassandra and Riak; `raftlab-quorum`'s
+    /// `check`).
+    AckedWriteLost,
+    /// Lease election (`system: "lease"`): the resource accepted writes from two holders whose
+    /// leadership overlapped (Kleppmann 2016; `raftlab-lease`'s `check`).
+    TwoLeadersActAtOnce,
+    /// Lease election: the resource accepted a write under a lease the store had already
+    /// given to another server, once the newer holder's token had reached it (Kleppmann
+    /// 2016: what fencing tokens prevent).
+    StaleLeaseWriteAccepted,
 }
 
 impl Property {
@@ -72,7 +84,24 @@ impl Property {
             Property::OneChangeAtATime => "one_change_at_a_time",
             Property::Liveness => "liveness",
             Property::Linearizability => "linearizability",
+            Property::AckedWriteLost => "acked_write_lost",
+            Property::TwoLeadersActAtOnce => "two_leaders_act_at_once",
+            Property::StaleLeaseWriteAccepted => "stale_lease_write_accepted",
         }
+    }
+
+    /// The property of a name as [`Property::name`] gives it.
+    pub fn from_name(name: &str) -> Option<Property> {
+        [
+            Property::AckedWriteLost,
+            Property::TwoLeadersActAtOnce,
+            Property::StaleLeaseWriteAccepted,
+            Property::Liveness,
+            Property::Linearizability,
+        ]
+        .into_iter()
+        .chain(Property::SAFETY)
+        .find(|p| p.name() == name)
     }
 
     /// The paper section the property comes from.
@@ -88,6 +117,8 @@ impl Property {
             Property::SingleServerChange | Property::OneChangeAtATime => "thesis 4.1",
             Property::Liveness => "5.2, 5.3",
             Property::Linearizability => "thesis 6.4",
+            Property::AckedWriteLost => "Dynamo; Jepsen",
+            Property::TwoLeadersActAtOnce | Property::StaleLeaseWriteAccepted => "Kleppmann 2016",
         }
     }
 }
@@ -111,8 +142,15 @@ impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} (section {}) broken at {} ms, nodes {:?}, seed {}: {}",
+            "{} ({}{}) broken at {} ms, nodes {:?}, seed {}: {}",
             self.property.name(),
+            // The other systems' properties cite a paper, not a section of Raft's.
+            match self.property {
+                Property::AckedWriteLost
+                | Property::TwoLeadersActAtOnce
+                | Property::StaleLeaseWriteAccepted => "",
+                _ => "section ",
+            },
             self.property.section(),
             Millis(self.t_us),
             self.nodes,

@@ -47,6 +47,12 @@ pub struct Explanation {
 /// Explains `target` in the state `sim` is in now. `Err` says, in words, why there is nothing
 /// to explain (no such server, no such entry, no such message on the wire).
 pub fn explain(sim: &Simulation, target: &Target) -> Result<Explanation, String> {
+    if sim.system() != crate::system::System::Raft {
+        return Err(format!(
+            "explanations cover Raft; this run is of the {} system",
+            sim.system().as_str()
+        ));
+    }
     match *target {
         Target::Entry { node, index } => entry(sim, node, index),
         Target::Node { node } => server(sim, node),
@@ -751,7 +757,13 @@ fn message(sim: &Simulation, id: u64) -> Result<Explanation, String> {
             "no message {id} is on the wire (it was delivered or dropped, or never sent)"
         ));
     };
-    let m = f.message;
+    let Some(m) = f.message.raft() else {
+        return Err(format!(
+            "message {id} is a {} of the {} system: explanations cover Raft's messages",
+            f.message.type_name(),
+            sim.system().as_str()
+        ));
+    };
     let (from, to) = (m.from, m.to);
     let mut lines = vec![fields(sim, m)];
     if let Some(of) = f.copy_of {
@@ -949,7 +961,7 @@ fn fields(sim: &Simulation, m: &Message) -> String {
 
 fn timing(sim: &Simulation, f: &InFlight<'_>) -> String {
     let sent = format!("Sent at {}", at(f.sent_at));
-    let (from, to) = (f.message.from, f.message.to);
+    let (from, to) = (f.message.from(), f.message.to());
     let eta = f.deliver_at.saturating_sub(sim.now());
     if f.lost {
         format!(

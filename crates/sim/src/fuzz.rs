@@ -228,6 +228,7 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
         config,
         events,
         liveness_us: Some(options.liveness_us),
+        system: Default::default(),
     }
 }
 

@@ -122,6 +122,60 @@ pub const TRACE_KINDS: &[(&str, &[&str])] = &[
     ("restart", &["node"]),
     ("pause", &["node", "until_us"]),
     ("wake", &["node"]),
+    // Leaderless quorums (`system: "quorum"`, crates/quorum/TRACE.md).
+    (
+        "quorum_request",
+        &["node", "request", "phase", "key", "targets", "needed"],
+    ),
+    (
+        "quorum_ack",
+        &["node", "request", "phase", "from", "acks", "needed"],
+    ),
+    (
+        "quorum_write_acked",
+        &["node", "request", "key", "value", "version"],
+    ),
+    ("quorum_read_done", &["node", "request", "key", "values"]),
+    (
+        "quorum_timeout",
+        &["node", "request", "key", "phase", "acks", "needed"],
+    ),
+    (
+        "read_repair",
+        &["node", "request", "key", "targets", "blocking"],
+    ),
+    ("peer_suspected", &["node", "peer"]),
+    ("peer_healthy", &["node", "peer"]),
+    (
+        "quorum_write_stored",
+        &["node", "key", "value", "version", "old", "from", "via"],
+    ),
+    (
+        "quorum_write_ignored",
+        &["node", "key", "value", "version", "kept", "from", "via"],
+    ),
+    ("hint_stored", &["node", "key", "home", "version"]),
+    ("hint_handed_off", &["node", "key", "home"]),
+    ("anti_entropy", &["node", "peer", "keys"]),
+    // Lease election (`system: "lease"`, crates/lease/TRACE.md).
+    ("store_cas", &["node", "op", "holder", "token", "revision"]),
+    ("watch_fired", &["node", "to", "revision", "late_us"]),
+    ("lease_acquired", &["node", "holder", "token", "until"]),
+    ("lease_renewed", &["node", "holder", "token", "until"]),
+    ("lease_lost", &["node", "holder", "token", "reason"]),
+    (
+        "lease_cas_failed",
+        &["node", "candidate", "expected", "holder", "reason"],
+    ),
+    (
+        "lease_believes",
+        &["node", "holder", "token", "until", "leading"],
+    ),
+    ("work_started", &["node", "holder", "token", "send_at"]),
+    (
+        "resource_write",
+        &["node", "holder", "token", "accepted", "reason", "highest"],
+    ),
     ("timeout", &["node"]),
     ("fire_timer", &["node"]),
     ("partition", &["groups"]),
@@ -192,6 +246,34 @@ pub const MESSAGE_TYPES: &[(&str, &[&str])] = &[
         ],
     ),
     ("InstallSnapshotReply", &["last_included_index"]),
+    // Leaderless quorums (`Write` is also the lease leader's write to its resource).
+    ("Read", &["op", "key"]),
+    ("ReadReply", &["op", "key", "values"]),
+    (
+        "Write",
+        &["op", "key", "values", "hint_for", "via", "token"],
+    ),
+    ("WriteAck", &["op", "key"]),
+    ("Sync", &["items"]),
+    ("SyncReply", &["items"]),
+    // Lease election.
+    ("Get", &["seq"]),
+    ("Cas", &["seq", "expect"]),
+    ("Release", &["seq"]),
+    (
+        "StoreReply",
+        &[
+            "seq",
+            "ok",
+            "holder",
+            "token",
+            "mod_index",
+            "revision",
+            "reason",
+        ],
+    ),
+    ("WatchEvent", &["holder", "token", "mod_index", "revision"]),
+    ("WriteReply", &["token", "accepted"]),
 ];
 
 /// The fields of trace kind `kind` besides `t_us` and `kind`; `None` for an unknown kind.
@@ -1092,16 +1174,24 @@ enum Shape {
     Bool,
     List,
     Object,
+    /// A field whose type depends on the kind (`op`: a text in `store_cas`, a number in a
+    /// quorum message).
+    Any,
 }
 
 fn shape(field: &str) -> Shape {
     match field {
         "kind" | "change" | "reason" | "command" | "key" | "mode" | "result" | "property"
-        | "detail" | "role" | "type" => Shape::Text,
+        | "detail" | "role" | "type" | "phase" | "version" | "via" => Shape::Text,
         "value" => Shape::TextOrNull,
-        "leader" | "conflict_term" => Shape::NumberOrNull,
-        "held" | "alive" | "pre_vote" | "transfer" | "granted" | "success" => Shape::Bool,
-        "voters" | "learners" | "groups" | "nodes" | "log" | "entries" => Shape::List,
+        "leader" | "conflict_term" | "holder" | "token" | "until" | "hint_for" | "mod_index" => {
+            Shape::NumberOrNull
+        }
+        "held" | "alive" | "pre_vote" | "transfer" | "granted" | "success" | "blocking"
+        | "leading" | "accepted" | "ok" => Shape::Bool,
+        "voters" | "learners" | "groups" | "nodes" | "log" | "entries" | "targets" | "values"
+        | "old" | "kept" | "items" => Shape::List,
+        "op" => Shape::Any,
         "msg" | "config" | "data" => Shape::Object,
         _ => Shape::Number,
     }
@@ -1114,6 +1204,7 @@ fn fits(s: Shape, v: &Value) -> bool {
         (Shape::Bool, Value::Bool(_)) => true,
         (Shape::List, Value::Array(_)) => true,
         (Shape::Object, Value::Object(_)) => true,
+        (Shape::Any, _) => true,
         (Shape::NumberOrNull | Shape::TextOrNull, Value::Null) => true,
         // `null` also matches an absent field (a client request sent to no server).
         (_, Value::Null) => true,
@@ -1146,7 +1237,16 @@ fn values(kind: &str, field: &str) -> Option<&'static [&'static str]> {
             "commit_monotonic",
             "single_server_change",
             "one_change_at_a_time",
+            "acked_write_lost",
+            "two_leaders_act_at_once",
+            "stale_lease_write_accepted",
+            "linearizability",
         ],
+        ("quorum_request" | "quorum_ack" | "quorum_timeout", "phase") => {
+            &["read", "write", "write_back"]
+        }
+        (_, "via") => &["client", "repair", "handoff", "sync"],
+        ("store_cas", "op") => &["acquire", "renew", "release", "expire"],
         _ => return None,
     })
 }
@@ -1183,6 +1283,7 @@ fn check_fields(
                 Shape::Bool => "true or false",
                 Shape::List => "a list",
                 Shape::Object => "an object",
+                Shape::Any => "any value",
             };
             return expected(&p, &format!("{want} (the pattern could never match)"), v);
         }
@@ -1880,7 +1981,7 @@ impl Fact {
             Fact::InFlight { kind, at_least } => {
                 let have = sim
                     .in_flight()
-                    .filter(|m| m.message.body.type_name() == *kind)
+                    .filter(|m| m.message.type_name() == *kind)
                     .count() as u64;
                 if have < *at_least {
                     return Err(format!(
@@ -2049,11 +2150,12 @@ impl Run {
         Run {
             recorded: Scenario {
                 seed: sim.seed(),
-                nodes: sim.nodes().len() as u32,
+                nodes: sim.node_count() as u32,
                 until_us: now,
                 config: sim.config().clone(),
                 events: Vec::new(),
                 liveness_us: None,
+                system: sim.system_config(),
             },
             sim,
             fresh,

@@ -1,5 +1,6 @@
-//! raftlab's simulator: a deterministic discrete-event simulation of a Raft cluster, the
-//! safety checker run after every event, the scenario (JSON) and trace (NDJSON) formats, and
+//! raftlab's simulator: a deterministic discrete-event simulation of a Raft cluster (or of a
+//! leaderless quorum or lease-election cluster, `system`), the safety checker run after every
+//! event, the scenario (JSON) and trace (NDJSON) formats, and
 //! random fault campaigns. Pure Rust: no clock, no thread, no OS randomness, no browser type,
 //! so it runs the same natively and in WebAssembly.
 
@@ -13,6 +14,7 @@ pub mod link;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod system;
 pub mod trace;
 
 pub use checker::{Checker, Property, Violation};

@@ -29,6 +29,9 @@ pub struct Outcome {
     /// When the scenario reads: whether the history with every read (stale modes included)
     /// is linearizable. Stale modes may break it; that is not a violation.
     pub linearizability: Option<Result<(), Box<NotLinearizable>>>,
+    /// For another system than Raft (whose `nodes` is then empty): one line per server
+    /// saying its end state ([`Simulation::describe`]).
+    pub other_nodes: Vec<String>,
 }
 
 /// The end state of one node.
@@ -115,9 +118,14 @@ pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: boo
                 .events
                 .iter()
                 .any(|e| matches!(&e.action, Action::Set(p) if p.check_quorum == Some(false)));
+        // Leaderless quorums make no difference between read modes: every read is held to
+        // linearizability (the promise R + W > N seems to make, and which only blocking read
+        // repair keeps, for a single writer).
+        let quorum = scenario.system.system() == crate::system::System::Quorum;
         let strict: Vec<_> = history
             .iter()
             .filter(|op| match (&op.kind, op.mode) {
+                _ if quorum => true,
                 (OpKind::Write(_), _) => true,
                 (_, Some(ReadMode::ReadIndex)) => true,
                 (_, Some(ReadMode::Lease)) => check_quorum,
@@ -157,6 +165,13 @@ pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: boo
             .collect(),
         settled_after_us,
         linearizability,
+        other_nodes: if sim.system() == crate::system::System::Raft {
+            Vec::new()
+        } else {
+            (1..=sim.node_count() as NodeId)
+                .map(|id| sim.describe(id))
+                .collect()
+        },
     }
 }
 

@@ -404,6 +404,9 @@ pub struct Scenario {
     /// When set, after `until` the faults stop (heal, restart every node, no loss) and the
     /// cluster must within this many microseconds have one leader and equal logs.
     pub liveness_us: Option<Micros>,
+    /// The system the cluster runs (`system`, with its `quorum` or `lease` settings): Raft by
+    /// default.
+    pub system: crate::system::SystemConfig,
 }
 
 impl Default for Scenario {
@@ -415,6 +418,7 @@ impl Default for Scenario {
             config: SimConfig::default(),
             events: Vec::new(),
             liveness_us: None,
+            system: crate::system::SystemConfig::Raft,
         }
     }
 }
@@ -1338,6 +1342,7 @@ impl Scenario {
                     .push(parse_event(&format!("events[{i}]"), e, nodes)?);
             }
         }
+        s.system = crate::system::parse(&mut f, s.nodes, s.seed)?;
         f.finish(&[
             "version",
             "seed",
@@ -1346,6 +1351,9 @@ impl Scenario {
             "liveness_ms",
             "config",
             "events",
+            "system",
+            "quorum",
+            "lease",
         ])?;
         Ok(s)
     }
@@ -1363,6 +1371,7 @@ impl Scenario {
         if let Some(l) = self.liveness_us {
             put(&mut o, "liveness_ms", ms(l));
         }
+        crate::system::write(&self.system, &mut o);
         Value::Object(o)
     }
 
@@ -1376,6 +1385,9 @@ impl Scenario {
             "nodes",
             "until_ms",
             "liveness_ms",
+            "system",
+            "quorum",
+            "lease",
             "config",
             "events",
         ];

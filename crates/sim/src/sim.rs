@@ -5,10 +5,13 @@
 use crate::checker::{Checker, Property, Violation};
 use crate::scenario::MAX_NODES;
 use crate::scenario::{Action, ConfigPatch, Mode, Scenario, SimConfig, Target};
+use crate::system::{
+    LeaseCluster, Others, QuorumCluster, SysEvent, SysInput, System, SystemConfig, Wire,
+};
 use crate::trace::{DropReason, ReplyResult, TraceEvent, TraceKind, TraceMsg};
 use raftlab_raft::{
-    ClientResult, Command, Event, Index, Input, Membership, MembershipChange, Message, Micros,
-    Node, NodeId, ReadMode, Ready, RequestId, Role, Term,
+    ClientResult, Command, Event, Index, Input, Membership, MembershipChange, Micros, Node, NodeId,
+    ReadMode, Ready, RequestId, Role, Term,
 };
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg32;
@@ -43,7 +46,7 @@ pub type TraceSink = Box<dyn FnMut(&TraceEvent)>;
 enum Item {
     Deliver {
         id: u64,
-        message: Message,
+        message: Wire,
         lost: bool,
         sent_at: Micros,
         copy_of: Option<u64>,
@@ -99,7 +102,7 @@ pub struct InFlight<'a> {
     /// Its id (as in the trace).
     pub id: u64,
     /// The message.
-    pub message: &'a Message,
+    pub message: &'a Wire,
     /// When it was sent.
     pub sent_at: Micros,
     /// When it arrives (or is found lost).
@@ -117,7 +120,7 @@ pub struct InFlight<'a> {
 /// A message waiting on its link for the reader (manual delivery).
 #[derive(Clone, Debug)]
 struct Held {
-    message: Message,
+    message: Wire,
     sent_at: Micros,
     /// When it would arrive by itself: its arrival time when it was queued, or its send time
     /// plus the latency drawn for it.
@@ -159,7 +162,16 @@ struct Slot {
     paused_until: Micros,
     /// What reached the node during its pause, in arrival order: a message (with its id) or
     /// a client request, handled when it wakes.
-    inbox: Vec<(Option<u64>, Input)>,
+    inbox: Vec<Waiting>,
+}
+
+/// What reached a paused node, handled when it wakes.
+#[derive(Clone, Debug)]
+enum Waiting {
+    /// A message, with its id.
+    Message(u64, Wire),
+    /// A client request.
+    Request(SysInput),
 }
 
 /// splitmix64: derives independent seeds from the run's seed.
@@ -201,6 +213,8 @@ pub struct Simulation {
     writes: BTreeMap<(Term, Index), (RequestId, Command)>,
     /// Per server (node `n` at `n - 1`), its last refusals, oldest first.
     refusals: Vec<VecDeque<Refusal>>,
+    /// The servers of another system than Raft (`nodes` is then empty).
+    others: Option<Box<Others>>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -216,13 +230,29 @@ impl std::fmt::Debug for Simulation {
 impl Simulation {
     /// A cluster of `nodes` servers (1 to 9) at time 0, with the safety checker on.
     pub fn new(nodes: u32, config: SimConfig, seed: u64) -> Simulation {
+        Simulation::with_system(nodes, config, &SystemConfig::Raft, seed)
+    }
+
+    /// A cluster of `nodes` servers (1 to 9) running `system` at time 0, with its checker
+    /// on. `config` gives the network and timing settings (and Raft's own, for Raft).
+    pub fn with_system(
+        nodes: u32,
+        config: SimConfig,
+        system: &SystemConfig,
+        seed: u64,
+    ) -> Simulation {
         let members: Vec<NodeId> = (1..=nodes).collect();
+        let raft_nodes = if matches!(system, SystemConfig::Raft) {
+            nodes
+        } else {
+            0
+        };
         let raft = config.raft_config();
         let mut sim = Simulation {
             now: 0,
             seed,
             rng: Pcg32::seed_from_u64(mix(seed, 0, 0)),
-            nodes: members
+            nodes: members[..raft_nodes as usize]
                 .iter()
                 .map(|&id| Node::new(id, &members, raft, mix(seed, id as u64, 0), 0))
                 .collect(),
@@ -248,7 +278,7 @@ impl Simulation {
             next_request: 1,
             clients: VecDeque::new(),
             ready: Ready::default(),
-            checker: Some(Checker::new(nodes as usize, seed)),
+            checker: (raft_nodes > 0).then(|| Checker::new(nodes as usize, seed)),
             violations: Vec::new(),
             traced_violations: 0,
             trace: None,
@@ -256,8 +286,27 @@ impl Simulation {
             leaders: BTreeMap::new(),
             writes: BTreeMap::new(),
             refusals: Vec::new(),
+            others: match system {
+                SystemConfig::Raft => None,
+                SystemConfig::Quorum(c) => Some(Box::new(Others::Quorum(QuorumCluster {
+                    nodes: members
+                        .iter()
+                        .map(|&id| raftlab_quorum::Node::new(id, &members, c))
+                        .collect(),
+                    config: *c,
+                    checker: Some(raftlab_quorum::check::Checker::new()),
+                }))),
+                SystemConfig::Lease(c) => Some(Box::new(Others::Lease(LeaseCluster {
+                    nodes: members
+                        .iter()
+                        .map(|&id| raftlab_lease::Node::new(id, &members, c))
+                        .collect(),
+                    config: *c,
+                    checker: Some(raftlab_lease::check::Checker::new()),
+                }))),
+            },
         };
-        for k in 0..sim.nodes.len() {
+        for k in 0..sim.slots.len() {
             sim.schedule_timer(k);
         }
         sim
@@ -265,7 +314,12 @@ impl Simulation {
 
     /// A cluster set up as `scenario` says, with its actions scheduled.
     pub fn from_scenario(scenario: &Scenario) -> Simulation {
-        let mut sim = Simulation::new(scenario.nodes, scenario.config.clone(), scenario.seed);
+        let mut sim = Simulation::with_system(
+            scenario.nodes,
+            scenario.config.clone(),
+            &scenario.system,
+            scenario.seed,
+        );
         for event in &scenario.events {
             sim.schedule(event.at_us, event.action.clone());
         }
@@ -298,6 +352,7 @@ impl Simulation {
             leaders: self.leaders.clone(),
             writes: self.writes.clone(),
             refusals: self.refusals.clone(),
+            others: self.others.clone(),
         }
     }
 
@@ -317,7 +372,11 @@ impl Simulation {
     /// Turns the safety checker on or off (it is on by default). Turning it on mid-run
     /// starts it with no history.
     pub fn set_checker(&mut self, on: bool) {
-        self.checker = on.then(|| Checker::new(self.nodes.len(), self.seed));
+        match self.others.as_deref_mut() {
+            Some(Others::Quorum(c)) => c.checker = on.then(raftlab_quorum::check::Checker::new),
+            Some(Others::Lease(c)) => c.checker = on.then(raftlab_lease::check::Checker::new),
+            None => self.checker = on.then(|| Checker::new(self.nodes.len(), self.seed)),
+        }
     }
 
     /// Current simulated time.
@@ -369,8 +428,19 @@ impl Simulation {
         }
         by_group.into_iter().map(|(_, members)| members).collect()
     }
-    /// The node that believes it leads in the highest term, if any is up.
+    /// The node that believes it leads in the highest term, if any is up. With lease
+    /// election: the running candidate that believes it leads, with the highest token. With
+    /// leaderless quorums: none.
     pub fn leader(&self) -> Option<NodeId> {
+        if let Some(Others::Lease(c)) = self.others.as_deref() {
+            return c
+                .nodes
+                .iter()
+                .filter(|n| self.is_alive(n.id()))
+                .filter_map(|n| n.belief().filter(|b| b.leading).map(|b| (b.token, n.id())))
+                .max()
+                .map(|(_, id)| id);
+        }
         self.nodes
             .iter()
             .filter(|n| self.is_alive(n.id()) && n.role() == Role::Leader)
@@ -520,7 +590,7 @@ impl Simulation {
                 }
                 self.processed += 1;
                 self.slots[k].timer_at = Micros::MAX;
-                self.step_node(k, Input::Tick);
+                self.step_node(k, self.tick());
             }
             Item::Deliver {
                 id, message, lost, ..
@@ -558,8 +628,8 @@ impl Simulation {
     /// Message `id` reaches the end of its link now: judged by the network (lost at random,
     /// cut by a partition, or aimed at a crashed node: a `drop` line), else handed to its
     /// receiver.
-    fn arrive(&mut self, id: u64, message: Message, lost: bool) {
-        let (from, to) = (message.from as usize - 1, message.to as usize - 1);
+    fn arrive(&mut self, id: u64, message: Wire, lost: bool) {
+        let (from, to) = (message.from() as usize - 1, message.to() as usize - 1);
         let reason = if lost {
             Some(DropReason::Loss)
         } else if !self.linked(from, to) {
@@ -569,7 +639,7 @@ impl Simulation {
         } else {
             None
         };
-        let node = message.to;
+        let node = message.to();
         match reason {
             Some(reason) => self.emit(|| TraceKind::Drop {
                 node,
@@ -577,9 +647,7 @@ impl Simulation {
                 reason,
             }),
             // A frozen process does not read its socket: the message waits for the wake.
-            None if self.paused(to) => self.slots[to]
-                .inbox
-                .push((Some(id), Input::Message(message))),
+            None if self.paused(to) => self.slots[to].inbox.push(Waiting::Message(id, message)),
             None => {
                 if self.trace.is_some() {
                     let msg = TraceMsg {
@@ -588,7 +656,7 @@ impl Simulation {
                     };
                     self.emit(|| TraceKind::Deliver { node, msg });
                 }
-                self.step_node(to, Input::Message(message));
+                self.step_node(to, SysInput::message(message));
             }
         }
     }
@@ -713,14 +781,14 @@ impl Simulation {
 
     /// Whether the link between nodes `a` and `b` works now.
     pub fn link_up(&self, a: NodeId, b: NodeId) -> bool {
-        let n = self.nodes.len() as NodeId;
+        let n = self.slots.len() as NodeId;
         (1..=n).contains(&a) && (1..=n).contains(&b) && self.linked(a as usize - 1, b as usize - 1)
     }
 
     fn resolve(&self, target: Target) -> Option<usize> {
         match target {
             Target::Node(n) => {
-                (n >= 1 && (n as usize) <= self.nodes.len()).then_some(n as usize - 1)
+                (n >= 1 && (n as usize) <= self.slots.len()).then_some(n as usize - 1)
             }
             Target::Leader => self.leader().map(|n| n as usize - 1),
         }
@@ -761,7 +829,7 @@ impl Simulation {
                         } else {
                             Input::Timeout
                         };
-                        self.step_node(k, input);
+                        self.step_node(k, SysInput::Raft(input));
                     }
                 }
             }
@@ -798,13 +866,20 @@ impl Simulation {
             Action::TransferLeadership(to) => {
                 // The request goes to the current leader; with none, nothing happens.
                 if let Some(leader) = self.leader() {
-                    self.step_node(leader as usize - 1, Input::TransferLeadership { to: *to });
+                    self.step_node(
+                        leader as usize - 1,
+                        SysInput::Raft(Input::TransferLeadership { to: *to }),
+                    );
                 }
             }
             Action::AddServer(id) | Action::RemoveServer(id) => {
                 let id = *id;
                 let add = matches!(action, Action::AddServer(_));
-                if id == 0 || id > MAX_NODES || (!add && id as usize > self.nodes.len()) {
+                if self.others.is_some()
+                    || id == 0
+                    || id > MAX_NODES
+                    || (!add && id as usize > self.nodes.len())
+                {
                     return;
                 }
                 let leader = self.leader();
@@ -826,13 +901,16 @@ impl Simulation {
                     MembershipChange::Remove(id)
                 };
                 if let Some(l) = leader {
-                    self.step_node(l as usize - 1, Input::ChangeMembership(change));
+                    self.step_node(
+                        l as usize - 1,
+                        SysInput::Raft(Input::ChangeMembership(change)),
+                    );
                 }
             }
             Action::Partition(groups) => self.partition(groups),
             Action::DropMessage(id) => {
                 if let Some(h) = self.take(*id) {
-                    let node = h.message.to;
+                    let node = h.message.to();
                     let msg = TraceMsg {
                         id: *id,
                         message: h.message,
@@ -861,7 +939,7 @@ impl Simulation {
             }
             Action::Cut(a, b) | Action::Restore(a, b) => {
                 let (a, b) = (*a, *b);
-                let n = self.nodes.len() as NodeId;
+                let n = self.slots.len() as NodeId;
                 if a == b || !(1..=n).contains(&a) || !(1..=n).contains(&b) {
                     return;
                 }
@@ -909,7 +987,7 @@ impl Simulation {
         self.next_message += 1;
         let at = self.now + self.draw(self.config.latency_us);
         let held = self.delivery_manual();
-        let from = message.from;
+        let from = message.from();
         if self.trace.is_some() {
             let msg = TraceMsg {
                 id: copy_id,
@@ -1060,22 +1138,25 @@ impl Simulation {
         self.emit(|| TraceKind::Wake { node });
         if !self.timers_manual() && self.slots[k].timer_at <= self.now {
             self.slots[k].timer_at = Micros::MAX;
-            self.step_node(k, Input::Tick);
+            self.step_node(k, self.tick());
         } else {
             self.schedule_timer(k);
         }
-        for (id, input) in std::mem::take(&mut self.slots[k].inbox) {
-            // An earlier input of the batch may have crashed nothing, but a step never
-            // pauses or crashes a node, so the node is still up here.
-            if let (Some(id), Input::Message(message)) = (id, &input) {
-                if self.trace.is_some() {
-                    let msg = TraceMsg {
-                        id,
-                        message: message.clone(),
-                    };
-                    self.emit(|| TraceKind::Deliver { node, msg });
+        // A step never pauses or crashes a node, so the node is still up for each of these.
+        for waiting in std::mem::take(&mut self.slots[k].inbox) {
+            let input = match waiting {
+                Waiting::Message(id, message) => {
+                    if self.trace.is_some() {
+                        let msg = TraceMsg {
+                            id,
+                            message: message.clone(),
+                        };
+                        self.emit(|| TraceKind::Deliver { node, msg });
+                    }
+                    SysInput::message(message)
                 }
-            }
+                Waiting::Request(input) => input,
+            };
             self.step_node(k, input);
         }
     }
@@ -1087,8 +1168,8 @@ impl Simulation {
         let id = k as NodeId + 1;
         // A crash ends a pause; what waited for the wake is lost with the process.
         self.slots[k].paused_until = 0;
-        for (mid, input) in std::mem::take(&mut self.slots[k].inbox) {
-            if let (Some(mid), Input::Message(message)) = (mid, input) {
+        for waiting in std::mem::take(&mut self.slots[k].inbox) {
+            if let Waiting::Message(mid, message) = waiting {
                 self.emit(|| TraceKind::Drop {
                     node: id,
                     msg: TraceMsg { id: mid, message },
@@ -1121,25 +1202,62 @@ impl Simulation {
     /// Replaces node `k` by one recovered from its persistent state, with fresh volatile state.
     fn rebuild(&mut self, k: usize, seed: u64) {
         let id = k as NodeId + 1;
+        let local = self.local(k);
+        match self.others.as_deref_mut() {
+            Some(Others::Quorum(c)) => {
+                let cluster = c.cluster();
+                let persistent = c.nodes[k].persistent();
+                c.nodes[k] =
+                    raftlab_quorum::Node::recover(id, &cluster, &c.config, persistent, local);
+                return;
+            }
+            Some(Others::Lease(c)) => {
+                let cluster = c.cluster();
+                let persistent = c.nodes[k].persistent();
+                c.nodes[k] =
+                    raftlab_lease::Node::recover(id, &cluster, &c.config, persistent, local);
+                return;
+            }
+            None => {}
+        }
         let config = self.config.raft_config();
         let placeholder = Node::new(id, &[], config, 0, self.now);
         let persistent = std::mem::replace(&mut self.nodes[k], placeholder).into_persistent();
-        let local = self.local(k);
         self.nodes[k] = Node::recover(id, config, persistent, seed, local);
     }
 
     fn client(&mut self, target: Option<Target>, command: Command) {
         let traced = self.trace.is_some().then(|| command.clone());
+        let system = self.system();
+        if system == System::Lease {
+            return; // no clients: the leader's work goes to the resource
+        }
+        if system == System::Quorum && !matches!(command, Command::Set { .. }) {
+            return; // leaderless quorums only write values
+        }
         self.request(
             target,
             traced,
             |node, id, command| TraceKind::ClientRequest { node, id, command },
-            |request| Input::ClientWrite { request, command },
+            move |request| match (system, command) {
+                (System::Quorum, Command::Set { key, value }) => {
+                    SysInput::Quorum(raftlab_quorum::Input::ClientWrite {
+                        request,
+                        key,
+                        value,
+                    })
+                }
+                (_, command) => SysInput::Raft(Input::ClientWrite { request, command }),
+            },
         );
     }
 
     /// A client read: like [`Simulation::client`], with its own trace line.
     fn read(&mut self, target: Option<Target>, key: &str, mode: ReadMode) {
+        let system = self.system();
+        if system == System::Lease {
+            return;
+        }
         let traced = self.trace.is_some().then(|| key.to_string());
         let key = key.to_string();
         self.request(
@@ -1151,7 +1269,12 @@ impl Simulation {
                 key,
                 mode,
             },
-            |request| Input::ClientRead { request, key, mode },
+            move |request| match system {
+                System::Quorum => {
+                    SysInput::Quorum(raftlab_quorum::Input::ClientRead { request, key })
+                }
+                _ => SysInput::Raft(Input::ClientRead { request, key, mode }),
+            },
         );
     }
 
@@ -1163,10 +1286,20 @@ impl Simulation {
         target: Option<Target>,
         traced: Option<T>,
         line: impl FnOnce(Option<NodeId>, RequestId, T) -> TraceKind,
-        input: impl FnOnce(RequestId) -> Input,
+        input: impl FnOnce(RequestId) -> SysInput,
     ) {
-        let k = self.resolve(target.unwrap_or(Target::Leader));
         let request = self.next_request;
+        let k = match (target, self.system()) {
+            // Any replica coordinates: without a node named, they take turns (request ids
+            // modulo the cluster), skipping the servers that are down.
+            (None, System::Quorum) => {
+                let n = self.slots.len();
+                (0..n)
+                    .map(|i| (request as usize + i) % n)
+                    .find(|&k| self.slots[k].alive)
+            }
+            (target, _) => self.resolve(target.unwrap_or(Target::Leader)),
+        };
         self.next_request += 1;
         let node = k.map(|k| k as NodeId + 1);
         if let Some(t) = traced {
@@ -1218,7 +1351,12 @@ impl Simulation {
     }
 
     fn schedule_timer(&mut self, k: usize) {
-        let deadline = self.global(k, self.nodes[k].next_deadline());
+        let own = match self.others.as_deref() {
+            None => self.nodes[k].next_deadline(),
+            Some(Others::Quorum(c)) => c.nodes[k].next_deadline().unwrap_or(Micros::MAX),
+            Some(Others::Lease(c)) => c.nodes[k].next_deadline().unwrap_or(Micros::MAX),
+        };
+        let deadline = self.global(k, own);
         let manual = self.timers_manual();
         let slot = &mut self.slots[k];
         if deadline == slot.timer_at || !slot.alive {
@@ -1246,7 +1384,7 @@ impl Simulation {
         rate > 0.0 && ((self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < rate
     }
 
-    fn send(&mut self, message: Message) {
+    fn send(&mut self, message: Wire) {
         let id = self.next_message;
         self.next_message += 1;
         let at = self.now + self.draw(self.config.latency_us);
@@ -1254,7 +1392,7 @@ impl Simulation {
         let copy = self
             .chance(self.config.duplicate_rate)
             .then(|| message.clone());
-        let from = message.from;
+        let from = message.from();
         // With manual delivery the reader is the network: the draws above are made as in
         // auto mode, but the message is held, never lost or copied at random.
         let held = self.delivery_manual();
@@ -1325,15 +1463,245 @@ impl Simulation {
         }
     }
 
-    fn step_node(&mut self, k: usize, input: Input) {
+    /// Steps node index `k` with one input of its system (an input of another system does
+    /// nothing); a paused node keeps it for its wake, or drops a timer (the wake fires it).
+    fn step_node(&mut self, k: usize, input: SysInput) {
         if self.paused(k) {
-            // A frozen process handles nothing: a timer waits for the wake (which fires it),
-            // anything else waits in the inbox.
-            if !matches!(input, Input::Tick | Input::Timeout | Input::FireTimer) {
-                self.slots[k].inbox.push((None, input));
+            if !input.is_timer() {
+                self.slots[k].inbox.push(Waiting::Request(input));
             }
             return;
         }
+        match input {
+            SysInput::Raft(input) if self.others.is_none() => self.step_raft(k, input),
+            SysInput::Quorum(input) => self.step_quorum(k, input),
+            SysInput::Lease(input) => self.step_lease(k, input),
+            SysInput::Raft(_) => {}
+        }
+    }
+
+    /// The timer input of the system that runs.
+    fn tick(&self) -> SysInput {
+        match self.system() {
+            System::Raft => SysInput::Raft(Input::Tick),
+            System::Quorum => SysInput::Quorum(raftlab_quorum::Input::Tick),
+            System::Lease => SysInput::Lease(raftlab_lease::Input::Tick),
+        }
+    }
+
+    /// Which system runs.
+    pub fn system(&self) -> System {
+        match self.others.as_deref() {
+            None => System::Raft,
+            Some(Others::Quorum(_)) => System::Quorum,
+            Some(Others::Lease(_)) => System::Lease,
+        }
+    }
+
+    /// The leaderless-quorum servers, server `n` at index `n - 1` (empty for another system).
+    pub fn quorum_nodes(&self) -> &[raftlab_quorum::Node] {
+        match self.others.as_deref() {
+            Some(Others::Quorum(c)) => &c.nodes,
+            _ => &[],
+        }
+    }
+
+    /// The lease-election servers, server `n` at index `n - 1` (empty for another system).
+    pub fn lease_nodes(&self) -> &[raftlab_lease::Node] {
+        match self.others.as_deref() {
+            Some(Others::Lease(c)) => &c.nodes,
+            _ => &[],
+        }
+    }
+
+    /// The system that runs, with its settings.
+    pub fn system_config(&self) -> SystemConfig {
+        match self.others.as_deref() {
+            None => SystemConfig::Raft,
+            Some(Others::Quorum(c)) => SystemConfig::Quorum(c.config),
+            Some(Others::Lease(c)) => SystemConfig::Lease(c.config),
+        }
+    }
+
+    /// Server `id`'s state in one line, for another system than Raft: a replica's values per
+    /// key; the lease store's record, a candidate's belief, the resource's highest token.
+    pub fn describe(&self, id: NodeId) -> String {
+        let k = id as usize - 1;
+        let up = if self.is_alive(id) { "" } else { " (down)" };
+        match self.others.as_deref() {
+            Some(Others::Quorum(c)) => {
+                let values: Vec<String> = c.nodes[k]
+                    .store()
+                    .iter()
+                    .map(|(key, sibs)| {
+                        let v: Vec<String> = sibs
+                            .iter()
+                            .map(|(v, ver)| format!("{v} ({})", ver.text()))
+                            .collect();
+                        format!("{key}={}", v.join(" | "))
+                    })
+                    .collect();
+                format!(
+                    "S{id}{up} replica: {}",
+                    if values.is_empty() {
+                        "empty".into()
+                    } else {
+                        values.join(", ")
+                    }
+                )
+            }
+            Some(Others::Lease(c)) => {
+                let n = &c.nodes[k];
+                match n.role() {
+                    raftlab_lease::Role::Store => match n.store_record() {
+                        Some(r) => format!(
+                            "S{id}{up} store: holder S{}, token {}, modify index {}",
+                            r.holder, r.token, r.mod_index
+                        ),
+                        None => format!("S{id}{up} store: no holder"),
+                    },
+                    raftlab_lease::Role::Candidate => match n.belief() {
+                        Some(b) if b.leading => format!(
+                            "S{id}{up} candidate: believes it leads (token {})",
+                            b.token.unwrap_or(0)
+                        ),
+                        Some(b) => match b.holder {
+                            Some(h) => format!("S{id}{up} candidate: believes S{h} leads"),
+                            None => format!("S{id}{up} candidate: believes nobody leads"),
+                        },
+                        None => format!("S{id}{up} candidate"),
+                    },
+                    raftlab_lease::Role::Resource => {
+                        let (highest, accepted) = n.resource_state().unwrap_or((0, 0));
+                        format!("S{id}{up} resource: {accepted} writes accepted, highest token {highest}")
+                    }
+                }
+            }
+            None => format!("S{id}{up}"),
+        }
+    }
+
+    /// How many servers the run has (every system).
+    pub fn node_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Node index `k` of a leaderless-quorum cluster handles `input`: its events are traced
+    /// and checked (the quorum checker's properties), its messages sent, its replies given.
+    fn step_quorum(&mut self, k: usize, input: raftlab_quorum::Input) {
+        let (now, local, id, seed) = (self.now, self.local(k), k as NodeId + 1, self.seed);
+        let Some(Others::Quorum(c)) = self.others.as_deref_mut() else {
+            return;
+        };
+        let mut ready = raftlab_quorum::Ready::default();
+        c.nodes[k].step(local, input, &mut ready);
+        let mut found = Vec::new();
+        if let Some(checker) = c.checker.as_mut() {
+            for event in &ready.events {
+                found.extend(checker.observe(now, id, event));
+            }
+            let nodes: Vec<(NodeId, &raftlab_quorum::Node)> =
+                c.nodes.iter().map(|n| (n.id(), n)).collect();
+            found.extend(checker.check_nodes(now, &nodes));
+        }
+        for event in ready.events {
+            let event = SysEvent::Quorum(event);
+            self.emit(|| TraceKind::Sys { node: id, event });
+        }
+        for v in found {
+            self.other_violation(v.property, v.at, id, v.detail, seed);
+        }
+        for message in ready.messages {
+            self.send(Wire::Quorum(message));
+        }
+        for (request, reply) in ready.replies {
+            if self.answered(request).is_none() {
+                continue;
+            }
+            use raftlab_quorum::Reply;
+            let (result, value) = match reply {
+                Reply::WriteOk { .. } => (ReplyResult::Ok, None),
+                // Siblings (vector clocks) are joined with `|`, in the order the replica
+                // keeps them.
+                Reply::ReadOk { values } => (
+                    ReplyResult::Ok,
+                    Some((!values.is_empty()).then(|| {
+                        values
+                            .iter()
+                            .map(|(v, _)| v.as_str())
+                            .collect::<Vec<_>>()
+                            .join("|")
+                    })),
+                ),
+                Reply::Timeout | Reply::Failed { .. } => (ReplyResult::Timeout, None),
+            };
+            self.emit(|| TraceKind::ClientReply {
+                node: Some(id),
+                id: request,
+                result,
+                leader: None,
+                value,
+            });
+        }
+        self.schedule_timer(k);
+    }
+
+    /// Node index `k` of a lease-election cluster handles `input`: its events are traced and
+    /// checked (the lease checker's properties) and its messages sent.
+    fn step_lease(&mut self, k: usize, input: raftlab_lease::Input) {
+        let (now, local, id, seed) = (self.now, self.local(k), k as NodeId + 1, self.seed);
+        let Some(Others::Lease(c)) = self.others.as_deref_mut() else {
+            return;
+        };
+        let mut ready = raftlab_lease::Ready::default();
+        c.nodes[k].step(local, input, &mut ready);
+        let mut found = Vec::new();
+        if let Some(checker) = c.checker.as_mut() {
+            for event in &ready.events {
+                found.extend(checker.observe(now, id, event));
+            }
+        }
+        for event in ready.events {
+            let event = SysEvent::Lease(event);
+            self.emit(|| TraceKind::Sys { node: id, event });
+        }
+        for v in found {
+            self.other_violation(v.property, v.at, id, v.detail, seed);
+        }
+        for message in ready.messages {
+            self.send(Wire::Lease(message));
+        }
+        self.schedule_timer(k);
+    }
+
+    /// Records a violation of another system's property (named as its crate names it).
+    fn other_violation(
+        &mut self,
+        name: &'static str,
+        at: Micros,
+        node: NodeId,
+        detail: String,
+        seed: u64,
+    ) {
+        let Some(property) = Property::from_name(name) else {
+            return;
+        };
+        if self.violations.len() < MAX_VIOLATIONS {
+            self.violations.push(Violation {
+                property,
+                t_us: at,
+                nodes: vec![node],
+                detail,
+                seed,
+            });
+        }
+        self.trace_violations();
+    }
+
+    /// Node index `k` of a Raft cluster handles `input` (`Node::step`, the core's one entry
+    /// point), then its events are traced and checked, its messages sent and its replies
+    /// given (Figure 2: persistent state is saved before messages go out).
+    fn step_raft(&mut self, k: usize, input: Input) {
         let mut ready = std::mem::take(&mut self.ready);
         ready.clear();
         let local = self.local(k);
@@ -1367,7 +1735,7 @@ impl Simulation {
         // persistent state lives in the simulator's memory and survives crashes, so saving
         // is immediate; the messages leave now.
         for message in ready.messages.drain(..) {
-            self.send(message);
+            self.send(Wire::Raft(message));
         }
         for reply in ready.replies.drain(..) {
             if self.answered(reply.request).is_some() {
@@ -1488,12 +1856,18 @@ impl Simulation {
             timers: Some(Mode::Auto),
             ..ConfigPatch::default()
         }));
-        for k in 0..self.nodes.len() {
+        for k in 0..self.slots.len() {
             if !self.slots[k].alive {
                 self.start(k);
             }
         }
         let deadline = start + within_us;
+        if self.others.is_some() {
+            // Other systems have no liveness property here: the phase only lets them run
+            // with the faults gone.
+            self.run_until(deadline, false);
+            return Ok(0);
+        }
         loop {
             self.decommission();
             if self.settled().is_ok() {

@@ -4,8 +4,8 @@
 //! add fields and kinds, never rename or remove one.
 
 use raftlab_raft::{
-    AppendRejection, Body, Command, Entry, Index, Message, Micros, NodeId, ReadMode, RequestId,
-    Term, VoteRefusal,
+    AppendRejection, Body, Command, Entry, Index, Micros, NodeId, ReadMode, RequestId, Term,
+    VoteRefusal,
 };
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -275,6 +275,7 @@ impl TraceKind {
             TraceKind::Crash { .. } => "crash",
             TraceKind::Restart { .. } => "restart",
             TraceKind::Pause { .. } => "pause",
+            TraceKind::Sys { event, .. } => event.kind(),
             TraceKind::Wake { .. } => "wake",
             TraceKind::Partition { .. } => "partition",
             TraceKind::Heal => "heal",
@@ -415,6 +416,12 @@ impl TraceKind {
             TraceKind::Truncate { node, index } | TraceKind::Commit { node, index } => {
                 map.entry("node", node)?;
                 map.entry("index", index)?;
+            }
+            TraceKind::Sys { node, event } => {
+                map.entry("node", node)?;
+                for (key, value) in event.fields() {
+                    map.entry(key, &value)?;
+                }
             }
             TraceKind::Pause { node, until } => {
                 map.entry("node", node)?;
@@ -588,7 +595,7 @@ pub struct TraceMsg {
     /// Unique id of this copy of the message within the run.
     pub id: u64,
     /// The message itself.
-    pub message: Message,
+    pub message: crate::system::Wire,
 }
 
 impl Serialize for TraceMsg {
@@ -610,7 +617,16 @@ impl TraceMsg {
     }
 
     fn entries<S: Sink>(&self, map: &mut S) -> Result<(), S::Error> {
-        let m = &self.message;
+        let Some(m) = self.message.raft() else {
+            map.entry("id", &self.id)?;
+            map.entry("type", self.message.type_name())?;
+            map.entry("from", &self.message.from())?;
+            map.entry("to", &self.message.to())?;
+            for (key, value) in self.message.other_fields() {
+                map.entry(key, &value)?;
+            }
+            return Ok(());
+        };
         map.entry("id", &self.id)?;
         map.entry("type", m.body.type_name())?;
         map.entry("from", &m.from)?;
@@ -989,6 +1005,14 @@ pub enum TraceKind {
         node: NodeId,
         /// When it wakes, in microseconds.
         until: Micros,
+    },
+    /// An event of a server of another system than Raft (`system: "quorum"` or `"lease"`),
+    /// with the kind and fields its crate gives it (`docs/trace-format.md`).
+    Sys {
+        /// The server.
+        node: NodeId,
+        /// What happened.
+        event: crate::system::SysEvent,
     },
     /// `node`'s process runs again after a pause: its overdue timer fires first, then it
     /// handles the messages and requests that waited (each traced as `deliver`, and so on).

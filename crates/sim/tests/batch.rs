@@ -65,7 +65,7 @@ fn catch_up(max: Option<u64>) -> CatchUp {
         match &e.kind {
             TraceKind::Deliver { node, msg } if *node == follower => {
                 last_delivered = Some(msg.id);
-                if let Body::AppendEntries { entries, .. } = &msg.message.body {
+                if let Body::AppendEntries { entries, .. } = &msg.message.raft().unwrap().body {
                     if !entries.is_empty() {
                         out.sizes.push((msg.id, entries.len()));
                     }

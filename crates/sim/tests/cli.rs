@@ -1111,9 +1111,9 @@ fn explain_lists_the_messages_on_the_wire() {
     assert_eq!(listed.len(), wire.len());
     for (m, j) in wire.iter().zip(listed) {
         assert_eq!(j["id"].as_u64(), Some(m.id), "{j}");
-        assert_eq!(j["from"].as_u64(), Some(m.message.from as u64), "{j}");
-        assert_eq!(j["to"].as_u64(), Some(m.message.to as u64), "{j}");
-        assert_eq!(j["type"], m.message.body.type_name(), "{j}");
+        assert_eq!(j["from"].as_u64(), Some(m.message.from() as u64), "{j}");
+        assert_eq!(j["to"].as_u64(), Some(m.message.to() as u64), "{j}");
+        assert_eq!(j["type"], m.message.type_name(), "{j}");
         assert_eq!(
             j["sent_ms"].as_f64(),
             Some(m.sent_at as f64 / 1000.0),
@@ -1155,9 +1155,9 @@ fn explain_lists_the_messages_on_the_wire() {
     for (m, row) in wire.iter().zip(&rows[2..]) {
         let cells: Vec<&str> = row.split_whitespace().collect();
         assert_eq!(cells[0], m.id.to_string(), "{row}");
-        assert_eq!(cells[1], format!("S{}", m.message.from), "{row}");
-        assert_eq!(cells[2], format!("S{}", m.message.to), "{row}");
-        assert_eq!(cells[3], m.message.body.type_name(), "{row}");
+        assert_eq!(cells[1], format!("S{}", m.message.from()), "{row}");
+        assert_eq!(cells[2], format!("S{}", m.message.to()), "{row}");
+        assert_eq!(cells[3], m.message.type_name(), "{row}");
         assert_eq!(cells[6], if m.held { "yes" } else { "no" }, "{row}");
     }
 

@@ -45,7 +45,7 @@ fn step_until(sim: &mut Simulation, mut done: impl FnMut(&Simulation) -> bool) {
 /// The id of a message on the wire that satisfies `pick`.
 fn wire(sim: &Simulation, pick: impl Fn(&raftlab_raft::Message) -> bool) -> Option<u64> {
     sim.in_flight()
-        .filter(|f| !f.lost && pick(f.message))
+        .filter(|f| !f.lost && f.message.raft().is_some_and(&pick))
         .map(|f| f.id)
         .min()
 }
@@ -535,6 +535,8 @@ fn crashed_and_candidate_servers_figure_2() {
             .find(|f| f.id == request)
             .unwrap()
             .message
+            .raft()
+            .unwrap()
             .body,
         Body::AppendEntriesReply { success: true, .. }
     ) {
@@ -748,6 +750,7 @@ fn run_to_reaches_a_moment_as_run_does_liveness_phase_included() {
     // Without a liveness phase the run ends at until_ms.
     let short = Scenario {
         liveness_us: None,
+        system: Default::default(),
         ..scenario.clone()
     };
     assert!(run_to(&short, 10_000_000).is_ok());

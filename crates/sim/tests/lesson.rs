@@ -400,7 +400,7 @@ fn patterns_match_a_subset_of_the_fields_with_nested_objects_and_equal_lists() {
         node: 1,
         msg: TraceMsg {
             id: 7,
-            message: Message {
+            message: raftlab_sim::system::Wire::Raft(Message {
                 from: 1,
                 to: 2,
                 term: 4,
@@ -409,7 +409,7 @@ fn patterns_match_a_subset_of_the_fields_with_nested_objects_and_equal_lists() {
                     last_log_term: 2,
                     transfer: false,
                 },
-            },
+            }),
         },
         deliver_at_us: 2000,
         held: false,

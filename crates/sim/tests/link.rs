@@ -79,6 +79,7 @@ fn session() -> Scenario {
             at(6000.0, Heal),
         ],
         liveness_us: None,
+        system: Default::default(),
     }
 }
 
@@ -219,6 +220,7 @@ fn defaults_and_small_cases() {
             ),
         ],
         liveness_us: Some(0),
+        system: Default::default(),
     };
     let link = encode(&s, Some(86_400_000_000));
     assert_eq!(
@@ -973,6 +975,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     config,
                     events,
                     liveness_us,
+                    system: Default::default(),
                 },
             )
     })

@@ -35,7 +35,11 @@ fn kinds(trace: &Trace) -> Vec<&'static str> {
 fn wire(sim: &Simulation, from: NodeId, to: NodeId, pred: impl Fn(&Body) -> bool) -> Vec<u64> {
     let mut ids: Vec<u64> = sim
         .in_flight()
-        .filter(|m| m.message.from == from && m.message.to == to && pred(&m.message.body))
+        .filter(|m| {
+            m.message.from() == from
+                && m.message.to() == to
+                && pred(&m.message.raft().unwrap().body)
+        })
         .map(|m| m.id)
         .collect();
     ids.sort_unstable();
@@ -49,7 +53,7 @@ fn any(_: &Body) -> bool {
 fn deliver_all_from(sim: &mut Simulation, from: NodeId) {
     let mut ids: Vec<u64> = sim
         .in_flight()
-        .filter(|m| m.message.from == from)
+        .filter(|m| m.message.from() == from)
         .map(|m| m.id)
         .collect();
     ids.sort_unstable();
@@ -61,7 +65,7 @@ fn deliver_all_from(sim: &mut Simulation, from: NodeId) {
 fn deliver_all_to(sim: &mut Simulation, to: NodeId) {
     let mut ids: Vec<u64> = sim
         .in_flight()
-        .filter(|m| m.message.to == to)
+        .filter(|m| m.message.to() == to)
         .map(|m| m.id)
         .collect();
     ids.sort_unstable();
@@ -484,6 +488,7 @@ fn the_liveness_phase_switches_back_to_auto() {
         nodes: 3,
         until_us: 1_000_000,
         liveness_us: Some(5_000_000),
+        system: Default::default(),
         config: manual(true, true),
         events: vec![TimedAction {
             at_us: 100_000,

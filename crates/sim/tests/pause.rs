@@ -72,7 +72,7 @@ fn a_paused_leader_wakes_acts_on_its_old_term_then_steps_down() {
     let pos = |f: &dyn Fn(&TraceKind) -> bool| woke.iter().position(f);
     let wake = pos(&|k| matches!(k, TraceKind::Wake { node: 2 })).expect("wake");
     let stale_heartbeat =
-        pos(&|k| matches!(k, TraceKind::Send { node: 2, msg, .. } if msg.message.term == 1))
+        pos(&|k| matches!(k, TraceKind::Send { node: 2, msg, .. } if msg.message.raft().unwrap().term == 1))
             .expect("a heartbeat of term 1");
     let stale_append = pos(&|k| {
         matches!(k, TraceKind::Append { node: 2, term: 1, command, .. } if command.to_string() == "set x=2")

@@ -125,7 +125,9 @@ fn with_pre_vote_a_crashed_leader_is_still_replaced_9_6() {
     assert!(t
         .iter()
         .any(|e| matches!(e.kind, TraceKind::BecomePreCandidate { .. })));
-    assert!(t.iter().any(|e| matches!(&e.kind, TraceKind::Send { msg, .. } if msg.message.body.type_name() == "PreVote")));
+    assert!(t.iter().any(
+        |e| matches!(&e.kind, TraceKind::Send { msg, .. } if msg.message.type_name() == "PreVote")
+    ));
     assert!(sim.violations().is_empty());
 }
 

@@ -1003,6 +1003,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 config,
                 events,
                 liveness_us,
+                system: Default::default(),
             },
         )
 }

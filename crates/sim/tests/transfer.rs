@@ -56,7 +56,7 @@ fn transfer_hands_leadership_to_the_chosen_node_3_10() {
             assert_eq!(term_of(&sim, to), term + 1, "seed {seed}: in the next term");
             let t = trace.borrow();
             assert!(t.iter().any(|e| matches!(e.kind, TraceKind::TransferStart { node, to: x } if node == leader && x == to)));
-            assert!(t.iter().any(|e| matches!(&e.kind, TraceKind::Send { msg, .. } if msg.message.body.type_name() == "TimeoutNow")));
+            assert!(t.iter().any(|e| matches!(&e.kind, TraceKind::Send { msg, .. } if msg.message.type_name() == "TimeoutNow")));
             assert!(!t.iter().any(
                 |e| matches!(e.kind, TraceKind::BecomePreCandidate { .. }) && e.t_us >= started
             ));

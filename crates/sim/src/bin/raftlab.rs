@@ -544,9 +544,9 @@ fn cmd_explain(args: ExplainArgs) -> Result<ExitCode, String> {
                 .map(|m| {
                     let mut o = Map::new();
                     o.insert("id".into(), m.id.into());
-                    o.insert("from".into(), m.message.from.into());
-                    o.insert("to".into(), m.message.to.into());
-                    o.insert("type".into(), m.message.body.type_name().into());
+                    o.insert("from".into(), m.message.from().into());
+                    o.insert("to".into(), m.message.to().into());
+                    o.insert("type".into(), m.message.type_name().into());
                     o.insert("sent_ms".into(), ms(m.sent_at));
                     o.insert("arrives_ms".into(), ms(m.deliver_at));
                     o.insert("held".into(), m.held.into());
@@ -567,7 +567,7 @@ fn cmd_explain(args: ExplainArgs) -> Result<ExitCode, String> {
             if !wire.is_empty() {
                 let width = wire
                     .iter()
-                    .map(|m| m.message.body.type_name().len())
+                    .map(|m| m.message.type_name().len())
                     .max()
                     .unwrap_or(0);
                 out.push_str(&format!(
@@ -579,9 +579,9 @@ fn cmd_explain(args: ExplainArgs) -> Result<ExitCode, String> {
                     out.push_str(&format!(
                         "{:>6}  S{:<3} S{:<3} {:<width$}  {:>10}  {:>10}  {:<4}  {}\n",
                         m.id,
-                        m.message.from,
-                        m.message.to,
-                        m.message.body.type_name(),
+                        m.message.from(),
+                        m.message.to(),
+                        m.message.type_name(),
                         ms(m.sent_at).to_string(),
                         ms(m.deliver_at).to_string(),
                         yes(m.held),
@@ -687,14 +687,23 @@ fn summarize(file: &str, scenario: &Scenario, outcome: &Outcome) -> String {
         outcome.end_us / 1000,
         outcome.events
     ));
-    match outcome.leader {
-        Some(l) => {
-            let term = outcome.nodes[l as usize - 1].term;
-            s.push_str(&format!("leader: S{l} in term {term}\n"));
+    let system = scenario.system.system();
+    if system != raftlab_sim::system::System::Raft {
+        s.push_str(&format!("system: {}\n", system.as_str()));
+        for line in &outcome.other_nodes {
+            s.push_str(line);
+            s.push('\n');
         }
-        None => s.push_str("leader: none\n"),
+    } else {
+        match outcome.leader {
+            Some(l) => {
+                let term = outcome.nodes[l as usize - 1].term;
+                s.push_str(&format!("leader: S{l} in term {term}\n"));
+            }
+            None => s.push_str("leader: none\n"),
+        }
+        s.push_str("node  state      term  commit  log\n");
     }
-    s.push_str("node  state      term  commit  log\n");
     for n in &outcome.nodes {
         let state = if n.alive { n.role } else { "crashed" };
         s.push_str(&format!(
@@ -716,7 +725,11 @@ fn summarize(file: &str, scenario: &Scenario, outcome: &Outcome) -> String {
         )),
     }
     if outcome.violations.is_empty() {
-        s.push_str("safety: no violation (election safety, leader append-only, log matching, leader completeness, state machine safety, one vote per term, commit monotonic, single-server change, one change at a time)\n");
+        s.push_str(match system {
+            raftlab_sim::system::System::Raft => "safety: no violation (election safety, leader append-only, log matching, leader completeness, state machine safety, one vote per term, commit monotonic, single-server change, one change at a time)\n",
+            raftlab_sim::system::System::Quorum => "safety: no violation (acknowledged write lost; every read held to linearizability)\n",
+            raftlab_sim::system::System::Lease => "safety: no violation (two leaders act at once, write under a stale lease accepted)\n",
+        });
     } else {
         s.push_str(&format!("VIOLATIONS: {}\n", outcome.violations.len()));
         for v in outcome.violations.iter().take(20) {
