@@ -4,6 +4,7 @@
 
 use crate::run::{run, Outcome};
 use crate::scenario::{Action, ConfigPatch, Scenario, SimConfig, Target, TimedAction, MAX_NODES};
+use crate::system::{System, SystemConfig};
 use raftlab_raft::{Bugs, Micros, NodeId, ReadMode};
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg32;
@@ -40,6 +41,14 @@ pub struct FuzzOptions {
     /// Flexible quorums (Flexible Paxos): each campaign draws an election quorum Q1 and a
     /// commit quorum Q2 of this kind.
     pub flexible: Option<Flexible>,
+    /// Which system the campaigns run (Raft by default); the other systems have fault mixes
+    /// of their own ([`campaign`]).
+    pub system: System,
+    /// For the other systems: draw settings that do not keep their promise (quorums: read
+    /// repair off or asynchronous, any coordinator, clock faults; lease: no fencing), so that
+    /// the checker should catch violations in some campaigns. Otherwise the settings are safe
+    /// (quorums: blocking read repair, R + W > N, one writer; lease: fencing).
+    pub unsafe_settings: bool,
 }
 
 /// Which flexible quorums a campaign draws.
@@ -70,6 +79,8 @@ impl Default for FuzzOptions {
             membership: false,
             pauses: false,
             flexible: None,
+            system: System::Raft,
+            unsafe_settings: false,
         }
     }
 }
@@ -90,6 +101,173 @@ impl Dice {
 
 /// The campaign for `seed`: a scenario whose seed is `seed`.
 pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
+    match options.system {
+        System::Raft => raft_campaign(seed, options),
+        System::Quorum => quorum_campaign(seed, options),
+        System::Lease => lease_campaign(seed, options),
+    }
+}
+
+/// The faults every system's campaign draws from: crashes, restarts, pauses, partitions,
+/// isolations, heals, clock rates, loss and duplication.
+fn fault(dice: &mut Dice, servers: u32, clocks: (u64, u64), first: u32) -> Action {
+    let node = |dice: &mut Dice| {
+        Target::Node(dice.range(u64::from(first), u64::from(servers)) as NodeId)
+    };
+    match dice.below(100) {
+        0..=14 => Action::Crash(node(dice)),
+        15..=29 => Action::Restart(node(dice)),
+        30..=44 => Action::Pause(node(dice), dice.range(50_000, 2_500_000)),
+        45..=54 => {
+            let count = dice.range(2, 3) as usize;
+            let mut groups = vec![Vec::new(); count];
+            for n in 1..=servers {
+                groups[dice.below(count as u64) as usize].push(n);
+            }
+            groups.retain(|g| !g.is_empty());
+            Action::Partition(groups)
+        }
+        55..=61 => Action::Isolate(node(dice)),
+        62..=76 => Action::Heal,
+        77..=86 if clocks.1 > clocks.0 => Action::ClockRate(
+            node(dice),
+            dice.range(clocks.0, clocks.1) as f64 / 100.0,
+        ),
+        77..=92 => Action::Set(ConfigPatch {
+            drop_rate: Some(dice.rate(20)),
+            ..ConfigPatch::default()
+        }),
+        _ => Action::Set(ConfigPatch {
+            duplicate_rate: Some(dice.rate(10)),
+            ..ConfigPatch::default()
+        }),
+    }
+}
+
+/// A leaderless-quorum campaign: client writes and reads of a few keys among the faults.
+/// Safe settings: blocking read repair (ABD), R + W > N, and one writer (every write is
+/// coordinated by S1, whose clock only moves forward, so its last-write-wins stamps follow
+/// the writes' order); every read must then be linearizable and no acknowledged write may
+/// be lost. Unsafe: read repair off or asynchronous, writes through any server, clocks
+/// running at 0.5 to 1.5 times real speed.
+fn quorum_campaign(seed: u64, options: &FuzzOptions) -> Scenario {
+    let mut dice = Dice(Pcg32::seed_from_u64(seed ^ 0x0_0A11_0000_0000));
+    let nodes = pick_size(&mut dice, options);
+    let n = u64::from(nodes);
+    let w = dice.range(1, n);
+    let mut c = raftlab_quorum::Config {
+        write_quorum: w as usize,
+        read_quorum: dice.range(n + 1 - w, n) as usize,
+        read_repair: raftlab_quorum::ReadRepair::Blocking,
+        request_timeout_us: dice.range(50_000, 300_000),
+        ..raftlab_quorum::Config::default()
+    };
+    if options.unsafe_settings {
+        c.read_repair = [
+            raftlab_quorum::ReadRepair::Off,
+            raftlab_quorum::ReadRepair::Async,
+        ][dice.below(2) as usize];
+        c.read_quorum = dice.range(1, n) as usize;
+    }
+    let mut events = Vec::new();
+    let mut t: Micros = dice.range(0, 100_000);
+    let mut value = 0u64;
+    while t < options.until_us {
+        let key = ["x", "y"][dice.below(2) as usize].to_string();
+        let action = match dice.below(100) {
+            0..=29 => {
+                value += 1;
+                Action::ClientWrite {
+                    node: Some(Target::Node(if options.unsafe_settings {
+                        dice.range(1, n) as NodeId
+                    } else {
+                        1
+                    })),
+                    key,
+                    value: value.to_string(),
+                }
+            }
+            30..=64 => Action::ClientRead {
+                node: Some(Target::Node(dice.range(1, n) as NodeId)),
+                key,
+                mode: ReadMode::Any,
+            },
+            _ => {
+                // The one writer, S1, is a reliable process in the safe campaigns: it is
+                // not crashed, paused or isolated (partitions still cut it off), which keeps
+                // the writes of unknown outcome few enough for the linearizability search.
+                let (clocks, first) = if options.unsafe_settings {
+                    ((50, 150), 1)
+                } else {
+                    ((0, 0), 2.min(nodes))
+                };
+                fault(&mut dice, nodes, clocks, first)
+            }
+        };
+        events.push(TimedAction { at_us: t, action });
+        t += dice.range(5_000, 200_000);
+    }
+    Scenario {
+        seed,
+        nodes,
+        until_us: options.until_us,
+        config: SimConfig::default(),
+        events,
+        liveness_us: None,
+        system: SystemConfig::Quorum(c),
+    }
+}
+
+/// A lease-election campaign: no clients (the leader's writes to the resource are the
+/// workload); pauses are frequent, and clocks may run at 0.7 to 1.3 times real speed.
+/// Safe: fencing on. Unsafe: fencing off.
+fn lease_campaign(seed: u64, options: &FuzzOptions) -> Scenario {
+    let mut dice = Dice(Pcg32::seed_from_u64(seed ^ 0x1EA5_E000_0000_0000));
+    // A store, a resource and at least two candidates.
+    let sizes: Vec<u32> = options.nodes.iter().copied().filter(|&n| n >= 4).collect();
+    let nodes = if sizes.is_empty() {
+        4
+    } else {
+        sizes[dice.below(sizes.len() as u64) as usize]
+    };
+    let c = raftlab_lease::Config {
+        fencing: !options.unsafe_settings,
+        first_revision: 32,
+        seed,
+        ..raftlab_lease::Config::default()
+    };
+    let mut events = Vec::new();
+    let mut t: Micros = dice.range(0, 300_000);
+    while t < options.until_us {
+        let action = if dice.below(3) == 0 {
+            Action::Pause(Target::Leader, dice.range(500_000, 3_000_000))
+        } else {
+            fault(&mut dice, nodes, (70, 130), 1)
+        };
+        events.push(TimedAction { at_us: t, action });
+        t += dice.range(50_000, 600_000);
+    }
+    Scenario {
+        seed,
+        nodes,
+        until_us: options.until_us,
+        config: SimConfig::default(),
+        events,
+        liveness_us: None,
+        system: SystemConfig::Lease(c),
+    }
+}
+
+fn pick_size(dice: &mut Dice, options: &FuzzOptions) -> u32 {
+    let sizes = if options.nodes.is_empty() {
+        &[3][..]
+    } else {
+        &options.nodes[..]
+    };
+    sizes[dice.below(sizes.len() as u64) as usize]
+}
+
+fn raft_campaign(seed: u64, options: &FuzzOptions) -> Scenario {
     let mut dice = Dice(Pcg32::seed_from_u64(seed ^ 0x5EED_CA3E_0000_0000));
     let sizes = if options.nodes.is_empty() {
         &[5][..]

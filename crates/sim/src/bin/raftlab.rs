@@ -213,6 +213,30 @@ struct Features {
     /// snapshots, membership changes, pauses).
     #[arg(long)]
     all_features: bool,
+    /// The system the campaigns run, with a fault mix of its own: raft (the default),
+    /// quorum (leaderless quorums: client writes and reads among crashes, pauses,
+    /// partitions and loss) or lease (lease election on a CAS store: frequent pauses of the
+    /// leader, clock rates, partitions). The Raft options above apply to raft only.
+    #[arg(long, value_name = "SYSTEM", default_value = "raft")]
+    system: SystemArg,
+    /// With --system quorum or lease: draw settings that break the system's promise
+    /// (quorum: read repair off or asynchronous, any coordinator, skewed clocks; lease: no
+    /// fencing), so that the checker should catch violations in some campaigns. Without it
+    /// the settings are safe (quorum: blocking read repair, R + W > N, one writer; lease:
+    /// fencing) and no campaign should fail.
+    #[arg(long = "unsafe")]
+    unsafe_settings: bool,
+}
+
+/// The values of `--system`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum SystemArg {
+    /// Raft.
+    Raft,
+    /// Leaderless quorum replication.
+    Quorum,
+    /// Leader election by a lease on a CAS store.
+    Lease,
 }
 
 /// The kinds of `--flexible`.
@@ -237,6 +261,12 @@ impl Features {
             FlexibleArg::Disjoint => raftlab_sim::fuzz::Flexible::Disjoint,
         });
         options.pauses = self.pauses || self.all_features || self.flexible.is_some();
+        options.system = match self.system {
+            SystemArg::Raft => raftlab_sim::system::System::Raft,
+            SystemArg::Quorum => raftlab_sim::system::System::Quorum,
+            SystemArg::Lease => raftlab_sim::system::System::Lease,
+        };
+        options.unsafe_settings = self.unsafe_settings;
     }
 }
 
