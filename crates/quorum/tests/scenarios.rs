@@ -374,6 +374,19 @@ fn a_restarted_replica_keeps_its_data() {
 
 #[test]
 fn bad_settings_fail_requests_with_a_reason() {
+    let n3 = Config {
+        replicas: 3,
+        ..config(2, 2, Versions::Lww, ReadRepair::Off)
+    };
+    assert_eq!(n3.validate(3), Ok(()));
+    assert!(n3
+        .validate(2)
+        .unwrap_err()
+        .contains("larger than the cluster"));
+    assert!(config(2, 0, Versions::Lww, ReadRepair::Off)
+        .validate(3)
+        .unwrap_err()
+        .contains("read_quorum is 0"));
     let cfg = config(4, 2, Versions::Lww, ReadRepair::Off);
     assert!(cfg.validate(3).unwrap_err().contains("write_quorum is 4"));
     let mut net = Net::new(3, cfg);
@@ -453,4 +466,25 @@ fn a_hint_updated_during_its_handoff_is_kept_until_the_new_value_is_handed_over(
     assert_eq!(net.count("hint_handed_off"), 1);
     assert!(net.node(stand_in).hints().is_empty());
     assert_eq!(net.held(home, "k"), ["v3"]);
+}
+
+#[test]
+fn the_checker_watches_only_writes_not_superseded_by_a_later_acknowledged_one() {
+    // LWW: x=2 supersedes x=1; y is another key.
+    let mut net = Net::new(3, config(2, 2, Versions::Lww, ReadRepair::Off));
+    for (r, k, v) in [(1, "x", "1"), (2, "y", "1"), (3, "x", "2")] {
+        net.t += 1_000;
+        net.write(1, r, k, v);
+        net.deliver_all();
+    }
+    let watched: Vec<(&str, &str)> = net
+        .checker
+        .acked()
+        .iter()
+        .map(|a| (a.key.as_str(), a.value.as_str()))
+        .collect();
+    assert_eq!(watched, [("y", "1"), ("x", "2")]);
+    // Vector clocks: two concurrent writes both stay watched.
+    let net = concurrent(Versions::Vector);
+    assert_eq!(net.checker.acked().len(), 2);
 }

@@ -79,7 +79,9 @@ fn every_message_type_and_field_is_documented() {
                 .lines()
                 .find(|l| l.starts_with(&head))
                 .unwrap_or_else(|| panic!("{head} is not in TRACE.md"));
-            for (field, _) in m.body.fields() {
+            let fields = m.body.fields();
+            assert!(!fields.is_empty(), "{head}");
+            for (field, _) in fields {
                 assert!(row.contains(&format!("`{field}`")), "{head} {field}");
             }
             types.insert(m.body.type_name());
@@ -130,5 +132,17 @@ fn field_values_have_the_documented_forms() {
             ])])
         )
     );
-    assert_eq!(Phase::WriteBack.as_str(), "write_back");
+    let phases = [Phase::Read, Phase::Write, Phase::WriteBack].map(Phase::as_str);
+    assert_eq!(phases, ["read", "write", "write_back"]);
+    let vias = [Via::Client, Via::Repair, Via::Handoff, Via::Sync].map(Via::as_str);
+    assert_eq!(vias, ["client", "repair", "handoff", "sync"]);
+    let ack = Body::WriteAck {
+        op: 3,
+        key: "x".into(),
+    };
+    assert_eq!(ack.type_name(), "WriteAck");
+    assert_eq!(
+        ack.fields(),
+        vec![("op", Value::U64(3)), ("key", Value::Str("x".into()))]
+    );
 }
