@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use raftlab_quorum::check::quorums_overlap;
+use raftlab_quorum::check::{quorums_overlap, stale_read_odds};
 use raftlab_quorum::*;
 
 fn config(w: usize, r: usize, versions: Versions, read_repair: ReadRepair) -> Config {
@@ -487,4 +487,12 @@ fn the_checker_watches_only_writes_not_superseded_by_a_later_acknowledged_one() 
     // Vector clocks: two concurrent writes both stay watched.
     let net = concurrent(Versions::Vector);
     assert_eq!(net.checker.acked().len(), 2);
+}
+
+#[test]
+fn pbs_odds_of_missing_a_write_on_w_replicas() {
+    assert_eq!(stale_read_odds(3, 1, 1), (2, 3));
+    assert_eq!(stale_read_odds(3, 2, 2), (0, 1));
+    assert_eq!(stale_read_odds(5, 2, 2), (3, 10));
+    assert_eq!(stale_read_odds(5, 1, 1), (4, 5));
 }
