@@ -401,12 +401,30 @@ fn quorum_overlap_is_reported_as_a_setting() {
     assert!(yes && s.contains("2 + 2 > 3"));
     let (no, s) = quorums_overlap(&config(1, 1, Versions::Lww, ReadRepair::Off), 3);
     assert!(!no && s.contains("1 + 1 <= 3"));
+    let (no, s) = quorums_overlap(&config(2, 1, Versions::Lww, ReadRepair::Off), 3);
+    assert!(!no && s.contains("1 + 2 <= 3"));
+    let (yes, s) = quorums_overlap(&config(3, 1, Versions::Lww, ReadRepair::Off), 3);
+    assert!(yes && !s.contains("sloppy"));
+    let sloppy = Config {
+        sloppy: true,
+        ..config(3, 1, Versions::Lww, ReadRepair::Off)
+    };
+    let (no, s) = quorums_overlap(&sloppy, 3);
+    assert!(!no && s.contains("sloppy quorum"));
+    let sloppy = Config {
+        sloppy: true,
+        ..config(1, 1, Versions::Lww, ReadRepair::Off)
+    };
+    assert!(!quorums_overlap(&sloppy, 3).1.contains("sloppy"));
 }
 
 #[test]
 fn acks_are_counted_in_the_trace() {
     let mut net = Net::new(3, config(3, 2, Versions::Lww, ReadRepair::Off));
     net.write(1, 1, "x", "1");
+    let p = &net.node(1).pending()[0];
+    assert_eq!((p.request, p.phase, p.needed), (1, Phase::Write, 3));
+    assert_eq!(p.acks, [1], "S1's own write counts at once");
     net.deliver_all();
     let acks: Vec<(usize, usize)> = net
         .events
@@ -495,4 +513,123 @@ fn pbs_odds_of_missing_a_write_on_w_replicas() {
     assert_eq!(stale_read_odds(3, 2, 2), (0, 1));
     assert_eq!(stale_read_odds(5, 2, 2), (3, 10));
     assert_eq!(stale_read_odds(5, 1, 1), (4, 5));
+}
+
+#[test]
+fn hints_count_as_copies_until_the_stand_ins_are_wiped_too() {
+    let cfg = Config {
+        replicas: 3,
+        sloppy: true,
+        ..config(2, 2, Versions::Lww, ReadRepair::Off)
+    };
+    let mut net = Net::new(5, cfg);
+    let p = net.node(1).preference_list("k");
+    let c = p[0];
+    net.write(c, 1, "k", "v1");
+    net.drop_where(|_| true);
+    net.advance(100_000);
+    net.write(c, 2, "k", "v2");
+    net.drop_where(|m| m.to == p[1] || m.to == p[2]);
+    net.deliver_all();
+    assert!(matches!(net.reply(2), Some(Reply::WriteOk { .. })));
+    let ids: Vec<NodeId> = (1..=5).collect();
+    let wipe = |net: &mut Net, id: NodeId| {
+        net.nodes[id as usize - 1] = Node::recover(id, &ids, &net.config, Persistent::default(), 0);
+        net.check();
+    };
+    // v2 is now only in the stand-ins' hints: still held.
+    wipe(&mut net, c);
+    assert!(net.violations.is_empty(), "{:?}", net.violations);
+    wipe(&mut net, p[3]);
+    assert!(net.violations.is_empty());
+    wipe(&mut net, p[4]);
+    assert_eq!(net.violations.len(), 1);
+    assert!(net.violations[0].detail.starts_with("k=v2"));
+}
+
+#[test]
+fn the_preference_list_starts_at_the_fnv_hash_of_the_key() {
+    let net = Net::new(5, Config::default());
+    // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c, which is 1 modulo 5: the list starts at S2.
+    assert_eq!(0xaf63_dc4c_8601_ec8c_u64 % 5, 1);
+    assert_eq!(net.node(3).preference_list("a"), [2, 3, 4, 5, 1]);
+    let starts: std::collections::BTreeSet<NodeId> = ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .iter()
+        .map(|k| net.node(1).preference_list(k)[0])
+        .collect();
+    assert!(
+        starts.len() >= 3,
+        "keys spread over the servers: {starts:?}"
+    );
+}
+
+#[test]
+fn anti_entropy_keeps_keys_on_their_replicas_only() {
+    let cfg = Config {
+        replicas: 3,
+        anti_entropy_ms: 10,
+        ..config(3, 1, Versions::Lww, ReadRepair::Off)
+    };
+    let mut net = Net::new(5, cfg);
+    let p = net.node(1).preference_list("k");
+    net.write(p[0], 1, "k", "v");
+    net.deliver_all();
+    assert!(matches!(net.reply(1), Some(Reply::WriteOk { .. })));
+    for _ in 0..10 {
+        net.advance(10_000);
+        net.deliver_all();
+    }
+    assert!(net.count("anti_entropy") >= 40);
+    for &id in &p[3..] {
+        assert!(net.held(id, "k").is_empty(), "S{id} is not a replica of k");
+    }
+}
+
+#[test]
+fn timers_after_a_restart_and_on_a_single_server() {
+    let cfg = Config {
+        anti_entropy_ms: 10,
+        ..config(1, 1, Versions::Lww, ReadRepair::Off)
+    };
+    let single = Node::new(1, &[1], &cfg);
+    assert_eq!(single.next_deadline(), None, "no peer to sync with");
+    let hint = Hint {
+        id: 0,
+        home: 2,
+        key: "k".into(),
+        values: vec![("v".into(), Version::Stamp { n: 1, node: 1 })],
+    };
+    let saved = Persistent {
+        hints: vec![hint],
+        ..Persistent::default()
+    };
+    let off = Config {
+        anti_entropy_ms: 0,
+        ..cfg
+    };
+    let node = Node::recover(3, &[1, 2, 3], &off, saved.clone(), 5_000_000);
+    assert_eq!(
+        node.next_deadline(),
+        Some(5_000_000 + 100_000),
+        "hint handoff"
+    );
+    let node = Node::recover(3, &[1, 2, 3], &cfg, Persistent::default(), 5_000_000);
+    assert_eq!(
+        node.next_deadline(),
+        Some(5_000_000 + 10_000),
+        "anti-entropy"
+    );
+    assert_eq!((node.id(), node.config()), (3, &cfg));
+    // Without anti-entropy nothing is sent in the background.
+    let mut net = Net::new(3, off);
+    net.nodes[2] = Node::recover(3, &[1, 2, 3], &off, saved, net.t);
+    for _ in 0..5 {
+        net.advance(100_000);
+        net.deliver_all();
+    }
+    assert!(net
+        .sent
+        .iter()
+        .all(|m| m.body.type_name() == "Write" || m.body.type_name() == "WriteAck"));
+    assert_eq!(net.count("hint_handed_off"), 1);
 }
