@@ -316,9 +316,12 @@ fn anti_entropy_spreads_a_write_that_reached_one_replica() {
     net.drop_where(|_| true);
     assert!(net.held(2, "x").is_empty());
     // Every 10 ms each node syncs with its next peer in turn.
-    net.advance(10_000);
+    net.advance(9_999);
+    assert_eq!(net.count("anti_entropy"), 0);
+    net.advance(1);
+    assert_eq!(net.node(1).next_deadline(), Some(net.t + 10_000));
     net.deliver_all();
-    assert!(net.count("anti_entropy") >= 3);
+    assert_eq!(net.count("anti_entropy"), 3);
     assert_eq!(net.held(2, "x"), ["1"]);
     net.advance(10_000);
     net.deliver_all();
@@ -593,6 +596,8 @@ fn timers_after_a_restart_and_on_a_single_server() {
     };
     let single = Node::new(1, &[1], &cfg);
     assert_eq!(single.next_deadline(), None, "no peer to sync with");
+    let fresh = Node::new(1, &[1, 2, 3], &cfg);
+    assert_eq!(fresh.next_deadline(), Some(0), "the first tick schedules anti-entropy");
     let hint = Hint {
         id: 0,
         home: 2,

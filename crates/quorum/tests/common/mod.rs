@@ -24,7 +24,7 @@ pub struct Net {
 impl Net {
     pub fn new(size: u32, config: Config) -> Net {
         let ids: Vec<NodeId> = (1..=size).collect();
-        Net {
+        let mut net = Net {
             nodes: ids.iter().map(|&i| Node::new(i, &ids, &config)).collect(),
             config,
             queue: Vec::new(),
@@ -35,7 +35,12 @@ impl Net {
             events: Vec::new(),
             checker: Checker::new(),
             violations: Vec::new(),
+        };
+        // Every node starts with a tick, as a simulator would (it schedules anti-entropy).
+        for id in ids {
+            net.step(id, Input::Tick);
         }
+        net
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
