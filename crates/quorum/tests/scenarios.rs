@@ -255,6 +255,10 @@ fn sloppy_quorum_reads_from_primaries_miss_hinted_writes() {
         .events
         .iter()
         .any(|e| e.0 == c && e.1 == Event::PeerHealthy { peer: p1 }));
+    assert!(
+        net.node(c).suspected().contains(&p2),
+        "only p1 was heard from"
+    );
     net.advance(1_000_000);
     assert!(net.node(c).suspected().is_empty());
     assert_eq!(
@@ -326,6 +330,16 @@ fn anti_entropy_spreads_a_write_that_reached_one_replica() {
     net.advance(10_000);
     net.deliver_all();
     assert_eq!(net.held(3, "x"), ["1"]);
+    // S1 syncs with its peers in turn: S2, then S3.
+    let peers: Vec<NodeId> = net
+        .events
+        .iter()
+        .filter_map(|e| match e.1 {
+            Event::AntiEntropy { peer, .. } if e.0 == 1 => Some(peer),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(peers, [2, 3]);
     assert!(net
         .events
         .iter()
@@ -447,6 +461,20 @@ fn acks_are_counted_in_the_trace() {
     assert_eq!(fields[0], ("key", Value::Str("x".into())));
     assert_eq!(fields[2], ("version", Value::Str("1000000@S1".into())));
     assert!(net.node(1).pending().is_empty());
+    assert_eq!(fields[5], ("via", Value::Str("client".into())));
+    // R = 2 here, not W = 3: a read answers with two answers.
+    net.read(2, 2, "x");
+    net.ask(2, 3);
+    assert_eq!(net.read_values(2), ["1"]);
+}
+
+#[test]
+fn a_blocking_read_of_an_absent_key_answers_at_once() {
+    let mut net = Net::new(3, config(2, 2, Versions::Lww, ReadRepair::Blocking));
+    net.read(1, 1, "nothing");
+    net.ask(1, 2);
+    assert_eq!(net.reply(1), Some(&Reply::ReadOk { values: vec![] }));
+    assert_eq!(net.count("read_repair"), 0);
 }
 
 #[test]
@@ -597,7 +625,11 @@ fn timers_after_a_restart_and_on_a_single_server() {
     let single = Node::new(1, &[1], &cfg);
     assert_eq!(single.next_deadline(), None, "no peer to sync with");
     let fresh = Node::new(1, &[1, 2, 3], &cfg);
-    assert_eq!(fresh.next_deadline(), Some(0), "the first tick schedules anti-entropy");
+    assert_eq!(
+        fresh.next_deadline(),
+        Some(0),
+        "the first tick schedules anti-entropy"
+    );
     let hint = Hint {
         id: 0,
         home: 2,
