@@ -544,6 +544,9 @@ fn pbs_odds_of_missing_a_write_on_w_replicas() {
     assert_eq!(stale_read_odds(3, 2, 2), (0, 1));
     assert_eq!(stale_read_odds(5, 2, 2), (3, 10));
     assert_eq!(stale_read_odds(5, 1, 1), (4, 5));
+    // C(2, 2) / C(3, 2) = 1/3; C(3, 2) / C(4, 2) = 3/6, reduced.
+    assert_eq!(stale_read_odds(3, 2, 1), (1, 3));
+    assert_eq!(stale_read_odds(4, 2, 1), (1, 2));
 }
 
 #[test]
