@@ -215,3 +215,23 @@ pub fn quorums_overlap(config: &Config, cluster_len: usize) -> (bool, String) {
     }
     (overlap && !config.sloppy, s)
 }
+
+/// The odds that a read of R replicas chosen at random misses a write that has reached only W
+/// of the N replicas (Bailis et al., "Probabilistically Bounded Staleness", VLDB 2012):
+/// C(N - W, R) / C(N, R), as a reduced fraction (numerator, denominator). (0, 1) when
+/// R + W > N: every read quorum then meets the write's replicas. For N = 3 and R = W = 1 it is
+/// (2, 3). Exact for the cluster sizes a page shows (the binomials saturate past about 60).
+pub fn stale_read_odds(n: u64, r: u64, w: u64) -> (u64, u64) {
+    fn choose(n: u64, k: u64) -> u64 {
+        if k > n {
+            return 0;
+        }
+        (0..k).fold(1u64, |acc, i| acc.saturating_mul(n - i) / (i + 1))
+    }
+    let (a, b) = (choose(n.saturating_sub(w), r), choose(n, r).max(1));
+    let g = (1..=a.min(b))
+        .rev()
+        .find(|d| a % d == 0 && b % d == 0)
+        .unwrap_or(b);
+    (a / g, b / g)
+}

@@ -69,7 +69,8 @@ pub struct Node {
     pending: Vec<Pending>,
     /// Suspected peers, sorted, each with the time its suspicion ends.
     suspected: Vec<(NodeId, Micros)>,
-    next_sync: Micros,
+    /// The next anti-entropy sync; `None` until the first tick of a fresh node schedules it.
+    next_sync: Option<Micros>,
     sync_turn: usize,
     next_handoff: Option<Micros>,
 }
@@ -91,8 +92,11 @@ fn same_versions(a: &Siblings, b: &Siblings) -> bool {
 
 impl Node {
     /// A fresh server `id` of `cluster` (the ids of every server, this one included).
+    /// Its first tick (see [`Node::next_deadline`]) schedules its first anti-entropy sync.
     pub fn new(id: NodeId, cluster: &[NodeId], config: &Config) -> Node {
-        Node::recover(id, cluster, config, Persistent::default(), 0)
+        let mut node = Node::recover(id, cluster, config, Persistent::default(), 0);
+        node.next_sync = None;
+        node
     }
 
     /// A server restarted at `now` with what it had persisted (`Persistent::default()` models
@@ -119,11 +123,11 @@ impl Node {
             data: persistent,
             pending: Vec::new(),
             suspected: Vec::new(),
-            next_sync: 0,
+            next_sync: None,
             sync_turn: 0,
             next_handoff: None,
         };
-        node.next_sync = now + config.anti_entropy_ms * 1000;
+        node.next_sync = Some(now + config.anti_entropy_ms * 1000);
         if !node.data.hints.is_empty() {
             node.next_handoff = Some(now + config.request_timeout_us);
         }
@@ -205,10 +209,11 @@ impl Node {
     }
 
     /// The node's next timer on its own clock: a request deadline, the next anti-entropy
-    /// sync or the next hint handoff.
+    /// sync, the next hint handoff or the end of a suspicion. With anti-entropy on, a fresh
+    /// node answers 0: its first tick schedules the first sync one period later.
     pub fn next_deadline(&self) -> Option<Micros> {
-        let sync =
-            (self.config.anti_entropy_ms > 0 && self.cluster.len() > 1).then_some(self.next_sync);
+        let sync = (self.config.anti_entropy_ms > 0 && self.cluster.len() > 1)
+            .then(|| self.next_sync.unwrap_or(0));
         self.pending
             .iter()
             .map(|p| p.deadline)
@@ -269,22 +274,26 @@ impl Node {
             }
             ready.replies.push((p.request, Reply::Timeout));
         }
-        if self.config.anti_entropy_ms > 0 && self.cluster.len() > 1 && self.next_sync <= now {
-            self.next_sync = now + self.config.anti_entropy_ms * 1000;
-            let peers: Vec<NodeId> = self
-                .cluster
-                .iter()
-                .copied()
-                .filter(|&i| i != self.id)
-                .collect();
-            let peer = peers[self.sync_turn % peers.len()];
-            self.sync_turn += 1;
-            let items = self.items_for(peer);
-            ready.events.push(Event::AntiEntropy {
-                peer,
-                keys: items.len(),
-            });
-            self.send(peer, Body::Sync { items }, ready);
+        let period = self.config.anti_entropy_ms * 1000;
+        if period > 0 && self.cluster.len() > 1 && self.next_sync.is_none_or(|t| t <= now) {
+            let due = self.next_sync.is_some();
+            self.next_sync = Some(now + period);
+            if due {
+                let peers: Vec<NodeId> = self
+                    .cluster
+                    .iter()
+                    .copied()
+                    .filter(|&i| i != self.id)
+                    .collect();
+                let peer = peers[self.sync_turn % peers.len()];
+                self.sync_turn += 1;
+                let items = self.items_for(peer);
+                ready.events.push(Event::AntiEntropy {
+                    peer,
+                    keys: items.len(),
+                });
+                self.send(peer, Body::Sync { items }, ready);
+            }
         }
         if self.next_handoff.is_some_and(|t| t <= now) {
             self.next_handoff = None;

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use raftlab_quorum::check::quorums_overlap;
+use raftlab_quorum::check::{quorums_overlap, stale_read_odds};
 use raftlab_quorum::*;
 
 fn config(w: usize, r: usize, versions: Versions, read_repair: ReadRepair) -> Config {
@@ -255,6 +255,10 @@ fn sloppy_quorum_reads_from_primaries_miss_hinted_writes() {
         .events
         .iter()
         .any(|e| e.0 == c && e.1 == Event::PeerHealthy { peer: p1 }));
+    assert!(
+        net.node(c).suspected().contains(&p2),
+        "only p1 was heard from"
+    );
     net.advance(1_000_000);
     assert!(net.node(c).suspected().is_empty());
     assert_eq!(
@@ -316,13 +320,26 @@ fn anti_entropy_spreads_a_write_that_reached_one_replica() {
     net.drop_where(|_| true);
     assert!(net.held(2, "x").is_empty());
     // Every 10 ms each node syncs with its next peer in turn.
-    net.advance(10_000);
+    net.advance(9_999);
+    assert_eq!(net.count("anti_entropy"), 0);
+    net.advance(1);
+    assert_eq!(net.node(1).next_deadline(), Some(net.t + 10_000));
     net.deliver_all();
-    assert!(net.count("anti_entropy") >= 3);
+    assert_eq!(net.count("anti_entropy"), 3);
     assert_eq!(net.held(2, "x"), ["1"]);
     net.advance(10_000);
     net.deliver_all();
     assert_eq!(net.held(3, "x"), ["1"]);
+    // S1 syncs with its peers in turn: S2, then S3.
+    let peers: Vec<NodeId> = net
+        .events
+        .iter()
+        .filter_map(|e| match e.1 {
+            Event::AntiEntropy { peer, .. } if e.0 == 1 => Some(peer),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(peers, [2, 3]);
     assert!(net
         .events
         .iter()
@@ -374,6 +391,19 @@ fn a_restarted_replica_keeps_its_data() {
 
 #[test]
 fn bad_settings_fail_requests_with_a_reason() {
+    let n3 = Config {
+        replicas: 3,
+        ..config(2, 2, Versions::Lww, ReadRepair::Off)
+    };
+    assert_eq!(n3.validate(3), Ok(()));
+    assert!(n3
+        .validate(2)
+        .unwrap_err()
+        .contains("larger than the cluster"));
+    assert!(config(2, 0, Versions::Lww, ReadRepair::Off)
+        .validate(3)
+        .unwrap_err()
+        .contains("read_quorum is 0"));
     let cfg = config(4, 2, Versions::Lww, ReadRepair::Off);
     assert!(cfg.validate(3).unwrap_err().contains("write_quorum is 4"));
     let mut net = Net::new(3, cfg);
@@ -388,12 +418,30 @@ fn quorum_overlap_is_reported_as_a_setting() {
     assert!(yes && s.contains("2 + 2 > 3"));
     let (no, s) = quorums_overlap(&config(1, 1, Versions::Lww, ReadRepair::Off), 3);
     assert!(!no && s.contains("1 + 1 <= 3"));
+    let (no, s) = quorums_overlap(&config(2, 1, Versions::Lww, ReadRepair::Off), 3);
+    assert!(!no && s.contains("1 + 2 <= 3"));
+    let (yes, s) = quorums_overlap(&config(3, 1, Versions::Lww, ReadRepair::Off), 3);
+    assert!(yes && !s.contains("sloppy"));
+    let sloppy = Config {
+        sloppy: true,
+        ..config(3, 1, Versions::Lww, ReadRepair::Off)
+    };
+    let (no, s) = quorums_overlap(&sloppy, 3);
+    assert!(!no && s.contains("sloppy quorum"));
+    let sloppy = Config {
+        sloppy: true,
+        ..config(1, 1, Versions::Lww, ReadRepair::Off)
+    };
+    assert!(!quorums_overlap(&sloppy, 3).1.contains("sloppy"));
 }
 
 #[test]
 fn acks_are_counted_in_the_trace() {
     let mut net = Net::new(3, config(3, 2, Versions::Lww, ReadRepair::Off));
     net.write(1, 1, "x", "1");
+    let p = &net.node(1).pending()[0];
+    assert_eq!((p.request, p.phase, p.needed), (1, Phase::Write, 3));
+    assert_eq!(p.acks, [1], "S1's own write counts at once");
     net.deliver_all();
     let acks: Vec<(usize, usize)> = net
         .events
@@ -413,6 +461,20 @@ fn acks_are_counted_in_the_trace() {
     assert_eq!(fields[0], ("key", Value::Str("x".into())));
     assert_eq!(fields[2], ("version", Value::Str("1000000@S1".into())));
     assert!(net.node(1).pending().is_empty());
+    assert_eq!(fields[5], ("via", Value::Str("client".into())));
+    // R = 2 here, not W = 3: a read answers with two answers.
+    net.read(2, 2, "x");
+    net.ask(2, 3);
+    assert_eq!(net.read_values(2), ["1"]);
+}
+
+#[test]
+fn a_blocking_read_of_an_absent_key_answers_at_once() {
+    let mut net = Net::new(3, config(2, 2, Versions::Lww, ReadRepair::Blocking));
+    net.read(1, 1, "nothing");
+    net.ask(1, 2);
+    assert_eq!(net.reply(1), Some(&Reply::ReadOk { values: vec![] }));
+    assert_eq!(net.count("read_repair"), 0);
 }
 
 #[test]
@@ -453,4 +515,161 @@ fn a_hint_updated_during_its_handoff_is_kept_until_the_new_value_is_handed_over(
     assert_eq!(net.count("hint_handed_off"), 1);
     assert!(net.node(stand_in).hints().is_empty());
     assert_eq!(net.held(home, "k"), ["v3"]);
+}
+
+#[test]
+fn the_checker_watches_only_writes_not_superseded_by_a_later_acknowledged_one() {
+    // LWW: x=2 supersedes x=1; y is another key.
+    let mut net = Net::new(3, config(2, 2, Versions::Lww, ReadRepair::Off));
+    for (r, k, v) in [(1, "x", "1"), (2, "y", "1"), (3, "x", "2")] {
+        net.t += 1_000;
+        net.write(1, r, k, v);
+        net.deliver_all();
+    }
+    let watched: Vec<(&str, &str)> = net
+        .checker
+        .acked()
+        .iter()
+        .map(|a| (a.key.as_str(), a.value.as_str()))
+        .collect();
+    assert_eq!(watched, [("y", "1"), ("x", "2")]);
+    // Vector clocks: two concurrent writes both stay watched.
+    let net = concurrent(Versions::Vector);
+    assert_eq!(net.checker.acked().len(), 2);
+}
+
+#[test]
+fn pbs_odds_of_missing_a_write_on_w_replicas() {
+    assert_eq!(stale_read_odds(3, 1, 1), (2, 3));
+    assert_eq!(stale_read_odds(3, 2, 2), (0, 1));
+    assert_eq!(stale_read_odds(5, 2, 2), (3, 10));
+    assert_eq!(stale_read_odds(5, 1, 1), (4, 5));
+    // C(2, 2) / C(3, 2) = 1/3; C(3, 2) / C(4, 2) = 3/6, reduced.
+    assert_eq!(stale_read_odds(3, 2, 1), (1, 3));
+    assert_eq!(stale_read_odds(4, 2, 1), (1, 2));
+}
+
+#[test]
+fn hints_count_as_copies_until_the_stand_ins_are_wiped_too() {
+    let cfg = Config {
+        replicas: 3,
+        sloppy: true,
+        ..config(2, 2, Versions::Lww, ReadRepair::Off)
+    };
+    let mut net = Net::new(5, cfg);
+    let p = net.node(1).preference_list("k");
+    let c = p[0];
+    net.write(c, 1, "k", "v1");
+    net.drop_where(|_| true);
+    net.advance(100_000);
+    net.write(c, 2, "k", "v2");
+    net.drop_where(|m| m.to == p[1] || m.to == p[2]);
+    net.deliver_all();
+    assert!(matches!(net.reply(2), Some(Reply::WriteOk { .. })));
+    let ids: Vec<NodeId> = (1..=5).collect();
+    let wipe = |net: &mut Net, id: NodeId| {
+        net.nodes[id as usize - 1] = Node::recover(id, &ids, &net.config, Persistent::default(), 0);
+        net.check();
+    };
+    // v2 is now only in the stand-ins' hints: still held.
+    wipe(&mut net, c);
+    assert!(net.violations.is_empty(), "{:?}", net.violations);
+    wipe(&mut net, p[3]);
+    assert!(net.violations.is_empty());
+    wipe(&mut net, p[4]);
+    assert_eq!(net.violations.len(), 1);
+    assert!(net.violations[0].detail.starts_with("k=v2"));
+}
+
+#[test]
+fn the_preference_list_starts_at_the_fnv_hash_of_the_key() {
+    let net = Net::new(5, Config::default());
+    // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c, which is 1 modulo 5: the list starts at S2.
+    assert_eq!(0xaf63_dc4c_8601_ec8c_u64 % 5, 1);
+    assert_eq!(net.node(3).preference_list("a"), [2, 3, 4, 5, 1]);
+    let starts: std::collections::BTreeSet<NodeId> = ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .iter()
+        .map(|k| net.node(1).preference_list(k)[0])
+        .collect();
+    assert!(
+        starts.len() >= 3,
+        "keys spread over the servers: {starts:?}"
+    );
+}
+
+#[test]
+fn anti_entropy_keeps_keys_on_their_replicas_only() {
+    let cfg = Config {
+        replicas: 3,
+        anti_entropy_ms: 10,
+        ..config(3, 1, Versions::Lww, ReadRepair::Off)
+    };
+    let mut net = Net::new(5, cfg);
+    let p = net.node(1).preference_list("k");
+    net.write(p[0], 1, "k", "v");
+    net.deliver_all();
+    assert!(matches!(net.reply(1), Some(Reply::WriteOk { .. })));
+    for _ in 0..10 {
+        net.advance(10_000);
+        net.deliver_all();
+    }
+    assert!(net.count("anti_entropy") >= 40);
+    for &id in &p[3..] {
+        assert!(net.held(id, "k").is_empty(), "S{id} is not a replica of k");
+    }
+}
+
+#[test]
+fn timers_after_a_restart_and_on_a_single_server() {
+    let cfg = Config {
+        anti_entropy_ms: 10,
+        ..config(1, 1, Versions::Lww, ReadRepair::Off)
+    };
+    let single = Node::new(1, &[1], &cfg);
+    assert_eq!(single.next_deadline(), None, "no peer to sync with");
+    let fresh = Node::new(1, &[1, 2, 3], &cfg);
+    assert_eq!(
+        fresh.next_deadline(),
+        Some(0),
+        "the first tick schedules anti-entropy"
+    );
+    let hint = Hint {
+        id: 0,
+        home: 2,
+        key: "k".into(),
+        values: vec![("v".into(), Version::Stamp { n: 1, node: 1 })],
+    };
+    let saved = Persistent {
+        hints: vec![hint],
+        ..Persistent::default()
+    };
+    let off = Config {
+        anti_entropy_ms: 0,
+        ..cfg
+    };
+    let node = Node::recover(3, &[1, 2, 3], &off, saved.clone(), 5_000_000);
+    assert_eq!(
+        node.next_deadline(),
+        Some(5_000_000 + 100_000),
+        "hint handoff"
+    );
+    let node = Node::recover(3, &[1, 2, 3], &cfg, Persistent::default(), 5_000_000);
+    assert_eq!(
+        node.next_deadline(),
+        Some(5_000_000 + 10_000),
+        "anti-entropy"
+    );
+    assert_eq!((node.id(), node.config()), (3, &cfg));
+    // Without anti-entropy nothing is sent in the background.
+    let mut net = Net::new(3, off);
+    net.nodes[2] = Node::recover(3, &[1, 2, 3], &off, saved, net.t);
+    for _ in 0..5 {
+        net.advance(100_000);
+        net.deliver_all();
+    }
+    assert!(net
+        .sent
+        .iter()
+        .all(|m| m.body.type_name() == "Write" || m.body.type_name() == "WriteAck"));
+    assert_eq!(net.count("hint_handed_off"), 1);
 }

@@ -9,6 +9,8 @@ pub struct Net {
     pub nodes: Vec<Node>,
     pub config: Config,
     pub queue: Vec<Message>,
+    /// Every message ever sent.
+    pub sent: Vec<Message>,
     /// Real simulated time.
     pub t: Micros,
     /// Per node (index id - 1): clock offset in microseconds.
@@ -22,17 +24,23 @@ pub struct Net {
 impl Net {
     pub fn new(size: u32, config: Config) -> Net {
         let ids: Vec<NodeId> = (1..=size).collect();
-        Net {
+        let mut net = Net {
             nodes: ids.iter().map(|&i| Node::new(i, &ids, &config)).collect(),
             config,
             queue: Vec::new(),
+            sent: Vec::new(),
             t: 1_000_000,
             skew: vec![0; size as usize],
             replies: Vec::new(),
             events: Vec::new(),
             checker: Checker::new(),
             violations: Vec::new(),
+        };
+        // Every node starts with a tick, as a simulator would (it schedules anti-entropy).
+        for id in ids {
+            net.step(id, Input::Tick);
         }
+        net
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
@@ -52,6 +60,7 @@ impl Net {
             self.violations.extend(v);
             self.events.push((id, e));
         }
+        self.sent.extend(ready.messages.iter().cloned());
         self.queue.extend(ready.messages);
         for (r, reply) in ready.replies {
             self.replies.push((r, reply, self.t));
