@@ -513,8 +513,8 @@ pub enum Fact {
     /// `replica` (leaderless quorums): the replica's values of a key, siblings included, in
     /// any order (none: the replica does not hold the key).
     Replica {
-        /// The replica.
-        node: NodeId,
+        /// The replicas (`node`: one server or a list).
+        nodes: Vec<NodeId>,
         /// The key.
         key: String,
         /// The values, sorted.
@@ -1688,9 +1688,10 @@ pub fn parse_expect(path: &str, v: &Value) -> Result<Expect, ParseError> {
             }
             "replica" => {
                 let mut f = Fields::new(p, v)?;
-                let n = match f.get("node") {
-                    Some(n) => node(&f.at("node"), n)?,
-                    None => return err(&f.at("node"), "missing: the replica"),
+                let nodes = match f.get("node") {
+                    Some(l @ Value::Array(_)) => node_list(&f.at("node"), l)?,
+                    Some(n) => vec![node(&f.at("node"), n)?],
+                    None => return err(&f.at("node"), "missing: the replica (or a list of them)"),
                 };
                 let key = text(&f.at("key"), f.get("key"), 256)?;
                 let mut values = match f.get("values") {
@@ -1715,11 +1716,7 @@ pub fn parse_expect(path: &str, v: &Value) -> Result<Expect, ParseError> {
                 };
                 f.finish(&["node", "key", "values"])?;
                 values.sort();
-                Fact::Replica {
-                    node: n,
-                    key,
-                    values,
-                }
+                Fact::Replica { nodes, key, values }
             }
             "holder" => match v {
                 Value::Null => Fact::Holder(None),
@@ -2215,7 +2212,8 @@ impl Fact {
                     });
                 }
             }
-            Fact::Replica { node, key, values } => {
+            Fact::Replica { nodes, key, values } => {
+                for node in nodes {
                 exists(sim, *node)?;
                 let replica = &sim.quorum_nodes()[*node as usize - 1];
                 let mut have: Vec<String> = replica
@@ -2238,6 +2236,7 @@ impl Fact {
                         say(values),
                         say(&have)
                     ));
+                }
                 }
             }
             Fact::Holder(want) => {
