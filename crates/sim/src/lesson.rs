@@ -1755,11 +1755,7 @@ pub fn parse_expect(path: &str, v: &Value) -> Result<Expect, ParseError> {
                 };
                 let accepted_at_least = match f.get("accepted_at_least") {
                     None => None,
-                    Some(n) => Some(as_u64(
-                        &f.at("accepted_at_least"),
-                        n,
-                        "a number of writes",
-                    )?),
+                    Some(n) => Some(as_u64(&f.at("accepted_at_least"), n, "a number of writes")?),
                 };
                 f.finish(&["highest", "accepted_at_least"])?;
                 if highest.is_none() && accepted_at_least.is_none() {
