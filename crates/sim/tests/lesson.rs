@@ -1409,3 +1409,45 @@ fn the_lessons_of_the_other_systems_hold() {
         lesson::check(&lesson, None, false).unwrap_or_else(|e| panic!("{id}: {e}"));
     }
 }
+
+#[test]
+fn no_single_change_to_a_lesson_of_another_system_makes_the_checker_panic() {
+    let lessons = [
+        r#"{"version": 1, "id": "q", "title": "Q", "summary": "S", "topics": [],
+            "scenario": {"version": 1, "seed": 3, "nodes": 3, "system": "quorum",
+                         "events": [{"at_ms": 10, "do": "client_write", "node": 1, "key": "x", "value": "1"}]},
+            "steps": [{"title": "A", "text": "T", "until": {"at_ms": 100},
+                       "highlight": {"nodes": [1]},
+                       "expect": {"replica": {"node": [1, 2], "key": "x", "values": ["1"]},
+                                  "running": [1, 2, 3], "history": "linearizable"},
+                       "task": {"prompt": "P", "goal": {"expect": {"crashed": [2]}},
+                                "show_me": [{"do": "crash", "node": 2}]}}]}"#,
+        r#"{"version": 1, "id": "l", "title": "L", "summary": "S", "topics": [],
+            "scenario": {"version": 1, "seed": 1, "nodes": 4, "system": "lease"},
+            "steps": [{"title": "A", "text": "T", "until": {"kind": "lease_acquired", "node": 2},
+                       "select": {"node": 2},
+                       "expect": {"holder": 2, "leader": 2,
+                                  "believes": {"node": 2, "holder": 2, "leading": true},
+                                  "resource": {"highest": 0, "accepted_at_least": 0}}}]}"#,
+    ];
+    let replacements = ["null", "0", "9", "-1", "\"\"", "[]", "[9]", "{}", "true"];
+    for text in lessons {
+        let good = json::parse(text).unwrap();
+        let lesson = Lesson::from_json(&good).expect("valid");
+        lesson::check(&lesson, None, false).expect("holds");
+        let mut parsed = 0;
+        for r in replacements {
+            let mut docs = Vec::new();
+            mutations(&good, &json::parse(r).unwrap(), &mut docs);
+            for doc in docs {
+                if let Ok(lesson) = Lesson::from_json(&doc) {
+                    parsed += 1;
+                    if let Err(e) = lesson::check(&lesson, None, false) {
+                        assert!(!e.to_string().is_empty());
+                    }
+                }
+            }
+        }
+        assert!(parsed > 5, "{parsed} parsed");
+    }
+}
