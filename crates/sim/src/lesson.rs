@@ -42,6 +42,7 @@ use crate::scenario::{
     ParseError, Scenario, TimedAction, MAX_NODES, MAX_UNTIL_MS,
 };
 use crate::sim::Simulation;
+use crate::system::System;
 use crate::trace::{vote_refusal_name, TraceEvent, TraceKind};
 use raftlab_raft::{AppendRejection, Event, Index, Micros, NodeId, Role, Term};
 use std::cell::RefCell;
@@ -508,6 +509,36 @@ pub enum Fact {
         node: NodeId,
         /// The index its snapshot covers at least.
         index_at_least: Index,
+    },
+    /// `replica` (leaderless quorums): the replica's values of a key, siblings included, in
+    /// any order (none: the replica does not hold the key).
+    Replica {
+        /// The replicas (`node`: one server or a list).
+        nodes: Vec<NodeId>,
+        /// The key.
+        key: String,
+        /// The values, sorted.
+        values: Vec<String>,
+    },
+    /// `holder` (lease election): who holds the lease in the store's record (`None`: no
+    /// record).
+    Holder(Option<NodeId>),
+    /// `believes` (lease election): what a candidate believes.
+    Believes {
+        /// The candidate.
+        node: NodeId,
+        /// Who it believes holds the lease, when given (`Some(None)`: nobody).
+        holder: Option<Option<NodeId>>,
+        /// Whether it believes it leads, when given.
+        leading: Option<bool>,
+    },
+    /// `resource` (lease election): the resource's highest accepted token and how many
+    /// writes it accepted.
+    Resource {
+        /// The highest token it accepted, when given.
+        highest: Option<u64>,
+        /// How many writes it accepted at least, when given.
+        accepted_at_least: Option<u64>,
     },
 }
 
@@ -1413,7 +1444,7 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-const FACTS: [&str; 23] = [
+const FACTS: [&str; 27] = [
     "leader",
     "leader_exists",
     "term_at_least",
@@ -1437,6 +1468,17 @@ const FACTS: [&str; 23] = [
     "in_flight",
     "members",
     "snapshot",
+    "replica",
+    "holder",
+    "believes",
+    "resource",
+];
+
+/// The safety properties of the other systems than Raft, which `violation` also names.
+const OTHER_SAFETY: [Property; 3] = [
+    Property::AckedWriteLost,
+    Property::TwoLeadersActAtOnce,
+    Property::StaleLeaseWriteAccepted,
 ];
 
 const ROLES: [&str; 6] = [
@@ -1550,7 +1592,11 @@ pub fn parse_expect(path: &str, v: &Value) -> Result<Expect, ParseError> {
             "running" => Fact::Running(node_list(p, v)?),
             "safe" => Fact::Safe(boolean(p, v)?),
             "violation" => {
-                let props: Vec<&'static str> = Property::SAFETY.iter().map(|p| p.name()).collect();
+                let props: Vec<&'static str> = Property::SAFETY
+                    .iter()
+                    .chain(&OTHER_SAFETY)
+                    .map(|p| p.name())
+                    .collect();
                 Fact::Violation(one_of(p, v, &props, "a safety property")?)
             }
             "history" => Fact::History(
@@ -1640,6 +1686,89 @@ pub fn parse_expect(path: &str, v: &Value) -> Result<Expect, ParseError> {
                     index_at_least,
                 }
             }
+            "replica" => {
+                let mut f = Fields::new(p, v)?;
+                let nodes = match f.get("node") {
+                    Some(l @ Value::Array(_)) => node_list(&f.at("node"), l)?,
+                    Some(n) => vec![node(&f.at("node"), n)?],
+                    None => return err(&f.at("node"), "missing: the replica (or a list of them)"),
+                };
+                let key = text(&f.at("key"), f.get("key"), 256)?;
+                let mut values = match f.get("values") {
+                    Some(Value::Array(list)) => list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| text(&format!("{}[{i}]", f.at("values")), Some(x), 256))
+                        .collect::<Result<Vec<String>, ParseError>>()?,
+                    Some(other) => {
+                        return expected(
+                            &f.at("values"),
+                            "a list of values such as [\"2\"] ([] for an absent key)",
+                            other,
+                        )
+                    }
+                    None => {
+                        return err(
+                            &f.at("values"),
+                            "missing: the values, siblings included ([] for an absent key)",
+                        )
+                    }
+                };
+                f.finish(&["node", "key", "values"])?;
+                values.sort();
+                Fact::Replica { nodes, key, values }
+            }
+            "holder" => match v {
+                Value::Null => Fact::Holder(None),
+                _ => Fact::Holder(Some(node(p, v)?)),
+            },
+            "believes" => {
+                let mut f = Fields::new(p, v)?;
+                let n = match f.get("node") {
+                    Some(n) => node(&f.at("node"), n)?,
+                    None => return err(&f.at("node"), "missing: the candidate"),
+                };
+                let holder = match f.get("holder") {
+                    None => None,
+                    Some(Value::Null) => Some(None),
+                    Some(h) => Some(Some(node(&f.at("holder"), h)?)),
+                };
+                let leading = match f.get("leading") {
+                    None => None,
+                    Some(l) => Some(boolean(&f.at("leading"), l)?),
+                };
+                f.finish(&["node", "holder", "leading"])?;
+                if holder.is_none() && leading.is_none() {
+                    return err(p, "states nothing: give \"holder\", \"leading\" or both");
+                }
+                Fact::Believes {
+                    node: n,
+                    holder,
+                    leading,
+                }
+            }
+            "resource" => {
+                let mut f = Fields::new(p, v)?;
+                let highest = match f.get("highest") {
+                    None => None,
+                    Some(t) => Some(as_u64(&f.at("highest"), t, "a token")?),
+                };
+                let accepted_at_least = match f.get("accepted_at_least") {
+                    None => None,
+                    Some(n) => Some(as_u64(&f.at("accepted_at_least"), n, "a number of writes")?),
+                };
+                f.finish(&["highest", "accepted_at_least"])?;
+                if highest.is_none() && accepted_at_least.is_none() {
+                    return err(
+                        p,
+                        "states nothing: give \"highest\", \"accepted_at_least\" or both",
+                    );
+                }
+                Fact::Resource {
+                    highest,
+                    accepted_at_least,
+                }
+            }
             other => {
                 return err(
                     p,
@@ -1670,12 +1799,56 @@ fn servers(list: &[NodeId]) -> String {
     out
 }
 
-/// Who leads, in words: `S1 leads term 2` or `no server leads`.
+/// Who leads, in words: `S1 leads term 2` (Raft), `S2 believes it leads with token 34`
+/// (lease election) or `no server leads`.
 fn who_leads(sim: &Simulation) -> String {
-    match sim.leader() {
-        Some(l) => format!("S{l} leads term {}", sim.nodes()[l as usize - 1].term()),
-        None => "no server leads".into(),
+    let Some(l) = sim.leader() else {
+        return "no server leads".into();
+    };
+    if let Some(n) = sim.nodes().get(l as usize - 1) {
+        return format!("S{l} leads term {}", n.term());
     }
+    match sim
+        .lease_nodes()
+        .get(l as usize - 1)
+        .and_then(|n| n.belief())
+        .and_then(|b| b.token)
+    {
+        Some(t) => format!("S{l} believes it leads with token {t}"),
+        None => format!("S{l} believes it leads"),
+    }
+}
+
+/// Whether server `id` exists in the run, whatever its system; `Err` says it does not.
+fn exists(sim: &Simulation, id: NodeId) -> Result<(), String> {
+    if id == 0 || id as usize > sim.node_count() {
+        return Err(format!(
+            "S{id} does not exist (the cluster has {} servers)",
+            sim.node_count()
+        ));
+    }
+    Ok(())
+}
+
+/// The facts each system's runs can check, by their names, for error messages.
+fn facts_of(system: System) -> &'static str {
+    match system {
+        System::Raft => "every fact but replica, holder, believes and resource",
+        System::Quorum => {
+            "replica, crashed, running, safe, violation, history, held_at_least and in_flight"
+        }
+        System::Lease => {
+            "leader, leader_exists, holder, believes, resource, crashed, running, safe, violation, history, held_at_least and in_flight"
+        }
+    }
+}
+
+/// The lease-election server of a run, or why there is none.
+fn lease_node(sim: &Simulation, id: NodeId) -> Result<&raftlab_lease::Node, String> {
+    exists(sim, id)?;
+    sim.lease_nodes()
+        .get(id as usize - 1)
+        .ok_or_else(|| "not a lease run".to_string())
 }
 
 fn server(sim: &Simulation, id: NodeId) -> Result<&raftlab_raft::Node, String> {
@@ -1780,6 +1953,23 @@ impl Fact {
     /// Checks the fact on `sim`, with the clients' history so far; `Err` says, in plain
     /// words, what was expected and what is.
     pub fn check(&self, sim: &Simulation, history: &[Op]) -> Result<(), String> {
+        let system = sim.system();
+        if !self.systems().contains(&system) {
+            return Err(format!(
+                "{} is not a fact of a {} run ({} only); a {} run checks {}",
+                self.name(),
+                system.as_str(),
+                names(
+                    &self
+                        .systems()
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                ),
+                system.as_str(),
+                facts_of(system)
+            ));
+        }
         match self {
             Fact::Leader(want) => {
                 if sim.leader() != *want {
@@ -1912,7 +2102,7 @@ impl Fact {
             Fact::Crashed(list) | Fact::Running(list) => {
                 let want_down = matches!(self, Fact::Crashed(_));
                 for &id in list {
-                    server(sim, id)?;
+                    exists(sim, id)?;
                     if sim.is_alive(id) == want_down {
                         return Err(if want_down {
                             format!("expected S{id} to be down, but it is running")
@@ -2018,8 +2208,163 @@ impl Fact {
                     });
                 }
             }
+            Fact::Replica { nodes, key, values } => {
+                for node in nodes {
+                exists(sim, *node)?;
+                let replica = &sim.quorum_nodes()[*node as usize - 1];
+                let mut have: Vec<String> = replica
+                    .store()
+                    .get(key)
+                    .map(|sibs| sibs.iter().map(|(v, _)| v.clone()).collect())
+                    .unwrap_or_default();
+                have.sort();
+                if have != *values {
+                    let say = |vs: &[String]| {
+                        if vs.is_empty() {
+                            format!("no {key}")
+                        } else {
+                            let quoted: Vec<String> = vs.iter().map(|v| json::quote(v)).collect();
+                            format!("{key} = {}", quoted.join(" | "))
+                        }
+                    };
+                    return Err(format!(
+                        "expected replica S{node} to hold {}, but it holds {}",
+                        say(values),
+                        say(&have)
+                    ));
+                }
+                }
+            }
+            Fact::Holder(want) => {
+                let have = lease_node(sim, 1)?.store_record().map(|r| r.holder);
+                if have != *want {
+                    let say = |h: Option<NodeId>| match h {
+                        Some(h) => format!("S{h} holds the lease"),
+                        None => "nobody holds the lease".into(),
+                    };
+                    let token = lease_node(sim, 1)?
+                        .store_record()
+                        .map_or(String::new(), |r| format!(" (token {})", r.token));
+                    return Err(format!(
+                        "expected the store to say {}, but it says {}{token}",
+                        say(*want),
+                        say(have)
+                    ));
+                }
+            }
+            Fact::Believes {
+                node,
+                holder,
+                leading,
+            } => {
+                let Some(b) = lease_node(sim, *node)?.belief() else {
+                    return Err(format!(
+                        "S{node} is not a candidate (S1 is the store, S{} the resource)",
+                        sim.node_count()
+                    ));
+                };
+                let say = |h: Option<NodeId>| match h {
+                    Some(h) => format!("S{h}"),
+                    None => "nobody".into(),
+                };
+                if let Some(want) = holder {
+                    if b.holder != *want {
+                        return Err(format!(
+                            "expected S{node} to believe {} holds the lease, but it believes {} does",
+                            say(*want),
+                            say(b.holder)
+                        ));
+                    }
+                }
+                if let Some(want) = leading {
+                    if b.leading != *want {
+                        return Err(if *want {
+                            format!("expected S{node} to believe it leads, but it does not (it believes {} holds the lease)", say(b.holder))
+                        } else {
+                            format!(
+                                "expected S{node} not to believe it leads, but it does (token {})",
+                                b.token.map_or("?".into(), |t| t.to_string())
+                            )
+                        });
+                    }
+                }
+            }
+            Fact::Resource {
+                highest,
+                accepted_at_least,
+            } => {
+                let last = sim.node_count() as NodeId;
+                let (top, accepted) = lease_node(sim, last)?.resource_state().unwrap_or((0, 0));
+                if let Some(want) = highest {
+                    if top != *want {
+                        return Err(format!(
+                            "expected the resource's highest accepted token to be {want}, but it is {top}"
+                        ));
+                    }
+                }
+                if let Some(want) = accepted_at_least {
+                    if accepted < *want {
+                        return Err(format!(
+                            "expected the resource to have accepted at least {want} writes, but it accepted {accepted}"
+                        ));
+                    }
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The fact's name in `expect`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fact::Leader(_) => "leader",
+            Fact::LeaderExists(_) => "leader_exists",
+            Fact::TermAtLeast(_) => "term_at_least",
+            Fact::TermAtMost(_) => "term_at_most",
+            Fact::Roles(_) => "roles",
+            Fact::Terms(_) => "terms",
+            Fact::VotedFor(_) => "voted_for",
+            Fact::Committed(_) => "committed",
+            Fact::NotCommitted(_) => "not_committed",
+            Fact::Stored(_) => "stored",
+            Fact::NotStored(_) => "not_stored",
+            Fact::LogLength(_) => "log_length",
+            Fact::Value { .. } => "value",
+            Fact::Crashed(_) => "crashed",
+            Fact::Running(_) => "running",
+            Fact::Safe(_) => "safe",
+            Fact::Violation(_) => "violation",
+            Fact::History(_) => "history",
+            Fact::Refused { .. } => "refused",
+            Fact::HeldAtLeast(_) => "held_at_least",
+            Fact::InFlight { .. } => "in_flight",
+            Fact::Members { .. } => "members",
+            Fact::Snapshot { .. } => "snapshot",
+            Fact::Replica { .. } => "replica",
+            Fact::Holder(_) => "holder",
+            Fact::Believes { .. } => "believes",
+            Fact::Resource { .. } => "resource",
+        }
+    }
+
+    /// The systems whose runs the fact can be checked on.
+    pub fn systems(&self) -> &'static [System] {
+        const ALL: &[System] = &System::ALL;
+        const RAFT: &[System] = &[System::Raft];
+        const LEADERS: &[System] = &[System::Raft, System::Lease];
+        match self {
+            Fact::Crashed(_)
+            | Fact::Running(_)
+            | Fact::Safe(_)
+            | Fact::Violation(_)
+            | Fact::History(_)
+            | Fact::HeldAtLeast(_)
+            | Fact::InFlight { .. } => ALL,
+            Fact::Leader(_) | Fact::LeaderExists(_) => LEADERS,
+            Fact::Replica { .. } => &[System::Quorum],
+            Fact::Holder(_) | Fact::Believes { .. } | Fact::Resource { .. } => &[System::Lease],
+            _ => RAFT,
+        }
     }
 }
 
@@ -2421,11 +2766,11 @@ fn play(
         }
         let t = run.reach(&step.until).map_err(fail)?;
         moments.push(t);
-        if let Some(field) = step.names_missing_server(run.sim().nodes().len() as NodeId) {
+        if let Some(field) = step.names_missing_server(run.sim().node_count() as NodeId) {
             return Err(fail(format!(
                 "{field}: no such server at {} ms (the cluster has {})",
                 scenario::ms(t),
-                run.sim().nodes().len()
+                run.sim().node_count()
             )));
         }
         if let Some(e) = &step.expect {

@@ -1186,3 +1186,268 @@ fn the_example_of_the_format_document_holds() {
         }
     }
 }
+
+/// Every Raft-only fact, as `expect` text, for the tests of the other systems.
+const RAFT_ONLY_FACTS: [&str; 14] = [
+    r#"{"term_at_least": 1}"#,
+    r#"{"term_at_most": 1}"#,
+    r#"{"roles": {"1": "leader"}}"#,
+    r#"{"terms": {"1": 1}}"#,
+    r#"{"voted_for": {"1": 1}}"#,
+    r#"{"committed": {"index": 1, "on": [1]}}"#,
+    r#"{"not_committed": {"index": 1, "on": [1]}}"#,
+    r#"{"stored": {"index": 1, "on": [1]}}"#,
+    r#"{"not_stored": {"index": 1, "on": [1]}}"#,
+    r#"{"log_length": {"1": 1}}"#,
+    r#"{"value": {"node": 1, "key": "x", "is": null}}"#,
+    r#"{"refused": {"node": 1, "reason": "stale_term"}}"#,
+    r#"{"members": {"voters": [1, 2, 3]}}"#,
+    r#"{"snapshot": {"node": 1, "index_at_least": 1}}"#,
+];
+
+#[test]
+fn quorum_facts_hold_and_fail_and_raft_facts_refuse_a_quorum_run() {
+    // quorum-lww-skew: x=1 through S1 is acknowledged at 524.5 ms; x=2 through S2, whose
+    // clock is 50 ms behind, is acknowledged at 555 ms but ignored by every replica; a read
+    // at 800 ms returns x=1.
+    let scenario = example("quorum-lww-skew.json");
+    let run = run_at(&scenario, 510);
+    holds(
+        &run,
+        r#"{"replica": {"node": 1, "key": "x", "values": ["1"]}, "safe": true}"#,
+    );
+    holds(
+        &run,
+        r#"{"replica": {"node": [2, 3], "key": "x", "values": []}}"#,
+    );
+    let run = run_at(&scenario, 900);
+    holds(
+        &run,
+        r#"{"replica": {"node": [1, 2, 3], "key": "x", "values": ["1"]},
+            "violation": "acked_write_lost", "safe": false, "history": "not_linearizable",
+            "running": [1, 2, 3], "held_at_least": 0}"#,
+    );
+    assert_eq!(
+        fails(
+            &run,
+            r#"{"replica": {"node": [1, 2], "key": "x", "values": ["2"]}}"#
+        ),
+        "expected replica S1 to hold x = \"2\", but it holds x = \"1\""
+    );
+    assert_eq!(
+        fails(
+            &run,
+            r#"{"replica": {"node": 3, "key": "y", "values": ["1"]}}"#
+        ),
+        "expected replica S3 to hold y = \"1\", but it holds no y"
+    );
+    assert_eq!(
+        fails(
+            &run,
+            r#"{"replica": {"node": 4, "key": "x", "values": []}}"#
+        ),
+        "S4 does not exist (the cluster has 3 servers)"
+    );
+    assert_eq!(
+        fails(&run, r#"{"crashed": [2]}"#),
+        "expected S2 to be down, but it is running"
+    );
+    assert_eq!(
+        fails(&run, r#"{"history": "linearizable"}"#)
+            .split(':')
+            .next(),
+        Some("expected the clients' history to be linearizable, but it is not")
+    );
+    assert_eq!(
+        fails(&run, r#"{"violation": "two_leaders_act_at_once"}"#),
+        "expected a two_leaders_act_at_once violation, but the checker found only: acked_write_lost"
+    );
+    // Raft's facts, the lease facts and `leader` refuse the run, naming what it checks.
+    for text in RAFT_ONLY_FACTS {
+        let e = fails(&run, text);
+        assert!(
+            e.contains("is not a fact of a quorum run (raft only); a quorum run checks replica,"),
+            "{text}: {e}"
+        );
+    }
+    for text in [
+        r#"{"leader": null}"#,
+        r#"{"leader_exists": false}"#,
+        r#"{"holder": null}"#,
+        r#"{"believes": {"node": 2, "leading": false}}"#,
+        r#"{"resource": {"highest": 0}}"#,
+    ] {
+        assert!(
+            fails(&run, text).contains("is not a fact of a quorum run"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn lease_facts_hold_and_fail_and_raft_facts_refuse_a_lease_run() {
+    // lease-pause: S2 holds token 33 and freezes at 1 s for 2.5 s; S3 takes the lease with
+    // token 34 at 2.637 s and writes at 2.709 s; S2 wakes at 3.5 s, stops leading, and its
+    // late write with token 33 is accepted at 3.512 s (no fencing).
+    let scenario = example("lease-pause.json");
+    let run = run_at(&scenario, 500);
+    holds(
+        &run,
+        r#"{"holder": 2, "leader": 2, "leader_exists": true,
+            "believes": {"node": 3, "holder": 2, "leading": false},
+            "resource": {"highest": 33, "accepted_at_least": 2}, "safe": true}"#,
+    );
+    let run = run_at(&scenario, 2800);
+    holds(
+        &run,
+        r#"{"holder": 3, "leader": 3, "believes": {"node": 2, "holder": 2, "leading": true},
+            "resource": {"highest": 34}, "running": [1, 2, 3, 4], "history": "linearizable"}"#,
+    );
+    assert_eq!(
+        fails(&run, r#"{"holder": 2}"#),
+        "expected the store to say S2 holds the lease, but it says S3 holds the lease (token 34)"
+    );
+    assert_eq!(
+        fails(&run, r#"{"leader": 2}"#),
+        "expected leader S2, but S3 believes it leads with token 34"
+    );
+    assert_eq!(
+        fails(&run, r#"{"believes": {"node": 2, "leading": false}}"#),
+        "expected S2 not to believe it leads, but it does (token 33)"
+    );
+    assert_eq!(
+        fails(&run, r#"{"believes": {"node": 3, "holder": null}}"#),
+        "expected S3 to believe nobody holds the lease, but it believes S3 does"
+    );
+    assert_eq!(
+        fails(&run, r#"{"believes": {"node": 1, "leading": false}}"#),
+        "S1 is not a candidate (S1 is the store, S4 the resource)"
+    );
+    assert_eq!(
+        fails(&run, r#"{"resource": {"highest": 33}}"#),
+        "expected the resource's highest accepted token to be 33, but it is 34"
+    );
+    assert!(
+        fails(&run, r#"{"resource": {"accepted_at_least": 100}}"#).starts_with(
+            "expected the resource to have accepted at least 100 writes, but it accepted "
+        )
+    );
+    let run = run_at(&scenario, 3600);
+    holds(
+        &run,
+        r#"{"violation": "two_leaders_act_at_once", "safe": false,
+            "believes": {"node": 2, "leading": false}}"#,
+    );
+    holds(&run, r#"{"violation": "stale_lease_write_accepted"}"#);
+    for text in RAFT_ONLY_FACTS {
+        let e = fails(&run, text);
+        assert!(
+            e.contains("is not a fact of a lease run (raft only); a lease run checks leader,"),
+            "{text}: {e}"
+        );
+    }
+    assert!(fails(
+        &run,
+        r#"{"replica": {"node": 1, "key": "x", "values": []}}"#
+    )
+    .starts_with("replica is not a fact of a lease run (quorum only)"));
+    // And the other systems' facts refuse a Raft run.
+    let run = run_at(&example("basic.json"), 500);
+    for text in [
+        r#"{"replica": {"node": 1, "key": "x", "values": []}}"#,
+        r#"{"holder": null}"#,
+        r#"{"believes": {"node": 2, "leading": false}}"#,
+        r#"{"resource": {"highest": 0}}"#,
+    ] {
+        assert!(
+            fails(&run, text).contains("is not a fact of a raft run"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn the_facts_of_the_other_systems_are_parsed_strictly() {
+    let bad = |fact: &str| {
+        refused(&with_step(&format!(
+            r#""until": {{"at_ms": 0}}, "expect": {fact}"#
+        )))
+    };
+    assert!(
+        bad(r#"{"replica": {"node": 1, "key": "x"}}"#).contains("expect.replica.values: missing")
+    );
+    assert!(
+        bad(r#"{"replica": {"node": 1, "key": "x", "values": "2"}}"#)
+            .contains("expect.replica.values: expected a list of values")
+    );
+    assert!(
+        bad(r#"{"replica": {"node": 1, "key": "x", "values": [], "at": 1}}"#)
+            .contains("expect.replica.at")
+    );
+    assert!(bad(r#"{"believes": {"node": 2}}"#).contains("expect.believes: states nothing"));
+    assert!(bad(r#"{"resource": {}}"#).contains("expect.resource: states nothing"));
+    assert!(bad(r#"{"holder": "S2"}"#).contains("expect.holder"));
+    assert!(bad(r#"{"violation": "linearizable"}"#).contains("acked_write_lost"));
+}
+
+#[test]
+fn the_lessons_of_the_other_systems_hold() {
+    for id in [
+        "leaderless",
+        "lww-clocks",
+        "lease-election",
+        "raft-vs-quorum",
+    ] {
+        let text = std::fs::read_to_string(root().join(format!("lessons/{id}.json"))).unwrap();
+        let lesson = Lesson::parse(&text).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert!(lesson.steps.len() >= 9, "{id}");
+        assert!(
+            lesson.steps.iter().filter(|s| s.question.is_some()).count() >= 2,
+            "{id}"
+        );
+        assert!(lesson.steps.iter().any(|s| s.task.is_some()), "{id}");
+        lesson::check(&lesson, None, false).unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+}
+
+#[test]
+fn no_single_change_to_a_lesson_of_another_system_makes_the_checker_panic() {
+    let lessons = [
+        r#"{"version": 1, "id": "q", "title": "Q", "summary": "S", "topics": [],
+            "scenario": {"version": 1, "seed": 3, "nodes": 3, "system": "quorum",
+                         "events": [{"at_ms": 10, "do": "client_write", "node": 1, "key": "x", "value": "1"}]},
+            "steps": [{"title": "A", "text": "T", "until": {"at_ms": 100},
+                       "highlight": {"nodes": [1]},
+                       "expect": {"replica": {"node": [1, 2], "key": "x", "values": ["1"]},
+                                  "running": [1, 2, 3], "history": "linearizable"},
+                       "task": {"prompt": "P", "goal": {"expect": {"crashed": [2]}},
+                                "show_me": [{"do": "crash", "node": 2}]}}]}"#,
+        r#"{"version": 1, "id": "l", "title": "L", "summary": "S", "topics": [],
+            "scenario": {"version": 1, "seed": 1, "nodes": 4, "system": "lease"},
+            "steps": [{"title": "A", "text": "T", "until": {"kind": "lease_acquired", "node": 2},
+                       "select": {"node": 2},
+                       "expect": {"holder": 2, "leader": 2,
+                                  "believes": {"node": 2, "holder": 2, "leading": true},
+                                  "resource": {"highest": 0, "accepted_at_least": 0}}}]}"#,
+    ];
+    let replacements = ["null", "0", "9", "-1", "\"\"", "[]", "[9]", "{}", "true"];
+    for text in lessons {
+        let good = json::parse(text).unwrap();
+        let lesson = Lesson::from_json(&good).expect("valid");
+        lesson::check(&lesson, None, false).expect("holds");
+        let mut parsed = 0;
+        for r in replacements {
+            let mut docs = Vec::new();
+            mutations(&good, &json::parse(r).unwrap(), &mut docs);
+            for doc in docs {
+                if let Ok(lesson) = Lesson::from_json(&doc) {
+                    parsed += 1;
+                    if let Err(e) = lesson::check(&lesson, None, false) {
+                        assert!(!e.to_string().is_empty());
+                    }
+                }
+            }
+        }
+        assert!(parsed > 5, "{parsed} parsed");
+    }
+}
