@@ -12,6 +12,7 @@ mod history;
 mod lesson;
 mod logs;
 mod panels;
+mod systems;
 mod timeline;
 
 pub(crate) use cluster::cluster;
@@ -198,7 +199,18 @@ fn theme_toggle(ui: &UseReducerHandle<Ui>) -> Html {
 
 /// One panel (the full page and embed mode both show panels through here).
 pub(crate) fn panel(ui: &UseReducerHandle<Ui>, m: &Model, p: Panel) -> Html {
+    let other = m.sim().system() != raftlab_sim::system::System::Raft;
     match p {
+        Panel::Logs if other => systems::tables(m),
+        Panel::Kv if other => html! {},
+        Panel::Node if other => match ui
+            .selection
+            .node()
+            .filter(|&id| id as usize <= m.sim().node_count())
+        {
+            Some(id) => systems::node_panel(ui, m, id),
+            None => node_panel(ui, m),
+        },
         Panel::Logs => logs(ui, m),
         Panel::Kv => kv(m),
         Panel::History => history(m),
