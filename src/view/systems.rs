@@ -166,9 +166,9 @@ pub(crate) fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId) -> Ht
 }
 
 /// Starts a new run (same seed and network settings) of `system` on `nodes` servers.
-fn start(ui: &UseReducerHandle<Ui>, m: &Model, system: raftlab_sim::system::SystemConfig, nodes: u32) {
-    let name = system_name(system.system());
-    let scenario = m.scenario_with(system, nodes);
+fn start(ui: &UseReducerHandle<Ui>, scenario: raftlab_sim::Scenario) {
+    let name = system_name(scenario.system.system());
+    let nodes = scenario.nodes;
     ui.dispatch(UiAction::Load(
         Box::new(scenario),
         Some(format!("New run: {name}, {nodes} servers")),
@@ -192,9 +192,12 @@ pub(crate) fn system_settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         let ui = ui.clone();
         let model = crate::state::shared_model();
         Callback::from(move |e: Event| {
-            let Some(s) = System::from_name(&input_value(&e)) else { return };
+            let Some(s) = System::from_name(&input_value(&e)) else {
+                return;
+            };
             let (config, n) = sv::defaults(s);
-            start(&ui, &model.borrow(), config, n);
+            let scenario = model.borrow().scenario_with(config, n);
+            start(&ui, scenario);
         })
     };
     // A change of one field of this system's settings starts a new run with it.
@@ -204,16 +207,22 @@ pub(crate) fn system_settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         Callback::from(move |e: Event| {
             let m = model.borrow();
             let mut config = m.sim().system_config();
-            let value = match e.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) {
+            let value = match e
+                .target()
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok())
+            {
                 Some(i) if i.type_() == "checkbox" => i.checked().to_string(),
                 _ => input_value(&e),
             };
             if edit(&mut config, value.trim()) {
-                let n = m.sim().node_count() as u32;
+                let scenario = m.scenario_with(config, m.sim().node_count() as u32);
                 drop(m);
-                start(&ui, &model.borrow(), config, n);
+                start(&ui, scenario);
             } else {
-                ui.dispatch(UiAction::Notice(Some(format!("{} is not a valid setting here", raftlab_sim::json::quote(&value)))));
+                ui.dispatch(UiAction::Notice(Some(format!(
+                    "{} is not a valid setting here",
+                    raftlab_sim::json::quote(&value)
+                ))));
             }
         })
     };
