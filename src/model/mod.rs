@@ -484,8 +484,23 @@ impl Model {
 
     /// Which safety properties have been broken so far, with the first detail for each.
     pub fn safety(&self) -> Vec<(Property, Option<String>)> {
-        Property::SAFETY
-            .iter()
+        use raftlab_sim::system::System;
+        let mut list: Vec<Property> = match self.sim.system() {
+            System::Raft => Property::SAFETY.to_vec(),
+            System::Quorum => vec![Property::AckedWriteLost],
+            System::Lease => vec![
+                Property::TwoLeadersActAtOnce,
+                Property::StaleLeaseWriteAccepted,
+            ],
+        };
+        // Any other property found broken is listed too (quorum reads held to
+        // linearizability, for one).
+        for v in self.sim.violations() {
+            if v.property != Property::Liveness && !list.contains(&v.property) {
+                list.push(v.property);
+            }
+        }
+        list.iter()
             .map(|&p| {
                 let detail = self
                     .sim

@@ -211,7 +211,7 @@ mod tests {
         m.seek(1_000_000);
         m.step_back();
         let _ = m.role_name(1);
-        m.run_for(4_000_000);
+        m.run_for(5_000_000);
         let sim = m.sim();
         let n = sim.node_count() as NodeId;
         assert_eq!(role(sim, 1), "store");
@@ -224,6 +224,11 @@ mod tests {
         );
         assert!(resource_line(sim, n).contains("writes"));
         assert!(!belief_line(sim, 2).is_empty());
+        // The Safety section lists the lease properties, the stale write found broken.
+        let safety = m.safety();
+        let names: Vec<&str> = safety.iter().map(|(p, _)| p.name()).collect();
+        assert!(names.contains(&"stale_lease_write_accepted"), "{names:?}");
+        assert!(safety.iter().any(|(_, d)| d.is_some()), "{safety:?}");
         let fields = state_fields(sim);
         assert_eq!(fields[0].1.to_string(), "\"lease\"");
         let names: Vec<&str> = fields.iter().map(|f| f.0).collect();
