@@ -135,6 +135,22 @@ pub fn resource_line(sim: &Simulation, id: NodeId) -> String {
     format!("highest token {highest} · {accepted} writes")
 }
 
+/// `a · b · c` in lines of at most 22 characters, cut at the dots (a picture's line must be
+/// short to stay readable from the back of a room).
+fn wrap(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in text.split(" · ") {
+        match out.last_mut() {
+            Some(line) if line.chars().count() + 3 + part.chars().count() <= 22 => {
+                line.push_str(" · ");
+                line.push_str(part);
+            }
+            _ => out.push(part.to_string()),
+        }
+    }
+    out
+}
+
 /// Server `id`'s state in short lines for the picture (another system than Raft).
 pub fn lines(sim: &Simulation, id: NodeId) -> Vec<String> {
     match (sim.system(), role(sim, id)) {
@@ -147,9 +163,9 @@ pub fn lines(sim: &Simulation, id: NodeId) -> Vec<String> {
             v.extend(replica_pending(sim, id));
             v
         }
-        (System::Lease, "store") => vec![store_line(sim)],
-        (System::Lease, "candidate") => vec![belief_line(sim, id)],
-        (System::Lease, "resource") => vec![resource_line(sim, id)],
+        (System::Lease, "store") => wrap(&store_line(sim)),
+        (System::Lease, "candidate") => wrap(&belief_line(sim, id)),
+        (System::Lease, "resource") => wrap(&resource_line(sim, id)),
         _ => Vec::new(),
     }
 }
@@ -183,6 +199,15 @@ mod tests {
             all.iter().any(|l| l.starts_with("x=") && l.contains("@S")),
             "{all:?}"
         );
+    }
+
+    #[test]
+    fn long_lines_are_cut_at_the_dots() {
+        assert_eq!(
+            wrap("holder S3 · token 34 · expires 7313.0 ms"),
+            ["holder S3 · token 34", "expires 7313.0 ms"]
+        );
+        assert_eq!(wrap("no holder"), ["no holder"]);
     }
 
     #[test]

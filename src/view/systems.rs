@@ -24,8 +24,16 @@ pub(crate) fn node(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId, live: bool)
         lines.join("; ")
     );
     let selected = ui.selection == Selection::Node(id);
+    // Classes of their own (`sys-candidate`, not Raft's `candidate` with its election look);
+    // a candidate that believes it leads is drawn as a leader.
+    let leading = sim
+        .lease_nodes()
+        .get(id as usize - 1)
+        .and_then(|n| n.belief())
+        .is_some_and(|b| b.leading && alive);
     let class = format!(
-        "node {role}{}{}",
+        "node sys-{role}{}{}{}",
+        if leading { " leading" } else { "" },
         if selected { " selected" } else { "" },
         if paused { " paused" } else { "" }
     );
@@ -47,12 +55,11 @@ pub(crate) fn node(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId, live: bool)
             }
         })
     });
-    // The lines go outside the circle, away from the centre (below for the lower half).
-    let below = y >= 50.0;
-    let y0 = if below {
+    // Below the server, but above the one at the bottom of the picture.
+    let y0 = if y < 80.0 {
         y + NODE_R + 3.2
     } else {
-        y - NODE_R - 1.2 - 3.0 * (lines.len().max(1) as f64 - 1.0) - 3.0
+        y - NODE_R - 1.4 - 3.0 * (lines.len().max(1) as f64 - 1.0)
     };
     let badge = if !alive {
         "✕"
@@ -63,7 +70,7 @@ pub(crate) fn node(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId, live: bool)
     };
     html! {
         <g key={format!("n{id}")} class={format!("{class} nodeg")}>
-        <g class={format!("hitg {role}")} role={if live { "button" } else { "img" }}
+        <g class={format!("hitg sys-{role}")} role={if live { "button" } else { "img" }}
             tabindex={live.then_some("0")} aria-label={label}
             aria-pressed={live.then(|| selected.to_string())} {onclick} {onkeydown}>
             <circle class="body" cx={f(x)} cy={f(y)} r={f(NODE_R)} />
