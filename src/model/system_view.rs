@@ -170,97 +170,6 @@ pub fn lines(sim: &Simulation, id: NodeId) -> Vec<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Model;
-    use raftlab_sim::scenario::Scenario;
-
-    fn model(path: &str) -> Model {
-        let text = std::fs::read_to_string(path).unwrap();
-        Model::new(Scenario::parse(&text).unwrap())
-    }
-
-    #[test]
-    fn quorum_replicas_show_values_and_versions() {
-        let mut m = model("examples/quorum-lww-skew.json");
-        m.run_for(4_000_000);
-        // Time travel and narration must not panic either.
-        m.seek(1_000_000);
-        m.step_back();
-        let _ = m.role_name(1);
-        m.run_for(4_000_000);
-        let sim = m.sim();
-        assert_eq!(role(sim, 1), "replica");
-        let all: Vec<String> = (1..=sim.node_count() as NodeId)
-            .flat_map(|id| lines(sim, id))
-            .collect();
-        assert!(
-            all.iter().any(|l| l.starts_with("x=") && l.contains("@S")),
-            "{all:?}"
-        );
-    }
-
-    #[test]
-    fn long_lines_are_cut_at_the_dots() {
-        assert_eq!(
-            wrap("holder S3 · token 34 · expires 7313.0 ms"),
-            ["holder S3 · token 34", "expires 7313.0 ms"]
-        );
-        assert_eq!(wrap("no holder"), ["no holder"]);
-    }
-
-    #[test]
-    fn a_new_run_of_each_system_starts_and_resets_as_that_system() {
-        for system in System::ALL {
-            let (config, nodes) = defaults(system);
-            let mut m = Model::new(m_scenario(config, nodes));
-            m.run_for(2_000_000);
-            assert_eq!(m.sim().system(), system);
-            assert_eq!(m.sim().node_count(), nodes as usize);
-            m.restart(7, nodes);
-            assert_eq!(m.sim().system(), system, "Reset keeps the system");
-            assert!(!lines(m.sim(), 1).is_empty() || system == System::Raft);
-        }
-    }
-
-    fn m_scenario(system: raftlab_sim::system::SystemConfig, nodes: u32) -> Scenario {
-        Model::with_seed(1, nodes, Default::default()).scenario_with(system, nodes)
-    }
-
-    #[test]
-    fn lease_roles_and_beliefs() {
-        let mut m = model("examples/lease-pause.json");
-        m.run_for(4_000_000);
-        // Time travel and narration must not panic either.
-        m.seek(1_000_000);
-        m.step_back();
-        let _ = m.role_name(1);
-        m.run_for(5_000_000);
-        let sim = m.sim();
-        let n = sim.node_count() as NodeId;
-        assert_eq!(role(sim, 1), "store");
-        assert_eq!(role(sim, 2), "candidate");
-        assert_eq!(role(sim, n), "resource");
-        assert!(
-            store_line(sim).starts_with("holder S"),
-            "{}",
-            store_line(sim)
-        );
-        assert!(resource_line(sim, n).contains("writes"));
-        assert!(!belief_line(sim, 2).is_empty());
-        // The Safety section lists the lease properties, the stale write found broken.
-        let safety = m.safety();
-        let names: Vec<&str> = safety.iter().map(|(p, _)| p.name()).collect();
-        assert!(names.contains(&"stale_lease_write_accepted"), "{names:?}");
-        assert!(safety.iter().any(|(_, d)| d.is_some()), "{safety:?}");
-        let fields = state_fields(sim);
-        assert_eq!(fields[0].1.to_string(), "\"lease\"");
-        let names: Vec<&str> = fields.iter().map(|f| f.0).collect();
-        assert_eq!(names, ["system", "store", "candidates", "resource"]);
-    }
-}
-
 /// The fields `raftlab.state()` adds for the system that runs (`docs/embedding.md`):
 /// `system` always; for quorum `replicas`; for lease `store`, `candidates` and `resource`.
 pub fn state_fields(sim: &Simulation) -> Vec<(&'static str, Json)> {
@@ -374,4 +283,95 @@ pub fn state_fields(sim: &Simulation) -> Vec<(&'static str, Json)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+    use raftlab_sim::scenario::Scenario;
+
+    fn model(path: &str) -> Model {
+        let text = std::fs::read_to_string(path).unwrap();
+        Model::new(Scenario::parse(&text).unwrap())
+    }
+
+    #[test]
+    fn quorum_replicas_show_values_and_versions() {
+        let mut m = model("examples/quorum-lww-skew.json");
+        m.run_for(4_000_000);
+        // Time travel and narration must not panic either.
+        m.seek(1_000_000);
+        m.step_back();
+        let _ = m.role_name(1);
+        m.run_for(4_000_000);
+        let sim = m.sim();
+        assert_eq!(role(sim, 1), "replica");
+        let all: Vec<String> = (1..=sim.node_count() as NodeId)
+            .flat_map(|id| lines(sim, id))
+            .collect();
+        assert!(
+            all.iter().any(|l| l.starts_with("x=") && l.contains("@S")),
+            "{all:?}"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_cut_at_the_dots() {
+        assert_eq!(
+            wrap("holder S3 · token 34 · expires 7313.0 ms"),
+            ["holder S3 · token 34", "expires 7313.0 ms"]
+        );
+        assert_eq!(wrap("no holder"), ["no holder"]);
+    }
+
+    #[test]
+    fn a_new_run_of_each_system_starts_and_resets_as_that_system() {
+        for system in System::ALL {
+            let (config, nodes) = defaults(system);
+            let mut m = Model::new(m_scenario(config, nodes));
+            m.run_for(2_000_000);
+            assert_eq!(m.sim().system(), system);
+            assert_eq!(m.sim().node_count(), nodes as usize);
+            m.restart(7, nodes);
+            assert_eq!(m.sim().system(), system, "Reset keeps the system");
+            assert!(!lines(m.sim(), 1).is_empty() || system == System::Raft);
+        }
+    }
+
+    fn m_scenario(system: raftlab_sim::system::SystemConfig, nodes: u32) -> Scenario {
+        Model::with_seed(1, nodes, Default::default()).scenario_with(system, nodes)
+    }
+
+    #[test]
+    fn lease_roles_and_beliefs() {
+        let mut m = model("examples/lease-pause.json");
+        m.run_for(4_000_000);
+        // Time travel and narration must not panic either.
+        m.seek(1_000_000);
+        m.step_back();
+        let _ = m.role_name(1);
+        m.run_for(5_000_000);
+        let sim = m.sim();
+        let n = sim.node_count() as NodeId;
+        assert_eq!(role(sim, 1), "store");
+        assert_eq!(role(sim, 2), "candidate");
+        assert_eq!(role(sim, n), "resource");
+        assert!(
+            store_line(sim).starts_with("holder S"),
+            "{}",
+            store_line(sim)
+        );
+        assert!(resource_line(sim, n).contains("writes"));
+        assert!(!belief_line(sim, 2).is_empty());
+        // The Safety section lists the lease properties, the stale write found broken.
+        let safety = m.safety();
+        let names: Vec<&str> = safety.iter().map(|(p, _)| p.name()).collect();
+        assert!(names.contains(&"stale_lease_write_accepted"), "{names:?}");
+        assert!(safety.iter().any(|(_, d)| d.is_some()), "{safety:?}");
+        let fields = state_fields(sim);
+        assert_eq!(fields[0].1.to_string(), "\"lease\"");
+        let names: Vec<&str> = fields.iter().map(|f| f.0).collect();
+        assert_eq!(names, ["system", "store", "candidates", "resource"]);
+    }
 }
