@@ -170,7 +170,7 @@ fn act_json(name: &str, fields: Value) -> Result<JsValue, JsValue> {
 /// scenario action `name`: `raftlab.fireTimer.node: ...`.
 fn act_json_as(label: &str, name: &str, fields: Value) -> Result<JsValue, JsValue> {
     with_model(|m| {
-        let nodes = m.sim().nodes().len() as u32;
+        let nodes = m.sim().node_count() as u32;
         let mut event = Map::new();
         event.insert("at_ms".into(), Value::from(0u64));
         event.insert("do".into(), Value::from(name));
@@ -318,7 +318,7 @@ fn state(m: &Model) -> JsValue {
             ])
         })
         .collect();
-    to_js(&object([
+    let mut state = object([
         ("time_ms", ms(sim.now())),
         ("end_ms", ms(m.end())),
         ("voters", ids(&config.voters)),
@@ -326,7 +326,13 @@ fn state(m: &Model) -> JsValue {
         ("delivery", Value::from(sim.config().delivery.as_str())),
         ("timers", Value::from(sim.config().timers.as_str())),
         ("nodes", Value::Array(nodes)),
-    ]))
+    ]);
+    if let Value::Object(map) = &mut state {
+        for (k, v) in crate::model::system_view::state_fields(sim) {
+            map.insert(k.to_string(), v);
+        }
+    }
+    to_js(&state)
 }
 
 /// Runs `f` on the model without changing it (no re-render).
@@ -424,7 +430,7 @@ fn explain_api(m: &Model, v: &JsValue) -> Result<JsValue, JsValue> {
                             return Err(error(format!(
                                 "raftlab.explain.node: expected a server number (1 to {}) or \
                              \"leader\", got {}",
-                                sim.nodes().len(),
+                                sim.node_count(),
                                 got(&n)
                             )))
                         }
@@ -449,7 +455,7 @@ fn explain_api(m: &Model, v: &JsValue) -> Result<JsValue, JsValue> {
     let exists = |id: u32| {
         (id as usize)
             .checked_sub(1)
-            .is_some_and(|k| k < sim.nodes().len())
+            .is_some_and(|k| k < sim.node_count())
     };
     let e = explain(sim, &target).map_err(|why| {
         let field = match target {
@@ -870,7 +876,7 @@ pub fn install() {
             }
             let nodes = shared_model()
                 .try_borrow()
-                .map(|m| m.sim().nodes().len() as u32)
+                .map(|m| m.sim().node_count() as u32)
                 .unwrap_or(0);
             let id = server_arg("raftlab.removeServer(id)", &id, nodes, false)?;
             act_json("remove_server", object([("node", Value::from(id))]))

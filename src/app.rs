@@ -394,7 +394,7 @@ fn shortcut(ui: &UseReducerHandle<Ui>, e: KeyboardEvent) {
         let m = ui.model.borrow();
         (
             m.speed,
-            m.sim().nodes().len() as u32,
+            m.sim().node_count() as u32,
             m.start_nodes(),
             m.sim().seed(),
         )

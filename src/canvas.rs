@@ -312,7 +312,7 @@ fn redraw() {
 
 fn scene(m: &Model) -> Vec<Shape> {
     let sim = m.sim();
-    let n = sim.nodes().len();
+    let n = sim.node_count();
     let now = sim.now();
     let mut shapes = Vec::new();
     // Election timers: a bar above each follower and candidate, draining. A server that

@@ -332,7 +332,7 @@ impl EmbedOptions {
             Some((scenario, position)) => m.open(scenario, position),
             None if self.seed.is_some() || self.nodes.is_some() => {
                 let seed = self.seed.unwrap_or_else(|| m.sim().seed());
-                let nodes = self.nodes.unwrap_or(m.sim().nodes().len() as u32);
+                let nodes = self.nodes.unwrap_or(m.sim().node_count() as u32);
                 m.restart(seed, nodes);
             }
             None => {}
@@ -678,14 +678,14 @@ mod tests {
         let mut m = Model::with_seed(7, 5, SimConfig::default());
         let o = EmbedOptions::parse("seed=42&nodes=3&autoplay=0&speed=0.5");
         o.apply(None, &mut m);
-        assert_eq!((m.sim().seed(), m.sim().nodes().len()), (42, 3));
+        assert_eq!((m.sim().seed(), m.sim().node_count()), (42, 3));
         assert!(!m.playing);
         assert_eq!(m.speed, 0.5);
 
         let mut m = Model::with_seed(7, 5, SimConfig::default());
         EmbedOptions::parse("nodes=7").apply(None, &mut m);
         assert_eq!(
-            (m.sim().seed(), m.sim().nodes().len()),
+            (m.sim().seed(), m.sim().node_count()),
             (7, 7),
             "the seed is kept"
         );
@@ -699,7 +699,7 @@ mod tests {
         };
         EmbedOptions::parse("seed=1&nodes=2").apply(Some((shared.clone(), None)), &mut m);
         assert_eq!(
-            (m.sim().seed(), m.sim().nodes().len()),
+            (m.sim().seed(), m.sim().node_count()),
             (99, 4),
             "a shared scenario wins"
         );

@@ -35,7 +35,7 @@ pub fn opened_link(m: &Model, actions: usize) -> String {
     format!(
         "Opened a shared run: seed {}, {} nodes, {actions} actions, at {} ms of {} ms{}.",
         m.sim().seed(),
-        m.sim().nodes().len(),
+        m.sim().node_count(),
         ms1(m.now()),
         ms1(m.end()),
         if m.playing { "" } else { " (paused)" }

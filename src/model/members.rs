@@ -33,7 +33,10 @@ impl Model {
         let Some(l) = self.sim.leader() else {
             return Vec::new();
         };
-        self.sim.nodes()[l as usize - 1]
+        let Some(leader) = self.sim.nodes().get(l as usize - 1) else {
+            return Vec::new();
+        };
+        leader
             .pending_changes()
             .iter()
             .filter_map(|c| match c {

@@ -109,7 +109,12 @@ impl Model {
         scenario.liveness_us = None;
         // Actions run in time order; at the same time in the order written (as the CLI).
         scenario.events.sort_by_key(|e| e.at_us);
-        let sim = Simulation::new(scenario.nodes, scenario.config.clone(), scenario.seed);
+        let sim = Simulation::with_system(
+            scenario.nodes,
+            scenario.config.clone(),
+            &scenario.system,
+            scenario.seed,
+        );
         let mut m = Model {
             sim,
             recorded: scenario,
@@ -168,7 +173,27 @@ impl Model {
     /// Starts the same run again from time 0 with another seed (or the same).
     pub fn restart(&mut self, seed: u64, nodes: u32) {
         let config = self.recorded.config.clone();
-        self.replace(Model::with_seed(seed, nodes, config));
+        let system = self.sim.system_config();
+        if system == SystemConfig::Raft {
+            self.replace(Model::with_seed(seed, nodes, config));
+        } else {
+            let scenario = self.scenario_with(system, nodes);
+            self.replace(Model::new(Scenario { seed, ..scenario }));
+        }
+    }
+
+    /// A new run of this seed and network settings, of `system` on `nodes` servers (the
+    /// page's System choice and the systems' own settings start one).
+    pub fn scenario_with(&self, system: SystemConfig, nodes: u32) -> Scenario {
+        Scenario {
+            seed: self.sim.seed(),
+            nodes,
+            until_us: 0,
+            config: self.recorded.config.clone(),
+            events: Vec::new(),
+            liveness_us: None,
+            system,
+        }
     }
 
     /// Replaces the run by `scenario`, from time 0.
@@ -459,8 +484,23 @@ impl Model {
 
     /// Which safety properties have been broken so far, with the first detail for each.
     pub fn safety(&self) -> Vec<(Property, Option<String>)> {
-        Property::SAFETY
-            .iter()
+        use raftlab_sim::system::System;
+        let mut list: Vec<Property> = match self.sim.system() {
+            System::Raft => Property::SAFETY.to_vec(),
+            System::Quorum => vec![Property::AckedWriteLost],
+            System::Lease => vec![
+                Property::TwoLeadersActAtOnce,
+                Property::StaleLeaseWriteAccepted,
+            ],
+        };
+        // Any other property found broken is listed too (quorum reads held to
+        // linearizability, for one).
+        for v in self.sim.violations() {
+            if v.property != Property::Liveness && !list.contains(&v.property) {
+                list.push(v.property);
+            }
+        }
+        list.iter()
             .map(|&p| {
                 let detail = self
                     .sim
@@ -475,13 +515,7 @@ impl Model {
 
     /// The role of node `id` as the page names it.
     pub fn role_name(&self, id: NodeId) -> &'static str {
-        if !self.sim.is_alive(id) {
-            return "crashed";
-        }
-        self.sim
-            .nodes()
-            .get((id as usize).wrapping_sub(1))
-            .map_or("crashed", |n| n.role().as_str())
+        system_view::role(&self.sim, id)
     }
 
     /// How many servers the run started with (servers added since are not counted): what
@@ -499,6 +533,9 @@ mod marks;
 mod members;
 mod narrate;
 pub mod system;
+pub mod system_view;
+
+use raftlab_sim::system::SystemConfig;
 #[cfg(test)]
 mod tests;
 mod timeline;

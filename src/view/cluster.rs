@@ -6,9 +6,12 @@ use crate::state::Selection;
 
 pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let sim = m.sim();
-    let n = sim.nodes().len();
+    let n = sim.node_count();
     // Each server's place in the configuration now (index id - 1).
-    let members: Vec<Member> = (1..=n as NodeId).map(|id| m.member(id)).collect();
+    let raft = sim.system() == raftlab_sim::system::System::Raft;
+    let members: Vec<Member> = (1..=n as NodeId)
+        .map(|id| if raft { m.member(id) } else { Member::Voter })
+        .collect();
     let inside = |id: NodeId| matches!(members[id as usize - 1], Member::Voter | Member::Learner);
     // Read-only embeds (embed.rs): nodes and links are named pictures, not buttons.
     let live = !crate::embed::options().readonly;
@@ -67,11 +70,17 @@ pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             });
         }
     }
-    let nodes = sim
-        .nodes()
-        .iter()
-        .zip(&members)
-        .map(|(node, &member)| node_view(ui, m, node, member, live));
+    let nodes: Vec<Html> = if raft {
+        sim.nodes()
+            .iter()
+            .zip(&members)
+            .map(|(node, &member)| node_view(ui, m, node, member, live))
+            .collect()
+    } else {
+        (1..=n as NodeId)
+            .map(|id| super::systems::node(ui, m, id, live))
+            .collect()
+    };
     let notes = client_notes(m).into_iter().map(|(node, text, class)| {
         let (x, y) = position(node, n);
         // Outside the circle, away from the centre.
@@ -242,7 +251,7 @@ pub(crate) fn node_view(
 ) -> Html {
     let sim = m.sim();
     let id = node.id();
-    let n = sim.nodes().len();
+    let n = sim.node_count();
     let (x, y) = position(id, n);
     let alive = sim.is_alive(id);
     let role = m.role_name(id);

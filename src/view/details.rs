@@ -14,10 +14,14 @@ use raftlab_sim::trace::{DropReason, TraceKind};
 
 /// The Details section of the full page.
 pub(crate) fn details(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
-    let n = m.sim().nodes().len() as NodeId;
+    let n = m.sim().node_count() as NodeId;
     // A selection of a server the run does not have at this moment (time travel, a new
     // run) shows nothing.
+    let other = m.sim().system() != raftlab_sim::system::System::Raft;
     let body = match ui.selection {
+        Selection::Node(id) if id <= n && other => html! {
+            <p class="facts">{ m.sim().describe(id) }</p>
+        },
         Selection::Node(id) if id <= n => {
             let manual = m.sim().timers_manual();
             why_with(m, Explain::Node { node: id }, move |line| {
@@ -46,7 +50,9 @@ pub(crate) fn details(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         <section class="panel details" aria-label="Details">
             <h2>{ "Details" }{ for clear }</h2>
             { body }
-            if ui.selection.node().is_some_and(|id| id <= n) { { node_panel(ui, m) } }
+            if let Some(id) = ui.selection.node().filter(|&id| id <= n) {
+                if other { { super::systems::node_panel(ui, m, id) } } else { { node_panel(ui, m) } }
+            }
         </section>
     }
 }
@@ -54,8 +60,11 @@ pub(crate) fn details(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
 /// A log entry: its term, command, and whether it is committed, and where it is held.
 fn entry(m: &Model, id: NodeId, index: u64) -> Html {
     let sim = m.sim();
-    let node = &sim.nodes()[id as usize - 1];
-    let Some(e) = node.entry(index) else {
+    let Some((node, e)) = sim
+        .nodes()
+        .get((id as usize).wrapping_sub(1))
+        .and_then(|node| Some((node, node.entry(index)?)))
+    else {
         return html! {
             <p class="facts">{ format!("S{id} no longer holds entry {index} (its log was truncated or compacted into a snapshot).") }</p>
         };
@@ -86,7 +95,7 @@ fn entry(m: &Model, id: NodeId, index: u64) -> Html {
                     format!("not committed at S{id} yet (its commit index is {})", node.commit_index())
                 } }</dd>
                 <dt>{ "held by" }</dt>
-                <dd>{ format!("{} of {} servers: {} (a majority is {quorum})", holders.len(), sim.nodes().len(), holders.join(", ")) }</dd>
+                <dd>{ format!("{} of {} servers: {} (a majority is {quorum})", holders.len(), sim.node_count(), holders.join(", ")) }</dd>
             </dl>
         </>
     }

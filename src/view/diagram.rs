@@ -102,7 +102,7 @@ fn held(m: &Model) -> BTreeSet<u64> {
 fn current(m: &Model, canvas: &HtmlCanvasElement) -> (Diagram, Window, Frame) {
     let now = m.now();
     let window = Window::around(now, zoom());
-    let lanes = m.sim().nodes().len() as u32;
+    let lanes = m.sim().node_count() as u32;
     let f = frame(
         canvas.client_width() as f64,
         canvas.client_height() as f64,
@@ -123,7 +123,7 @@ pub fn message_at(m: &Model, x: f64, y: f64) -> Option<u64> {
 pub fn time_at(m: &Model, x: f64) -> Option<Micros> {
     let canvas = canvas()?;
     let window = Window::around(m.now(), zoom());
-    let lanes = m.sim().nodes().len() as u32;
+    let lanes = m.sim().node_count() as u32;
     let f = frame(canvas.client_width() as f64, 1.0, lanes);
     Some(window.time_at((x - f.left) / f.width))
 }
@@ -185,7 +185,7 @@ pub fn draw(m: &Model) {
         canvas.client_height().max(1) as f64,
     );
     let pixels = ((cw * ratio).round() as u32, (ch * ratio).round() as u32);
-    let lanes = m.sim().nodes().len();
+    let lanes = m.sim().node_count();
     let key = (m.now(), zoom(), hovered(), pixels, lanes, m.traced());
     if LAST.with(|l| *l.borrow() == Some(key)) {
         return;
@@ -463,7 +463,7 @@ fn offset(e: &MouseEvent) -> (f64, f64) {
 
 /// The diagram's section (the full page's section and the `diagram` embed panel).
 pub(crate) fn diagram(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
-    html! { <SpaceTime ui={ui.clone()} version={m.version} lanes={m.sim().nodes().len()} now={m.now()} /> }
+    html! { <SpaceTime ui={ui.clone()} version={m.version} lanes={m.sim().node_count()} now={m.now()} /> }
 }
 
 /// What the diagram's section is rendered from.

@@ -12,7 +12,7 @@ pub(crate) const KINDS: [(&str, &str); 6] = [
 ];
 
 pub(crate) fn narration(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
-    let n = m.sim().nodes().len() as NodeId;
+    let n = m.sim().node_count() as NodeId;
     let on_node = ui_cb(ui, |e: Event| {
         UiAction::FilterNode(input_value(&e).parse().ok())
     });

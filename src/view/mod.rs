@@ -12,6 +12,7 @@ mod history;
 mod lesson;
 mod logs;
 mod panels;
+mod systems;
 mod timeline;
 
 pub(crate) use cluster::cluster;
@@ -98,10 +99,10 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
             </section>
             <div class="side">
                 { lesson::player(ui, &m) }
-                { intro(ui) }
+                { intro(ui, &m) }
                 { notice(ui) }
-                { logs(ui, &m) }
-                { membership(ui, &m) }
+                { panel(ui, &m, Panel::Logs) }
+                if m.sim().system() == raftlab_sim::system::System::Raft { { membership(ui, &m) } }
                 { details::details(ui, &m) }
                 { for SECTIONS.iter().map(|&(name, title)| fold(ui, name, title, section(ui, &m, name))) }
             </div>
@@ -120,7 +121,7 @@ fn section(ui: &UseReducerHandle<Ui>, m: &Model, name: &str) -> Html {
         "Event log" => narration(ui, m),
         "Client history" => history(m),
         "Safety" => safety(m),
-        "Key-value stores" => kv(m),
+        "Key-value stores" => panel(ui, m, Panel::Kv),
         "Settings" => settings(ui, m),
         "Files" => files::panel(ui),
         "Space-time diagram" => diagram::diagram(ui, m),
@@ -152,13 +153,21 @@ fn fold(ui: &UseReducerHandle<Ui>, name: &'static str, title: &'static str, body
 }
 
 /// The one-line introduction of a first visit.
-fn intro(ui: &UseReducerHandle<Ui>) -> Html {
+fn intro(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
+    use raftlab_sim::system::System;
+    let text = match m.sim().system() {
+        System::Raft => "Five servers keep one log in agreement: a leader is elected, it copies entries to the others, and an entry is committed once a majority has it. Press Play, then click a server to crash it.",
+        System::Quorum => "No leader here: any server coordinates a request, writes it to W replicas and reads from R; each value carries a version, and the newest version wins. Beside each server: its value and version per key.",
+        System::Lease => "S1 is a store holding a lease record; the candidates compete for the lease and the holder writes to the resource (the last server). Beside each candidate: what it believes, on its own clock. Pause the holder (select it, press Z) and watch belief and record disagree.",
+    };
     html! {
-        if ui.intro {
+        if ui.intro || m.sim().system() != System::Raft {
             <p class="intro">
-                <span>{ "Five servers keep one log in agreement: a leader is elected, it copies entries to the others, and an entry is committed once a majority has it. Press Play, then click a server to crash it." }</span>
+                <span>{ text }</span>
+                if m.sim().system() == System::Raft {
                 <button class="link" aria-label="Dismiss introduction"
                     onclick={ui_cb(ui, |_| UiAction::DismissIntro)}>{ "×" }</button>
+                }
             </p>
         }
     }
@@ -198,7 +207,18 @@ fn theme_toggle(ui: &UseReducerHandle<Ui>) -> Html {
 
 /// One panel (the full page and embed mode both show panels through here).
 pub(crate) fn panel(ui: &UseReducerHandle<Ui>, m: &Model, p: Panel) -> Html {
+    let other = m.sim().system() != raftlab_sim::system::System::Raft;
     match p {
+        Panel::Logs if other => systems::tables(m),
+        Panel::Kv if other => html! {},
+        Panel::Node if other => match ui
+            .selection
+            .node()
+            .filter(|&id| id as usize <= m.sim().node_count())
+        {
+            Some(id) => systems::node_panel(ui, m, id),
+            None => node_panel(ui, m),
+        },
         Panel::Logs => logs(ui, m),
         Panel::Kv => kv(m),
         Panel::History => history(m),

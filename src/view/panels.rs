@@ -4,7 +4,7 @@ use super::*;
 
 pub(crate) fn network(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let sim = m.sim();
-    let n = sim.nodes().len() as NodeId;
+    let n = sim.node_count() as NodeId;
     // Presets: the leader with one follower against the rest; the cluster cut in halves.
     let minority = sim.leader().map(|l| {
         let other = if l == n { 1 } else { l + 1 };
@@ -250,7 +250,7 @@ pub(crate) fn form_key() -> Result<String, &'static str> {
 }
 
 pub(crate) fn client_form(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
-    let n = m.sim().nodes().len() as NodeId;
+    let n = m.sim().node_count() as NodeId;
     let target = || {
         field_value("cw-to")
             .parse::<NodeId>()
@@ -295,6 +295,17 @@ pub(crate) fn client_form(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             }
         })
     };
+    let system = m.sim().system();
+    if system == raftlab_sim::system::System::Lease {
+        return html! {
+            <section class="panel" aria-label="Client">
+                <h2>{ "Client" }</h2>
+                <p class="hint">{ "No client here: the candidates run the lease loop themselves, and the leader writes to the resource (the highest-numbered server)." }</p>
+            </section>
+        };
+    }
+    let quorum = system == raftlab_sim::system::System::Quorum;
+    let chosen = ui.selection.node().filter(|_| quorum);
     html! {
         <section class="panel" aria-label="Client">
             <h2>{ "Client" }</h2>
@@ -303,11 +314,12 @@ pub(crate) fn client_form(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 <label>{ "Value" }<input id="cw-value" value="1" maxlength="256" aria-label="Value" /></label>
                 <label>{ "Send to" }
                     <select id="cw-to" aria-label="Send to">
-                        <option value="leader" selected=true>{ "Leader" }</option>
-                        { for (1..=n).map(|k| html! { <option value={k.to_string()}>{ format!("S{k}") }</option> }) }
+                        <option value="leader" selected={chosen.is_none()}>{ if quorum { "Any server (coordinator)" } else { "Leader" } }</option>
+                        { for (1..=n).map(|k| html! { <option value={k.to_string()} selected={chosen == Some(k)}>{ format!("S{k}") }</option> }) }
                     </select>
                 </label>
                 <button type="submit">{ "Send write" }</button>
+                if !quorum {
                 <label>{ "Read mode" }
                     <select id="cr-mode" aria-label="Read mode">
                         { for ReadMode::ALL.into_iter().map(|m| html! {
@@ -315,6 +327,7 @@ pub(crate) fn client_form(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                         }) }
                     </select>
                 </label>
+                }
                 <button type="button" onclick={on_read}>{ "Send read" }</button>
             </form>
         </section>
@@ -340,6 +353,7 @@ pub(crate) fn safety(m: &Model) -> Html {
 
 pub(crate) fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let c = m.sim().config();
+    let raft = m.sim().system() == raftlab_sim::system::System::Raft;
     let ms = |us: Micros| {
         dec(us as i64, 3)
             .trim_end_matches('0')
@@ -389,13 +403,16 @@ pub(crate) fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     html! {
         <section class="panel" aria-label="Settings">
             <h2>{ "Settings (live)" }</h2>
+            { super::systems::system_settings(ui, m) }
             <div class="settings">
+                if raft { <>
                 { field("Election timeout min (ms)", ms(c.election_timeout_us.0), "1", "3600000", "1",
                     |v, c| (v >= 1.0 && us(v) <= c.election_timeout_us.1).then(|| ConfigPatch { election_timeout_us: Some((us(v), c.election_timeout_us.1)), ..Default::default() })) }
                 { field("Election timeout max (ms)", ms(c.election_timeout_us.1), "1", "3600000", "1",
                     |v, c| (v <= 3_600_000.0 && us(v) >= c.election_timeout_us.0).then(|| ConfigPatch { election_timeout_us: Some((c.election_timeout_us.0, us(v))), ..Default::default() })) }
                 { field("Heartbeat (ms)", ms(c.heartbeat_us), "1", "3600000", "1",
                     |v, _| (1.0..=3_600_000.0).contains(&v).then(|| ConfigPatch { heartbeat_us: Some(us(v)), ..Default::default() })) }
+                </> }
                 { field("Latency min (ms)", ms(c.latency_us.0), "0", "3600000", "1",
                     |v, c| (v >= 0.0 && us(v) <= c.latency_us.1).then(|| ConfigPatch { latency_us: Some((us(v), c.latency_us.1)), ..Default::default() })) }
                 { field("Latency max (ms)", ms(c.latency_us.1), "0", "3600000", "1",
@@ -406,6 +423,7 @@ pub(crate) fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { duplicate_rate: Some(v), ..Default::default() })) }
                 { field("Clock drift bound", rate(c.clock_drift), "0", "0.5", "0.01",
                     |v, _| (0.0..=0.5).contains(&v).then(|| ConfigPatch { clock_drift: Some(v), ..Default::default() })) }
+                if raft { <>
                 { field("Snapshot every (entries)", c.snapshot_threshold.to_string(), "0", "100000", "1",
                     |v, _| (v.fract() == 0.0 && (0.0..=100_000.0).contains(&v)).then(|| ConfigPatch { snapshot_threshold: Some(v as u64), ..Default::default() })) }
                 { toggle(ui, "PreVote (thesis 9.6)", c.pre_vote, |on| ConfigPatch { pre_vote: Some(on), ..Default::default() }) }
@@ -414,8 +432,9 @@ pub(crate) fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     |v, _| (v.fract() == 0.0 && (0.0..=9.0).contains(&v)).then(|| ConfigPatch { election_quorum: Some(v as u32), ..Default::default() })) }
                 { field("Commit quorum Q2 (0: majority)", c.commit_quorum.to_string(), "0", "9", "1",
                     |v, _| (v.fract() == 0.0 && (0.0..=9.0).contains(&v)).then(|| ConfigPatch { commit_quorum: Some(v as u32), ..Default::default() })) }
+                </> }
             </div>
-            { quorum_note(m) }
+            if raft { { quorum_note(m) } }
         </section>
     }
 }

@@ -1532,3 +1532,4 @@ test('snapshots: a follower down while the leader compacts is caught up by Insta
     await page.locator('canvas').first().screenshot({ path: path.join(SHOTS, 'desktop-snapshot-message.png') });
   });
 });
+import './systems.mjs';

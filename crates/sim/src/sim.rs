@@ -1938,7 +1938,7 @@ impl Simulation {
     pub fn membership(&self) -> &Membership {
         let best = self
             .leader()
-            .map(|l| &self.nodes[l as usize - 1])
+            .and_then(|l| self.nodes.get(l as usize - 1))
             .or_else(|| {
                 self.nodes
                     .iter()

@@ -1,0 +1,120 @@
+// Browser tests of the systems other than Raft (issue 12): a leaderless quorum run and a lease
+// run, loaded through the API, the Files panel and a dropped file; the picture names each
+// server's role and shows its values or beliefs; state() reports them; the Safety section
+// shows the violation; axe-core finds nothing; a new run of another system from the System
+// choice. Screenshots go to target/screenshots/systems-*.png. Run by
+// `node --test tests/e2e/run.mjs` (which imports this file) or alone:
+// `node --test tests/e2e/systems.mjs`. Set-up in harness.mjs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { frames, openSection, eventually } from './browser.mjs';
+import { LIMIT, ROOT, SHOTS, pageUrl, withPage, noticeText } from './harness.mjs';
+
+const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
+const QUORUM = readFileSync(path.join(ROOT, 'examples/quorum-lww-skew.json'), 'utf8');
+const LEASE = readFileSync(path.join(ROOT, 'examples/lease-pause.json'), 'utf8');
+
+async function axe(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
+  });
+  assert.deepEqual(violations, [], `axe-core finds no WCAG 2.1 A/AA violation (${what}):\n${JSON.stringify(violations, null, 2)}`);
+}
+
+const node = (page, id) => page.getByRole('button', { name: new RegExp(`^Node ${id}, S${id}, `) });
+const nodeName = async (page, id) => (await node(page, id).getAttribute('aria-label')) ?? '';
+
+/** Pauses and runs the loaded run to `ms`. */
+const runTo = (page, ms) =>
+  page.evaluate((ms) => {
+    const r = window.raftlab;
+    r.pause();
+    r.advance(ms - r.state().time_ms);
+    return r.state();
+  }, ms);
+
+async function safetyText(page) {
+  await openSection(page, 'Safety').catch(() => {});
+  return page.locator('section[aria-label="Safety"]').innerText();
+}
+
+test('systems: a quorum run loaded through the API shows replicas, versions and the lost write', LIMIT, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    await page.evaluate((text) => window.raftlab.load(JSON.parse(text)), QUORUM);
+    const st = await runTo(page, 1500);
+    assert.equal(st.system, 'quorum');
+    assert.deepEqual(st.nodes, [], 'no Raft servers');
+    assert.equal(st.replicas.length, 3);
+    for (const r of st.replicas) {
+      assert.ok(Array.isArray(r.store.x) && r.store.x.length >= 1, `S${r.node} holds x: ${JSON.stringify(r)}`);
+      assert.match(r.store.x[0][1], /^\d+@S\d$/, 'a version is a stamp with its coordinator');
+    }
+    await frames(page);
+    for (const id of [1, 2, 3]) assert.match(await nodeName(page, id), new RegExp(`^Node ${id}, S${id}, replica, x=`));
+    // Drawn beside the servers, compact: x=value · version.
+    const drawn = await page.locator('.picture .sysline').allTextContents();
+    assert.ok(drawn.some((l) => /^x=\d · \d+@S\d$/.test(l)), `values drawn: ${drawn}`);
+    // The table under the picture: replicas × keys.
+    const table = await page.locator('section[aria-label="Replicas"]').innerText();
+    assert.match(table, /S1/);
+    assert.match(await safetyText(page), /BROKEN/, 'the lost acknowledged write is a violation');
+    await page.screenshot({ path: path.join(SHOTS, 'systems-quorum.png') });
+    await axe(page, 'quorum run');
+    // The Raft-only node actions are not offered; the pause is.
+    await node(page, 2).click();
+    await page.getByRole('button', { name: 'Pause S2 1 s' }).first().waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Time out S2/ }).count(), 0);
+  });
+});
+
+test('systems: a lease run opened in the Files panel shows the record, beliefs and the resource', LIMIT, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    await openSection(page, 'Files');
+    await page.getByLabel('Open scenario…', { exact: true }).setInputFiles({ name: 'lease-pause.json', mimeType: 'application/json', buffer: Buffer.from(LEASE) });
+    await eventually(async () => (await noticeText(page)).startsWith('Opened lease-pause.json'), { message: 'the "Opened" notice' });
+    const mid = await runTo(page, 1200);
+    assert.equal(mid.system, 'lease');
+    const st = await runTo(page, 6000);
+    assert.equal(typeof st.store.token, 'number', JSON.stringify(st.store));
+    assert.equal(st.candidates.length, 2);
+    assert.ok(st.candidates.every((c) => typeof c.believes.leading === 'boolean'));
+    assert.ok(st.resource.accepted > 0, 'the resource accepted writes');
+    await frames(page);
+    assert.match(await nodeName(page, 1), /^Node 1, S1, store, holder S\d/);
+    assert.match(await nodeName(page, 2), /^Node 2, S2, candidate, /);
+    assert.match(await nodeName(page, 4), /^Node 4, S4, resource, highest token \d+/);
+    assert.match(await safetyText(page), /BROKEN/, 'the stale write the resource accepted is a violation');
+    await page.screenshot({ path: path.join(SHOTS, 'systems-lease.png') });
+    await axe(page, 'lease run');
+    // Mid-run, during the pause: the paused candidate still believes it leads.
+    await page.evaluate(() => window.raftlab.seek(3000));
+    await frames(page);
+    await page.screenshot({ path: path.join(SHOTS, 'systems-lease-pause.png') });
+  });
+});
+
+test('systems: a dropped quorum file, then a new lease run from the System choice', LIMIT, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    const dt = await page.evaluateHandle((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'quorum.json', { type: 'application/json' }));
+      return dt;
+    }, QUORUM);
+    await page.dispatchEvent('main', 'dragenter', { dataTransfer: dt });
+    await page.dispatchEvent('main', 'dragover', { dataTransfer: dt });
+    await page.dispatchEvent('main', 'drop', { dataTransfer: dt });
+    await eventually(async () => (await page.evaluate(() => window.raftlab.state().system)) === 'quorum', { message: 'the dropped quorum run' });
+    await runTo(page, 900);
+    await openSection(page, 'Settings').catch(() => {});
+    await page.getByLabel('System (starts a new run)').selectOption('lease');
+    await eventually(async () => (await page.evaluate(() => window.raftlab.state().system)) === 'lease', { message: 'a lease run' });
+    const st = await runTo(page, 2000);
+    assert.equal(st.candidates.length, 2, 'four servers: store, two candidates, resource');
+    await page.getByLabel('System (starts a new run)').selectOption('raft');
+    await eventually(async () => (await page.evaluate(() => window.raftlab.state().system)) === 'raft', { message: 'back to Raft' });
+  });
+});
