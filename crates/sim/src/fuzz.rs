@@ -111,9 +111,8 @@ pub fn campaign(seed: u64, options: &FuzzOptions) -> Scenario {
 /// The faults every system's campaign draws from: crashes, restarts, pauses, partitions,
 /// isolations, heals, clock rates, loss and duplication.
 fn fault(dice: &mut Dice, servers: u32, clocks: (u64, u64), first: u32) -> Action {
-    let node = |dice: &mut Dice| {
-        Target::Node(dice.range(u64::from(first), u64::from(servers)) as NodeId)
-    };
+    let node =
+        |dice: &mut Dice| Target::Node(dice.range(u64::from(first), u64::from(servers)) as NodeId);
     match dice.below(100) {
         0..=14 => Action::Crash(node(dice)),
         15..=29 => Action::Restart(node(dice)),
@@ -129,10 +128,9 @@ fn fault(dice: &mut Dice, servers: u32, clocks: (u64, u64), first: u32) -> Actio
         }
         55..=61 => Action::Isolate(node(dice)),
         62..=76 => Action::Heal,
-        77..=86 if clocks.1 > clocks.0 => Action::ClockRate(
-            node(dice),
-            dice.range(clocks.0, clocks.1) as f64 / 100.0,
-        ),
+        77..=86 if clocks.1 > clocks.0 => {
+            Action::ClockRate(node(dice), dice.range(clocks.0, clocks.1) as f64 / 100.0)
+        }
         77..=92 => Action::Set(ConfigPatch {
             drop_rate: Some(dice.rate(20)),
             ..ConfigPatch::default()
