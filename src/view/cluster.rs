@@ -319,7 +319,7 @@ pub(crate) fn node_view(
     });
     let badge = match (alive, node.role()) {
         (false, _) => "✕",
-        _ if paused => "⏸",
+        _ if paused => "‖",
         (true, Role::Leader) => "★",
         (true, Role::Candidate) => "?",
         (true, Role::PreCandidate) => "¿",
@@ -448,7 +448,7 @@ pub(crate) fn legend() -> Html {
                 { for items.iter().map(|(class, text, what)| html! {
                     <li><span class={format!("{class} sample")}>{ *text }</span>{ *what }</li>
                 }) }
-                <li><span class="sample shape">{ "★" }</span>{ "leader; ? candidate; ¿ pre-candidate (PreVote); ⏸ paused; ✕ crashed" }</li>
+                <li><span class="sample shape">{ "★" }</span>{ "leader; ? candidate; ¿ pre-candidate (PreVote); ‖ paused; ✕ crashed" }</li>
                 <li><span class="sample ring">{ "S" }</span>{ "dashed ring: a learner, catching up before it votes (thesis 4.2.1)" }</li>
                 <li><span class="sample faded">{ "S" }</span>{ "faded: a server outside the configuration (removed, or not added yet)" }</li>
                 <li><span class="sample bar"></span>{ "the bar above a node is its election timer, draining" }</li>

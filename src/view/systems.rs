@@ -64,7 +64,7 @@ pub(crate) fn node(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId, live: bool)
     let badge = if !alive {
         "✕"
     } else if paused {
-        "⏸"
+        "‖"
     } else {
         ""
     };
