@@ -68,6 +68,13 @@ pub fn encode(scenario: &Scenario, position_us: Option<Micros>) -> String {
     json::write_u64(&mut out, scenario.seed);
     out.push_str("&n=");
     json::write_u64(&mut out, u64::from(scenario.nodes));
+    // Another system than Raft: `y=` and its settings as escaped compact JSON.
+    let mut system = Map::new();
+    crate::system::write(&scenario.system, &mut system);
+    if !system.is_empty() {
+        out.push_str("&y=");
+        push_escaped(&mut out, &Value::Object(system).to_json());
+    }
     let mut config = String::new();
     push_config(&mut config, &scenario.config);
     if !config.is_empty() {
@@ -360,7 +367,7 @@ fn push_action(out: &mut String, action: &Action) {
 // ---------------------------------------------------------------------------------------------
 
 /// The field names, in the order the writer puts them.
-const FIELDS: [&str; 8] = ["v", "seed", "n", "c", "e", "u", "l", "p"];
+const FIELDS: [&str; 9] = ["v", "seed", "n", "c", "e", "u", "l", "p", "y"];
 const SEED: usize = 1;
 const NODES: usize = 2;
 const CONFIG: usize = 3;
@@ -368,6 +375,7 @@ const EVENTS: usize = 4;
 const UNTIL: usize = 5;
 const LIVENESS: usize = 6;
 const POSITION: usize = 7;
+const SYSTEM: usize = 8;
 
 /// The action letters, with the action each stands for.
 const LETTERS: [(char, &str); 21] = [
@@ -472,7 +480,7 @@ pub fn decode(fragment: &str) -> Result<Link, LinkError> {
     }
 
     // Split into fields: each known name once, each with a value.
-    let mut values: [Option<&str>; 8] = [None; 8];
+    let mut values: [Option<&str>; 9] = [None; 9];
     for (k, field) in text.split('&').enumerate() {
         if field.is_empty() {
             return fail(format!(
@@ -559,6 +567,27 @@ pub fn decode(fragment: &str) -> Result<Link, LinkError> {
         if let Some(v) = values[slot] {
             let us = parse_ms(v).map_err(|m| link_error(format!("{}: {m}", field_at(slot))))?;
             o.insert(name.into(), scenario::ms(us));
+        }
+    }
+    if let Some(y) = values[SYSTEM] {
+        // `{"system": ..., "quorum" | "lease": {...}}`, percent-escaped compact JSON.
+        let bad = |m: String| link_error(format!("{}: {m}", field_at(SYSTEM)));
+        let text = unescape(y, "the system").map_err(bad)?;
+        let value =
+            json::parse(&text).map_err(|e| bad(format!("not valid JSON: {}", e.message)))?;
+        let Value::Object(members) = value else {
+            return Err(bad(
+                "expected an object such as {\"system\":\"quorum\"}".into()
+            ));
+        };
+        for (k, v) in members.iter() {
+            if !matches!(k.as_str(), "system" | "quorum" | "lease") {
+                return Err(bad(format!(
+                    "unknown member {}; expected system, quorum or lease",
+                    quoted(k)
+                )));
+            }
+            o.insert(k.clone(), v.clone());
         }
     }
     if let Some(c) = values[CONFIG] {

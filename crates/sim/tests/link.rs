@@ -393,11 +393,11 @@ fn field_errors() {
     );
     assert_error(
         "v=1&seed=1&n=5&u=5000&x=1",
-        "link: unknown field \"x\"; expected one of: v, seed, n, c, e, u, l, p",
+        "link: unknown field \"x\"; expected one of: v, seed, n, c, e, u, l, p, y",
     );
     assert_error(
         "v=1&seed=1&n=5&u=5000&until=1",
-        "link: unknown field \"until\"; expected one of: v, seed, n, c, e, u, l, p",
+        "link: unknown field \"until\"; expected one of: v, seed, n, c, e, u, l, p, y",
     );
     assert_error(
         "v=1&seed=1&n=5&seed=2&u=5000",
@@ -1040,4 +1040,28 @@ fn max_entries_per_message_letter_a() {
         decode("v=1&seed=1&n=5&c=A64&u=5000").map(|l| l.scenario),
         Ok(d)
     );
+}
+
+/// A run of another system carries `y=` (the system and its settings, escaped JSON) and reads
+/// back equal; a Raft link has no `y`; a bad `y` gets a message naming the field.
+#[test]
+fn other_systems_travel_in_the_y_field() {
+    for name in ["quorum-lww-skew.json", "lease-pause.json"] {
+        let path = format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"));
+        let s = Scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let link = encode(&s, None);
+        assert!(link.contains("&y=%7B%22"), "{link}");
+        assert_eq!(decode(&link).unwrap().scenario, s, "{name}");
+    }
+    assert!(!encode(&Scenario::default(), None).contains("&y="));
+    let e = decode("v=1&seed=1&n=4&y=%7B%22system%22%3A%22paxos%22%7D&u=100").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("system: expected one of \"raft\", \"quorum\", \"lease\""),
+        "{e}"
+    );
+    let e = decode("v=1&seed=1&n=4&y=%7B%22colour%22%3A1%7D&u=100").unwrap_err();
+    assert!(e.to_string().contains("unknown member \"colour\""), "{e}");
+    let e = decode("v=1&seed=1&n=4&y=nope&u=100").unwrap_err();
+    assert!(e.to_string().contains("not valid JSON"), "{e}");
 }
