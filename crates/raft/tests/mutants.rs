@@ -1766,3 +1766,70 @@ fn a_cleared_ready_asks_for_nothing() {
     assert!(!ready.persist);
     assert!(ready.messages.is_empty() && ready.replies.is_empty() && ready.events.is_empty());
 }
+
+/// Flexible Paxos (Howard et al. 2016) and thesis 6.2: with an election quorum Q1 smaller
+/// than a majority, a leader confirms that it still leads only by hearing from enough
+/// servers that every election quorum includes one of them: `voters - Q1 + 1`, even where
+/// that is more than its commit quorum Q2. With 5 voters, Q1 = 2 and Q2 = 2 the leader needs 4
+/// (itself and 3 followers): cut off from 2 followers, it hears from 3 and steps down under
+/// CheckQuorum, because the 2 servers it lost could elect a newer leader by themselves.
+#[test]
+fn check_quorum_with_a_small_election_quorum_needs_voters_minus_q1_plus_one_flexible_paxos() {
+    let config = Config {
+        check_quorum: true,
+        election_quorum: 2,
+        commit_quorum: 2,
+        ..Config::default()
+    };
+    let mut c = Cluster::new(5, config);
+    c.now = config.election_timeout_us.0;
+    c.elect(1);
+    assert_eq!(c.node(1).vote_quorum(), 2);
+    assert_eq!(c.node(1).commit_quorum(), 2);
+    c.heartbeat();
+    c.partition(&[1, 2, 3], &[4, 5]);
+    // Followers 2 and 3 answer every heartbeat; 4 and 5 hear nothing.
+    let h = c.now;
+    let mut stepped_down = false;
+    for k in 1..=4 {
+        c.now = h + k * config.heartbeat_us;
+        let ready = c.tick(1);
+        stepped_down |= ready
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::StepDown { .. }));
+        c.deliver_all();
+        if stepped_down {
+            break;
+        }
+    }
+    assert!(
+        stepped_down,
+        "a leader that hears from 3 of the 4 it needs must step down"
+    );
+    assert_eq!(c.node(1).role(), Role::Follower);
+}
+
+/// The same cluster with 4 of 5 in touch: the leader hears from the 4 it needs and keeps
+/// leading through several election timeouts.
+#[test]
+fn check_quorum_with_a_small_election_quorum_keeps_a_leader_that_hears_enough_flexible_paxos() {
+    let config = Config {
+        check_quorum: true,
+        election_quorum: 2,
+        commit_quorum: 2,
+        ..Config::default()
+    };
+    let mut c = Cluster::new(5, config);
+    c.now = config.election_timeout_us.0;
+    c.elect(1);
+    c.heartbeat();
+    c.isolate(5);
+    let h = c.now;
+    for k in 1..=8 {
+        c.now = h + k * config.heartbeat_us;
+        c.tick(1);
+        c.deliver_all();
+        assert_eq!(c.node(1).role(), Role::Leader, "at h + {k} heartbeats");
+    }
+}
