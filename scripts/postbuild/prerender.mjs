@@ -1,0 +1,4 @@
+// Post-build step 'prerender' (see scripts/postbuild.mjs). Not written yet: does nothing.
+export async function run(build) {
+  return 'nothing to do yet';
+}
