@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh web
+# Headless Chromium pre-renders the first frame into index.html at build time
+# (scripts/postbuild/prerender.mjs; without it the page still works, drawn by the wasm).
+bash scripts/setup.sh browser
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 port="${PORT:-8080}"
 trunk build --release --offline

@@ -1,0 +1,141 @@
+// The first frame pre-rendered into index.html at build time (scripts/postbuild/prerender.mjs):
+// drawn with JavaScript off, drawn before the wasm arrives, replaced without a duplicate by
+// the live app, the same frame the app draws, and giving way on addresses that start
+// elsewhere. Imported by tests/e2e/run.mjs; runs on its own too
+// (`node --test tests/e2e/prerender.mjs`).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DIST, LIMIT, SHOTS, pageUrl, withPage } from './harness.mjs';
+import { frames, launch } from './browser.mjs';
+
+const built = () => readFileSync(path.join(DIST, 'index.html'), 'utf8');
+
+/** The names of the servers drawn in the cluster picture, in order. */
+const nodeNames = (page) =>
+  page.$$eval('#app svg.picture [role="button"][aria-label^="Node "]', (els) => els.map((e) => e.getAttribute('aria-label')));
+
+/** Holds every wasm response back until `release()` is called. */
+async function holdWasm(page) {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  await page.route('**/*.wasm', async (route) => {
+    await gate;
+    await route.continue();
+  });
+  return () => release();
+}
+
+test('prerender: index.html holds the first frame, drawn by the build from the page\'s own code', LIMIT, () => {
+  const html = built();
+  assert.match(html, /<div id="app" data-prerendered="">/, 'the frame is in #app');
+  for (let n = 1; n <= 5; n++) assert.ok(html.includes(`aria-label="Node ${n}, S${n}, follower, term 0"`), `server S${n} at time 0`);
+  assert.ok(html.includes('aria-label="Playback"'), 'the playback bar');
+  assert.ok(html.includes('class="intro"'), 'the one-line introduction');
+});
+
+test('prerender: with JavaScript off, the cluster, the top bar and the introduction are drawn', LIMIT, async () => {
+  // A browser of its own: the harness's page checks run scripts in the page.
+  const browser = await launch();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(pageUrl(), { waitUntil: 'load' });
+    const s1 = page.getByRole('button', { name: 'Node 1, S1, follower, term 0' });
+    assert.ok(await s1.isVisible(), 'S1 is drawn');
+    const box = await page.locator('#app svg.picture').boundingBox();
+    assert.ok(box && box.width > 400 && box.height > 400, `the picture has its size (${JSON.stringify(box)})`);
+    assert.ok(await page.getByRole('toolbar', { name: 'Playback' }).isVisible(), 'the playback bar');
+    assert.match(await page.locator('.intro').innerText(), /Five servers keep one log in agreement/);
+    await page.screenshot({ path: path.join(SHOTS, 'prerender-no-javascript.png') });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('prerender: the frame shows before the wasm arrives, then the live app replaces it with no duplicate', LIMIT, async (t) => {
+  await withPage(
+    t,
+    pageUrl(),
+    async (page) => {
+      // The harness opened the page already; open it again with the wasm held back.
+      const release = await holdWasm(page);
+      await page.goto(pageUrl(), { waitUntil: 'domcontentloaded' });
+      await frames(page, 2);
+      assert.equal(await page.evaluate(() => typeof window.raftlab), 'undefined', 'the wasm has not started');
+      assert.equal(await page.locator('#app').getAttribute('data-prerendered'), '', 'the pre-rendered frame');
+      const before = await nodeNames(page);
+      assert.deepEqual(before, [1, 2, 3, 4, 5].map((n) => `Node ${n}, S${n}, follower, term 0`));
+      const box = await page.locator('#app svg.picture').boundingBox();
+      release();
+      await page.waitForFunction(() => typeof window.raftlab === 'object' && window.raftlab !== null);
+      await page.evaluate(() => window.raftlab.pause());
+      await frames(page, 2);
+      // One app, one cluster: the frame was replaced, not added to.
+      assert.equal(await page.locator('#app .app').count(), 1);
+      assert.equal(await page.locator('#app svg.picture').count(), 1);
+      const after = await nodeNames(page);
+      assert.equal(after.length, 5);
+      const live = await page.locator('#app svg.picture').boundingBox();
+      assert.ok(Math.abs(live.x - box.x) < 1 && Math.abs(live.y - box.y) < 1 && Math.abs(live.width - box.width) < 1,
+        `the picture does not move when the app takes over (${JSON.stringify(box)} then ${JSON.stringify(live)})`);
+      // The live app acts.
+      await page.getByRole('button', { name: 'Step', exact: true }).click();
+      await page.waitForFunction(() => window.raftlab.state().time_ms > 0);
+    },
+    { ready: async () => {} },
+  );
+});
+
+test('prerender: the frame is the one the app draws at time 0 (same servers, bar and intro)', LIMIT, async (t) => {
+  await withPage(t, pageUrl('#v=1&seed=7&n=5&u=5000'), async (page) => {
+    // A link starts elsewhere, so this page had no pre-rendered frame; go back to time 0.
+    await page.evaluate(() => { window.raftlab.pause(); window.raftlab.seek?.(0); });
+    await frames(page, 2);
+    const liveNames = await nodeNames(page);
+    const html = built();
+    const frameNames = [...html.matchAll(/role="button" tabindex="0" aria-label="(Node \d[^"]*)"/g)].map((m) => m[1]);
+    assert.deepEqual(frameNames, liveNames, 'the same servers, with the same names and roles');
+  });
+});
+
+test('prerender: an address with a link or options shows the loading line, not a frame it would not keep', LIMIT, async (t) => {
+  for (const rel of ['?embed', '#v=1&seed=42&n=3&u=5000']) {
+    await withPage(
+      t,
+      pageUrl(),
+      async (page) => {
+        const release = await holdWasm(page);
+        // From another document: a change of fragment alone would not load the page again.
+        await page.goto('about:blank');
+        await page.goto(pageUrl(rel), { waitUntil: 'domcontentloaded' });
+        await frames(page, 2);
+        assert.equal(await page.locator('#app svg.picture').count(), 0, `${rel}: no pre-rendered picture`);
+        assert.match(await page.locator('#app').innerText(), /Loading the simulated cluster/, `${rel}: the loading line`);
+        release();
+        await page.waitForFunction(() => typeof window.raftlab === 'object' && window.raftlab !== null);
+        await page.waitForSelector('[aria-label^="Node 1"]', { state: 'attached' });
+      },
+      { ready: async () => {} },
+    );
+  }
+});
+
+test('prerender: a reader who dismissed the introduction does not see it before the wasm', LIMIT, async (t) => {
+  await withPage(
+    t,
+    pageUrl(),
+    async (page) => {
+      await page.evaluate(() => localStorage.setItem('raftlab-intro', 'dismissed'));
+      const release = await holdWasm(page);
+      await page.goto(pageUrl(), { waitUntil: 'domcontentloaded' });
+      await frames(page, 2);
+      assert.equal(await page.locator('#app[data-prerendered]').count(), 1, 'the pre-rendered frame');
+      assert.equal(await page.locator('.intro').count(), 0, 'no introduction');
+      release();
+      await page.waitForFunction(() => typeof window.raftlab === 'object' && window.raftlab !== null);
+    },
+    { ready: async () => {} },
+  );
+});
