@@ -339,7 +339,7 @@ fn scene(m: &Model) -> Vec<Shape> {
     // Messages in flight, interpolated between their send and arrival times; the newest
     // drawn last (on top). Held ones wait in a queue on their link, numbered per link.
     let mut flying: Vec<_> = sim.in_flight().collect();
-    flying.sort_by_key(|f| f.id);
+    raftlab_sim::order::sort_by_key(&mut flying, |f| f.id.into());
     let mut queued: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
     // Per link with held messages: where its gate goes, and the link's direction.
     let mut gates: BTreeMap<(NodeId, NodeId), GatePlace> = BTreeMap::new();

@@ -294,7 +294,9 @@ pub fn build(trace: &[TraceEvent], now: Micros, window: Window, held: &BTreeSet<
     for (key, _) in since.clone() {
         close(&mut d, &mut since, key, now);
     }
-    d.spans.sort_by_key(|s| (s.from_us, s.node, s.down));
+    raftlab_sim::order::sort_by_key(&mut d.spans, |s| {
+        (s.from_us as u128) << 64 | (s.node as u128) << 1 | s.down as u128
+    });
     d.arrows.retain(|a| {
         let head = a.head_us(now);
         head >= window.from_us && a.sent_us <= window.to_us

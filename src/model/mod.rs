@@ -108,7 +108,7 @@ impl Model {
         // The page never runs a liveness phase, so its exported runs do not ask for one.
         scenario.liveness_us = None;
         // Actions run in time order; at the same time in the order written (as the CLI).
-        scenario.events.sort_by_key(|e| e.at_us);
+        raftlab_sim::order::sort_by_key(&mut scenario.events, |e| e.at_us.into());
         let sim = Simulation::with_system(
             scenario.nodes,
             scenario.config.clone(),
