@@ -316,7 +316,8 @@ impl Model {
         let speed = limit.map_or(self.speed, |(s, _)| s);
         let mut sim_us = (wall_ms * 1000.0 * speed)
             .round()
-            .clamp(0.0, MAX_FRAME_US as f64) as Micros;
+            .max(0.0)
+            .min(MAX_FRAME_US as f64) as Micros;
         if let Some((_, t)) = limit {
             sim_us = sim_us.min(t.saturating_sub(self.sim.now()));
         }
@@ -442,7 +443,7 @@ impl Model {
 
     /// Sets the playback speed, clamped to [`SPEED_RANGE`].
     pub fn set_speed(&mut self, speed: f64) {
-        self.speed = speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1);
+        self.speed = crate::geometry::clamp(speed, SPEED_RANGE.0, SPEED_RANGE.1);
         self.version += 1;
     }
 

@@ -853,7 +853,8 @@ impl Simulation {
                 if let Some(k) = self.resolve(*t) {
                     // The clock goes on from what it reads now, at the new speed.
                     let reading = self.local(k);
-                    let ppm = (rate * 1_000_000.0).round().clamp(1.0, 1e9) as u64;
+                    // Not f64::clamp: its panic message links float formatting into the wasm.
+                    let ppm = (rate * 1_000_000.0).round().max(1.0).min(1e9) as u64;
                     self.slots[k].clock = (self.now, reading, ppm);
                     self.emit(|| TraceKind::ClockRate {
                         node: k as NodeId + 1,
