@@ -1968,10 +1968,14 @@ impl Simulation {
                 return Err(format!("S{id} is down"));
             }
             if node.term() != leader.term() || node.leader() != Some(l) {
+                // `Some(2)` or `None`, as `{:?}` wrote it, without the code of `Debug`.
+                let following = match node.leader() {
+                    Some(s) => format!("Some({s})"),
+                    None => "None".to_string(),
+                };
                 return Err(format!(
-                    "S{id} is in term {} following {:?}, not S{l}'s term {}",
+                    "S{id} is in term {} following {following}, not S{l}'s term {}",
                     node.term(),
-                    node.leader(),
                     leader.term()
                 ));
             }
