@@ -314,10 +314,9 @@ impl Model {
         }
         let limit = self.lesson_limit();
         let speed = limit.map_or(self.speed, |(s, _)| s);
-        let mut sim_us = (wall_ms * 1000.0 * speed)
-            .round()
-            .max(0.0)
-            .min(MAX_FRAME_US as f64) as Micros;
+        let mut sim_us =
+            crate::geometry::clamp((wall_ms * 1000.0 * speed).round(), 0.0, MAX_FRAME_US as f64)
+                as Micros;
         if let Some((_, t)) = limit {
             sim_us = sim_us.min(t.saturating_sub(self.sim.now()));
         }

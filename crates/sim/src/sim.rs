@@ -854,6 +854,7 @@ impl Simulation {
                     // The clock goes on from what it reads now, at the new speed.
                     let reading = self.local(k);
                     // Not f64::clamp: its panic message links float formatting into the wasm.
+                    #[allow(clippy::manual_clamp)]
                     let ppm = (rate * 1_000_000.0).round().max(1.0).min(1e9) as u64;
                     self.slots[k].clock = (self.now, reading, ppm);
                     self.emit(|| TraceKind::ClockRate {
