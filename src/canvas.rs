@@ -26,7 +26,7 @@
 //! Each setter redraws the canvas at once when its value changed (from the shared model),
 //! so a highlight shows while paused too.
 
-use crate::geometry::{position, NODE_R};
+use crate::geometry::{clamp, position, NODE_R};
 use crate::model::Model;
 use raftlab_raft::{Body, NodeId, Role};
 use std::cell::{Cell, RefCell};
@@ -330,7 +330,7 @@ fn scene(m: &Model) -> Vec<Shape> {
         shapes.push(Shape::Timer {
             x: q(x - 5.5),
             y: q(y - NODE_R - 2.75),
-            left: q(11.0 * left.clamp(0.0, 1.0)),
+            left: q(11.0 * clamp(left, 0.0, 1.0)),
         });
     }
     let (hover, light, selected) = (hovered(), highlighted(), SELECTED.with(Cell::get));
@@ -339,7 +339,7 @@ fn scene(m: &Model) -> Vec<Shape> {
     // Messages in flight, interpolated between their send and arrival times; the newest
     // drawn last (on top). Held ones wait in a queue on their link, numbered per link.
     let mut flying: Vec<_> = sim.in_flight().collect();
-    flying.sort_by_key(|f| f.id);
+    raftlab_sim::order::sort_by_key(&mut flying, |f| f.id.into());
     let mut queued: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
     // Per link with held messages: where its gate goes, and the link's direction.
     let mut gates: BTreeMap<(NodeId, NodeId), GatePlace> = BTreeMap::new();
@@ -359,7 +359,7 @@ fn scene(m: &Model) -> Vec<Shape> {
         let (sx, sy) = (x0 + ux * gap + ox, y0 + uy * gap + oy);
         let (ex, ey) = (x1 - ux * gap + ox, y1 - uy * gap + oy);
         let span = msg.deliver_at.saturating_sub(msg.sent_at).max(1) as f64;
-        let mut p = (now.saturating_sub(msg.sent_at) as f64 / span).clamp(0.0, 1.0);
+        let mut p = clamp(now.saturating_sub(msg.sent_at) as f64 / span, 0.0, 1.0);
         let dies = msg.lost || !sim.link_up(from, to) || !sim.is_alive(to);
         let mut alpha = 1.0;
         let mut side = 0.0;
@@ -383,7 +383,7 @@ fn scene(m: &Model) -> Vec<Shape> {
             );
         } else if dies && p > 0.7 {
             // A lost message stops short and fades away.
-            alpha = (1.0 - (p - 0.7) / 0.3).clamp(0.0, 1.0);
+            alpha = clamp(1.0 - (p - 0.7) / 0.3, 0.0, 1.0);
             p = 0.7 + (p - 0.7) * 0.2;
         }
         use Glyph::{Diamond, Envelope, Reply};

@@ -4,6 +4,7 @@
 //! executions). Built from the trace kept in memory, for a window of time around the current
 //! moment; pure and tested natively. The page draws it on a canvas (`diagram_view`).
 
+use crate::geometry::clamp;
 use raftlab_raft::{Micros, NodeId};
 use raftlab_sim::trace::{DropReason, TraceEvent, TraceKind};
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,7 +48,7 @@ impl Window {
 
     /// The time at fraction `f` of the window (clamped to it).
     pub fn time_at(&self, f: f64) -> Micros {
-        let f = if f.is_nan() { 0.0 } else { f.clamp(0.0, 1.0) };
+        let f = if f.is_nan() { 0.0 } else { clamp(f, 0.0, 1.0) };
         self.from_us + ((self.to_us - self.from_us) as f64 * f).round() as Micros
     }
 }
@@ -294,7 +295,9 @@ pub fn build(trace: &[TraceEvent], now: Micros, window: Window, held: &BTreeSet<
     for (key, _) in since.clone() {
         close(&mut d, &mut since, key, now);
     }
-    d.spans.sort_by_key(|s| (s.from_us, s.node, s.down));
+    raftlab_sim::order::sort_by_key(&mut d.spans, |s| {
+        (s.from_us as u128) << 64 | (s.node as u128) << 1 | s.down as u128
+    });
     d.arrows.retain(|a| {
         let head = a.head_us(now);
         head >= window.from_us && a.sent_us <= window.to_us
@@ -369,7 +372,7 @@ pub fn distance_to_segment(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
     let t = if len2 == 0.0 {
         0.0
     } else {
-        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
+        clamp(((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2, 0.0, 1.0)
     };
     let (cx, cy) = (a.0 + t * dx, a.1 + t * dy);
     ((p.0 - cx).powi(2) + (p.1 - cy).powi(2)).sqrt()

@@ -110,9 +110,10 @@ pub fn mark_paths(marks: &[Mark], end_us: Micros) -> Vec<(MarkKind, String)> {
         .iter()
         .filter_map(|&kind| {
             let mut d = String::new();
-            let mut last = u128::MAX;
+            let mut last = u64::MAX;
             for m in marks.iter().filter(|m| m.kind == kind) {
-                let x = (m.t_us as u128).min(end) * 1000 / end;
+                // At most 1000: written as a u64 (formatting a u128 costs its own code).
+                let x = ((m.t_us as u128).min(end) * 1000 / end) as u64;
                 if x != last {
                     d.push_str(&format!("M{x} 0v10"));
                     last = x;

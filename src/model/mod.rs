@@ -108,7 +108,7 @@ impl Model {
         // The page never runs a liveness phase, so its exported runs do not ask for one.
         scenario.liveness_us = None;
         // Actions run in time order; at the same time in the order written (as the CLI).
-        scenario.events.sort_by_key(|e| e.at_us);
+        raftlab_sim::order::sort_by_key(&mut scenario.events, |e| e.at_us.into());
         let sim = Simulation::with_system(
             scenario.nodes,
             scenario.config.clone(),
@@ -314,9 +314,9 @@ impl Model {
         }
         let limit = self.lesson_limit();
         let speed = limit.map_or(self.speed, |(s, _)| s);
-        let mut sim_us = (wall_ms * 1000.0 * speed)
-            .round()
-            .clamp(0.0, MAX_FRAME_US as f64) as Micros;
+        let mut sim_us =
+            crate::geometry::clamp((wall_ms * 1000.0 * speed).round(), 0.0, MAX_FRAME_US as f64)
+                as Micros;
         if let Some((_, t)) = limit {
             sim_us = sim_us.min(t.saturating_sub(self.sim.now()));
         }
@@ -442,7 +442,7 @@ impl Model {
 
     /// Sets the playback speed, clamped to [`SPEED_RANGE`].
     pub fn set_speed(&mut self, speed: f64) {
-        self.speed = speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1);
+        self.speed = crate::geometry::clamp(speed, SPEED_RANGE.0, SPEED_RANGE.1);
         self.version += 1;
     }
 

@@ -6,6 +6,7 @@
 //! frame loop and after every render).
 
 use crate::diagram::{build, hit, Diagram, End, Frame, MarkKind, Window, DEFAULT_ZOOM, ZOOMS_US};
+use crate::geometry::clamp;
 use crate::model::Model;
 use crate::state::{Ui, UiAction};
 
@@ -234,7 +235,7 @@ pub fn draw(m: &Model) {
     let c = crate::canvas::tokens(&canvas, &TOKENS);
     let (ink, muted, line, accent, leader) = (&c[0], &c[1], &c[2], &c[3], &c[4]);
     let palette = &c[5..9];
-    let font = (f.lane_h * 0.42).clamp(10.0, 16.0);
+    let font = clamp(f.lane_h * 0.42, 10.0, 16.0);
     ctx.set_font(&format!(
         "600 {}px system-ui, sans-serif",
         font.round() as i64
@@ -303,7 +304,7 @@ pub fn draw(m: &Model) {
         ctx.set_fill_style_str(ink);
         let _ = ctx.fill_text(
             &format!("#{} {} S{}→S{}", a.id, a.kind, a.from, a.to),
-            ((x0 + x1) / 2.0).clamp(f.left + 60.0, right - 60.0),
+            clamp((x0 + x1) / 2.0, f.left + 60.0, right - 60.0),
             (y0 + y1) / 2.0 - font,
         );
     }
@@ -343,7 +344,7 @@ pub fn draw(m: &Model) {
     let _ = ctx.fill_text(&seconds(window.to_us), right, axis_y);
     ctx.set_text_align("center");
     ctx.set_fill_style_str(accent);
-    let _ = ctx.fill_text(&seconds(now), x.clamp(f.left + 40.0, right - 40.0), axis_y);
+    let _ = ctx.fill_text(&seconds(now), clamp(x, f.left + 40.0, right - 40.0), axis_y);
 }
 
 /// The paths of a set of arrows, gathered so that each colour costs a few canvas calls: the
@@ -368,7 +369,7 @@ fn arrows<'a>(
             End::OnWire(t) if t > now => {
                 let p = window.fraction(now) - window.fraction(a.sent_us);
                 let q = (window.fraction(t) - window.fraction(a.sent_us)).max(1e-9);
-                (p / q).clamp(0.0, 1.0)
+                clamp(p / q, 0.0, 1.0)
             }
             _ => 1.0,
         };

@@ -105,7 +105,7 @@ fn on_the_wire(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     }
     let now = sim.now();
     let mut wire: Vec<_> = sim.in_flight().collect();
-    wire.sort_by_key(|f| f.id);
+    raftlab_sim::order::sort_by_key(&mut wire, |f| f.id.into());
     let more = wire.len().saturating_sub(WIRE_LIST);
     let selected = match ui.selection {
         crate::state::Selection::Message(id) => Some(id),

@@ -27,7 +27,8 @@ struct Store {
     token: u64,
     /// Session mode: nobody may acquire before this (lock-delay).
     lock_until: Micros,
-    /// Watch notifications not yet sent: (due, watcher, time of the change, record, revision).
+    /// Watch notifications not yet sent: (due, watcher, time of the change, record, revision),
+    /// in due order (ties in the order sent).
     pending: Vec<(Micros, NodeId, Micros, Option<Record>, u64)>,
 }
 
@@ -384,13 +385,15 @@ impl Store {
             let due = now
                 .saturating_add(self.cfg.watch_delay_us)
                 .saturating_add(jitter);
-            self.pending.push((due, to, now, new, self.revision));
+            // Kept in due order, ties in the order sent (what a stable sort at flush gave,
+            // without the sort's code in the wasm).
+            let at = self.pending.partition_point(|p| p.0 <= due);
+            self.pending.insert(at, (due, to, now, new, self.revision));
         }
     }
 
     /// Send the watch notifications due by `now`, earliest first.
     fn flush(&mut self, id: NodeId, now: Micros, out: &mut Ready) {
-        self.pending.sort_by_key(|p| p.0);
         let due = self.pending.iter().take_while(|p| p.0 <= now).count();
         for (_, to, at, record, revision) in self.pending.drain(..due) {
             out.events.push(Event::WatchFired {

@@ -142,7 +142,7 @@ impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} ({}{}) broken at {} ms, nodes {:?}, seed {}: {}",
+            "{} ({}{}) broken at {} ms, nodes {}, seed {}: {}",
             self.property.name(),
             // The other systems' properties cite a paper, not a section of Raft's.
             match self.property {
@@ -153,7 +153,7 @@ impl std::fmt::Display for Violation {
             },
             self.property.section(),
             Millis(self.t_us),
-            self.nodes,
+            Ids(&self.nodes),
             self.seed,
             self.detail
         )
@@ -749,6 +749,22 @@ fn applied_in(events: &[Event], index: Index) -> Option<Entry> {
     })
 }
 
+/// Node ids as `{:?}` writes a list (`[1, 3]`), without the code of `Debug`.
+struct Ids<'a>(&'a [NodeId]);
+
+impl std::fmt::Display for Ids<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[")?;
+        for (i, id) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{id}")?;
+        }
+        f.write_str("]")
+    }
+}
+
 /// A key-value store as violations describe it: `{x=1, y=2}`.
 struct Pairs<'a>(&'a BTreeMap<String, String>);
 
@@ -778,6 +794,18 @@ impl std::fmt::Display for Described<'_> {
         match self.0 {
             Some(e) => write!(f, "term {} {}", e.term, e.command),
             None => f.write_str("missing"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ids;
+
+    #[test]
+    fn ids_are_written_as_debug_writes_a_list() {
+        for ids in [vec![], vec![3], vec![1, 2, 9]] {
+            assert_eq!(Ids(&ids).to_string(), format!("{ids:?}"));
         }
     }
 }

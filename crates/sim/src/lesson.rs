@@ -2531,7 +2531,7 @@ impl Run {
         let mut s = self.recorded.clone();
         s.until_us = self.sim.now();
         // In time order; at equal times, the scenario's actions before those performed.
-        s.events.sort_by_key(|e| e.at_us);
+        crate::order::sort_by_key(&mut s.events, |e| e.at_us.into());
         s
     }
 

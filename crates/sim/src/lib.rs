@@ -11,6 +11,7 @@ pub mod json;
 pub mod lesson;
 pub mod linearizability;
 pub mod link;
+pub mod order;
 pub mod run;
 pub mod scenario;
 pub mod sim;

@@ -200,7 +200,8 @@ fn check_key(key: &str, ops: &[&Op]) -> Result<(), Box<NotLinearizable>> {
             points.push((r, 1, i));
         }
     }
-    points.sort();
+    // (time, call before return, op): the tie on op is the push order, kept by a stable sort.
+    crate::order::sort_by_key(&mut points, |&(t, end, _)| (t as u128) << 8 | end as u128);
     // Index 0 is a head sentinel.
     let mut list: Vec<Entry> = vec![Entry {
         op: NIL,

@@ -853,7 +853,9 @@ impl Simulation {
                 if let Some(k) = self.resolve(*t) {
                     // The clock goes on from what it reads now, at the new speed.
                     let reading = self.local(k);
-                    let ppm = (rate * 1_000_000.0).round().clamp(1.0, 1e9) as u64;
+                    // Not f64::clamp: its panic message links float formatting into the wasm.
+                    #[allow(clippy::manual_clamp)]
+                    let ppm = (rate * 1_000_000.0).round().max(1.0).min(1e9) as u64;
                     self.slots[k].clock = (self.now, reading, ppm);
                     self.emit(|| TraceKind::ClockRate {
                         node: k as NodeId + 1,
@@ -1967,10 +1969,14 @@ impl Simulation {
                 return Err(format!("S{id} is down"));
             }
             if node.term() != leader.term() || node.leader() != Some(l) {
+                // `Some(2)` or `None`, as `{:?}` wrote it, without the code of `Debug`.
+                let following = match node.leader() {
+                    Some(s) => format!("Some({s})"),
+                    None => "None".to_string(),
+                };
                 return Err(format!(
-                    "S{id} is in term {} following {:?}, not S{l}'s term {}",
+                    "S{id} is in term {} following {following}, not S{l}'s term {}",
                     node.term(),
-                    node.leader(),
                     leader.term()
                 ));
             }

@@ -12,12 +12,24 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One line of the trace: a time and what happened.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct TraceEvent {
     /// Simulated time in microseconds.
     pub t_us: Micros,
     /// What happened.
     pub kind: TraceKind,
+}
+
+/// Written by hand, not derived: a derived `clone` is `#[inline]`, so every crate that clones
+/// an event (this one and the page) compiled its own 11 KB copy into the wasm. This one is
+/// compiled once, here.
+impl Clone for TraceEvent {
+    fn clone(&self) -> Self {
+        TraceEvent {
+            t_us: self.t_us,
+            kind: self.kind.clone(),
+        }
+    }
 }
 
 /// Serialized as a map: `t_us`, then `kind` and the fields of [`TraceKind`], as
