@@ -273,6 +273,19 @@ test('offline: a new build installs in the background, waits for the reader\'s R
     await page.screenshot({ path: path.join(SHOTS, 'offline-update-banner-dark.png') });
     await axeOn(page, '.sw-update', 'the update banner, dark');
     await page.evaluate(() => delete document.documentElement.dataset.theme);
+    // On a phone the page scrolls: at its end, nothing is left under the banner.
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await frames(page, 2);
+    const phone = await page.evaluate(() => {
+      const b = document.querySelector('.sw-update').getBoundingClientRect();
+      const app = document.getElementById('app').getBoundingClientRect();
+      return { top: b.top, left: b.left, right: b.right, appBottom: app.bottom };
+    });
+    assert.ok(phone.left >= 0 && phone.right <= 390, `the banner fits the phone's width (${JSON.stringify(phone)})`);
+    assert.ok(phone.appBottom <= phone.top, `at the end of the page, nothing is under the banner (${JSON.stringify(phone)})`);
+    await page.screenshot({ path: path.join(SHOTS, 'offline-update-banner-phone.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // Reload, from the keyboard: the new worker takes over, then the page reloads into it.
     await reloadButton.focus();
