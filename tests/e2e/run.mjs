@@ -4,8 +4,8 @@
 //   node --test tests/e2e/run.mjs     (bash scripts/test.sh runs it after building dist/)
 //
 // It also runs the tests of files.mjs (download, open, drop) and embed.mjs (embed mode, host
-// pages), membership.mjs, layout.mjs and network.mjs (held messages, manual delivery and
-// timers), which it imports.
+// pages), membership.mjs, layout.mjs, network.mjs (held messages, manual delivery and
+// timers) and offline.mjs (the service worker and the manifest), which it imports.
 //
 // Needs: dist/ built by `trunk build --release --offline`, the CLI target/release/raftlab
 // (built here if missing), `bash scripts/setup.sh browser`. Environment:
@@ -44,6 +44,8 @@ import './diagram.mjs';
 import './lessons.mjs';
 // The first frame pre-rendered into index.html: in a file of its own too.
 import './prerender.mjs';
+// Offline (the service worker, its updates) and the web manifest: in a file of its own too.
+import './offline.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(ROOT, process.env.RAFTLAB_DIST ?? 'dist');
