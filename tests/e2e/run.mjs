@@ -42,6 +42,8 @@ import './network.mjs';
 import './diagram.mjs';
 // Guided lessons, presenter mode and the lesson API: in a file of its own too.
 import './lessons.mjs';
+// The <raft-lab> custom element on a host page: in a file of its own too.
+import './element.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(ROOT, process.env.RAFTLAB_DIST ?? 'dist');
