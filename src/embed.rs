@@ -444,7 +444,12 @@ mod web {
     /// (`<html class="embed readonly">`), or the element's root, for the stylesheet. Called
     /// once, before rendering.
     pub fn install(query: &str, start: Option<(Scenario, Option<Micros>)>) {
-        let parsed = EmbedOptions::parse(query);
+        let mut parsed = EmbedOptions::parse(query);
+        if start.is_some() {
+            // A share link wins over a scenario option (fetched later, it would replace it).
+            parsed.scenario = None;
+            parsed.scenario_url = None;
+        }
         let _ = OPTIONS.set(parsed);
         let o = options();
         let first = start
