@@ -1153,7 +1153,7 @@ fn install_lessons(api: &js_sys::Object) {
         "lessons",
         f0(Box::new(|| {
             Ok(promise(|resolve, reject| {
-                crate::lessons::fetch_text("lessons/index.json", move |r| {
+                crate::lessons::fetch_text(&crate::host::asset("lessons/index.json"), move |r| {
                     match r.and_then(|t| crate::model::parse_index(&t)) {
                         Ok(list) => {
                             let listed = js_sys::Array::new();

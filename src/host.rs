@@ -11,11 +11,20 @@ use web_sys::Element;
 
 thread_local! {
     static MOUNT: RefCell<Option<Element>> = const { RefCell::new(None) };
+    static BASE: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-/// Runs the app inside `root`, an element's own root (not the whole page). Once.
-pub fn set_element_root(root: Element) {
+/// Runs the app inside `root`, an element's own root (not the whole page), with raftlab's
+/// own files (the lessons) at `base` (the address of its folder, ending in `/`). Once.
+pub fn set_element_root(root: Element, base: String) {
     MOUNT.with(|m| *m.borrow_mut() = Some(root));
+    BASE.with(|b| *b.borrow_mut() = base);
+}
+
+/// The address of raftlab's own file `path` (such as `lessons/index.json`): relative to the
+/// page on the full page, in raftlab's folder for an element on another page.
+pub fn asset(path: &str) -> String {
+    BASE.with(|b| format!("{}{path}", b.borrow()))
 }
 
 /// The element's root, when the app runs in a `<raft-lab>` element.

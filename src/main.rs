@@ -44,16 +44,22 @@ fn main() {
 
 /// Runs raftlab inside `root`, the root of a `<raft-lab>` element's shadow tree
 /// (www/raft-lab.js), with the page options of `query` (`embed&seed=42&panels=logs`, as in
-/// the page's query string) and the share link `link` (as after `#` in a page address; empty
-/// for none). Returns the element's scripting API (the functions of `window.raftlab`).
-/// Bad options and links are said in the element; one instance mounts once.
+/// the page's query string), the share link `link` (as after `#` in a page address; empty
+/// for none) and raftlab's files (lessons) at `base` (its folder's address, ending in `/`).
+/// Returns the element's scripting API (the functions of `window.raftlab`). Bad options and
+/// links are said in the element; one instance mounts once.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn mount(root: web_sys::Element, query: String, link: String) -> wasm_bindgen::JsValue {
+pub fn mount(
+    root: web_sys::Element,
+    query: String,
+    link: String,
+    base: String,
+) -> wasm_bindgen::JsValue {
     if host::in_element() || embed::installed() {
         return js_sys::Error::new("raftlab: this instance already runs").into();
     }
-    host::set_element_root(root.clone());
+    host::set_element_root(root.clone(), base);
     start(root, &query, (!link.is_empty()).then_some(link))
 }
 

@@ -264,7 +264,8 @@ class RaftLab extends HTMLElement {
     let query = this.query();
     // Less motion asked for: it starts paused (Play is always shown).
     if (reducedMotion()) query += '&autoplay=0';
-    const api = glue.mount(root, query, (this.getAttribute('link') || '').replace(/^#/, ''));
+    const link = (this.getAttribute('link') || '').replace(/^#/, '');
+    const api = glue.mount(root, query, link, here('./'));
     if (api instanceof Error) throw api;
     root.hidden = false;
     this.poster.remove();

@@ -209,6 +209,36 @@ test('element: bad attributes are said inside it, the good ones applied; scenari
   }, { ready: elementsReady('bad', 'link', 'file', 'inline', 'system') });
 });
 
+test('element: lesson and link attributes; the lessons come from raftlab\'s folder, not the host\'s', LIMIT, async (t) => {
+  const address = host('element/lesson/', `<raft-lab id="lesson" lesson="election" autoplay="0"></raft-lab>`);
+  await withPage(t, address, async (page) => {
+    await eventually(async () => (await onApi(page, 'lesson', (api) => api.lessonState()))?.id === 'election', {
+      timeout: 10_000,
+      message: 'the election lesson open',
+    });
+    // A share link of another element's run opens in a new element at the same moment.
+    const made = await onApi(page, 'lesson', (api) => {
+      api.load({ version: 1, seed: 42, nodes: 5 });
+      api.pause();
+      api.advance(700);
+      return { link: api.link(), time: api.state().time_ms };
+    });
+    await page.evaluate((link) => {
+      const el = document.createElement('raft-lab');
+      el.id = 'linked';
+      el.setAttribute('link', link.slice(link.indexOf('#') + 1));
+      el.setAttribute('autoplay', '0'); // an embed plays a shared run by itself otherwise
+      document.body.prepend(el);
+      return el.start();
+    }, made.link);
+    await elementsReady('linked')(page);
+    const st = await state(page, 'linked');
+    assert.equal(st.time_ms, made.time, 'the link\'s moment');
+    assert.equal(await onApi(page, 'linked', (api) => api.seed()), 42);
+    assert.equal(st.playing, false, 'autoplay="0" holds it at that moment');
+  }, { ready: elementsReady('lesson') });
+});
+
 test('element: a scenario file that cannot be fetched is said in the element', LIMIT, async (t) => {
   const address = host('element/missing/', `<raft-lab id="gone" scenario="nowhere.json"></raft-lab>`);
   await withPage(t, address, async (page) => {
