@@ -321,6 +321,8 @@ fn state(m: &Model) -> JsValue {
     let mut state = object([
         ("time_ms", ms(sim.now())),
         ("end_ms", ms(m.end())),
+        ("playing", Value::from(m.playing)),
+        ("speed", Value::from(m.speed)),
         ("voters", ids(&config.voters)),
         ("learners", ids(&config.learners)),
         ("delivery", Value::from(sim.config().delivery.as_str())),
@@ -550,9 +552,10 @@ fn set(obj: &js_sys::Object, name: &str, f: JsValue) {
     let _ = js_sys::Reflect::set(obj, &name.into(), &f);
 }
 
-/// Installs `window.raftlab`. The functions live as long as the page (their closures are
-/// handed to JavaScript once, here).
-pub fn install() {
+/// Makes the scripting API: `window.raftlab` on the full page (main.rs sets it), a
+/// `<raft-lab>` element's `raftlab`. The functions live as long as the page (their closures
+/// are handed to JavaScript once, here).
+pub fn install() -> JsValue {
     crate::state::set_after_action(schedule_delivery);
     let api = js_sys::Object::new();
     let f0 = |f: Box<Fn0>| Closure::wrap(f).into_js_value();
@@ -1063,9 +1066,7 @@ pub fn install() {
         })),
     );
     install_lessons(&api);
-    if let Some(window) = web_sys::window() {
-        let _ = js_sys::Reflect::set(&window, &"raftlab".into(), &api);
-    }
+    api.into()
 }
 
 fn strings(list: &[String]) -> Value {
@@ -1152,7 +1153,7 @@ fn install_lessons(api: &js_sys::Object) {
         "lessons",
         f0(Box::new(|| {
             Ok(promise(|resolve, reject| {
-                crate::lessons::fetch_text("lessons/index.json", move |r| {
+                crate::lessons::fetch_text(&crate::host::asset("lessons/index.json"), move |r| {
                     match r.and_then(|t| crate::model::parse_index(&t)) {
                         Ok(list) => {
                             let listed = js_sys::Array::new();

@@ -125,6 +125,9 @@ pub fn App() -> Html {
         let dispatcher = ui.dispatcher();
         use_effect_with((), move |_| {
             let o = crate::embed::options();
+            if let Some(url) = &o.scenario_url {
+                open_scenario_url(url, dispatcher.clone());
+            }
             if o.notes {
                 crate::lessons::ask_state();
             } else if let Some(id) = &o.lesson {
@@ -189,7 +192,8 @@ pub fn App() -> Html {
     {
         let dispatcher = ui.dispatcher();
         use_effect_with((), move |_| {
-            let listener =
+            // An element does not follow its host page's address.
+            let listener = (!crate::host::in_element()).then(|| {
                 gloo_events::EventListener::new(&gloo_utils::window(), "hashchange", move |_| {
                     if let Some(fragment) = crate::share::current_fragment() {
                         match parse_lesson_fragment(&fragment) {
@@ -202,7 +206,8 @@ pub fn App() -> Html {
                             None => dispatcher.dispatch(UiAction::OpenLink(fragment)),
                         }
                     }
-                });
+                })
+            });
             move || drop(listener)
         });
     }
@@ -251,7 +256,7 @@ pub fn App() -> Html {
             Theme::Light => "light",
             Theme::Dark => "dark",
         };
-        if let Some(root) = gloo_utils::document().document_element() {
+        if let Some(root) = crate::host::doc_root() {
             let _ = if name.is_empty() {
                 root.remove_attribute("data-theme")
             } else {
@@ -266,7 +271,7 @@ pub fn App() -> Html {
         }
     });
 
-    // Keyboard shortcuts anywhere on the page; the listener is rebuilt with the state it
+    // Keyboard shortcuts anywhere on the page (in an element: inside it); the listener is rebuilt with the state it
     // reads and removed in the cleanup.
     {
         let handle = ui.clone();
@@ -274,7 +279,7 @@ pub fn App() -> Html {
             let listener =
                 // Not passive: a handled shortcut (Space) must not also scroll the page.
                 gloo_events::EventListener::new_with_options(
-                    &gloo_utils::document(),
+                    &crate::host::events(),
                     "keydown",
                     gloo_events::EventListenerOptions::enable_prevent_default(),
                     move |e| {
@@ -293,7 +298,7 @@ pub fn App() -> Html {
         let dispatcher = ui.dispatcher();
         use_effect_with((), move |_| {
             let listener = gloo_events::EventListener::new_with_options(
-                &gloo_utils::document(),
+                &crate::host::events(),
                 "click",
                 gloo_events::EventListenerOptions {
                     phase: gloo_events::EventListenerPhase::Capture,
@@ -353,6 +358,27 @@ pub fn App() -> Html {
             { view::page(&ui) }
         </div>
     }
+}
+
+/// Fetches the scenario of the `scenario=URL` option (relative to the page) and opens it from
+/// its start, as the run Reset goes back to; what went wrong is said in the notice area.
+fn open_scenario_url(url: &str, dispatcher: UseReducerDispatcher<Ui>) {
+    let name = url.rsplit('/').next().unwrap_or(url).to_string();
+    let shown = url.to_string();
+    crate::lessons::fetch_text(url, move |r| {
+        let opened = r
+            .map_err(|e| {
+                format!("Could not open the scenario {shown}: {e}. The current run is unchanged.")
+            })
+            .and_then(|text| crate::files::read_scenario(&name, &text));
+        match opened {
+            Ok(scenario) => {
+                crate::embed::set_start(scenario.clone());
+                dispatcher.dispatch(UiAction::Load(Box::new(scenario), None));
+            }
+            Err(problem) => dispatcher.dispatch(UiAction::Notice(Some(problem))),
+        }
+    });
 }
 
 fn in_text_field(e: &KeyboardEvent) -> bool {

@@ -91,8 +91,7 @@ pub(crate) fn tokens(
     el: &web_sys::Element,
     names: &'static [(&'static str, &'static str)],
 ) -> Vec<String> {
-    let theme = gloo_utils::document()
-        .document_element()
+    let theme = crate::host::doc_root()
         .and_then(|e| e.get_attribute("data-theme"))
         .unwrap_or_default();
     let dark = web_sys::window()
@@ -235,7 +234,7 @@ pub fn message_at(x: f64, y: f64) -> Option<u64> {
 /// [`message_at`] for a point in client pixels (a pointer event's `client_x`, `client_y`),
 /// mapped through the canvas's box; `None` when the canvas is not on the page.
 pub fn message_at_client(client_x: f64, client_y: f64) -> Option<u64> {
-    let canvas = gloo_utils::document().get_element_by_id(CANVAS_ID)?;
+    let canvas = crate::host::by_id(CANVAS_ID)?;
     let rect = canvas.get_bounding_client_rect();
     if rect.width() <= 0.0 || rect.height() <= 0.0 {
         return None;
@@ -252,7 +251,7 @@ pub fn message_at_client(client_x: f64, client_y: f64) -> Option<u64> {
 pub fn highlight(id: Option<u64>) {
     if HIGHLIGHT.with(|h| h.replace(id)) != id {
         // Said on the canvas too, for tests and tools (`data-highlight`, empty for none).
-        if let Some(canvas) = gloo_utils::document().get_element_by_id(CANVAS_ID) {
+        if let Some(canvas) = crate::host::by_id(CANVAS_ID) {
             let _ = canvas.set_attribute(
                 "data-highlight",
                 &id.map_or(String::new(), |id| id.to_string()),
@@ -452,9 +451,8 @@ fn scene(m: &Model) -> Vec<Shape> {
 
 /// Draws the current moment on the canvas, if it is on the page and anything changed.
 pub fn draw(m: &Model) {
-    let Some(canvas) = gloo_utils::document()
-        .get_element_by_id(CANVAS_ID)
-        .and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok())
+    let Some(canvas) =
+        crate::host::by_id(CANVAS_ID).and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok())
     else {
         return;
     };

@@ -10,6 +10,7 @@ use crate::model::{Model, SPEED_RANGE};
 use raftlab_raft::Micros;
 use raftlab_sim::json;
 use raftlab_sim::scenario::Scenario;
+use raftlab_sim::system::System;
 use std::sync::OnceLock;
 
 /// A panel that embed mode can show under the picture (`panels=logs,safety`).
@@ -93,7 +94,7 @@ impl Panel {
 
 /// The option names, as listed in messages.
 const OPTION_NAMES: &str =
-    "embed, panels, autoplay, speed, seed, nodes, readonly, lesson, present, notes";
+    "embed, panels, autoplay, speed, seed, nodes, readonly, lesson, present, notes, system, scenario";
 /// The panel names, as listed in messages (the order of [`Panel::ALL`]).
 const PANEL_NAMES: &str =
     "logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram";
@@ -130,6 +131,14 @@ pub struct EmbedOptions {
     pub present: bool,
     /// `present&notes`: the presenter's notes window (the step list and the teacher's notes).
     pub notes: bool,
+    /// `system=raft|quorum|lease`: what the starting run's cluster runs, with that system's
+    /// default settings.
+    pub system: Option<System>,
+    /// `scenario={...}`: the starting run, a scenario given inline (JSON text).
+    pub scenario: Option<Scenario>,
+    /// `scenario=URL`: the starting run, a scenario file fetched when the page opens (the
+    /// URL is relative to the page's own address).
+    pub scenario_url: Option<String>,
     /// What was wrong with the options, one sentence each (shown in the notice area).
     pub problems: Vec<String>,
 }
@@ -147,6 +156,9 @@ impl Default for EmbedOptions {
             lesson: None,
             present: false,
             notes: false,
+            system: None,
+            scenario: None,
+            scenario_url: None,
             problems: Vec::new(),
         }
     }
@@ -272,6 +284,24 @@ impl EmbedOptions {
                     let expected = "a cluster size from 1 to 9";
                     o.nodes = or_problem(nodes, "nodes", value, expected, &mut p).or(o.nodes);
                 }
+                "system" => {
+                    let system = System::from_name(&value.to_ascii_lowercase());
+                    let expected = "a system (raft, quorum or lease)";
+                    o.system = or_problem(system, "system", value, expected, &mut p).or(o.system);
+                }
+                "scenario" if value.starts_with('{') => {
+                    match crate::files::read_scenario("the scenario option", value) {
+                        Ok(s) => o.scenario = Some(s),
+                        Err(problem) => p.push(format!("scenario: {problem}")),
+                    }
+                    o.scenario_url = None;
+                }
+                "scenario" => {
+                    let url = (!value.is_empty()).then(|| value.to_string());
+                    let expected = "a scenario: its URL or its JSON text";
+                    o.scenario_url = or_problem(url, "scenario", value, expected, &mut p);
+                    o.scenario = None;
+                }
                 _ => {
                     let key = shown(&key);
                     if !unknown.contains(&key) {
@@ -304,6 +334,23 @@ impl EmbedOptions {
             p.push("notes: applies only with present (add present to the options)".into());
             o.notes = false;
         }
+        if let Some(system) = o.system.filter(|s| *s != System::Raft) {
+            // The system's default settings on the cluster size asked for: checked as a
+            // scenario file would be (a lease needs at least 3 servers, W = 2 quorums 2).
+            let (config, n) = crate::model::system_view::defaults(system);
+            let s = Scenario {
+                nodes: o.nodes.unwrap_or(n),
+                system: config,
+                ..Scenario::default()
+            };
+            if let Err(e) = Scenario::parse(&s.to_pretty()) {
+                p.push(format!(
+                    "system: {} cannot run this way: {e}",
+                    system.as_str()
+                ));
+                o.system = None;
+            }
+        }
         if panels_given && !o.embed {
             p.push("panels: applies only in embed mode (add embed to the options)".into());
         }
@@ -330,6 +377,15 @@ impl EmbedOptions {
         match start {
             // A share link: its whole run, at the moment it was made.
             Some((scenario, position)) => m.open(scenario, position),
+            // A scenario given inline: its run from the start.
+            None if self.scenario.is_some() => m.load(self.scenario.clone().unwrap_or_default()),
+            None if self.system.is_some_and(|s| s != System::Raft) => {
+                let (config, n) =
+                    crate::model::system_view::defaults(self.system.unwrap_or_default());
+                let seed = self.seed.unwrap_or_else(|| m.sim().seed());
+                let s = m.scenario_with(config, self.nodes.unwrap_or(n));
+                m.load(Scenario { seed, ..s });
+            }
             None if self.seed.is_some() || self.nodes.is_some() => {
                 let seed = self.seed.unwrap_or_else(|| m.sim().seed());
                 let nodes = self.nodes.unwrap_or(m.sim().node_count() as u32);
@@ -353,13 +409,18 @@ pub fn options() -> &'static EmbedOptions {
     OPTIONS.get_or_init(EmbedOptions::default)
 }
 
+/// Whether the options were read already (the app started).
+pub fn installed() -> bool {
+    OPTIONS.get().is_some()
+}
+
 /// The notice to show when the page opens (bad options), if any.
 pub fn startup_notice() -> Option<String> {
     options().notice()
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{install, report_height, start_again, HeightReports};
+pub use web::{install, report_height, set_start, start_again, HeightReports};
 
 #[cfg(target_arch = "wasm32")]
 mod web {
@@ -377,33 +438,43 @@ mod web {
         static START: RefCell<Option<Scenario>> = const { RefCell::new(None) };
     }
 
-    /// Reads the options from `location.search`, applies them to the shared model (with
-    /// `start`, the starting scenario of a share link, if any) and marks the document
-    /// (`<html class="embed readonly">`) for the stylesheet. Called once, before rendering.
-    pub fn install(start: Option<(Scenario, Option<Micros>)>) {
-        let window = web_sys::window();
-        let query = window
-            .as_ref()
-            .and_then(|w| w.location().search().ok())
-            .unwrap_or_default();
-        let parsed = EmbedOptions::parse(&query);
+    /// Reads the options from `query` (the page's `location.search`, or the query a
+    /// `<raft-lab>` element built from its attributes), applies them to the shared model
+    /// (with `start`, the starting scenario of a share link, if any) and marks the document
+    /// (`<html class="embed readonly">`), or the element's root, for the stylesheet. Called
+    /// once, before rendering.
+    pub fn install(query: &str, start: Option<(Scenario, Option<Micros>)>) {
+        let mut parsed = EmbedOptions::parse(query);
+        if start.is_some() {
+            // A share link wins over a scenario option (fetched later, it would replace it).
+            parsed.scenario = None;
+            parsed.scenario_url = None;
+        }
         let _ = OPTIONS.set(parsed);
         let o = options();
-        START.with(|s| *s.borrow_mut() = start.as_ref().map(|(s, _)| s.clone()));
+        let first = start
+            .as_ref()
+            .map(|(s, _)| s.clone())
+            .or(o.scenario.clone());
+        START.with(|s| *s.borrow_mut() = first);
         o.apply(start, &mut crate::state::shared_model().borrow_mut());
         let class = match (o.embed, o.readonly) {
             (_, true) => "embed readonly",
             (true, false) => "embed",
             (false, false) => "",
         };
-        if let Some(root) = window
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element())
-        {
+        if let Some(root) = crate::host::doc_root() {
             if !class.is_empty() {
-                root.set_class_name(class);
+                let classes = format!("{} {class}", root.class_name());
+                root.set_class_name(classes.trim());
             }
         }
+    }
+
+    /// Makes `scenario` the starting run that Reset goes back to (a scenario fetched after
+    /// the page opened: the `scenario=URL` option).
+    pub fn set_start(scenario: Scenario) {
+        START.with(|s| *s.borrow_mut() = Some(scenario));
     }
 
     /// The starting run again: the shared scenario, or a fresh run of this seed and size.
@@ -432,6 +503,9 @@ mod web {
 
     /// Starts the height reports, when the page is in a frame.
     pub fn report_height() -> Option<HeightReports> {
+        if crate::host::in_element() {
+            return None; // a <raft-lab> element takes its host page's width and its own height
+        }
         let window = web_sys::window()?;
         let parent = window.parent().ok().flatten()?;
         if JsValue::from(&parent) == JsValue::from(&window) {
@@ -638,8 +712,54 @@ mod tests {
         let o = EmbedOptions::parse("?embed&speed=fast&nodes=12&panels=logs,bogus&colour=red");
         assert_eq!(
             o.notice().unwrap(),
-            r#"Page options ignored: speed: "fast" is not a number from 0.001 to 2 (simulated seconds per wall second); nodes: "12" is not a cluster size from 1 to 9; panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram); no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly, lesson, present, notes)."#
+            r#"Page options ignored: speed: "fast" is not a number from 0.001 to 2 (simulated seconds per wall second); nodes: "12" is not a cluster size from 1 to 9; panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram); no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly, lesson, present, notes, system, scenario)."#
         );
+    }
+
+    #[test]
+    fn system_and_scenario() {
+        let o = EmbedOptions::parse("embed&system=Quorum&nodes=5");
+        assert_eq!(o.system, Some(System::Quorum));
+        assert!(o.problems.is_empty(), "{:?}", o.problems);
+        let o = EmbedOptions::parse("embed&system=paxos");
+        assert_eq!(o.system, None);
+        assert_eq!(
+            o.problems,
+            vec![r#"system: "paxos" is not a system (raft, quorum or lease)"#]
+        );
+        let o = EmbedOptions::parse("embed&system=lease&nodes=2");
+        assert_eq!(o.system, None, "a lease needs 3 servers");
+        assert_eq!(
+            o.problems,
+            vec!["system: lease cannot run this way: nodes: the lease system the cluster needs at least 3 servers: the store, a candidate, the resource"]
+        );
+        let o = EmbedOptions::parse("embed&system=quorum&nodes=1");
+        assert_eq!(o.system, None, "W = 2 needs 2 servers");
+
+        let mut m = Model::with_seed(7, 5, SimConfig::default());
+        EmbedOptions::parse("embed&system=lease&seed=9").apply(None, &mut m);
+        assert_eq!(m.sim().system(), System::Lease);
+        assert_eq!((m.sim().seed(), m.sim().node_count()), (9, 4));
+
+        let inline = r#"{"version":1,"seed":2024,"nodes":3}"#;
+        let o = EmbedOptions::parse(&format!("embed&scenario={inline}"));
+        assert!(o.problems.is_empty(), "{:?}", o.problems);
+        let mut m = Model::with_seed(7, 5, SimConfig::default());
+        o.apply(None, &mut m);
+        assert_eq!((m.sim().seed(), m.sim().node_count()), (2024, 3));
+
+        let o = EmbedOptions::parse("embed&scenario=%7B%22version%22%3A1%2C%22nodes%22%3A12%7D");
+        assert_eq!(o.scenario, None);
+        assert!(
+            o.problems[0].starts_with("scenario: Could not open the scenario option: "),
+            "{:?}",
+            o.problems
+        );
+        let o = EmbedOptions::parse("embed&scenario=runs/demo.json");
+        assert_eq!(o.scenario_url.as_deref(), Some("runs/demo.json"));
+        assert!(o.scenario.is_none() && o.problems.is_empty());
+        let o = EmbedOptions::parse("embed&scenario=");
+        assert_eq!(o.problems.len(), 1);
     }
 
     #[test]

@@ -247,7 +247,7 @@ mod web {
 
     /// Shows or hides the drop hint (`html[data-drop]` in the stylesheet).
     fn hint(show: bool) {
-        if let Some(root) = gloo_utils::document().document_element() {
+        if let Some(root) = crate::host::doc_root() {
             let _ = if show {
                 root.set_attribute("data-drop", "")
             } else {

@@ -64,28 +64,34 @@ pub fn fetch_text(url: &str, done: impl FnOnce(Result<String, String>) + 'static
 
 /// Fetches the list of lessons, then gives it to the page (or says what went wrong).
 pub fn load_index(dispatch: UseReducerDispatcher<Ui>) {
-    fetch_text(&format!("{LESSONS_DIR}index.json"), move |r| {
-        dispatch.dispatch(
-            match r
-                .map_err(|e| format!("The list of lessons could not be loaded: {e}."))
-                .and_then(|t| parse_index(&t))
-            {
-                Ok(list) => UiAction::LessonIndex(Rc::new(list)),
-                Err(e) => UiAction::Notice(Some(e)),
-            },
-        )
-    });
+    fetch_text(
+        &crate::host::asset(&format!("{LESSONS_DIR}index.json")),
+        move |r| {
+            dispatch.dispatch(
+                match r
+                    .map_err(|e| format!("The list of lessons could not be loaded: {e}."))
+                    .and_then(|t| parse_index(&t))
+                {
+                    Ok(list) => UiAction::LessonIndex(Rc::new(list)),
+                    Err(e) => UiAction::Notice(Some(e)),
+                },
+            )
+        },
+    );
 }
 
 /// Fetches lesson `id` and reads it, then calls `done`.
 pub fn fetch_lesson(id: &str, done: impl FnOnce(Result<Lesson, String>) + 'static) {
     let name = id.to_string();
-    fetch_text(&format!("{LESSONS_DIR}{id}.json"), move |r| {
-        done(
-            r.and_then(|t| read_lesson(&t))
-                .map_err(|e| format!("The lesson \"{name}\" could not be opened: {e}.")),
-        )
-    });
+    fetch_text(
+        &crate::host::asset(&format!("{LESSONS_DIR}{id}.json")),
+        move |r| {
+            done(
+                r.and_then(|t| read_lesson(&t))
+                    .map_err(|e| format!("The lesson \"{name}\" could not be opened: {e}.")),
+            )
+        },
+    );
 }
 
 /// Fetches lesson `id` and opens it at `step` (from 0), or says why not (the run is kept).

@@ -31,7 +31,10 @@ fn show(report: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let Some(body) = doc.body() else { return };
+    // In a <raft-lab> element the report shows inside it, not over the host page.
+    let Some(body) = crate::host::element_root().or_else(|| doc.body().map(Into::into)) else {
+        return;
+    };
     let Ok(overlay) = doc.create_element("div") else {
         return;
     };

@@ -10,10 +10,11 @@ thread_local! {
     static STARTUP: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The share link the page was opened with, read once at start: the run to open and the
-/// moment to show. A bad link is reported by [`startup_notice`].
-pub fn startup_link() -> Option<link::Link> {
-    let fragment = current_fragment()?;
+/// The share link the page was opened with (`fragment`: the page's URL fragment, or a
+/// `<raft-lab>` element's `link`), read once at start: the run to open and the moment to
+/// show. A bad link is reported by [`startup_notice`].
+pub fn startup_link(fragment: Option<String>) -> Option<link::Link> {
+    let fragment = fragment?;
     // A lesson's fragment (`lesson=<id>&step=<n>`) is opened by the app once it runs.
     if let Some(lesson) = crate::model::parse_lesson_fragment(&fragment) {
         if let Err(problem) = lesson {
@@ -40,15 +41,23 @@ pub fn startup_notice() -> Option<String> {
     STARTUP.with(|s| s.borrow().clone())
 }
 
-/// The URL fragment now (without the `#`), if there is one.
+/// The URL fragment now (without the `#`), if there is one. An element does not read its
+/// host page's address.
 pub fn current_fragment() -> Option<String> {
+    if crate::host::in_element() {
+        return None;
+    }
     let hash = gloo_utils::window().location().hash().ok()?;
     let hash = hash.strip_prefix('#').unwrap_or(&hash).to_string();
     (!hash.is_empty()).then_some(hash)
 }
 
 /// Puts `fragment` in the address bar without a new history entry or a `hashchange`.
+/// An element leaves its host page's address alone.
 pub fn set_fragment(fragment: &str) {
+    if crate::host::in_element() {
+        return;
+    }
     let window = gloo_utils::window();
     let Ok(history) = window.history() else {
         return;

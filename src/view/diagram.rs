@@ -76,9 +76,7 @@ pub fn zoom_text(z: usize) -> String {
 }
 
 fn canvas() -> Option<HtmlCanvasElement> {
-    gloo_utils::document()
-        .get_element_by_id(DIAGRAM_ID)
-        .and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok())
+    crate::host::by_id(DIAGRAM_ID).and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok())
 }
 
 fn frame(width: f64, height: f64, lanes: u32) -> Frame {

@@ -281,7 +281,7 @@ pub(crate) fn input_value<E: AsRef<web_sys::Event>>(e: &E) -> String {
 
 /// The value of the form field `id` (an input or a select).
 pub(crate) fn field_value(id: &str) -> String {
-    value_of(gloo_utils::document().get_element_by_id(id).map(Into::into))
+    value_of(crate::host::by_id(id).map(Into::into))
 }
 
 pub(crate) fn f(x: f64) -> String {

@@ -271,7 +271,7 @@ test('embed: bad options show a notice, keep the defaults, and the page works', 
       'seed: "-1" is not a whole number',
       'panels: no panel "bogus" (the panels are logs, kv, events, safety, network, client, node, settings, legend, timeline, history, diagram)',
       'autoplay: "maybe" is not 1 or 0',
-      'no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly, lesson, present, notes)',
+      'no option "colour" (the options are embed, panels, autoplay, speed, seed, nodes, readonly, lesson, present, notes, system, scenario)',
     ]) {
       assert.ok(text.includes(part), `the notice says ${part}: ${text}`);
     }

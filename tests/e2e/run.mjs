@@ -46,6 +46,8 @@ import './lessons.mjs';
 import './prerender.mjs';
 // Offline (the service worker, its updates) and the web manifest: in a file of its own too.
 import './offline.mjs';
+// The <raft-lab> custom element on a host page: in a file of its own too.
+import './element.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(ROOT, process.env.RAFTLAB_DIST ?? 'dist');

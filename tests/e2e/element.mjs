@@ -1,0 +1,303 @@
+// Browser tests of the <raft-lab> custom element (www/raft-lab.js, src/host.rs, mount() in
+// src/main.rs): the example host page (examples/embed/, copied into dist/ by the post-build
+// step) with two elements and a frame, served under a deep sub-path. Each element runs its
+// own instance (separate runs, APIs, controls and keyboard focus); the poster requests no wasm
+// until the element is near; it pauses when hidden or scrolled away; bad attributes and a host
+// CSP that forbids WebAssembly are said in the element. Run by `node --test tests/e2e/run.mjs`
+// (which imports this file) or alone: `node --test tests/e2e/element.mjs`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { eventually, frames, pageReady } from './browser.mjs';
+import { LIMIT, ROOT, SHOTS, SUB, pageUrl, sitePage, url, withPage } from './harness.mjs';
+
+const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
+const HOST = () => pageUrl('examples/embed/');
+
+/**
+ * Waits until the elements `ids` run (their `raftlab` API exists and Node 1 is drawn). Those
+ * far down the page are started by their `start()` (as a press on their Play button would).
+ */
+function elementsReady(...ids) {
+  return async (page) => {
+    await page.evaluate((ids) => ids.forEach((id) => document.getElementById(id).start()), ids);
+    for (const id of ids) {
+      await page.waitForFunction(
+        (id) => {
+          const el = document.getElementById(id);
+          return el && el.raftlab && el.shadowRoot.querySelector('[aria-label^="Node 1"]');
+        },
+        id,
+        { timeout: 20_000 },
+      );
+    }
+  };
+}
+
+/** Runs `f(api, ...args)` in the page with the API of element `id`. */
+const onApi = (page, id, f, ...args) =>
+  page.evaluate(
+    ({ id, f, args }) => new Function('api', 'args', `return (${f})(api, ...args)`)(document.getElementById(id).raftlab, args),
+    { id, f: f.toString(), args },
+  );
+const state = (page, id) => onApi(page, id, (api) => api.state());
+
+/** The wasm and glue requests of the host page itself (not of its frame). */
+function wasmRequests(page) {
+  const seen = [];
+  page.on('request', (r) => {
+    if (r.frame() === page.mainFrame() && /raftlab-web-[0-9a-f]+(_bg\.wasm|\.js)/.test(r.url())) seen.push(r.url());
+  });
+  return seen;
+}
+
+/** A host page of ours: `body` after a tall spacer or not, the element script linked from dist. */
+function host(rel, body, { head = '' } = {}) {
+  const script = `${SUB}raft-lab.js`;
+  return sitePage(
+    rel,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>host</title>
+<link rel="icon" href="data:,">${head}<script type="module" src="${script}"></script></head>
+<body style="margin: 16px; font: 16px system-ui">${body}</body></html>`,
+  );
+}
+
+test('element: two on one page run independently, each with its own API, controls and keys', LIMIT, async (t) => {
+  await withPage(t, HOST(), async (page) => {
+    const info = await page.evaluate(() => {
+      const [one, two] = ['one', 'two'].map((id) => document.getElementById(id));
+      return {
+        separate: one.raftlab !== two.raftlab && one.raftlab.state !== two.raftlab.state,
+        windowApi: typeof window.raftlab,
+        functions: Object.keys(one.raftlab).sort().join(','),
+      };
+    });
+    assert.ok(info.separate, 'each element has its own API object and functions');
+    assert.equal(info.windowApi, 'undefined', 'a host page gets no window.raftlab');
+    for (const f of ['state', 'play', 'pause', 'step', 'advance', 'load', 'on', 'crash', 'clientWrite', 'link', 'lessonState']) {
+      assert.ok(info.functions.split(',').includes(f), `element.raftlab.${f}`);
+    }
+    // Their own runs: seed 42 on 5 servers and seed 7 on 3 (attributes).
+    let [a, b] = [await onApi(page, 'one', (api) => [api.seed(), api.state().nodes.length]), await onApi(page, 'two', (api) => [api.seed(), api.state().nodes.length])];
+    assert.deepEqual([a, b], [[42, 5], [7, 3]]);
+    // #two has autoplay="0": it waits; #one plays.
+    assert.equal((await state(page, 'two')).playing, false, 'autoplay="0" starts paused');
+    assert.equal((await state(page, 'one')).playing, true, 'the first one plays by itself');
+    await onApi(page, 'one', (api) => api.pause());
+    const t2 = (await state(page, 'two')).time_ms;
+    await onApi(page, 'one', (api) => api.advance(500));
+    assert.equal((await state(page, 'two')).time_ms, t2, 'advancing one leaves the other as it was');
+    const t1 = (await state(page, 'one')).time_ms;
+
+    // Controls: the Play button inside #two plays #two only.
+    const two = page.locator('#two');
+    await two.getByRole('button', { name: 'Play', exact: true }).click();
+    await eventually(async () => (await state(page, 'two')).playing, { message: '#two plays' });
+    assert.equal((await state(page, 'one')).playing, false, '#one stays paused');
+    await two.getByRole('button', { name: 'Pause', exact: true }).click();
+    assert.equal((await state(page, 'two')).playing, false);
+
+    // Keys: "." steps the element that has the focus, not the other.
+    const t2b = (await state(page, 'two')).time_ms;
+    await page.locator('#one').getByRole('button', { name: 'Step', exact: true }).focus();
+    await page.keyboard.press('.');
+    await eventually(async () => (await state(page, 'one')).time_ms > t1, { message: 'the key stepped #one' });
+    assert.equal((await state(page, 'two')).time_ms, t2b, 'the key in #one does not step #two');
+    // A click on #two's picture gives it the focus: Space then plays #two only.
+    await two.locator('.stage').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press(' ');
+    await eventually(async () => (await state(page, 'two')).playing, { message: 'Space played #two' });
+    assert.equal((await state(page, 'one')).playing, false, 'Space in #two leaves #one paused');
+    // The host page's address is never written by an element.
+    const before = page.url();
+    await onApi(page, 'two', (api) => { api.pause(); api.crash(1); api.advance(100); });
+    await frames(page);
+    assert.equal(page.url(), before, 'the host page address is unchanged');
+  }, { ready: elementsReady('one', 'two') });
+});
+
+test('element: a poster and no wasm until it is near; one compiled module for all; Play starts it', LIMIT, async (t) => {
+  const address = host(
+    'element/facade/',
+    `<h1>Far down</h1><div style="height: 3000px">text</div>
+<raft-lab id="far" seed="5"></raft-lab><div style="height: 3000px">more text</div>
+<raft-lab id="farther" seed="6" autoplay="0"></raft-lab>`,
+  );
+  await withPage(t, address, async (page) => {
+    const requests = wasmRequests(page);
+    await page.waitForTimeout(800);
+    assert.deepEqual(requests, [], 'no wasm or glue requested before scrolling near');
+    const poster = await page.evaluate(() => {
+      const el = document.getElementById('far');
+      const r = el.getBoundingClientRect();
+      return { api: el.raftlab, button: el.shadowRoot.querySelector('button')?.getAttribute('aria-label'), height: r.height, width: r.width };
+    });
+    assert.equal(poster.api, null, 'not started');
+    assert.equal(poster.button, 'Play the Raft simulation', 'the poster has a labelled Play button');
+    assert.ok(poster.height > 200, `the poster reserves the element's height (${poster.height})`);
+    // Scrolled near: it starts, and keeps its size (no layout shift).
+    await page.evaluate(() => document.getElementById('far').scrollIntoView());
+    await elementsReady('far')(page);
+    const after = await page.evaluate(() => document.getElementById('far').getBoundingClientRect().height);
+    assert.equal(after, poster.height, 'the app takes the poster\'s place, same height');
+    assert.equal(requests.filter((u) => u.endsWith('.wasm')).length, 1, 'the wasm fetched once');
+    assert.equal(await page.evaluate(() => document.getElementById('farther').raftlab), null, 'the one further down still waits');
+    // Its Play button starts it at once, playing although autoplay="0".
+    await page.evaluate(() => document.getElementById('farther').shadowRoot.querySelector('button').click());
+    await page.evaluate(() => document.getElementById('farther').ready);
+    await page.evaluate(() => document.getElementById('farther').scrollIntoView());
+    await eventually(async () => (await state(page, 'farther')).playing, { message: 'Play plays' });
+    assert.equal(requests.filter((u) => u.endsWith('.wasm')).length, 1, 'the second element reuses the compiled module');
+    assert.equal(requests.filter((u) => u.includes('?instance=')).length, 2, 'one glue instance per element');
+    assert.equal(await onApi(page, 'farther', (api) => api.seed()), 6);
+  }, { ready: async () => {} });
+});
+
+test('element: pauses when the tab is hidden or it is scrolled away, and resumes only if it was playing', LIMIT, async (t) => {
+  await withPage(t, HOST(), async (page) => {
+    const playing = async () => (await state(page, 'one')).playing;
+    assert.equal(await playing(), true);
+    const visibility = (v) =>
+      page.evaluate((v) => {
+        Object.defineProperty(document, 'visibilityState', { value: v, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, v);
+    await visibility('hidden');
+    assert.equal(await playing(), false, 'hidden: paused');
+    await visibility('visible');
+    assert.equal(await playing(), true, 'visible again: plays again');
+    // Scrolled out of view, then back.
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await eventually(async () => !(await playing()), { message: 'paused when scrolled away' });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await eventually(playing, { message: 'plays when back' });
+    // Paused by the reader: it stays paused when it comes back.
+    await onApi(page, 'one', (api) => api.pause());
+    await visibility('hidden');
+    await visibility('visible');
+    assert.equal(await playing(), false, 'a run paused by the reader stays paused');
+  }, { ready: elementsReady('one') });
+});
+
+test('element: bad attributes are said inside it, the good ones applied; scenario by URL and inline', LIMIT, async (t) => {
+  sitePage('element/bad/', JSON.stringify({ version: 1, seed: 2024, nodes: 3 }), 'demo.json');
+  const address = host(
+    'element/bad/',
+    `<div id="app">the host's own #app</div>
+<raft-lab id="bad" nodes="12" speed="fast" seed="11" panels="logs,bogus"></raft-lab>
+<raft-lab id="link" link="v=1&amp;nonsense"></raft-lab>
+<raft-lab id="file" scenario="demo.json" autoplay="0"></raft-lab>
+<raft-lab id="inline" scenario='{"version":1,"seed":77,"nodes":4}'></raft-lab>
+<raft-lab id="system" system="quorum" nodes="4" seed="3"></raft-lab>`,
+  );
+  await withPage(t, address, async (page) => {
+    const notice = (id) => page.evaluate((id) => document.getElementById(id).shadowRoot.querySelector('.notice')?.textContent ?? '', id);
+    const bad = await notice('bad');
+    assert.match(bad, /Page options ignored: /);
+    assert.match(bad, /speed: "fast" is not a number from 0.001 to 2/);
+    assert.match(bad, /nodes: "12" is not a cluster size from 1 to 9/);
+    assert.match(bad, /panels: no panel "bogus"/);
+    assert.equal(await onApi(page, 'bad', (api) => api.seed()), 11, 'the good seed applies');
+    assert.equal((await state(page, 'bad')).nodes.length, 5, 'the default size is kept');
+    assert.match(await notice('link'), /This link cannot be opened, so the run is unchanged/);
+    await eventually(async () => (await onApi(page, 'file', (api) => api.seed())) === 2024, { message: 'the scenario file opened' });
+    assert.equal((await state(page, 'file')).nodes.length, 3);
+    assert.equal(await onApi(page, 'inline', (api) => api.seed()), 77);
+    assert.equal((await state(page, 'inline')).nodes.length, 4);
+    assert.equal(await onApi(page, 'system', (api) => api.scenario().system), 'quorum');
+    assert.equal(await page.locator('#app').textContent(), "the host's own #app", 'a host page\'s #app is left alone');
+  }, { ready: elementsReady('bad', 'link', 'file', 'inline', 'system') });
+});
+
+test('element: lesson and link attributes; the lessons come from raftlab\'s folder, not the host\'s', LIMIT, async (t) => {
+  const address = host('element/lesson/', `<raft-lab id="lesson" lesson="election" autoplay="0"></raft-lab>`);
+  await withPage(t, address, async (page) => {
+    await eventually(async () => (await onApi(page, 'lesson', (api) => api.lessonState()))?.id === 'election', {
+      timeout: 10_000,
+      message: 'the election lesson open',
+    });
+    // A share link of another element's run opens in a new element at the same moment.
+    const made = await onApi(page, 'lesson', (api) => {
+      api.load({ version: 1, seed: 42, nodes: 5 });
+      api.pause();
+      api.advance(700);
+      return { link: api.link(), time: api.state().time_ms };
+    });
+    await page.evaluate((link) => {
+      const el = document.createElement('raft-lab');
+      el.id = 'linked';
+      el.setAttribute('link', link.slice(link.indexOf('#') + 1));
+      el.setAttribute('autoplay', '0'); // an embed plays a shared run by itself otherwise
+      document.body.prepend(el);
+      return el.start();
+    }, made.link);
+    await elementsReady('linked')(page);
+    const st = await state(page, 'linked');
+    assert.equal(st.time_ms, made.time, 'the link\'s moment');
+    assert.equal(await onApi(page, 'linked', (api) => api.seed()), 42);
+    assert.equal(st.playing, false, 'autoplay="0" holds it at that moment');
+  }, { ready: elementsReady('lesson') });
+});
+
+test('element: a scenario file that cannot be fetched is said in the element', LIMIT, async (t) => {
+  const address = host('element/missing/', `<raft-lab id="gone" scenario="nowhere.json"></raft-lab>`);
+  await withPage(t, address, async (page) => {
+    await eventually(
+      async () => /Could not open the scenario nowhere\.json: the server answered 404/.test(
+        await page.evaluate(() => document.getElementById('gone').shadowRoot.querySelector('.notice')?.textContent ?? ''),
+      ),
+      { message: 'the fetch failure said' },
+    );
+  }, { ready: elementsReady('gone'), allow: /nowhere\.json|status of 404/ });
+});
+
+test('element: a host whose CSP forbids WebAssembly gets a plain message and a link to the frame form', LIMIT, async (t) => {
+  const address = host(
+    'element/csp/',
+    `<raft-lab id="csp" seed="9" nodes="3" panels="logs"></raft-lab>`,
+    { head: `<meta http-equiv="Content-Security-Policy" content="script-src 'self'">` },
+  );
+  await withPage(t, address, async (page) => {
+    const box = await eventually(
+      () => page.evaluate(() => {
+        const el = document.getElementById('csp');
+        const alert = el.shadowRoot.querySelector('[role="alert"]');
+        return alert && { text: alert.textContent, href: alert.querySelector('a')?.href };
+      }),
+      { timeout: 15_000, message: 'the CSP message' },
+    );
+    assert.match(box.text, /does not allow WebAssembly/);
+    assert.match(box.text, /wasm-unsafe-eval/);
+    assert.equal(box.href, url(`${SUB.slice(1)}index.html?embed&seed=9&nodes=3&panels=logs`), 'the link opens the page with the same options');
+    assert.equal(await page.evaluate(() => document.getElementById('csp').raftlab), null);
+  }, { ready: async () => {}, allow: /Content Security Policy|WebAssembly|wasm/i });
+});
+
+test('element: reduced motion starts it paused, with Play shown', LIMIT, async (t) => {
+  await withPage(t, HOST(), async (page) => {
+    assert.equal((await state(page, 'one')).playing, false, 'paused at start');
+    await page.locator('#one').getByRole('button', { name: 'Play', exact: true }).waitFor();
+  }, { ready: elementsReady('one'), contextOptions: { reducedMotion: 'reduce' } });
+});
+
+test('element: the full page still runs with window.raftlab', LIMIT, async (t) => {
+  await withPage(t, pageUrl('?embed&seed=42'), async (page) => {
+    assert.equal(await page.evaluate(() => window.raftlab.seed()), 42);
+    assert.ok(await page.evaluate(() => document.documentElement.classList.contains('embed')));
+  }, { ready: pageReady });
+});
+
+test('element: the host page has no axe-core violation; screenshot', { timeout: 90_000 }, async (t) => {
+  await withPage(t, HOST(), async (page) => {
+    await onApi(page, 'one', (api) => { api.pause(); api.reset(42, 5); api.pause(); api.advance(1200); api.clientWrite('x', '1'); api.advance(60); });
+    await onApi(page, 'two', (api) => { api.advance(900); api.clientWrite('y', '2'); api.advance(400); });
+    await frames(page);
+    await page.screenshot({ path: path.join(SHOTS, 'element-host.png'), fullPage: true });
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+      return r.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${JSON.stringify(n.target)}: ${n.failureSummary}`) }));
+    });
+    assert.deepEqual(violations, [], `axe-core: ${JSON.stringify(violations, null, 2)}`);
+  }, { ready: elementsReady('one', 'two'), contextOptions: { viewport: { width: 1000, height: 900 } } });
+});
