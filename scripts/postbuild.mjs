@@ -1,8 +1,8 @@
 // Trunk's post-build hook (Trunk.toml [[hooks]]): finishes the staged build in
 // $TRUNK_STAGING_DIR (or the directory given as the first argument) before Trunk moves it
 // to dist/. The steps run in this order, each in its own module of scripts/postbuild/:
-//   1. element.mjs    writes raft-lab.js, the <raft-lab> element's script, and its styles;
-//   2. prerender.mjs  puts the first frame, drawn by the page's own code, into index.html;
+//   1. prerender.mjs  puts the first frame, drawn by the page's own code, into index.html;
+//   2. element.mjs    writes raft-lab.js, the <raft-lab> element's script, and its styles;
 //   3. sw.mjs         writes the service worker (sw.js) with the build's file list and a
 //                     version computed from their contents, and the web manifest.
 // Each step gets the build's facts (`build`): the directory and the hashed names Trunk gave
@@ -31,7 +31,7 @@ export async function buildFacts(dir) {
 }
 
 const build = await buildFacts(dir);
-for (const step of ['element', 'prerender', 'sw']) {
+for (const step of ['prerender', 'element', 'sw']) {
   const mod = await import(`./postbuild/${step}.mjs`);
   const started = Date.now();
   const note = await mod.run(build);

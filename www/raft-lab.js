@@ -19,7 +19,6 @@
 const GLUE = '__RAFTLAB_GLUE__'; // raftlab-web-<hash>.js, the wasm-bindgen glue
 const WASM = '__RAFTLAB_WASM__'; // raftlab-web-<hash>_bg.wasm
 const CSS = 'raft-lab.css'; // the page's stylesheet adapted to a shadow root
-const POSTER = '__RAFTLAB_POSTER__'; // the pre-rendered first frame, when the build has one
 
 const here = (name) => new URL(name, import.meta.url).href;
 
@@ -63,18 +62,28 @@ async function instance() {
 
 const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
 
-/** The poster: the cluster at rest, five servers round a circle, and a big Play button. */
-function posterSvg() {
-  const servers = [0, 1, 2, 3, 4].map((i) => {
-    const a = -Math.PI / 2 + (i * 2 * Math.PI) / 5;
-    return [50 + 34 * Math.cos(a), 50 + 34 * Math.sin(a)];
+/**
+ * The poster: the cluster at rest, as the page draws it at time 0 (S1 at the top, the others
+ * clockwise round a circle, every pair linked), with `n` servers, and a big Play button.
+ */
+function posterSvg(n) {
+  const servers = [...Array(n).keys()].map((i) => {
+    const a = -Math.PI / 2 + (i * 2 * Math.PI) / n;
+    return n === 1 ? [50, 50] : [50 + 34 * Math.cos(a), 50 + 34 * Math.sin(a)];
   });
   const wires = [];
-  for (let i = 0; i < 5; i++) for (let j = i + 1; j < 5; j++) wires.push(`M${servers[i]}L${servers[j]}`);
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) wires.push(`M${servers[i]}L${servers[j]}`);
+  const r = n > 7 ? 6.5 : 8;
   const nodes = servers
-    .map(([x, y], i) => `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="8"/><text x="${x.toFixed(1)}" y="${(y + 1.6).toFixed(1)}">S${i + 1}</text>`)
+    .map(([x, y], i) => `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${r}"/><text x="${x.toFixed(1)}" y="${(y + 1.6).toFixed(1)}">S${i + 1}</text>`)
     .join('');
   return `<svg viewBox="0 0 100 100" aria-hidden="true"><path d="${wires.join('')}"/>${nodes}</svg>`;
+}
+
+/** The poster's server count: the `nodes` attribute when it is a whole number 1 to 9, else 5. */
+function posterNodes(value) {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 && n <= 9 ? n : 5;
 }
 
 const STYLE = `
@@ -93,7 +102,6 @@ const STYLE = `
   border: 1px solid #0b57d0; background: #0b57d0; color: #fff; cursor: pointer; min-height: 2.6em; }
 .poster button:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
 .poster .status { position: absolute; bottom: 0.4rem; left: 0; right: 0; text-align: center; margin: 0; color: #555b61; }
-.prerendered { position: absolute; inset: 0; overflow: hidden; }
 .fallback { flex-direction: column; align-items: flex-start; justify-content: center; padding: 1rem 1.5rem; overflow: auto; }
 .fallback p { margin: 0 0 0.6rem; max-width: 40em; }
 .fallback a { color: #0b57d0; }
@@ -141,11 +149,7 @@ class RaftLab extends HTMLElement {
     root.innerHTML = `<style>${STYLE}</style>`;
     const poster = document.createElement('div');
     poster.className = 'poster';
-    if (POSTER && !POSTER.startsWith('__')) {
-      poster.innerHTML = `<div class="prerendered" aria-hidden="true">${POSTER}</div>`;
-    } else {
-      poster.innerHTML = posterSvg();
-    }
+    poster.innerHTML = posterSvg(posterNodes(this.getAttribute('nodes')));
     const play = document.createElement('button');
     play.type = 'button';
     play.textContent = '▶ Play';

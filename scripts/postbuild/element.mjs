@@ -5,13 +5,11 @@
 //                 to this unhashed name; it finds the other files relative to its own URL);
 //   raft-lab.css  the page's stylesheet adapted to the element's shadow root (shadowCss);
 //   examples/embed/index.html  a host page with two elements and a frame (examples/embed/).
-import { readFile, writeFile, mkdir, access } from 'node:fs/promises';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** A pre-rendered poster larger than this is not inlined (the facade must stay small). */
-const MAX_POSTER = 16 * 1024;
 /** The root font size of the compact page (`html.embed` in www/style.css), for `rem`. */
 const REM = '13px';
 
@@ -83,26 +81,10 @@ ${walk(css.replace(/\/\*[\s\S]*?\*\//g, ''))}
 `;
 }
 
-async function exists(file) {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function run(build) {
   const { dir, glue, wasm, css } = build;
-  // The pre-rendered first frame, when a step before this one left it (and it is small).
-  let poster = '';
-  const posterFile = path.join(dir, 'poster.html');
-  if (await exists(posterFile)) {
-    const text = await readFile(posterFile, 'utf8');
-    if (text.length <= MAX_POSTER) poster = text;
-  }
   const source = await readFile(path.join(ROOT, 'www/raft-lab.js'), 'utf8');
-  const fill = { __RAFTLAB_GLUE__: glue, __RAFTLAB_WASM__: wasm, __RAFTLAB_POSTER__: poster };
+  const fill = { __RAFTLAB_GLUE__: glue, __RAFTLAB_WASM__: wasm };
   let script = source;
   for (const [key, value] of Object.entries(fill)) {
     const quoted = `'${key}'`;
@@ -116,5 +98,5 @@ export async function run(build) {
   await mkdir(example, { recursive: true });
   await writeFile(path.join(example, 'index.html'), await readFile(path.join(ROOT, 'examples/embed/index.html')));
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-  return `raft-lab.js ${kb(script.length)}, raft-lab.css ${kb(style.length)}${poster ? ', poster inlined' : ''}, examples/embed/`;
+  return `raft-lab.js ${kb(script.length)}, raft-lab.css ${kb(style.length)}, examples/embed/`;
 }

@@ -13,9 +13,6 @@
 // lesson), the page will start elsewhere, so the frame gives way to the loading line; a
 // reader who dismissed the introduction does not see it come back and go.
 //
-// The cluster picture alone is also written to poster.html: the <raft-lab> element shows it
-// (a few KB) until it loads the wasm.
-//
 // Needs Chromium and playwright-core (bash scripts/setup.sh browser). Without them the step
 // is skipped with a note and index.html keeps its loading line. RAFTLAB_PRERENDER=0 skips it.
 import { existsSync } from 'node:fs';
@@ -25,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const APP_DIV = /<div id="app"[^>]*>[\s\S]*?<\/div>\s*(?=<noscript>)/;
+const APP_DIV = /<div id="app"([^>]*)>[\s\S]*?<\/div>\s*(?=<noscript>)/;
 
 /** What runs in the page before its own scripts: the run stays at time 0. */
 function holdTime() {
@@ -46,9 +43,9 @@ export async function run(build) {
   const server = await start(build.dir, '/');
   const browser = await launch();
   let frame;
-  let poster;
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // No service worker: sw.js is written by a later step (and the frame must not depend on it).
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -62,12 +59,8 @@ export async function run(build) {
     const time = await page.evaluate(() => window.raftlab.state().time_ms);
     if (time !== 0) throw new Error(`prerender: the first frame is at ${time} ms, not at time 0`);
     if (errors.length) throw new Error(`prerender: the page reported errors: ${errors.join('; ')}`);
-    ({ frame, poster } = await page.evaluate(() => {
-      const app = document.getElementById('app');
-      // Values the view set as properties (inputs) are not in the markup: nothing to keep.
-      const svg = app.querySelector('svg.picture');
-      return { frame: app.innerHTML, poster: svg ? svg.outerHTML : '' };
-    }));
+    // Values the view set as properties (inputs) are not in the markup: nothing to keep.
+    frame = await page.evaluate(() => document.getElementById('app').innerHTML);
     await context.close();
   } finally {
     await browser.close();
@@ -93,8 +86,11 @@ export async function run(build) {
       })();
     </script>
     `;
-  const out = html.replace(APP_DIV, `<div id="app" data-prerendered="">${frame}</div>\n    ${keep}`);
+  const out = html.replace(
+    APP_DIV,
+    // The tag keeps its attributes (data-raftlab-page tells the wasm this is the full page).
+    (_, attrs) => `<div id="app"${attrs} data-prerendered="">${frame}</div>\n    ${keep}`,
+  );
   await writeFile(index, out);
-  await writeFile(path.join(build.dir, 'poster.html'), poster + '\n');
-  return `first frame written into index.html (${(frame.length / 1000).toFixed(1)} KB of markup), poster.html (${(poster.length / 1000).toFixed(1)} KB)`;
+  return `first frame written into index.html (${(frame.length / 1000).toFixed(1)} KB of markup)`;
 }

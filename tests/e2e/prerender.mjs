@@ -29,7 +29,7 @@ async function holdWasm(page) {
 
 test('prerender: index.html holds the first frame, drawn by the build from the page\'s own code', LIMIT, () => {
   const html = built();
-  assert.match(html, /<div id="app" data-prerendered="">/, 'the frame is in #app');
+  assert.match(html, /<div id="app" data-raftlab-page data-prerendered="">/, 'the frame is in #app');
   for (let n = 1; n <= 5; n++) assert.ok(html.includes(`aria-label="Node ${n}, S${n}, follower, term 0"`), `server S${n} at time 0`);
   assert.ok(html.includes('aria-label="Playback"'), 'the playback bar');
   assert.ok(html.includes('class="intro"'), 'the one-line introduction');
