@@ -1,7 +1,8 @@
 // Performance figures of the built page (figures only, not a pass/fail test: exits 0 whenever
 // it could measure; a missed target prints an "OVER BUDGET" line).
 //
-//   node scripts/perf.mjs [--dist DIR] [--seconds S] [--only load,busy,frames,draw]
+//   node scripts/perf.mjs [--dist DIR] [--seconds S] [--only load,busy,frames,draw,seek,memory,diagram,compare]
+//                         [--raftscope DIR]
 //
 // Serves DIR (default dist/, built by `trunk build --release --offline`) on 127.0.0.1 and drives
 // Debian's headless Chromium (playwright-core) to measure:
@@ -19,10 +20,22 @@
 //   4. time from navigation to the first drawn cluster: performance.now() when the first node
 //      element ([aria-label^="Node 1"]) is in the document, and at the next animation frame
 //      (when it is painted), median of 5 cold loads; target: <= 500 ms.
+//      The build pre-renders the first frame into index.html (scripts/postbuild/prerender.mjs),
+//      so the node is in the HTML: this measures the page's own first paint, before the wasm;
+//   8. side by side with RaftScope (section `compare`), both served gzip-compressed from
+//      127.0.0.1 under the same throttle (Chrome DevTools Protocol: Slow-4G, 150 ms round
+//      trip, 1.6 Mbit/s down, 750 kbit/s up, CPU slowed 4x), median of 3 cold loads each:
+//      the bytes transferred and the time to the first drawn cluster (raftlab: its first node
+//      painted; RaftScope: its five `#servers .server` painted), and the time until the first
+//      click works (raftlab: Trunk's TrunkApplicationStarted, the wasm running) against
+//      RaftScope's load time (loadEventEnd). Goals: drawn no later than RaftScope (ratio <= 1),
+//      first click within 1.5 times RaftScope's load (ratio <= 1.5). RaftScope is read from
+//      ../shared/anchors/raftscope/ (or --raftscope DIR, or RAFTSCOPE_DIR), never copied into
+//      the repository; the section is skipped with a note when that folder is absent.
 // KB here are 1000 bytes. The figures are for this machine (2 cores, no GPU, headless).
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { start } from '../tests/e2e/server.mjs';
@@ -36,9 +49,13 @@ const opt = (name, dflt) => {
 };
 const DIST = path.resolve(ROOT, opt('--dist', process.env.RAFTLAB_DIST ?? 'dist'));
 const SECONDS = Number(opt('--seconds', '10'));
-const ONLY = new Set(opt('--only', 'load,busy,frames,draw,seek,memory,diagram').split(','));
+const ONLY = new Set(opt('--only', 'load,busy,frames,draw,seek,memory,diagram,compare').split(','));
+const RAFTSCOPE = path.resolve(
+  ROOT,
+  opt('--raftscope', process.env.RAFTSCOPE_DIR ?? path.join(ROOT, '../shared/anchors/raftscope')),
+);
 
-const BUDGET = { loadGzipKB: 250, busyMsPerS: 80, p95FrameMs: 17.5, firstDrawMs: 500, seekMs: 50, hourMemoryMB: 50 };
+const BUDGET = { drawRatio: 1, clickRatio: 1.5, loadGzipKB: 250, busyMsPerS: 80, p95FrameMs: 17.5, firstDrawMs: 500, seekMs: 50, hourMemoryMB: 50 };
 
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 const pad = (s, n) => String(s).padEnd(n);
@@ -131,26 +148,35 @@ async function firstLoad(browser, server) {
       kind: kindOf(f.url, f.type),
       raw: f.body.length,
       gzip: gzipSync(f.body, { level: 9 }).length,
+      brotli: brotliCompressSync(f.body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).length,
     }));
   const w = Math.max(30, ...rows.map((r) => r.name.length)) + 2;
-  console.log(`${pad('file', w)}${pad('kind', 7)}${lpad('raw', 12)}${lpad('gzip -9', 12)}`);
-  for (const r of rows) console.log(`${pad(r.name, w)}${pad(r.kind, 7)}${lpad(kb(r.raw), 12)}${lpad(kb(r.gzip), 12)}`);
-  const total = { raw: 0, gzip: 0 };
+  console.log(`${pad('file', w)}${pad('kind', 7)}${lpad('raw', 12)}${lpad('gzip -9', 12)}${lpad('brotli 11', 12)}`);
+  for (const r of rows) {
+    console.log(`${pad(r.name, w)}${pad(r.kind, 7)}${lpad(kb(r.raw), 12)}${lpad(kb(r.gzip), 12)}${lpad(kb(r.brotli), 12)}`);
+  }
+  const total = { raw: 0, gzip: 0, brotli: 0 };
   const byKind = {};
   for (const r of rows) {
     total.raw += r.raw;
     total.gzip += r.gzip;
-    byKind[r.kind] ??= { raw: 0, gzip: 0 };
+    total.brotli += r.brotli;
+    byKind[r.kind] ??= { raw: 0, gzip: 0, brotli: 0 };
     byKind[r.kind].raw += r.raw;
     byKind[r.kind].gzip += r.gzip;
+    byKind[r.kind].brotli += r.brotli;
   }
   console.log('per kind:');
   for (const kind of ['HTML', 'JS', 'wasm', 'CSS', 'fonts', 'other']) {
-    const k = byKind[kind] ?? { raw: 0, gzip: 0 };
+    const k = byKind[kind] ?? { raw: 0, gzip: 0, brotli: 0 };
     const share = total.gzip ? ((100 * k.gzip) / total.gzip).toFixed(1) : '0';
-    console.log(`  ${pad(kind, 6)}${lpad(kb(k.raw), 12)} raw${lpad(kb(k.gzip), 12)} gzip  (${share}% of the gzip total)`);
+    console.log(
+      `  ${pad(kind, 6)}${lpad(kb(k.raw), 12)} raw${lpad(kb(k.gzip), 12)} gzip${lpad(kb(k.brotli), 12)} brotli  (${share}% of the gzip total)`,
+    );
   }
-  console.log(`first load total: ${rows.length} files, ${kb(total.raw)} raw, ${kb(total.gzip)} gzip -9`);
+  console.log(
+    `first load total: ${rows.length} files, ${kb(total.raw)} raw, ${kb(total.gzip)} gzip -9, ${kb(total.brotli)} brotli 11`,
+  );
   verdict('first load', total.gzip / 1000, 'KB gzip', BUDGET.loadGzipKB);
 }
 
@@ -447,6 +473,126 @@ async function diagramSmoothness(browser, server) {
   await context.close();
 }
 
+/** The Slow-4G profile of Chrome's DevTools, as the Protocol takes it (bytes per second). */
+const SLOW_4G = { offline: false, latency: 150, downloadThroughput: (1.6e6 / 8) * 0.9, uploadThroughput: (750e3 / 8) * 0.9 };
+const CPU_SLOWDOWN = 4;
+
+/**
+ * One cold load of `url` under the throttle: what was transferred and when the cluster was
+ * drawn (`drawnSel` matched `drawnCount` elements, then the next paint), when the page had
+ * loaded (loadEventEnd), and when `readyEvent` fired on window (if given).
+ */
+async function throttledLoad(browser, url, { drawnSel, drawnCount, readyEvent }) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(60_000);
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
+  const sizes = new Map(); // requestId -> { url, bytes, finished (CDP monotonic seconds) }
+  let navStart = null; // CDP monotonic seconds of the navigation's request
+  cdp.on('Network.requestWillBeSent', (e) => {
+    if (navStart === null && e.type === 'Document') navStart = e.timestamp;
+    sizes.set(e.requestId, { url: e.request.url, bytes: 0, finished: null });
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    const s = sizes.get(e.requestId);
+    if (s) Object.assign(s, { bytes: e.encodedDataLength, finished: e.timestamp });
+  });
+  await context.addInitScript(
+    ({ sel, count, ready }) => {
+      const mark = () => {
+        if (window.__drawnAt !== undefined || document.querySelectorAll(sel).length < count) return false;
+        window.__drawnAt = null;
+        // The first animation frame after the elements exist: rendering (style, layout, paint)
+        // follows it; a render-blocking stylesheet holds it back as it holds the paint.
+        requestAnimationFrame(() => {
+          window.__drawnAt = performance.now();
+        });
+        return true;
+      };
+      const mo = new MutationObserver(() => mark() && mo.disconnect());
+      mo.observe(document, { childList: true, subtree: true });
+      if (ready) addEventListener(ready, () => (window.__readyAt = performance.now()), { once: true });
+    },
+    { sel: drawnSel, count: drawnCount, ready: readyEvent ?? null },
+  );
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(() => typeof window.__drawnAt === 'number', null, { timeout: 60_000 });
+  if (readyEvent) await page.waitForFunction(() => window.__readyAt !== undefined, null, { timeout: 120_000 });
+  const t = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+    return { drawn: window.__drawnAt, ready: window.__readyAt ?? null, load: nav.loadEventEnd, fcp: fcp ? fcp.startTime : null };
+  });
+  await context.close();
+  // Transfer until drawn: responses finished by then (CDP time is seconds since an origin of
+  // its own; the navigation's request is time 0 of performance.now, within a few ms).
+  const at = (s) => (s.finished - navStart) * 1000;
+  const all = [...sizes.values()].filter((s) => s.finished !== null);
+  const bytes = all.reduce((n, s) => n + s.bytes, 0);
+  const beforeDrawn = all.filter((s) => at(s) <= t.drawn).reduce((n, s) => n + s.bytes, 0);
+  // Drawn: the frame after the cluster exists, and never before the first contentful paint.
+  const drawn = Math.max(t.drawn, t.fcp ?? 0);
+  // When the largest response (raftlab: the wasm) had arrived.
+  const largest = all.reduce((m, s) => (m === null || s.bytes > m.bytes ? s : m), null);
+  const lastByte = largest ? at(largest) : null;
+  return { drawn, ready: t.ready, load: t.load, bytes, beforeDrawn, files: all.length, lastByte, largest: largest?.url };
+}
+
+async function sideBySide(browser) {
+  console.log(
+    `\n== 8. side by side with RaftScope (gzip served from 127.0.0.1; Slow-4G: ${SLOW_4G.latency} ms, 1.6 Mbit/s down, 750 kbit/s up (x0.9, as DevTools); CPU ${CPU_SLOWDOWN}x slower)`,
+  );
+  if (!existsSync(path.join(RAFTSCOPE, 'index.html'))) {
+    console.log(`SKIPPED: RaftScope is not at ${RAFTSCOPE} (--raftscope DIR or RAFTSCOPE_DIR names it)`);
+    return;
+  }
+  await otherWork();
+  const runs = 3;
+  const ours = await start(DIST, '/', { gzip: true });
+  const theirs = await start(RAFTSCOPE, '/', { gzip: true });
+  const a = [];
+  const b = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      // Alternated, so that a slow moment of the machine falls on both.
+      b.push(await throttledLoad(browser, theirs.url, { drawnSel: '#servers .server', drawnCount: 5 }));
+      a.push(
+        await throttledLoad(browser, ours.url, {
+          drawnSel: '[aria-label^="Node 1"]',
+          drawnCount: 1,
+          readyEvent: 'TrunkApplicationStarted',
+        }),
+      );
+    }
+  } finally {
+    await ours.close();
+    await theirs.close();
+  }
+  const fmt = (xs, f) => xs.map(f).map((x) => x.toFixed(0)).join(', ');
+  const med = (xs, f) => median(xs.map(f));
+  for (const [name, xs] of [['RaftScope', b], ['raftlab', a]]) {
+    console.log(`${name}:`);
+    console.log(`  transferred: ${fmt(xs, (x) => x.bytes / 1000)} KB in all (${xs[0].files} responses); before the cluster was drawn: ${fmt(xs, (x) => x.beforeDrawn / 1000)} KB`);
+    console.log(`  first drawn cluster: ${fmt(xs, (x) => x.drawn)} ms (median ${med(xs, (x) => x.drawn).toFixed(0)} ms)`);
+    console.log(`  load event end:      ${fmt(xs, (x) => x.load)} ms (median ${med(xs, (x) => x.load).toFixed(0)} ms)`);
+    const big = path.basename(new URL(xs[0].largest).pathname);
+    console.log(`  largest file (${big}) arrived: ${fmt(xs, (x) => x.lastByte)} ms (median ${med(xs, (x) => x.lastByte).toFixed(0)} ms)`);
+    if (xs[0].ready !== null) {
+      console.log(`  first click works (the wasm running): ${fmt(xs, (x) => x.ready)} ms (median ${med(xs, (x) => x.ready).toFixed(0)} ms)`);
+    }
+  }
+  const drawRatio = med(a, (x) => x.drawn) / med(b, (x) => x.drawn);
+  const clickRatio = med(a, (x) => x.ready) / med(b, (x) => x.load);
+  console.log(`ratio: raftlab's first drawn cluster / RaftScope's = ${drawRatio.toFixed(2)} (goal <= 1)`);
+  console.log(`ratio: raftlab's first click works / RaftScope's load = ${clickRatio.toFixed(2)} (goal <= 1.5)`);
+  verdict("first drawn cluster, raftlab / RaftScope (Slow-4G, CPU 4x)", drawRatio, '', BUDGET.drawRatio, (v) => v.toFixed(2));
+  verdict("first click works, raftlab / RaftScope's load (Slow-4G, CPU 4x)", clickRatio, '', BUDGET.clickRatio, (v) => v.toFixed(2));
+}
+
 async function main() {
   if (!existsSync(path.join(DIST, 'index.html'))) {
     console.error(`perf: ${DIST}/index.html is missing: build the page first (trunk build --release --offline)`);
@@ -465,6 +611,7 @@ async function main() {
     if (ONLY.has('seek')) await seekTimes(browser, server);
     if (ONLY.has('memory')) await hourMemory(browser, server);
     if (ONLY.has('diagram')) await diagramSmoothness(browser, server);
+    if (ONLY.has('compare')) await sideBySide(browser);
   } finally {
     await browser.close();
     await server.close();

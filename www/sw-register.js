@@ -3,8 +3,8 @@
 // wasm. index.html loads it with `defer`.
 //
 // - Registered only where service workers are allowed (a secure context: https, or
-//   http://127.0.0.1 and localhost), after the page has loaded, in a top-level page or an
-//   iframe alike (an embedded page then works offline too).
+//   http://127.0.0.1 and localhost), after the page has loaded and its wasm runs, in a
+//   top-level page or an iframe alike (an embedded page then works offline too).
 // - The first install shows nothing. A new build installs in the background and waits; the
 //   page then shows a small banner ("A new version of raftlab is ready." and a Reload button,
 //   role=status). Only the reader's click lets the new worker take over (SKIP_WAITING), and
@@ -110,6 +110,14 @@
     }
   }
 
-  if (document.readyState === 'complete') register();
-  else addEventListener('load', register, { once: true });
+  // Not before the page runs: installing downloads the whole build (the wasm again among it),
+  // which on a slow network would compete with the page's own wasm. So: once the page has
+  // loaded and Trunk's start-up has run the wasm (TrunkApplicationStarted; the glue's
+  // bindings are then on window).
+  const whenLoaded = () => {
+    if (document.readyState === 'complete') register();
+    else addEventListener('load', register, { once: true });
+  };
+  if (window.wasmBindings !== undefined) whenLoaded();
+  else addEventListener('TrunkApplicationStarted', whenLoaded, { once: true });
 })();

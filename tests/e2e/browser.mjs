@@ -49,6 +49,10 @@ export async function openPage(browser, url, origin, contextOptions = {}) {
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err.message}`));
   page.on('requestfailed', (req) => {
+    // The tab's icon is fetched by the browser at its own pace, and dropped (ERR_ABORTED) when
+    // a test moves on first: not the page's failure. Any other failure of the icon counts.
+    const icon = req.resourceType() === 'other' && /\/icons\/[^/]+\.svg$/.test(req.url());
+    if (icon && req.failure()?.errorText === 'net::ERR_ABORTED') return;
     if (isLocal(req.url())) problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`);
   });
   page.on('response', (res) => {

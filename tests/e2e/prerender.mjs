@@ -27,6 +27,15 @@ async function holdWasm(page) {
   return () => release();
 }
 
+/** No service worker: it would answer the second load from its cache, past the held route. */
+const NO_SW = { serviceWorkers: 'block' };
+
+/** Waits until every held request has finished (the wasm's preload and its fetch), so that
+ * closing the page does not abort one of them. */
+async function settle(page) {
+  await page.waitForLoadState('networkidle');
+}
+
 test('prerender: index.html holds the first frame, drawn by the build from the page\'s own code', LIMIT, () => {
   const html = built();
   assert.match(html, /<div id="app" data-raftlab-page data-prerendered="">/, 'the frame is in #app');
@@ -60,6 +69,7 @@ test('prerender: the frame shows before the wasm arrives, then the live app repl
     pageUrl(),
     async (page) => {
       // The harness opened the page already; open it again with the wasm held back.
+      await settle(page); // the harness's first load: navigating away would abort what it fetches
       const release = await holdWasm(page);
       await page.goto(pageUrl(), { waitUntil: 'domcontentloaded' });
       await frames(page, 2);
@@ -70,6 +80,7 @@ test('prerender: the frame shows before the wasm arrives, then the live app repl
       const box = await page.locator('#app svg.picture').boundingBox();
       release();
       await page.waitForFunction(() => typeof window.raftlab === 'object' && window.raftlab !== null);
+      await settle(page);
       await page.evaluate(() => window.raftlab.pause());
       await frames(page, 2);
       // One app, one cluster: the frame was replaced, not added to.
@@ -84,7 +95,7 @@ test('prerender: the frame shows before the wasm arrives, then the live app repl
       await page.getByRole('button', { name: 'Step', exact: true }).click();
       await page.waitForFunction(() => window.raftlab.state().time_ms > 0);
     },
-    { ready: async () => {} },
+    { ready: async () => {}, contextOptions: NO_SW },
   );
 });
 
@@ -106,6 +117,7 @@ test('prerender: an address with a link or options shows the loading line, not a
       t,
       pageUrl(),
       async (page) => {
+        await settle(page); // the harness's first load: navigating away would abort what it fetches
         const release = await holdWasm(page);
         // From another document: a change of fragment alone would not load the page again.
         await page.goto('about:blank');
@@ -116,8 +128,9 @@ test('prerender: an address with a link or options shows the loading line, not a
         release();
         await page.waitForFunction(() => typeof window.raftlab === 'object' && window.raftlab !== null);
         await page.waitForSelector('[aria-label^="Node 1"]', { state: 'attached' });
+        await settle(page);
       },
-      { ready: async () => {} },
+      { ready: async () => {}, contextOptions: NO_SW },
     );
   }
 });
@@ -128,6 +141,7 @@ test('prerender: a reader who dismissed the introduction does not see it before 
     pageUrl(),
     async (page) => {
       await page.evaluate(() => localStorage.setItem('raftlab-intro', 'dismissed'));
+      await settle(page); // the harness's first load: navigating away would abort what it fetches
       const release = await holdWasm(page);
       await page.goto(pageUrl(), { waitUntil: 'domcontentloaded' });
       await frames(page, 2);
@@ -135,7 +149,8 @@ test('prerender: a reader who dismissed the introduction does not see it before 
       assert.equal(await page.locator('.intro').count(), 0, 'no introduction');
       release();
       await page.waitForFunction(() => typeof window.raftlab === 'object' && window.raftlab !== null);
+      await settle(page);
     },
-    { ready: async () => {} },
+    { ready: async () => {}, contextOptions: NO_SW },
   );
 });

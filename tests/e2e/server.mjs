@@ -7,9 +7,12 @@
 // Serves the files of `dir` under the base path `base` (default '/'), on 127.0.0.1 and a free
 // port. A path ending in '/' serves its index.html. Anything outside `base`, outside `dir` or
 // missing is a 404. Every request is recorded in `requests` (method, path, status, bytes) so
-// that a test can check what the page fetched. Run directly to serve by hand:
+// that a test can check what the page fetched. With `{ gzip: true }` it serves text and wasm
+// gzip-compressed (level 9, Content-Encoding: gzip) to a client that accepts it, as a real
+// static host would (scripts/perf.mjs measures that way). Run directly to serve by hand:
 //   node tests/e2e/server.mjs dist [/base/] [port]
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,13 +46,14 @@ export function mimeType(file) {
 
 /**
  * Starts serving `dir` under `base`. Resolves to { url, port, close(), requests }.
- * `port` 0 (the default) picks a free one.
+ * `port` 0 (the default) picks a free one; `gzip` compresses the responses (see above).
  */
-export async function start(dir, base = '/', { port = 0, host = '127.0.0.1' } = {}) {
+export async function start(dir, base = '/', { port = 0, host = '127.0.0.1', gzip = false } = {}) {
   if (!base.startsWith('/')) base = '/' + base;
   if (!base.endsWith('/')) base += '/';
   const root = path.resolve(dir);
   const requests = [];
+  const packed = new Map(); // file -> its gzip body (the build does not change while served)
 
   const server = createServer(async (req, res) => {
     const record = { method: req.method, path: req.url, status: 0, bytes: 0 };
@@ -95,7 +99,15 @@ export async function start(dir, base = '/', { port = 0, host = '127.0.0.1' } = 
         return send(404, { 'Content-Type': 'text/plain' }, Buffer.from('not found\n'));
       }
       const body = await readFile(file);
-      return send(200, { 'Content-Type': mimeType(file), 'Content-Length': body.length }, body);
+      const type = mimeType(file);
+      const compressible = /^text\/|javascript|json|wasm|svg|xml/.test(type);
+      if (gzip && compressible && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+        if (!packed.has(file)) packed.set(file, gzipSync(body, { level: 9 }));
+        const z = packed.get(file);
+        const headers = { 'Content-Type': type, 'Content-Encoding': 'gzip', 'Content-Length': z.length, Vary: 'Accept-Encoding' };
+        return send(200, headers, z);
+      }
+      return send(200, { 'Content-Type': type, 'Content-Length': body.length }, body);
     } catch (err) {
       return send(500, { 'Content-Type': 'text/plain' }, Buffer.from(`server error: ${err.message}\n`));
     }
