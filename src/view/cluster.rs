@@ -333,7 +333,11 @@ pub(crate) fn node_view(
         word.to_string()
     } else {
         match node.role() {
-            Role::Candidate => format!("{} votes, needs {quorum}", node.votes().len()),
+            Role::Candidate => {
+                let votes = node.votes().len();
+                let noun = if votes == 1 { "vote" } else { "votes" };
+                format!("{votes} {noun}, needs {quorum}")
+            }
             Role::PreCandidate => {
                 format!("pre-vote {} of {quorum}", node.votes().len())
             }

@@ -55,11 +55,24 @@ pub(crate) fn node(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId, live: bool)
             }
         })
     });
-    // Below the server, but above the one at the bottom of the picture.
-    let y0 = if y < 80.0 {
-        y + NODE_R + 3.2
+    // Below the server; beside a server at the bottom of the picture (above it, the links
+    // meet and messages pass), on the side towards the middle.
+    let bottom = y >= 80.0;
+    let (tx, y0, anchor) = if !bottom {
+        (x, y + NODE_R + 3.2, None)
     } else {
-        y - NODE_R - 1.4 - 3.0 * (lines.len().max(1) as f64 - 1.0)
+        let first = y + 1.0 - 1.5 * (lines.len().max(1) as f64 - 1.0);
+        if x > 50.5 {
+            (x - NODE_R - 1.2, first, Some("text-anchor: end"))
+        } else {
+            (x + NODE_R + 1.2, first, Some("text-anchor: start"))
+        }
+    };
+    // A long role word takes a smaller size to stay inside the circle.
+    let role_class = if role.chars().count() > 7 {
+        "term long"
+    } else {
+        "term"
     };
     let badge = if !alive {
         "✕"
@@ -77,12 +90,12 @@ pub(crate) fn node(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId, live: bool)
             <text class="name" x={f(x)} y={f(y - 0.6)}>{ format!("S{id}") }</text>
         </g>
         <g class="facts" aria-hidden="true">
-            <text class="term" x={f(x)} y={f(y + 4.0)}>{ role }</text>
+            <text class={role_class} x={f(x)} y={f(y + 4.0)}>{ role }</text>
             if !badge.is_empty() {
                 <text class="badge" x={f(x + NODE_R - 0.5)} y={f(y - NODE_R + 2.0)}>{ badge }</text>
             }
             { for lines.iter().enumerate().map(|(i, l)| html! {
-                <text class="sysline" x={f(x)} y={f(y0 + 3.0 * i as f64)}>{ l.clone() }</text>
+                <text class="sysline" x={f(tx)} y={f(y0 + 3.0 * i as f64)} style={anchor}>{ l.clone() }</text>
             }) }
         </g>
         </g>
