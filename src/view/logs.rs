@@ -124,6 +124,24 @@ pub(crate) fn log_row(
 
 pub(crate) fn kv(m: &Model) -> Html {
     let sim = m.sim();
+    // Another system keeps no Raft state machine: say where its data is shown instead.
+    let elsewhere = match sim.system() {
+        raftlab_sim::system::System::Raft => None,
+        raftlab_sim::system::System::Quorum => Some(
+            "Leaderless quorums have no state machine: each replica's value and version per key are in the Replicas table, in place of Raft's logs.",
+        ),
+        raftlab_sim::system::System::Lease => Some(
+            "Lease election keeps no replicated store of its own: the store's record, what each candidate believes and the resource's writes are in the Lease table, in place of Raft's logs.",
+        ),
+    };
+    if let Some(text) = elsewhere {
+        return html! {
+            <section class="panel" aria-label="Key-value stores">
+                <h2>{ "Key-value stores" }</h2>
+                <p class="hint">{ text }</p>
+            </section>
+        };
+    }
     html! {
         <section class="panel" aria-label="Key-value stores">
             <h2>{ "Key-value stores" }</h2>

@@ -210,7 +210,6 @@ pub(crate) fn panel(ui: &UseReducerHandle<Ui>, m: &Model, p: Panel) -> Html {
     let other = m.sim().system() != raftlab_sim::system::System::Raft;
     match p {
         Panel::Logs if other => systems::tables(m),
-        Panel::Kv if other => html! {},
         Panel::Node if other => match ui
             .selection
             .node()

@@ -62,6 +62,12 @@ test('systems: a quorum run loaded through the API shows replicas, versions and 
     const table = await page.locator('section[aria-label="Replicas"]').innerText();
     assert.match(table, /S1/);
     assert.match(await safetyText(page), /BROKEN/, 'the lost acknowledged write is a violation');
+    // Raft's key-value stores section says where this system's data is, not an empty list.
+    await openSection(page, 'Key-value stores');
+    assert.match(
+      await page.locator('section[aria-label="Key-value stores"]').innerText(),
+      /no state machine: each replica's value and version per key are in the Replicas table/,
+    );
     await page.screenshot({ path: path.join(SHOTS, 'systems-quorum.png') });
     await axe(page, 'quorum run');
     // The Raft-only node actions are not offered; the pause is.
