@@ -777,10 +777,11 @@ pub fn install() -> JsValue {
         &api,
         "history",
         f0(Box::new(|| {
-            use raftlab_sim::linearizability::{check, OpKind};
+            use raftlab_sim::linearizability::{verdict, OpKind, Verdict, DEFAULT_BUDGET};
             with_model(|m| {
                 let ops = m.history();
-                let verdict = check(&ops);
+                // Bounded, as the Client history panel's: never a guess when undecided.
+                let verdict = verdict(&ops, DEFAULT_BUDGET);
                 let list = js_sys::Array::new();
                 for op in &ops {
                     let o = js_sys::Object::new();
@@ -812,14 +813,34 @@ pub fn install() -> JsValue {
                 }
                 let out = js_sys::Object::new();
                 let _ = js_sys::Reflect::set(&out, &"ops".into(), &list);
-                let _ = js_sys::Reflect::set(&out, &"linearizable".into(), &verdict.is_ok().into());
-                if let Err(e) = verdict {
-                    let _ = js_sys::Reflect::set(
-                        &out,
-                        &"culprit".into(),
-                        &JsValue::from_f64(e.culprit.id as f64),
-                    );
-                    let _ = js_sys::Reflect::set(&out, &"problem".into(), &e.to_string().into());
+                let linearizable = match &verdict {
+                    Verdict::Linearizable => JsValue::TRUE,
+                    Verdict::NotLinearizable(_) => JsValue::FALSE,
+                    Verdict::Undecided { .. } => JsValue::NULL,
+                };
+                let _ = js_sys::Reflect::set(&out, &"linearizable".into(), &linearizable);
+                let _ = js_sys::Reflect::set(&out, &"verdict".into(), &verdict.name().into());
+                match &verdict {
+                    Verdict::NotLinearizable(e) => {
+                        let _ = js_sys::Reflect::set(
+                            &out,
+                            &"culprit".into(),
+                            &JsValue::from_f64(e.culprit.id as f64),
+                        );
+                        let _ =
+                            js_sys::Reflect::set(&out, &"problem".into(), &e.to_string().into());
+                    }
+                    Verdict::Undecided { key, explored } => {
+                        let _ = js_sys::Reflect::set(
+                            &out,
+                            &"problem".into(),
+                            &format!(
+                                "undecided: the search gave up after {explored} steps on key {key}"
+                            )
+                            .into(),
+                        );
+                    }
+                    Verdict::Linearizable => {}
                 }
                 Ok(out.into())
             })

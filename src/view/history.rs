@@ -5,10 +5,14 @@ use super::*;
 /// The clients' operations as bars from call to answer, one row per client (a client does
 /// one thing at a time), and the linearizability verdict.
 pub(crate) fn history(m: &Model) -> Html {
-    use raftlab_sim::linearizability::{check, OpKind};
+    use raftlab_sim::linearizability::{verdict, OpKind, Verdict, DEFAULT_BUDGET};
     let ops = m.history();
-    let verdict = check(&ops);
-    let culprit = verdict.as_ref().err().map(|e| e.culprit.id);
+    // Bounded: a broken system's history can make the search explode.
+    let verdict = verdict(&ops, DEFAULT_BUDGET);
+    let culprit = match &verdict {
+        Verdict::NotLinearizable(e) => Some(e.culprit.id),
+        _ => None,
+    };
     let now = m.now();
     let shown: Vec<_> = ops.iter().rev().take(30).rev().collect();
     let start = shown.first().map_or(0, |o| o.invoked_us);
@@ -72,8 +76,9 @@ pub(crate) fn history(m: &Model) -> Html {
                 </div>
                 {
                     match &verdict {
-                        Ok(()) => html! { <p class="ok">{ format!("✓ Linearizable: the {} operations fit one order of a single copy of the store.", ops.len()) }</p> },
-                        Err(e) => html! { <p class="bad"><strong>{ "✗ Not linearizable. " }</strong>{ e.to_string() }</p> },
+                        Verdict::Linearizable => html! { <p class="ok">{ format!("✓ Linearizable: the {} operations fit one order of a single copy of the store.", ops.len()) }</p> },
+                        Verdict::NotLinearizable(e) => html! { <p class="bad"><strong>{ "✗ Not linearizable. " }</strong>{ e.to_string() }</p> },
+                        Verdict::Undecided { key, explored } => html! { <p class="undecided"><strong>{ "? Undecided: " }</strong>{ format!("the search gave up after {explored} steps (key {key}), so the history may or may not be linearizable.") }</p> },
                     }
                 }
             }

@@ -1411,6 +1411,7 @@ test('reads: the stale read example shows a non-linearizable history, pointing a
       return { history: api.history(), trace: api.trace(), scenario: api.scenario() };
     }, text);
     assert.equal(r.history.linearizable, false);
+    assert.equal(r.history.verdict, 'not_linearizable');
     assert.equal(r.history.culprit, 3);
     const stale = r.history.ops.find((op) => op.id === 3);
     assert.deepEqual(
@@ -1449,6 +1450,7 @@ test('reads: the Send read button and clientRead() in each mode; setClockRate; b
     assert.deepEqual(reads.map((op) => op.mode), ['lease', 'any', 'leader_local', 'read_index', 'read_index']);
     assert.ok(reads.every((op) => op.value === '1' && op.returned_ms !== null), JSON.stringify(reads));
     assert.equal(h.history.linearizable, true);
+    assert.equal(h.history.verdict, 'linearizable');
     assert.ok(h.scenario.events.some((e) => e.do === 'clock_rate' && e.node === 2 && e.rate === 0.5));
     const errors = await page.evaluate(() => {
       const out = {};

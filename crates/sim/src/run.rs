@@ -2,7 +2,7 @@
 //! phase, and the final trace lines.
 
 use crate::checker::{Property, Violation};
-use crate::linearizability::{self, NotLinearizable, OpKind};
+use crate::linearizability::{self, NotLinearizable, OpKind, Undecided, Verdict};
 use crate::scenario::{Action, Scenario};
 use crate::sim::{Simulation, TraceSink};
 use crate::trace::{TraceEvent, TraceKind};
@@ -27,8 +27,20 @@ pub struct Outcome {
     /// settled.
     pub settled_after_us: Option<Micros>,
     /// When the scenario reads: whether the history with every read (stale modes included)
-    /// is linearizable. Stale modes may break it; that is not a violation.
+    /// is linearizable. Stale modes may break it; that is not a violation. `None` too when
+    /// the check could not decide within its budget ([`linearizability::DEFAULT_BUDGET`]):
+    /// then `linearizability_undecided` says where it gave up.
     pub linearizability: Option<Result<(), Box<NotLinearizable>>>,
+    /// When the scenario reads and the check of the history with every read ran out of its
+    /// budget before it could decide: the key it was on and the steps it took.
+    /// `linearizability` is then `None`; the history is neither shown linearizable nor not.
+    pub linearizability_undecided: Option<Undecided>,
+    /// When the scenario reads and the check of the reads held to linearizability (the
+    /// writes with ReadIndex reads, CheckQuorum lease reads, and every read of a leaderless
+    /// quorum system: the check whose failure is a `linearizability` violation) ran out of
+    /// its budget: where it gave up. No violation is recorded then, but the run is not
+    /// shown safe either: its reads were not checked.
+    pub strict_linearizability_undecided: Option<Undecided>,
     /// For another system than Raft (whose `nodes` is then empty): one line per server
     /// saying its end state ([`Simulation::describe`]).
     pub other_nodes: Vec<String>,
@@ -93,6 +105,8 @@ pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: boo
         }
     }
     let mut linearizability = None;
+    let mut undecided = None;
+    let mut strict_undecided = None;
     if reads {
         let history = linearizability::history(&clients.borrow());
         // Reads that must be linearizable: ReadIndex always; lease reads when CheckQuorum
@@ -133,16 +147,28 @@ pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: boo
             })
             .cloned()
             .collect();
-        if let Err(e) = linearizability::check(&strict) {
-            violations.push(Violation {
+        // Bounded searches (a broken system's history can make them explode): an
+        // undecided verdict is reported as such, never as a pass or a failure.
+        let strict_verdict = linearizability::verdict(&strict, linearizability::DEFAULT_BUDGET);
+        match &strict_verdict {
+            Verdict::NotLinearizable(e) => violations.push(Violation {
                 property: Property::Linearizability,
                 t_us: e.culprit.returned_us.unwrap_or(e.culprit.invoked_us),
                 nodes: Vec::new(),
                 detail: e.to_string(),
                 seed: scenario.seed,
-            });
+            }),
+            Verdict::Undecided { .. } => strict_undecided = strict_verdict.undecided(),
+            Verdict::Linearizable => {}
         }
-        linearizability = Some(linearizability::check(&history));
+        // Every read held to it: the same history, whose verdict is known.
+        let whole = if strict.len() == history.len() {
+            strict_verdict
+        } else {
+            linearizability::verdict(&history, linearizability::DEFAULT_BUDGET)
+        };
+        linearizability = whole.decided();
+        undecided = whole.undecided();
     }
     sim.finish();
     violations.splice(0..0, sim.violations().iter().cloned());
@@ -165,6 +191,8 @@ pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: boo
             .collect(),
         settled_after_us,
         linearizability,
+        linearizability_undecided: undecided,
+        strict_linearizability_undecided: strict_undecided,
         other_nodes: if sim.system() == crate::system::System::Raft {
             Vec::new()
         } else {

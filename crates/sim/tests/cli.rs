@@ -1254,3 +1254,65 @@ fn explain_help() {
     let top = raftlab(&["--help"]);
     assert!(top.stdout.contains("explain"), "{top:?}");
 }
+
+/// A run whose linearizability search runs out of its budget (an unsafe leaderless-quorum
+/// campaign of 10 s) says so, neither passing nor failing the reads; fuzz counts it apart.
+#[test]
+fn an_undecided_linearizability_check_is_reported_as_such() {
+    let options = FuzzOptions {
+        system: raftlab_sim::system::System::Quorum,
+        unsafe_settings: true,
+        until_us: 10_000_000,
+        ..FuzzOptions::default()
+    };
+    let file = Temp::file(
+        "undecided.json",
+        &raftlab_sim::fuzz::campaign(39, &options).to_pretty(),
+    );
+    let ran = raftlab(&["run", file.s()]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(
+        ran.stdout
+            .contains("reads: undecided: the search gave up after "),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stdout.contains(
+            "safety: undecided for the reads held to linearizability: the search gave up after "
+        ),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stdout.contains("safety: no other violation\n"),
+        "{ran:?}"
+    );
+    assert!(!ran.stdout.contains("is linearizable"), "{ran:?}");
+    assert!(!ran.stdout.contains("safety: no violation"), "{ran:?}");
+    let out = Temp::dir("undecided-fuzz");
+    let ran = raftlab(&[
+        "fuzz",
+        "--system",
+        "quorum",
+        "--unsafe",
+        "--until-ms",
+        "10000",
+        "--from-seed",
+        "39",
+        "--seeds",
+        "1",
+        "--out",
+        out.s(),
+    ]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(
+        ran.stdout.contains(
+            "1 campaign(s) undecided, neither passed nor failed: the linearizability search gave up within its budget\n  seed 39: the search gave up after "
+        ),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stdout
+            .contains("no violation in the 0 decided campaign(s)"),
+        "{ran:?}"
+    );
+}

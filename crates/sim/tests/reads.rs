@@ -292,3 +292,102 @@ fn a_clock_beyond_the_drift_bound_makes_lease_reads_not_strict_6_4_1() {
         assert_eq!(verdict.is_err(), stale, "rate {rate}: {verdict:?}");
     }
 }
+
+/// An unsafe leaderless-quorum campaign of 10 s whose history makes the linearizability search
+/// explode: the run reports the check as undecided, records no violation for it, and claims
+/// neither verdict.
+#[test]
+fn an_exploding_search_is_undecided_not_passed() {
+    let options = FuzzOptions {
+        system: raftlab_sim::system::System::Quorum,
+        unsafe_settings: true,
+        until_us: 10_000_000,
+        ..FuzzOptions::default()
+    };
+    let scenario = campaign(39, &options);
+    let outcome = run(&scenario, None, true);
+    let strict = outcome
+        .strict_linearizability_undecided
+        .clone()
+        .expect("the strict check gives up");
+    assert!(strict.explored >= linearizability::DEFAULT_BUDGET);
+    assert_eq!(
+        strict.to_string(),
+        format!(
+            "the search gave up after {} steps on key {}",
+            strict.explored, strict.key
+        )
+    );
+    // Every read is held to linearizability: the whole history is the strict one.
+    assert_eq!(outcome.linearizability_undecided, Some(strict));
+    assert!(outcome.linearizability.is_none());
+    assert!(outcome
+        .violations
+        .iter()
+        .all(|v| v.property != Property::Linearizability));
+    // The history's own bounded verdict says the same.
+    let history = linearizability::history(&traced(&scenario));
+    assert!(matches!(
+        linearizability::verdict(&history, linearizability::DEFAULT_BUDGET),
+        linearizability::Verdict::Undecided { .. }
+    ));
+}
+
+mod bounded {
+    use proptest::prelude::*;
+    use raftlab_sim::linearizability::{check, verdict, Op, OpKind, Verdict};
+
+    /// Histories of two keys with overlapping operations, values from a small set (so that
+    /// some are linearizable and some not), and writes of unknown outcome.
+    fn histories() -> impl Strategy<Value = Vec<Op>> {
+        prop::collection::vec(
+            (
+                0..2u8,
+                any::<bool>(),
+                0..4u8,
+                0..2_000u64,
+                1..400u64,
+                0..8u8,
+            ),
+            0..24,
+        )
+        .prop_map(|ops| {
+            ops.into_iter()
+                .enumerate()
+                .map(|(i, (key, write, value, call, len, unknown))| Op {
+                    id: i as u64 + 1,
+                    key: ["x", "y"][key as usize].into(),
+                    kind: if write {
+                        OpKind::Write(Some(value.to_string()))
+                    } else {
+                        OpKind::Read((value > 0).then(|| value.to_string()))
+                    },
+                    mode: None,
+                    invoked_us: call,
+                    returned_us: (!(write && unknown == 0)).then_some(call + len),
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Unbounded, `verdict` is `check`; bounded, it is `check` or undecided after exactly
+        /// the budget (these keys have too few operations for a stored state to cost more
+        /// than one step).
+        #[test]
+        fn verdict_agrees_with_check(ops in histories(), budget in 0..200u64) {
+            let checked = check(&ops);
+            let expected = match checked {
+                Ok(()) => Verdict::Linearizable,
+                Err(e) => Verdict::NotLinearizable(e),
+            };
+            prop_assert_eq!(verdict(&ops, u64::MAX), expected.clone());
+            match verdict(&ops, budget) {
+                Verdict::Undecided { explored, .. } => prop_assert_eq!(explored, budget),
+                v => prop_assert_eq!(v, expected),
+            }
+        }
+    }
+}

@@ -747,6 +747,9 @@ fn summarize(file: &str, scenario: &Scenario, outcome: &Outcome) -> String {
             t as f64 / 1000.0
         ));
     }
+    if let Some(u) = &outcome.linearizability_undecided {
+        s.push_str(&format!("reads: undecided: {u}\n"));
+    }
     match &outcome.linearizability {
         None => {}
         Some(Ok(())) => s.push_str("reads: the history (every read included) is linearizable\n"),
@@ -754,7 +757,14 @@ fn summarize(file: &str, scenario: &Scenario, outcome: &Outcome) -> String {
             "reads: the history with every read is NOT linearizable (stale modes may do that; ReadIndex and CheckQuorum leases may not): {e}\n"
         )),
     }
-    if outcome.violations.is_empty() {
+    if let Some(u) = &outcome.strict_linearizability_undecided {
+        s.push_str(&format!(
+            "safety: undecided for the reads held to linearizability: {u} (the checker's budget); they are not checked\n"
+        ));
+    }
+    if outcome.violations.is_empty() && outcome.strict_linearizability_undecided.is_some() {
+        s.push_str("safety: no other violation\n");
+    } else if outcome.violations.is_empty() {
         s.push_str(match system {
             raftlab_sim::system::System::Raft => "safety: no violation (election safety, leader append-only, log matching, leader completeness, state machine safety, one vote per term, commit monotonic, single-server change, one change at a time)\n",
             raftlab_sim::system::System::Quorum => "safety: no violation (acknowledged write lost; every read held to linearizability)\n",
@@ -802,6 +812,9 @@ fn cmd_fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
     let events = AtomicU64::new(0);
     let slowest_settle = AtomicU64::new(0);
     let failures: Mutex<Vec<(u64, Scenario, Outcome)>> = Mutex::new(Vec::new());
+    // Campaigns without a violation whose linearizability check could not decide within its
+    // budget: neither passes nor failures.
+    let undecided: Mutex<Vec<(u64, linearizability::Undecided)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| loop {
@@ -813,6 +826,9 @@ fn cmd_fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
                 match fuzz_one(seed, &options) {
                     Ok(outcome) => {
                         events.fetch_add(outcome.events, Ordering::Relaxed);
+                        if let Some(u) = outcome.strict_linearizability_undecided {
+                            undecided.lock().expect("no worker panics").push((seed, u));
+                        }
                         slowest_settle
                             .fetch_max(outcome.settled_after_us.unwrap_or(0), Ordering::Relaxed);
                     }
@@ -846,9 +862,31 @@ fn cmd_fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
         elapsed,
         events.load(Ordering::Relaxed) as f64 / elapsed.max(1e-9)
     );
+    let mut undecided = undecided.into_inner().expect("no worker panics");
+    undecided.sort_by_key(|u| u.0);
+    if !undecided.is_empty() {
+        say!(
+            "{} campaign(s) undecided, neither passed nor failed: the linearizability search gave up within its budget",
+            undecided.len()
+        );
+        for (seed, u) in undecided.iter().take(10) {
+            say!("  seed {seed}: {u}");
+        }
+        if undecided.len() > 10 {
+            say!("  ... and {} more", undecided.len() - 10);
+        }
+    }
     if failures.is_empty() {
         say!(
-            "no violation; slowest recovery after the faults stopped: {:.1} ms",
+            "no violation{}; slowest recovery after the faults stopped: {:.1} ms",
+            if undecided.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " in the {} decided campaign(s)",
+                    args.seeds - undecided.len() as u64
+                )
+            },
             slowest_settle.load(Ordering::Relaxed) as f64 / 1000.0
         );
         return Ok(ExitCode::SUCCESS);
@@ -1033,6 +1071,64 @@ fn bench_linearizability() -> Result<(), String> {
             Ok(()) => "linearizable".to_string(),
             Err(e) => format!("NOT linearizable: {e}"),
         }
+    );
+    // The fewest steps that decide it: the budget's margin on an honest history.
+    let (mut low, mut high) = (0u64, linearizability::DEFAULT_BUDGET.max(1));
+    while linearizability::verdict(&history, high)
+        .undecided()
+        .is_some()
+    {
+        high = high.saturating_mul(2);
+    }
+    while low + 1 < high {
+        let mid = low + (high - low) / 2;
+        if linearizability::verdict(&history, mid)
+            .undecided()
+            .is_some()
+        {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    say!(
+        "linearizability checker: that history takes {high} search steps (the default budget is {})",
+        linearizability::DEFAULT_BUDGET
+    );
+    // A history that makes the search explode, cut short by the default budget.
+    let hard = linearizability::adversarial_history(24);
+    let mut best = f64::MAX;
+    let mut verdict = linearizability::Verdict::Linearizable;
+    for _ in 0..3 {
+        let start = Instant::now();
+        verdict = linearizability::verdict(&hard, linearizability::DEFAULT_BUDGET);
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    let steps = verdict.undecided().map_or(0, |u| u.explored);
+    say!(
+        "linearizability checker, adversarial history ({} concurrent writes, then an impossible read), default budget: {} in {:.3} s (best of 3), {:.1} million steps/s",
+        hard.len() - 1,
+        match &verdict {
+            linearizability::Verdict::Undecided { key, explored } =>
+                format!("undecided after {explored} steps on key {key}"),
+            v => v.name().to_string(),
+        },
+        best,
+        steps as f64 / best.max(1e-9) / 1e6
+    );
+    // The same kind of history small enough to decide, unbounded.
+    let hard = linearizability::adversarial_history(16);
+    let start = Instant::now();
+    let decided = linearizability::check(&hard);
+    say!(
+        "linearizability checker, adversarial history of {} writes, unbounded: {} in {:.3} s",
+        hard.len() - 1,
+        if decided.is_ok() {
+            "linearizable"
+        } else {
+            "NOT linearizable"
+        },
+        start.elapsed().as_secs_f64()
     );
     Ok(())
 }
