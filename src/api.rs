@@ -777,11 +777,12 @@ pub fn install() -> JsValue {
         &api,
         "history",
         f0(Box::new(|| {
-            use raftlab_sim::linearizability::{verdict, OpKind, Verdict, DEFAULT_BUDGET};
+            use raftlab_sim::linearizability::{OpKind, Verdict};
             with_model(|m| {
                 let ops = m.history();
-                // Bounded, as the Client history panel's: never a guess when undecided.
-                let verdict = verdict(&ops, DEFAULT_BUDGET);
+                // Bounded and remembered, as the Client history panel's: never a guess when
+                // undecided.
+                let verdict = m.history_verdict(&ops);
                 let list = js_sys::Array::new();
                 for op in &ops {
                     let o = js_sys::Object::new();

@@ -100,6 +100,14 @@ pub struct Model {
     /// While restoring a recorded moment: recorded actions from this one on are not applied
     /// at the target time.
     hold: Option<usize>,
+    /// The last history checked and its verdict ([`Model::history_verdict`]): the search can
+    /// take a second on a broken history, and the view and the API ask on every render.
+    verdict_cache: RefCell<
+        Option<(
+            Vec<raftlab_sim::linearizability::Op>,
+            raftlab_sim::linearizability::Verdict,
+        )>,
+    >,
 }
 
 impl Model {
@@ -140,6 +148,7 @@ impl Model {
             keep_trace_from: None,
             lesson: None,
             hold: None,
+            verdict_cache: RefCell::new(None),
         };
         m.attach_trace();
         m.checkpoints.push(Checkpoint {
@@ -480,6 +489,24 @@ impl Model {
         let now = self.sim.now();
         let end = self.client_events.partition_point(|e| e.t_us <= now);
         raftlab_sim::linearizability::history(&self.client_events[..end])
+    }
+
+    /// The linearizability verdict on `ops` (normally [`Model::history`]) with the checker's
+    /// default budget; the same history is not searched twice in a row.
+    pub fn history_verdict(
+        &self,
+        ops: &[raftlab_sim::linearizability::Op],
+    ) -> raftlab_sim::linearizability::Verdict {
+        use raftlab_sim::linearizability::{verdict, DEFAULT_BUDGET};
+        let mut cache = self.verdict_cache.borrow_mut();
+        if let Some((seen, v)) = cache.as_ref() {
+            if seen.as_slice() == ops {
+                return v.clone();
+            }
+        }
+        let v = verdict(ops, DEFAULT_BUDGET);
+        *cache = Some((ops.to_vec(), v.clone()));
+        v
     }
 
     /// Which safety properties have been broken so far, with the first detail for each.

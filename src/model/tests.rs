@@ -578,3 +578,23 @@ fn a_hand_driven_network_is_narrated() {
     assert_eq!(m.sim().in_flight().count(), 1);
     assert_eq!(m.sim().leader(), None);
 }
+
+#[test]
+fn the_history_verdict_is_the_checkers_and_follows_the_history() {
+    use raftlab_sim::linearizability::{adversarial_history, verdict, Verdict, DEFAULT_BUDGET};
+    let mut m = busy_run(5, 6_000_000);
+    let early = m.history();
+    assert!(!early.is_empty(), "the run has client operations");
+    assert_eq!(m.history_verdict(&early), verdict(&early, DEFAULT_BUDGET));
+    assert_eq!(m.history_verdict(&early), Verdict::Linearizable);
+    // A history the search cannot finish: undecided, and the same answer when asked again.
+    let hard = adversarial_history(24);
+    let first = m.history_verdict(&hard);
+    assert!(first.undecided().is_some(), "{first:?}");
+    assert_eq!(m.history_verdict(&hard), first);
+    // The run goes on: the verdict is the new history's, not the remembered one.
+    m.run_for(3_000_000);
+    let later = m.history();
+    assert_ne!(later, hard);
+    assert_eq!(m.history_verdict(&later), verdict(&later, DEFAULT_BUDGET));
+}

@@ -5,10 +5,10 @@ use super::*;
 /// The clients' operations as bars from call to answer, one row per client (a client does
 /// one thing at a time), and the linearizability verdict.
 pub(crate) fn history(m: &Model) -> Html {
-    use raftlab_sim::linearizability::{verdict, OpKind, Verdict, DEFAULT_BUDGET};
+    use raftlab_sim::linearizability::{OpKind, Verdict};
     let ops = m.history();
-    // Bounded: a broken system's history can make the search explode.
-    let verdict = verdict(&ops, DEFAULT_BUDGET);
+    // Bounded (a broken system's history can make the search explode), and remembered.
+    let verdict = m.history_verdict(&ops);
     let culprit = match &verdict {
         Verdict::NotLinearizable(e) => Some(e.culprit.id),
         _ => None,
