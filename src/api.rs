@@ -831,15 +831,11 @@ pub fn install() -> JsValue {
                         let _ =
                             js_sys::Reflect::set(&out, &"problem".into(), &e.to_string().into());
                     }
-                    Verdict::Undecided { key, explored } => {
-                        let _ = js_sys::Reflect::set(
-                            &out,
-                            &"problem".into(),
-                            &format!(
-                                "undecided: the search gave up after {explored} steps on key {key}"
-                            )
-                            .into(),
-                        );
+                    Verdict::Undecided { .. } => {
+                        if let Some(u) = verdict.undecided() {
+                            let problem = format!("undecided: {u}");
+                            let _ = js_sys::Reflect::set(&out, &"problem".into(), &problem.into());
+                        }
                     }
                     Verdict::Linearizable => {}
                 }

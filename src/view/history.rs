@@ -78,7 +78,7 @@ pub(crate) fn history(m: &Model) -> Html {
                     match &verdict {
                         Verdict::Linearizable => html! { <p class="ok">{ format!("✓ Linearizable: the {} operations fit one order of a single copy of the store.", ops.len()) }</p> },
                         Verdict::NotLinearizable(e) => html! { <p class="bad"><strong>{ "✗ Not linearizable. " }</strong>{ e.to_string() }</p> },
-                        Verdict::Undecided { key, explored } => html! { <p class="undecided"><strong>{ "? Undecided: " }</strong>{ format!("the search gave up after {explored} steps (key {key}), so the history may or may not be linearizable.") }</p> },
+                        Verdict::Undecided { .. } => html! { <p class="undecided"><strong>{ "? Undecided: " }</strong>{ verdict.undecided().map(|u| format!("{u}, so the history may or may not be linearizable.")) }</p> },
                     }
                 }
             }

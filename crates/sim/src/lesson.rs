@@ -2137,10 +2137,11 @@ impl Fact {
                 want,
             ) {
                 // Never a pass: the lesson's fact is unknown.
-                (linearizability::Verdict::Undecided { key, explored }, _) => {
+                (v @ linearizability::Verdict::Undecided { .. }, _) => {
                     return Err(format!(
-                        "expected the clients' history {}to be linearizable, but the checker could not decide within its budget (the search gave up after {explored} steps on key {key})",
-                        if *want { "" } else { "not " }
+                        "expected the clients' history {}to be linearizable, but the checker could not decide within its budget ({})",
+                        if *want { "" } else { "not " },
+                        v.undecided().expect("an undecided verdict")
                     ))
                 }
                 (linearizability::Verdict::NotLinearizable(e), true) => {
