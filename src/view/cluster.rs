@@ -185,7 +185,7 @@ fn timer_button(ui: &UseReducerHandle<Ui>, node: &Node, n: usize) -> Html {
 }
 
 /// The latest client request or reply at each node within the last moments: drawn next to
-/// the node ("→ set x=1", "✓ ok", "↪ S2", "⌛ no answer").
+/// the node ("→ set x=1", "✓ ok", "↪ S2", "✗ no answer").
 pub(crate) fn client_notes(m: &Model) -> Vec<(NodeId, String, &'static str)> {
     use raftlab_sim::trace::{ReplyResult, TraceKind};
     let now = m.now();
@@ -211,7 +211,7 @@ pub(crate) fn client_notes(m: &Model) -> Vec<(NodeId, String, &'static str)> {
                 (ReplyResult::Ok, _) => (*n, "✓ ok".to_string(), "ok"),
                 (ReplyResult::Redirect, Some(Some(l))) => (*n, format!("↪ try S{l}"), "redirect"),
                 (ReplyResult::Redirect, _) => (*n, "↪ no leader".to_string(), "redirect"),
-                (ReplyResult::Timeout, _) => (*n, "⌛ no answer".to_string(), "timeout"),
+                (ReplyResult::Timeout, _) => (*n, "✗ no answer".to_string(), "timeout"),
             },
             _ => continue,
         };
