@@ -443,6 +443,7 @@ pub fn narrate(
         | TraceKind::Duplicate { .. }
         | TraceKind::Apply { .. }
         | TraceKind::Vote { .. }
-        | TraceKind::Final { .. } => return None,
+        | TraceKind::Final { .. }
+        | TraceKind::FinalSystem { .. } => return None,
     })
 }

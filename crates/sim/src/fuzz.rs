@@ -205,13 +205,23 @@ fn quorum_campaign(seed: u64, options: &FuzzOptions) -> Scenario {
         events.push(TimedAction { at_us: t, action });
         t += dice.range(5_000, 200_000);
     }
+    // Safe campaigns end with a liveness phase. Anti-entropy is drawn last, so the faults and
+    // requests are those of earlier versions for each seed. With it the replicas are held to
+    // convergence; without it the phase only runs them with the faults gone (nothing is
+    // promised). Unsafe campaigns are about safety, and stay as they were.
+    let liveness_us = if options.unsafe_settings {
+        None
+    } else {
+        c.anti_entropy_ms = [0, 50, 200][dice.below(3) as usize];
+        Some(options.liveness_us)
+    };
     Scenario {
         seed,
         nodes,
         until_us: options.until_us,
         config: SimConfig::default(),
         events,
-        liveness_us: None,
+        liveness_us,
         system: SystemConfig::Quorum(c),
     }
 }
@@ -251,7 +261,7 @@ fn lease_campaign(seed: u64, options: &FuzzOptions) -> Scenario {
         until_us: options.until_us,
         config: SimConfig::default(),
         events,
-        liveness_us: None,
+        liveness_us: Some(options.liveness_us),
         system: SystemConfig::Lease(c),
     }
 }

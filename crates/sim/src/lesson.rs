@@ -199,6 +199,17 @@ pub const TRACE_KINDS: &[(&str, &[&str])] = &[
             "log",
             "snapshot_index",
             "snapshot_term",
+            // Other systems' `final` lines.
+            "store",
+            "hints",
+            "holder",
+            "token",
+            "mod_index",
+            "revision",
+            "leading",
+            "believes",
+            "highest_token",
+            "accepted",
         ],
     ),
 ];

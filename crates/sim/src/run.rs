@@ -41,6 +41,10 @@ pub struct Outcome {
     /// its budget: where it gave up. No violation is recorded then, but the run is not
     /// shown safe either: its reads were not checked.
     pub strict_linearizability_undecided: Option<Undecided>,
+    /// When the scenario has a liveness phase that these settings make no promise for: why
+    /// ([`Simulation::liveness_promise`]). The phase then only runs the cluster with the
+    /// faults gone, and `settled_after_us` is `None`.
+    pub liveness_unchecked: Option<&'static str>,
     /// For another system than Raft (whose `nodes` is then empty): one line per server
     /// saying its end state ([`Simulation::describe`]).
     pub other_nodes: Vec<String>,
@@ -98,9 +102,14 @@ pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: boo
     let mut violations = Vec::new();
     let mut settled_after_us = None;
     let safe = sim.run_until(scenario.until_us, stop_on_violation);
+    let mut liveness_unchecked = None;
     if let (true, Some(within)) = (safe, scenario.liveness_us) {
+        let promise = sim.liveness_promise();
         match sim.check_liveness(within) {
-            Ok(t) => settled_after_us = Some(t),
+            Ok(t) => match promise {
+                Ok(()) => settled_after_us = Some(t),
+                Err(why) => liveness_unchecked = Some(why),
+            },
             Err(v) => violations.push(v),
         }
     }
@@ -193,6 +202,7 @@ pub fn run(scenario: &Scenario, trace: Option<TraceSink>, stop_on_violation: boo
         linearizability,
         linearizability_undecided: undecided,
         strict_linearizability_undecided: strict_undecided,
+        liveness_unchecked,
         other_nodes: if sim.system() == crate::system::System::Raft {
             Vec::new()
         } else {

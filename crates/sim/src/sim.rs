@@ -3,6 +3,7 @@
 //! every random choice, so the same scenario always gives the same trace.
 
 use crate::checker::{Checker, Property, Violation};
+use crate::json::Value as Json;
 use crate::scenario::MAX_NODES;
 use crate::scenario::{Action, ConfigPatch, Mode, Scenario, SimConfig, Target};
 use crate::system::{
@@ -1583,6 +1584,72 @@ impl Simulation {
         }
     }
 
+    /// The end state of server `id` of another system than Raft, as the fields of its
+    /// `final` trace line: `role`, then a replica's `store` (key to its siblings, each a
+    /// `[value, version]` pair) and `hints`; the lease store's `holder`, `token`, `mod_index`
+    /// and `revision`; a candidate's `leading`, `believes` and `token`; the resource's
+    /// `highest_token` and `accepted`. Empty for Raft (its `final` lines have fields of their
+    /// own).
+    pub fn final_fields(&self, id: NodeId) -> Vec<(&'static str, Json)> {
+        let k = id as usize - 1;
+        let opt = |v: Option<u64>| v.map_or(Json::Null, Json::from);
+        match self.others.as_deref() {
+            Some(Others::Quorum(c)) => {
+                let node = &c.nodes[k];
+                let mut store = crate::json::Map::new();
+                for (key, sibs) in node.store() {
+                    let pairs = sibs
+                        .iter()
+                        .map(|(v, ver)| {
+                            Json::Array(vec![Json::from(v.as_str()), Json::from(ver.text())])
+                        })
+                        .collect();
+                    store.insert(key.clone(), Json::Array(pairs));
+                }
+                vec![
+                    ("role", Json::from("replica")),
+                    ("store", Json::from(store)),
+                    ("hints", Json::from(node.hints().len() as u64)),
+                ]
+            }
+            Some(Others::Lease(c)) => {
+                use raftlab_lease::Role;
+                let n = &c.nodes[k];
+                let role = ("role", Json::from(n.role().as_str()));
+                match n.role() {
+                    Role::Store => {
+                        let r = n.store_record();
+                        vec![
+                            role,
+                            ("holder", opt(r.map(|r| r.holder as u64))),
+                            ("token", opt(r.map(|r| r.token))),
+                            ("mod_index", opt(r.map(|r| r.mod_index))),
+                            ("revision", opt(n.store_revision())),
+                        ]
+                    }
+                    Role::Candidate => {
+                        let b = n.belief();
+                        vec![
+                            role,
+                            ("leading", Json::Bool(b.is_some_and(|b| b.leading))),
+                            ("believes", opt(b.and_then(|b| b.holder).map(u64::from))),
+                            ("token", opt(b.and_then(|b| b.token))),
+                        ]
+                    }
+                    Role::Resource => {
+                        let (highest, accepted) = n.resource_state().unwrap_or((0, 0));
+                        vec![
+                            role,
+                            ("highest_token", Json::from(highest)),
+                            ("accepted", Json::from(accepted)),
+                        ]
+                    }
+                }
+            }
+            None => Vec::new(),
+        }
+    }
+
     /// How many servers the run has (every system).
     pub fn node_count(&self) -> usize {
         self.slots.len()
@@ -1817,6 +1884,17 @@ impl Simulation {
 
     /// Emits one `final` trace line per node.
     pub fn finish(&mut self) {
+        if self.others.is_some() {
+            for id in 1..=self.slots.len() as NodeId {
+                let kind = TraceKind::FinalSystem {
+                    node: id,
+                    alive: self.is_alive(id),
+                    fields: self.final_fields(id),
+                };
+                self.emit(|| kind);
+            }
+            return;
+        }
         for k in 0..self.nodes.len() {
             let node = &self.nodes[k];
             let kind = TraceKind::Final {
@@ -1864,15 +1942,17 @@ impl Simulation {
             }
         }
         let deadline = start + within_us;
-        if self.others.is_some() {
-            // Other systems have no liveness property here: the phase only lets them run
-            // with the faults gone.
+        if self.liveness_promise().is_err() {
+            // Settings that promise no convergence: the phase only lets the cluster run with
+            // the faults gone ([`crate::run::Outcome::liveness_unchecked`] says why).
             self.run_until(deadline, false);
             return Ok(0);
         }
         loop {
-            self.decommission();
-            if self.settled().is_ok() {
+            if self.others.is_none() {
+                self.decommission();
+            }
+            if self.settled_any().is_ok() {
                 return Ok(self.now - start);
             }
             if self.now >= deadline {
@@ -1881,11 +1961,11 @@ impl Simulation {
             let next = (self.now + 10_000).min(deadline);
             self.run_until(next, false);
         }
-        let detail = self.settled().err().unwrap_or_default();
+        let detail = self.settled_any().err().unwrap_or_default();
         let violation = Violation {
             property: Property::Liveness,
             t_us: self.now,
-            nodes: (1..=self.nodes.len() as NodeId).collect(),
+            nodes: (1..=self.slots.len() as NodeId).collect(),
             detail: format!(
                 "the cluster did not settle within {} ms after the faults stopped: {detail}",
                 within_us / 1000
@@ -1947,6 +2027,107 @@ impl Simulation {
                     .max_by_key(|n| (n.membership_index(), n.commit_index()))
             });
         best.map_or(&EMPTY, Node::membership)
+    }
+
+    /// Why the liveness phase checks nothing for this run's settings, if it does not:
+    /// leaderless replicas converge only through anti-entropy (Dynamo 4.7); without it a
+    /// replica that missed a write keeps its old value until a read repairs it, so the
+    /// settings promise no convergence. Raft and lease election always promise theirs.
+    pub fn liveness_promise(&self) -> Result<(), &'static str> {
+        match self.others.as_deref() {
+            Some(Others::Quorum(c)) if c.config.anti_entropy_ms == 0 => Err(
+                "leaderless replicas converge only through anti-entropy, and anti_entropy_ms is 0",
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// What the liveness phase waits for, for every system: [`Simulation::settled`] for
+    /// Raft; for leaderless quorums, every replica of every key holds the same versions,
+    /// no hint waits for its home and no request is open (eventual consistency, Dynamo 4.7);
+    /// for lease election, the store names a holder that believes it leads with the
+    /// record's token, no other candidate believes it leads, and the resource has accepted
+    /// that token. Ok, or what is still missing.
+    pub fn settled_any(&self) -> Result<(), String> {
+        match self.others.as_deref() {
+            None => self.settled().map(|_| ()),
+            Some(Others::Quorum(c)) => {
+                for (k, node) in c.nodes.iter().enumerate() {
+                    let id = k as NodeId + 1;
+                    if !self.slots[k].alive {
+                        return Err(format!("S{id} is down"));
+                    }
+                    if !node.hints().is_empty() {
+                        return Err(format!(
+                            "S{id} still holds {} hint(s) for other replicas",
+                            node.hints().len()
+                        ));
+                    }
+                    if !node.pending().is_empty() {
+                        return Err(format!("S{id} still coordinates a request"));
+                    }
+                }
+                let n = c.config.n(c.nodes.len());
+                for node in &c.nodes {
+                    for key in node.store().keys() {
+                        let replicas = node.preference_list(key);
+                        let first = replicas[0];
+                        let want = c.nodes[first as usize - 1].store().get(key);
+                        for &r in &replicas[1..n] {
+                            let have = c.nodes[r as usize - 1].store().get(key);
+                            if !same_siblings(want, have) {
+                                return Err(format!(
+                                    "replicas S{first} and S{r} hold different versions of {key}"
+                                ));
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Some(Others::Lease(c)) => {
+                use raftlab_lease::Role;
+                let alive = |id: NodeId| self.slots[id as usize - 1].alive;
+                let find = |role: Role| c.nodes.iter().find(|n| n.role() == role);
+                let Some(store) = find(Role::Store) else {
+                    return Err("there is no store".into());
+                };
+                if !alive(store.id()) {
+                    return Err(format!("the store S{} is down", store.id()));
+                }
+                let Some(record) = store.store_record() else {
+                    return Err("the store names no holder".into());
+                };
+                let h = record.holder;
+                for n in c.nodes.iter().filter(|n| n.role() == Role::Candidate) {
+                    let leading = n.belief().is_some_and(|b| b.leading);
+                    if n.id() == h {
+                        let token = n.belief().and_then(|b| b.token);
+                        if !alive(h) || !leading || token != Some(record.token) {
+                            return Err(format!(
+                                "S{h} holds the lease (token {}) but does not believe it leads with it",
+                                record.token
+                            ));
+                        }
+                    } else if leading && alive(n.id()) {
+                        return Err(format!(
+                            "S{} believes it leads while the store names S{h}",
+                            n.id()
+                        ));
+                    }
+                }
+                if let Some(resource) = find(Role::Resource) {
+                    let (highest, _) = resource.resource_state().unwrap_or((0, 0));
+                    if highest != record.token {
+                        return Err(format!(
+                            "the resource has not yet accepted a write with S{h}'s token {} (highest {highest})",
+                            record.token
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Ok when one leader is followed by every member of its configuration in its term,
@@ -2102,4 +2283,13 @@ fn node_event(node: NodeId, event: &Event) -> TraceKind {
             reason,
         },
     }
+}
+
+/// Whether two replicas hold the same siblings of a key, in any order (absent: none).
+fn same_siblings(
+    a: Option<&raftlab_quorum::Siblings>,
+    b: Option<&raftlab_quorum::Siblings>,
+) -> bool {
+    let (a, b) = (a.map_or(&[][..], |s| &s[..]), b.map_or(&[][..], |s| &s[..]));
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }

@@ -300,7 +300,7 @@ impl TraceKind {
             TraceKind::ClientReply { .. } => "client_reply",
             TraceKind::ClientRead { .. } => "client_read",
             TraceKind::Violation { .. } => "violation",
-            TraceKind::Final { .. } => "final",
+            TraceKind::Final { .. } | TraceKind::FinalSystem { .. } => "final",
             TraceKind::Membership { .. } => "membership",
             TraceKind::MembershipRefused { .. } => "membership_refused",
             TraceKind::AddServer { .. } => "add_server",
@@ -497,6 +497,17 @@ impl TraceKind {
                 map.entry("detail", detail)?;
                 map.entry("nodes", nodes)?;
                 map.entry("seed", seed)?;
+            }
+            TraceKind::FinalSystem {
+                node,
+                alive,
+                fields,
+            } => {
+                map.entry("node", node)?;
+                map.entry("alive", alive)?;
+                for (key, value) in fields {
+                    map.entry(key, value)?;
+                }
             }
             TraceKind::Final {
                 node,
@@ -1147,6 +1158,18 @@ pub enum TraceKind {
         /// Why (written as `reason` and its fields in the NDJSON line).
         #[serde(skip)]
         reason: AppendRejection,
+    },
+    /// After the run of another system than Raft: one line per server with its final state,
+    /// written as kind `final` with `node`, `alive`, then the system's own `fields`
+    /// (`docs/trace-format.md`).
+    #[serde(skip)]
+    FinalSystem {
+        /// The server.
+        node: NodeId,
+        /// Whether it is up.
+        alive: bool,
+        /// Its state: `role`, then that role's fields.
+        fields: Vec<(&'static str, crate::json::Value)>,
     },
     /// After the run: one line per node with its final state.
     Final {

@@ -747,6 +747,9 @@ fn summarize(file: &str, scenario: &Scenario, outcome: &Outcome) -> String {
             t as f64 / 1000.0
         ));
     }
+    if let Some(why) = outcome.liveness_unchecked {
+        s.push_str(&format!("liveness: not checked: {why}\n"));
+    }
     if let Some(u) = &outcome.linearizability_undecided {
         s.push_str(&format!("reads: undecided: {u}\n"));
     }
