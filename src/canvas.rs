@@ -30,7 +30,6 @@ use crate::geometry::{clamp, position, NODE_R};
 use crate::model::Model;
 use raftlab_raft::{Body, NodeId, Role};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -339,9 +338,10 @@ fn scene(m: &Model) -> Vec<Shape> {
     // drawn last (on top). Held ones wait in a queue on their link, numbered per link.
     let mut flying: Vec<_> = sim.in_flight().collect();
     raftlab_sim::order::sort_by_key(&mut flying, |f| f.id.into());
-    let mut queued: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
-    // Per link with held messages: where its gate goes, and the link's direction.
-    let mut gates: BTreeMap<(NodeId, NodeId), GatePlace> = BTreeMap::new();
+    // Per link with held messages: (link, how many so far), and where its gate goes and the
+    // link's direction. Short lists, not maps (a map type costs kilobytes of wasm).
+    let mut queued: Vec<((NodeId, NodeId), usize)> = Vec::new();
+    let mut gates: Vec<((NodeId, NodeId), GatePlace)> = Vec::new();
     let first_message = shapes.len();
     for msg in flying {
         let message = msg.message;
@@ -367,7 +367,14 @@ fn scene(m: &Model) -> Vec<Shape> {
             // to 6 wide), on up to three quarters of the link; then in a second and a third
             // row beside the first, on the sender's side of the link. A longer queue piles
             // up on its last place (the newest on top) and the gate counts it.
-            let k = queued.entry((from, to)).or_insert(0);
+            let at = match queued.iter().position(|q| q.0 == (from, to)) {
+                Some(at) => at,
+                None => {
+                    queued.push(((from, to), 0));
+                    queued.len() - 1
+                }
+            };
+            let k = &mut queued[at].1;
             let room = (len - 2.0 * gap).max(1.0);
             let cols = (((room * 0.75 - 4.5) / 7.0).floor().max(0.0) as usize + 1).max(1);
             let slot = (*k).min(cols * 3 - 1);
@@ -376,10 +383,11 @@ fn scene(m: &Model) -> Vec<Shape> {
             p = (4.5 + col as f64 * 7.0) / room;
             side = 4.2 * row as f64;
             let front = (((*k).min(cols) as f64 * 7.0 + 2.0) / room).min(1.0);
-            gates.insert(
-                (from, to),
-                (sx + (ex - sx) * front, sy + (ey - sy) * front, ux, uy, *k),
-            );
+            let place = (sx + (ex - sx) * front, sy + (ey - sy) * front, ux, uy, *k);
+            match gates.iter_mut().find(|g| g.0 == (from, to)) {
+                Some(g) => g.1 = place,
+                None => gates.push(((from, to), place)),
+            }
         } else if dies && p > 0.7 {
             // A lost message stops short and fades away.
             alpha = clamp(1.0 - (p - 0.7) / 0.3, 0.0, 1.0);
@@ -437,8 +445,8 @@ fn scene(m: &Model) -> Vec<Shape> {
     }
     // The gates, under the messages: a bar across the link just past its queue.
     let bars = gates
-        .into_values()
-        .map(|(gx, gy, ux, uy, count)| Shape::Gate {
+        .into_iter()
+        .map(|(_, (gx, gy, ux, uy, count))| Shape::Gate {
             x1: q(gx - uy * 2.8),
             y1: q(gy + ux * 2.8),
             x2: q(gx + uy * 2.8),

@@ -7,7 +7,6 @@
 use crate::geometry::clamp;
 use raftlab_raft::{Micros, NodeId};
 use raftlab_sim::trace::{DropReason, TraceEvent, TraceKind};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The zoom levels: the width of the window in microseconds.
 pub const ZOOMS_US: [Micros; 8] = [
@@ -179,14 +178,29 @@ fn label(kind: &TraceKind) -> Option<(&'static str, String)> {
 
 /// Builds the diagram of `window` from `trace` (the trace events in memory, in time order, up
 /// to `now`). `held` names the messages held on their links (manual delivery).
-pub fn build(trace: &[TraceEvent], now: Micros, window: Window, held: &BTreeSet<u64>) -> Diagram {
+///
+/// The open messages and the open spans are short lists searched in place, not maps: a few
+/// are open at a time, and each map type costs kilobytes of wasm.
+pub fn build(trace: &[TraceEvent], now: Micros, window: Window, held: &[u64]) -> Diagram {
     let start = trace.partition_point(|e| e.t_us < window.from_us.saturating_sub(LOOKBACK_US));
     let mut d = Diagram::default();
-    let mut open: BTreeMap<u64, usize> = BTreeMap::new();
-    // Leading or down since: (node, down) -> start.
-    let mut since: BTreeMap<(NodeId, bool), Micros> = BTreeMap::new();
-    let close = |d: &mut Diagram, since: &mut BTreeMap<(NodeId, bool), Micros>, key, t| {
-        if let Some(from) = since.remove(&key) {
+    // Messages on the wire: (message id, its arrow), newest last.
+    let mut open: Vec<(u64, usize)> = Vec::new();
+    let take = |open: &mut Vec<(u64, usize)>, id: u64| {
+        let k = open.iter().rposition(|o| o.0 == id)?;
+        Some(open.remove(k).1)
+    };
+    // Leading or down since: ((node, down), start), in key order.
+    let mut since: Vec<((NodeId, bool), Micros)> = Vec::new();
+    let begin = |since: &mut Vec<((NodeId, bool), Micros)>, key: (NodeId, bool), t| {
+        let k = since.partition_point(|s| s.0 < key);
+        if since.get(k).is_none_or(|s| s.0 != key) {
+            since.insert(k, (key, t));
+        }
+    };
+    let close = |d: &mut Diagram, since: &mut Vec<((NodeId, bool), Micros)>, key, t| {
+        let at = since.iter().position(|s| s.0 == key);
+        if let Some(from) = at.map(|k| since.remove(k).1) {
             if t >= window.from_us && from <= window.to_us {
                 d.spans.push(Span {
                     node: key.0,
@@ -226,7 +240,11 @@ pub fn build(trace: &[TraceEvent], now: Micros, window: Window, held: &BTreeSet<
                     TraceKind::Duplicate { of, .. } => Some(*of),
                     _ => None,
                 };
-                open.insert(msg.id, d.arrows.len());
+                // A duplicate has its original's id: the newer copy is the open one.
+                if let Some(k) = open.iter().position(|o| o.0 == msg.id) {
+                    open.remove(k);
+                }
+                open.push((msg.id, d.arrows.len()));
                 d.arrows.push(Arrow {
                     id: msg.id,
                     from: *node,
@@ -243,17 +261,17 @@ pub fn build(trace: &[TraceEvent], now: Micros, window: Window, held: &BTreeSet<
                 });
             }
             TraceKind::Deliver { msg, .. } => {
-                if let Some(i) = open.remove(&msg.id) {
+                if let Some(i) = take(&mut open, msg.id) {
                     d.arrows[i].end = End::Delivered(t);
                 }
             }
             TraceKind::Drop { msg, reason, .. } => {
-                if let Some(i) = open.remove(&msg.id) {
+                if let Some(i) = take(&mut open, msg.id) {
                     d.arrows[i].end = End::Dropped(t, *reason);
                 }
             }
             TraceKind::BecomeLeader { node, term } => {
-                since.entry((*node, false)).or_insert(t);
+                begin(&mut since, (*node, false), t);
                 if in_window {
                     d.marks.push(mark(*node, MarkKind::Leader(*term)));
                 }
@@ -275,7 +293,7 @@ pub fn build(trace: &[TraceEvent], now: Micros, window: Window, held: &BTreeSet<
             }
             TraceKind::Crash { node } => {
                 close(&mut d, &mut since, (*node, false), t);
-                since.entry((*node, true)).or_insert(t);
+                begin(&mut since, (*node, true), t);
                 if in_window {
                     d.marks.push(mark(*node, MarkKind::Crash));
                 }
@@ -412,7 +430,7 @@ mod tests {
         let now = sim.now();
         let w = Window::around(now, 3);
         assert_eq!((w.from_us, w.to_us), (0, 2_000_000));
-        let d = build(&trace, now, w, &BTreeSet::new());
+        let d = build(&trace, now, w, &[]);
         assert!(!d.arrows.is_empty());
         for a in &d.arrows {
             match a.end {
@@ -457,7 +475,7 @@ mod tests {
     fn a_crash_ends_the_leading_span_and_drops_messages_to_it() {
         let (trace, sim) = run(BASIC, 1_500_000);
         let now = sim.now();
-        let d = build(&trace, now, Window::around(now, 4), &BTreeSet::new());
+        let d = build(&trace, now, Window::around(now, 4), &[]);
         let crash = d
             .marks
             .iter()
@@ -483,12 +501,12 @@ mod tests {
         let (trace, sim) = run(BASIC, 800_000);
         let now = sim.now();
         let w = Window::around(now, 0);
-        let d = build(&trace, now, w, &BTreeSet::new());
+        let d = build(&trace, now, w, &[]);
         assert!(d
             .arrows
             .iter()
             .all(|a| a.head_us(now) >= w.from_us && a.sent_us <= w.to_us));
-        let all = build(&trace, now, Window::around(now, 7), &BTreeSet::new());
+        let all = build(&trace, now, Window::around(now, 7), &[]);
         assert!(all.arrows.len() > d.arrows.len());
         assert!(d.marks.iter().all(|m| m.t_us >= w.from_us));
     }
@@ -497,7 +515,7 @@ mod tests {
     fn held_messages_wait_at_now() {
         let (trace, sim) = run(BASIC, 800_000);
         let now = sim.now();
-        let held: BTreeSet<u64> = sim.in_flight().map(|m| m.id).collect();
+        let held: Vec<u64> = sim.in_flight().map(|m| m.id).collect();
         let d = build(&trace, now, Window::around(now, 3), &held);
         let a = d.arrows.iter().find(|a| held.contains(&a.id)).unwrap();
         assert_eq!(a.end, End::Held);
@@ -509,7 +527,7 @@ mod tests {
         let (trace, sim) = run(BASIC, 800_000);
         let now = sim.now();
         let w = Window::around(now, 2);
-        let d = build(&trace, now, w, &BTreeSet::new());
+        let d = build(&trace, now, w, &[]);
         let f = Frame {
             left: 40.0,
             width: 800.0,

@@ -12,7 +12,6 @@ use crate::state::{Ui, UiAction};
 
 use raftlab_raft::Micros;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
@@ -89,7 +88,7 @@ fn frame(width: f64, height: f64, lanes: u32) -> Frame {
     }
 }
 
-fn held(m: &Model) -> BTreeSet<u64> {
+fn held(m: &Model) -> Vec<u64> {
     m.sim()
         .in_flight()
         .filter(|f| f.held)
