@@ -483,7 +483,7 @@ fn explain_api(m: &Model, v: &JsValue) -> Result<JsValue, JsValue> {
 /// trace's `msg` object plus where it is.
 fn messages(m: &Model) -> JsValue {
     let mut wire: Vec<_> = m.sim().in_flight().collect();
-    wire.sort_by_key(|f| f.id);
+    raftlab_sim::order::sort_by_key(&mut wire, |f| f.id.into());
     let list = js_sys::Array::new();
     for f in wire {
         let o = from_json(

@@ -114,7 +114,7 @@ pub(crate) fn tables(m: &Model) -> Html {
                 .iter()
                 .flat_map(|n| n.store().keys().cloned())
                 .collect();
-            keys.sort();
+            raftlab_sim::order::sort_strings(&mut keys);
             keys.dedup();
             html! {
                 <section class="panel logs" aria-label="Replicas">

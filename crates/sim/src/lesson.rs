@@ -1726,7 +1726,7 @@ pub fn parse_expect(path: &str, v: &Value) -> Result<Expect, ParseError> {
                     }
                 };
                 f.finish(&["node", "key", "values"])?;
-                values.sort();
+                crate::order::sort_strings(&mut values);
                 Fact::Replica { nodes, key, values }
             }
             "holder" => match v {
@@ -2239,7 +2239,7 @@ impl Fact {
                     .get(key)
                     .map(|sibs| sibs.iter().map(|(v, _)| v.clone()).collect())
                     .unwrap_or_default();
-                have.sort();
+                crate::order::sort_strings(&mut have);
                 if have != *values {
                     let say = |vs: &[String]| {
                         if vs.is_empty() {

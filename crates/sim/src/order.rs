@@ -16,6 +16,19 @@ pub fn sort_by_key<T>(v: &mut [T], key: impl Fn(&T) -> u128) {
     permute(order_of(keys), &mut swap);
 }
 
+/// Sorts short lists of strings (sibling values, a few keys) in place, by insertion, with one
+/// small routine: the standard library's sort would compile its own copy for `String`.
+#[inline(never)]
+pub fn sort_strings(v: &mut [String]) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v[j - 1] > v[j] {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// The positions of `keys` in sorted order: `order[j]` is the position of the element that
 /// goes to place `j`. Keys are (key, position) pairs, all distinct, so the order is unique.
 #[inline(never)]
@@ -65,6 +78,25 @@ mod tests {
             let mut want = v.clone();
             want.sort_by_key(|x| x.0);
             sort_by_key(&mut v, |x| x.0 as u128);
+            assert_eq!(v, want, "n {n}");
+        }
+    }
+
+    #[test]
+    fn strings_sort_as_the_standard_sort() {
+        let mut seed = 11u64;
+        for n in 0..60usize {
+            let mut v: Vec<String> = (0..n)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    format!("{}", seed >> 58)
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort();
+            sort_strings(&mut v);
             assert_eq!(v, want, "n {n}");
         }
     }
