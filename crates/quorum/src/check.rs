@@ -66,6 +66,13 @@ impl Checker {
         Checker::default()
     }
 
+    /// How many requests a coordinator started that have not ended yet (acknowledged, read,
+    /// or timed out): the checker forgets each one when it ends, so this stays as small as
+    /// the requests in progress.
+    pub fn open_requests(&self) -> usize {
+        self.starts.len()
+    }
+
     /// The acknowledged writes still watched (a write superseded by a later acknowledged one
     /// is dropped: that one's survival covers it).
     pub fn acked(&self) -> &[Acked] {
@@ -234,4 +241,50 @@ pub fn stale_read_odds(n: u64, r: u64, w: u64) -> (u64, u64) {
         .find(|d| a % d == 0 && b % d == 0)
         .unwrap_or(b);
     (a / g, b / g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Phase;
+
+    fn start(c: &mut Checker, node: NodeId, request: RequestId, phase: Phase) {
+        let e = Event::QuorumRequest {
+            request,
+            phase,
+            key: "x".into(),
+            targets: vec![1, 2, 3],
+            needed: 2,
+        };
+        assert!(c.observe(10, node, &e).is_empty());
+    }
+
+    #[test]
+    fn a_request_is_forgotten_when_it_ends_by_a_read_or_a_timeout() {
+        let mut c = Checker::new();
+        start(&mut c, 1, 7, Phase::Read);
+        start(&mut c, 2, 8, Phase::Write);
+        // A second round of the same request is not a second start.
+        start(&mut c, 2, 8, Phase::WriteBack);
+        assert_eq!(c.open_requests(), 2);
+        let done = Event::ReadDone {
+            request: 7,
+            key: "x".into(),
+            values: Vec::new(),
+        };
+        assert!(c.observe(20, 1, &done).is_empty());
+        assert_eq!(c.open_requests(), 1);
+        // The same request number at another coordinator is another request.
+        let timeout = |request| Event::RequestTimeout {
+            request,
+            key: "x".into(),
+            phase: Phase::Write,
+            acks: 1,
+            needed: 2,
+        };
+        assert!(c.observe(30, 1, &timeout(8)).is_empty());
+        assert_eq!(c.open_requests(), 1);
+        assert!(c.observe(30, 2, &timeout(8)).is_empty());
+        assert_eq!(c.open_requests(), 0);
+    }
 }

@@ -673,3 +673,152 @@ fn timers_after_a_restart_and_on_a_single_server() {
         .all(|m| m.body.type_name() == "Write" || m.body.type_name() == "WriteAck"));
     assert_eq!(net.count("hint_handed_off"), 1);
 }
+
+/// A stand-in keeps one hint per (home, key): two keys meant for the same suspected replica
+/// are two hints, a read of one key answers only that key's hint, and a handoff lost on the
+/// way is sent again a request timeout later (Dynamo 4.6). Anti-entropy is off: no sync is
+/// ever sent.
+#[test]
+fn a_stand_in_keeps_a_hint_per_key_answers_each_key_alone_and_retries_a_lost_handoff() {
+    let cfg = Config {
+        replicas: 1,
+        sloppy: true,
+        ..config(1, 1, Versions::Lww, ReadRepair::Off)
+    };
+    let mut net = Net::new(3, cfg);
+    // Two keys with the same preference list: primary p, then the stand-in s, then c.
+    let p = net.node(1).preference_list("k0");
+    let other = (1..200)
+        .map(|i| format!("k{i}"))
+        .find(|k| net.node(1).preference_list(k) == p)
+        .expect("a second key with the same preference list");
+    let (home, stand_in, c) = (p[0], p[1], p[2]);
+    // c's first write of k0 to p is lost: it times out and c suspects p.
+    net.write(c, 1, "k0", "old");
+    net.drop_where(|m| m.to == home);
+    net.advance(100_000);
+    assert_eq!(net.reply(1), Some(&Reply::Timeout));
+    assert_eq!(net.node(c).suspected(), vec![home]);
+    // Both keys now go to the stand-in, as hints for p.
+    net.write(c, 2, "k0", "v0");
+    net.write(c, 3, &other, "v1");
+    net.deliver_all_where(|m| m.to != home);
+    assert!(matches!(net.reply(2), Some(Reply::WriteOk { .. })));
+    assert!(matches!(net.reply(3), Some(Reply::WriteOk { .. })));
+    let hints = net.node(stand_in).hints();
+    assert_eq!(hints.len(), 2, "{hints:?}");
+    assert_eq!(
+        (
+            hints[0].home,
+            hints[0].key.as_str(),
+            hints[1].home,
+            hints[1].key.as_str()
+        ),
+        (home, "k0", home, other.as_str())
+    );
+    // A read of k0 through c asks the stand-in: it answers k0's hint, not the other key's.
+    net.read(c, 4, "k0");
+    net.deliver_all_where(|m| m.to != home);
+    assert_eq!(net.read_values(4), ["v0"]);
+    // The stand-in hands both hints over; the first handoff is lost on the way.
+    net.advance(100_000);
+    let handoffs = |net: &Net| {
+        net.queue
+            .iter()
+            .filter(|m| m.from == stand_in && m.to == home && is_write(m))
+            .count()
+    };
+    assert_eq!(handoffs(&net), 2);
+    net.drop_where(|m| m.to == home);
+    net.advance(100_000);
+    assert_eq!(handoffs(&net), 2, "the lost handoff is sent again");
+    net.deliver_all();
+    assert_eq!(net.held(home, "k0"), ["v0"]);
+    assert_eq!(net.held(home, &other), ["v1"]);
+    assert!(net.node(stand_in).hints().is_empty());
+    assert_eq!(net.count("anti_entropy"), 0);
+    assert!(net.violations.is_empty(), "{:?}", net.violations);
+}
+
+/// A coordinator counts an answer only when it is of the round's kind and comes from one of
+/// the round's targets: a forged ack from a server outside the preference list, or a read
+/// reply to a write round, does not complete the quorum.
+#[test]
+fn a_stray_answer_does_not_complete_a_quorum() {
+    let mut net = Net::new(
+        5,
+        Config {
+            replicas: 3,
+            ..config(3, 2, Versions::Lww, ReadRepair::Off)
+        },
+    );
+    let key = "x";
+    let pref = net.node(1).preference_list(key);
+    let (coordinator, target, outsider) = (pref[0], pref[1], pref[4]);
+    net.write(coordinator, 1, key, "v");
+    let op = net
+        .queue
+        .iter()
+        .find_map(|m| match m.body {
+            Body::Write { op, .. } => Some(op),
+            _ => None,
+        })
+        .expect("the write fans out");
+    let forged = |from, body| Message {
+        from,
+        to: coordinator,
+        body,
+    };
+    // Two acks from the outsider, and a read reply from a real target: none counts.
+    for _ in 0..2 {
+        let ack = Body::WriteAck {
+            op,
+            key: key.into(),
+        };
+        net.step(coordinator, Input::Message(forged(outsider, ack)));
+    }
+    let reply = Body::ReadReply {
+        op,
+        key: key.into(),
+        values: Vec::new(),
+    };
+    net.step(coordinator, Input::Message(forged(target, reply)));
+    assert!(net.reply(1).is_none(), "W = 3 needs two real acks");
+    net.deliver_all();
+    assert!(matches!(net.reply(1), Some(Reply::WriteOk { .. })));
+}
+
+/// A cluster of one server has no peer to sync with: anti-entropy stays idle (and does not
+/// divide by an empty peer list), while reads and writes work with W = R = 1.
+#[test]
+fn a_lone_server_with_anti_entropy_on_has_no_one_to_sync_with() {
+    let mut net = Net::new(
+        1,
+        Config {
+            anti_entropy_ms: 10,
+            ..config(1, 1, Versions::Lww, ReadRepair::Off)
+        },
+    );
+    net.write(1, 1, "x", "v");
+    for _ in 0..5 {
+        net.advance(10_000);
+    }
+    assert_eq!(net.count("anti_entropy"), 0);
+    assert!(net.queue.is_empty());
+    net.read(1, 2, "x");
+    assert_eq!(net.read_values(2), ["v"]);
+}
+
+/// Blocking read repair writes back only a value that was read: a read of a key nobody holds
+/// answers "not set" at once, even when R < W, with no write-back round.
+#[test]
+fn blocking_read_repair_of_an_unset_key_writes_nothing_back() {
+    let mut net = Net::new(3, config(3, 1, Versions::Lww, ReadRepair::Blocking));
+    net.read(1, 1, "never-written");
+    assert_eq!(
+        net.reply(1),
+        Some(&Reply::ReadOk { values: Vec::new() }),
+        "R = 1: the coordinator's own answer is enough"
+    );
+    assert!(!net.queue.iter().any(is_write), "nothing to write back");
+}
