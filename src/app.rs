@@ -179,9 +179,9 @@ pub fn App() -> Html {
     {
         let dispatcher = ui.dispatcher();
         use_effect_with(ui.link.clone(), move |link| {
-            if let Some((_, link)) = link.clone() {
+            if let Some((_, link, opens)) = link.clone() {
                 crate::share::set_fragment(&link);
-                crate::share::copy(link, dispatcher);
+                crate::share::copy(crate::share::address(&link), opens, dispatcher);
             }
         });
     }

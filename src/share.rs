@@ -72,8 +72,23 @@ pub fn set_fragment(fragment: &str) {
     );
 }
 
-/// Copies `text` to the clipboard, then tells the page how it went.
-pub fn copy(text: String, dispatcher: UseReducerDispatcher<Ui>) {
+/// The whole address of raftlab's page opened at `fragment`, as a reader would paste it:
+/// this page's address without its query (`?embed`, `?present` are the sharer's way of
+/// viewing), or raftlab's own page next to an element's script.
+pub fn address(fragment: &str) -> String {
+    let page = if crate::host::in_element() {
+        crate::host::asset("")
+    } else {
+        let location = gloo_utils::window().location();
+        let origin = location.origin().unwrap_or_default();
+        origin + &location.pathname().unwrap_or_default()
+    };
+    format!("{page}#{fragment}")
+}
+
+/// Copies `text` (a link that opens `opens`) to the clipboard, then tells the page how it
+/// went.
+pub fn copy(text: String, opens: String, dispatcher: UseReducerDispatcher<Ui>) {
     use wasm_bindgen::closure::Closure;
     let len = text.len();
     let clipboard = gloo_utils::window().navigator().clipboard();
@@ -82,14 +97,20 @@ pub fn copy(text: String, dispatcher: UseReducerDispatcher<Ui>) {
         let dispatcher = dispatcher.clone();
         Closure::once_into_js(move |_: wasm_bindgen::JsValue| {
             dispatcher.dispatch(UiAction::Notice(Some(format!(
-                "Link copied ({len} characters): it opens this run at this moment."
+                "Link copied ({len} characters): it opens {opens}."
             ))));
         })
     };
-    let failed = Closure::once_into_js(move |_: wasm_bindgen::JsValue| {
-        dispatcher.dispatch(UiAction::Notice(Some(format!(
+    // An element leaves the host's address bar alone, so it shows the link itself.
+    let failed = if crate::host::in_element() {
+        format!("The browser did not allow copying. The link: {text}")
+    } else {
+        format!(
             "The browser did not allow copying; the address bar holds the link ({len} characters)."
-        ))));
+        )
+    };
+    let failed = Closure::once_into_js(move |_: wasm_bindgen::JsValue| {
+        dispatcher.dispatch(UiAction::Notice(Some(failed)));
     });
     // promise.then(ok, failed), each callback freed after its one call.
     use wasm_bindgen::JsCast;

@@ -105,8 +105,9 @@ pub struct Ui {
     /// A message for the user (bad input, what happened).
     pub notice: Option<String>,
     /// A share link to copy to the clipboard (by an effect, which can dispatch), numbered so
-    /// that copying the same link twice copies it twice.
-    pub link: Option<(u32, String)>,
+    /// that copying the same link twice copies it twice: its URL fragment, and what it opens
+    /// in words.
+    pub link: Option<(u32, String, String)>,
     /// The list of lessons (`lessons/index.json`), once fetched.
     pub lessons: Option<Rc<Vec<LessonInfo>>>,
     /// Whether the list of lessons is open.
@@ -274,10 +275,22 @@ impl Reducible for Ui {
                     });
                 }
                 UiAction::CopyLink => {
-                    // The app puts it in the address bar and the clipboard (share.rs).
-                    let link = link_of(&m);
+                    // The app puts it in the address bar and the clipboard (share.rs). In a
+                    // lesson, the link is the step's (the address bar already shows it):
+                    // it opens the lesson there, which is what a teacher shares.
+                    let (link, opens) = match m.lesson() {
+                        Some(p) => (
+                            crate::model::lesson_fragment(&p.lesson.id, p.step),
+                            format!(
+                                "the lesson \u{201c}{}\u{201d} at step {}",
+                                p.lesson.title,
+                                p.step + 1
+                            ),
+                        ),
+                        None => (link_of(&m), "this run at this moment".to_string()),
+                    };
                     let n = next.link.as_ref().map_or(0, |l| l.0 + 1);
-                    next.link = Some((n, link));
+                    next.link = Some((n, link, opens));
                 }
                 UiAction::ShowLessons(open) => next.lessons_open = open,
                 UiAction::LessonIndex(list) => next.lessons = Some(list),

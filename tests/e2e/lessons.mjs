@@ -158,6 +158,15 @@ test('lessons: #lesson=<id>&step=<n> opens there, and a reload returns to the sa
     await page.reload({ waitUntil: 'load' });
     await waitShown(page, 5);
     assert.deepEqual(await moment(page), first, 'the same state() after a reload');
+    // Copy link inside a lesson copies the step's whole address, not the run's fragment.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByRole('button', { name: 'Copy link', exact: true }).click();
+    await page.waitForFunction(() => /Link copied/.test(document.querySelector('.notice')?.innerText ?? ''));
+    assert.match(await noticeText(page), /it opens the lesson \u201c.+\u201d at step 5\./);
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const here = new URL(page.url());
+    assert.equal(copied, `${here.origin}${here.pathname}#lesson=${FIXTURE}&step=5`);
+    assert.deepEqual(await moment(page), first, 'copying changes nothing');
     // A share link still works inside a lesson: it opens its run, leaving the lesson.
     const link = await page.evaluate(() => window.raftlab.link());
     await page.evaluate((l) => { location.hash = l; }, link);

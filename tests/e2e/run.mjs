@@ -1256,6 +1256,7 @@ test('share links: a copied link opened in a new page gives the same state at th
   await withPage(t, async (page) => {
     await busyRun(page, 31);
     await page.evaluate(() => window.raftlab.seek(6543.2));
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.getByRole('button', { name: 'Copy link', exact: true }).click();
     await eventually(async () => new URL(page.url()).hash.startsWith('#v=1&'), { message: 'the link in the address bar' });
     const url = page.url();
@@ -1263,9 +1264,12 @@ test('share links: a copied link opened in a new page gives the same state at th
     t.diagnostic(`link of a 5-action, 10 s session: ${hash.length} characters: ${hash}`);
     assert.ok(hash.length < 2000);
     assert.equal(hash.slice(1), await page.evaluate(() => window.raftlab.link()));
-    await eventually(async () => /Link copied|address bar holds the link/.test(await page.locator('.notice').innerText()), {
+    await eventually(async () => /Link copied/.test(await page.locator('.notice').innerText()), {
       message: 'the copy notice',
     });
+    // The clipboard holds the whole address, which a reader can paste anywhere.
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
+    assert.match(await page.locator('.notice').innerText(), /it opens this run at this moment/);
     const here = await page.evaluate(() => ({ state: window.raftlab.state(), trace: window.raftlab.trace() }));
     assert.equal(here.state.time_ms, 6543.2);
     const { context, page: other, problems } = await openPage(browser, url, server.origin);
