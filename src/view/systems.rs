@@ -225,8 +225,6 @@ pub(crate) fn system_settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         let ui = ui.clone();
         let model = crate::state::shared_model();
         Callback::from(move |e: Event| {
-            let m = model.borrow();
-            let mut config = m.sim().system_config();
             let value = match e
                 .target()
                 .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok())
@@ -234,15 +232,36 @@ pub(crate) fn system_settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 Some(i) if i.type_() == "checkbox" => i.checked().to_string(),
                 _ => input_value(&e),
             };
-            if edit(&mut config, value.trim()) {
-                let scenario = m.scenario_with(config, m.sim().node_count() as u32);
-                drop(m);
-                start(&ui, scenario);
-            } else {
-                ui.dispatch(UiAction::Notice(Some(format!(
-                    "{} is not a valid setting here",
-                    raftlab_sim::json::quote(&value)
-                ))));
+            // The model is borrowed only here: the reducer that `dispatch` runs borrows it too.
+            let scenario = {
+                let m = model.borrow();
+                let nodes = m.sim().node_count();
+                let mut config = m.sim().system_config();
+                let bad = || {
+                    format!(
+                        "{} is not a valid setting here",
+                        raftlab_sim::json::quote(&value)
+                    )
+                };
+                if !edit(&mut config, value.trim()) {
+                    Err(bad())
+                } else {
+                    // The same checks as a scenario file's (raftlab_quorum and raftlab_lease).
+                    let valid = match &config {
+                        C::Quorum(q) => q.validate(nodes),
+                        C::Lease(l) => l.validate().map_err(|e| e.replace("_us", "_ms")),
+                        C::Raft => Ok(()),
+                    };
+                    valid
+                        .map(|()| m.scenario_with(config, nodes as u32))
+                        .map_err(|why| format!("{}: {why}", bad()))
+                }
+            };
+            match scenario {
+                Ok(scenario) => start(&ui, scenario),
+                Err(problem) => ui.dispatch(UiAction::Notice(Some(format!(
+                    "{problem}. The run is unchanged."
+                )))),
             }
         })
     };
@@ -282,6 +301,18 @@ pub(crate) fn system_settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     <input type="number" min="1" max="600000" value={(l.lease_duration_us / 1000).to_string()} aria-label="Lease duration (ms)"
                         onchange={change(|c, v| match (c, v.parse::<u64>()) {
                             (C::Lease(l), Ok(ms)) if ms * 1000 > l.renew_deadline_us && ms <= 600_000 => { l.lease_duration_us = ms * 1000; true }
+                            _ => false })} /></label>
+                <label class="setting"><span>{ "Session TTL (ms; 0: Kubernetes lease)" }</span>
+                    <input type="number" min="0" max="600000" value={(l.session_ttl_us / 1000).to_string()} aria-label="Session TTL (ms; 0: Kubernetes lease)"
+                        title="Above 0, the store itself expires a holder that stops renewing (Consul sessions)"
+                        onchange={change(|c, v| match (c, v.parse::<u64>()) {
+                            (C::Lease(l), Ok(ms)) if ms <= 600_000 => { l.session_ttl_us = ms * 1000; true }
+                            _ => false })} /></label>
+                <label class="setting"><span>{ "Watch delay (ms)" }</span>
+                    <input type="number" min="0" max="600000" value={(l.watch_delay_us / 1000).to_string()} aria-label="Watch delay (ms)"
+                        title="How late the store tells candidates that the record changed"
+                        onchange={change(|c, v| match (c, v.parse::<u64>()) {
+                            (C::Lease(l), Ok(ms)) if ms <= 600_000 => { l.watch_delay_us = ms * 1000; true }
                             _ => false })} /></label>
             </div>
         },

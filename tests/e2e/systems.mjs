@@ -116,10 +116,31 @@ test('systems: a dropped quorum file, then a new lease run from the System choic
     await eventually(async () => (await page.evaluate(() => window.raftlab.state().system)) === 'quorum', { message: 'the dropped quorum run' });
     await runTo(page, 900);
     await openSection(page, 'Settings').catch(() => {});
+    // A quorum larger than N is refused with the scenario file's own reason; the run stays.
+    const before = await page.evaluate(() => window.raftlab.state().time_ms);
+    await page.getByLabel('Write quorum W').fill('9');
+    await page.getByLabel('Write quorum W').dispatchEvent('change');
+    await eventually(async () => /"9" is not a valid setting here: write_quorum is 9: it must be between 1 and N = \d\. The run is unchanged\./.test(await page.locator('.notice').innerText()), { message: 'W = 9 refused' });
+    assert.ok((await page.evaluate(() => window.raftlab.state().time_ms)) >= before, 'the same run goes on');
     await page.getByLabel('System (starts a new run)').selectOption('lease');
     await eventually(async () => (await page.evaluate(() => window.raftlab.state().system)) === 'lease', { message: 'a lease run' });
     const st = await runTo(page, 2000);
     assert.equal(st.candidates.length, 2, 'four servers: store, two candidates, resource');
+    // The lease's own settings: each starts a new run with it; a bad value changes nothing.
+    await page.getByLabel('Watch delay (ms)').fill('120');
+    await page.getByLabel('Watch delay (ms)').dispatchEvent('change');
+    await eventually(async () => (await page.evaluate(() => window.raftlab.scenario().lease?.watch_delay_ms)) === 120, { message: 'watch delay 120 ms' });
+    await page.getByLabel('Session TTL (ms; 0: Kubernetes lease)').fill('300');
+    await page.getByLabel('Session TTL (ms; 0: Kubernetes lease)').dispatchEvent('change');
+    await eventually(async () => (await page.evaluate(() => window.raftlab.scenario().lease?.session_ttl_ms)) === 300, { message: 'session TTL 300 ms' });
+    assert.equal(await page.evaluate(() => window.raftlab.scenario().lease.watch_delay_ms), 120, 'the watch delay kept');
+    await page.getByLabel('Lease duration (ms)').fill('100');
+    await page.getByLabel('Lease duration (ms)').dispatchEvent('change');
+    await eventually(async () => /"100" is not a valid setting/.test(await page.locator('.notice').innerText()), { message: 'a lease shorter than the renew deadline is refused' });
+    await page.getByLabel('Watch delay (ms)').fill('-5');
+    await page.getByLabel('Watch delay (ms)').dispatchEvent('change');
+    await eventually(async () => /"-5" is not a valid setting/.test(await page.locator('.notice').innerText()), { message: 'the refusal' });
+    assert.equal(await page.evaluate(() => window.raftlab.scenario().lease.watch_delay_ms), 120, 'unchanged');
     await page.getByLabel('System (starts a new run)').selectOption('raft');
     await eventually(async () => (await page.evaluate(() => window.raftlab.state().system)) === 'raft', { message: 'back to Raft' });
   });
