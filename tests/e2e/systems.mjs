@@ -145,3 +145,37 @@ test('systems: a dropped quorum file, then a new lease run from the System choic
     await eventually(async () => (await page.evaluate(() => window.raftlab.state().system)) === 'raft', { message: 'back to Raft' });
   });
 });
+
+// Every field of the open sections, for each system, given values a reader could type by
+// mistake: the page answers each with a notice or takes it, and never stops (no Rust panic,
+// no console error). A panic here was a real bug (a refused quorum setting).
+test('systems: every setting and form field, for each system, takes bad values without breaking the page', { timeout: 180_000 }, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    const sections = ['Client', 'Network', 'Settings'];
+    const bad = { number: ['-1', '0', '1e9', '2.5', ''], text: ['', '   ', '"x<b>', 'é'.repeat(300)] };
+    let tried = 0;
+    for (const system of ['quorum', 'lease', 'raft']) {
+      await openSection(page, 'Settings').catch(() => {});
+      await page.getByLabel('System (starts a new run)').selectOption(system);
+      await eventually(async () => (await page.evaluate(() => window.raftlab.state().system)) === system, { message: `a ${system} run` });
+      for (const name of sections) await openSection(page, name).catch(() => {});
+      const fields = page.locator('main section input[type=number]:visible:enabled, main section input[type=text]:visible:enabled');
+      const count = await fields.count();
+      assert.ok(count >= 3, `${system}: fields found (${count})`);
+      for (let i = 0; i < count; i++) {
+        const field = fields.nth(i);
+        if (!(await field.count())) continue;
+        const kind = (await field.getAttribute('type')) ?? 'text';
+        for (const value of bad[kind] ?? []) {
+          await field.fill(value);
+          await field.dispatchEvent('change');
+          await frames(page, 1);
+          tried++;
+          // Still answering, still the same system.
+          assert.equal(await page.evaluate(() => window.raftlab.state().system), system);
+        }
+      }
+    }
+    t.diagnostic(`${tried} bad values tried`);
+  });
+});
