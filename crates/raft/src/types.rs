@@ -38,14 +38,14 @@ impl Membership {
     /// listed in both is a voter).
     pub fn new(voters: &[NodeId], learners: &[NodeId]) -> Membership {
         let mut voters = voters.to_vec();
-        voters.sort_unstable();
+        crate::node::sort_small(&mut voters);
         voters.dedup();
         let mut learners: Vec<NodeId> = learners
             .iter()
             .copied()
             .filter(|id| voters.binary_search(id).is_err())
             .collect();
-        learners.sort_unstable();
+        crate::node::sort_small(&mut learners);
         learners.dedup();
         Membership { voters, learners }
     }

@@ -1677,8 +1677,8 @@ pub fn parse_expect(path: &str, v: &Value) -> Result<Expect, ParseError> {
                     None => Vec::new(),
                 };
                 f.finish(&["voters", "learners"])?;
-                voters.sort_unstable();
-                learners.sort_unstable();
+                crate::order::sort_ids(&mut voters);
+                crate::order::sort_ids(&mut learners);
                 Fact::Members { voters, learners }
             }
             "snapshot" => {
@@ -2205,8 +2205,8 @@ impl Fact {
                 let m = sim.membership();
                 let mut have_v = m.voters.clone();
                 let mut have_l = m.learners.clone();
-                have_v.sort_unstable();
-                have_l.sort_unstable();
+                crate::order::sort_ids(&mut have_v);
+                crate::order::sort_ids(&mut have_l);
                 if have_v != *voters || have_l != *learners {
                     return Err(format!(
                         "expected voters {} and learners {}, but the cluster uses voters {} and learners {}",

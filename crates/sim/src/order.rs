@@ -29,6 +29,19 @@ pub fn sort_strings(v: &mut [String]) {
     }
 }
 
+/// Sorts a short list of server ids (a configuration's voters or learners) by insertion, for
+/// the same reason as [`sort_strings`].
+#[inline(never)]
+pub fn sort_ids(v: &mut [u32]) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v[j - 1] > v[j] {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// The positions of `keys` in sorted order: `order[j]` is the position of the element that
 /// goes to place `j`. Keys are (key, position) pairs, all distinct, so the order is unique.
 #[inline(never)]
@@ -78,6 +91,25 @@ mod tests {
             let mut want = v.clone();
             want.sort_by_key(|x| x.0);
             sort_by_key(&mut v, |x| x.0 as u128);
+            assert_eq!(v, want, "n {n}");
+        }
+    }
+
+    #[test]
+    fn ids_sort_as_the_standard_sort() {
+        let mut seed = 5u64;
+        for n in 0..40usize {
+            let mut v: Vec<u32> = (0..n)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (seed >> 60) as u32
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            sort_ids(&mut v);
             assert_eq!(v, want, "n {n}");
         }
     }
