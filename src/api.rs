@@ -7,6 +7,7 @@ pub use crate::state::shared_model;
 use raftlab_sim::explain::{explain, Target as ExplainTarget};
 use raftlab_sim::json::{self, Map, Value};
 use raftlab_sim::scenario::{parse_action, parse_config_patch, Action, Scenario, MAX_NODES};
+use raftlab_sim::system::System;
 use raftlab_sim::trace::TraceMsg;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -184,6 +185,9 @@ fn act_json_as(label: &str, name: &str, fields: Value) -> Result<JsValue, JsValu
         let event = Value::Object(event);
         let action = parse_action(&format!("raftlab.{label}"), &event, nodes)
             .map_err(|e| error(e.to_string()))?;
+        if let Some(why) = action.action.refusal(m.sim().system()) {
+            return Err(error(format!("raftlab.{label}: {why}")));
+        }
         m.act(action.action);
         Ok(JsValue::UNDEFINED)
     })
@@ -748,7 +752,8 @@ pub fn install() -> JsValue {
             } else {
                 node_arg("clientRead", &id)
             };
-            act_json(
+            act_json_as(
+                "clientRead",
                 "client_read",
                 object([("key", key.into()), ("mode", mode), ("node", node)]),
             )
@@ -767,7 +772,8 @@ pub fn install() -> JsValue {
                 Some(x) => Value::from(x),
                 None => Value::from(describe(&rate)),
             };
-            act_json(
+            act_json_as(
+                "setClockRate",
                 "clock_rate",
                 object([("node", node_arg("setClockRate", &id)), ("rate", rate)]),
             )
@@ -852,7 +858,8 @@ pub fn install() -> JsValue {
                     "raftlab.transferLeadership(id): give the number of the node to lead next",
                 ));
             }
-            act_json(
+            act_json_as(
+                "transferLeadership",
                 "transfer_leadership",
                 object([("node", node_arg("transferLeadership", &id))]),
             )
@@ -883,7 +890,11 @@ pub fn install() -> JsValue {
             } else {
                 server_arg("raftlab.addServer(id)", &id, MAX_NODES, true)?
             };
-            act_json("add_server", object([("node", Value::from(id))]))
+            act_json_as(
+                "addServer",
+                "add_server",
+                object([("node", Value::from(id))]),
+            )
         })),
     );
     set(
@@ -900,7 +911,11 @@ pub fn install() -> JsValue {
                 .map(|m| m.sim().node_count() as u32)
                 .unwrap_or(0);
             let id = server_arg("raftlab.removeServer(id)", &id, nodes, false)?;
-            act_json("remove_server", object([("node", Value::from(id))]))
+            act_json_as(
+                "removeServer",
+                "remove_server",
+                object([("node", Value::from(id))]),
+            )
         })),
     );
     set(
@@ -921,7 +936,8 @@ pub fn install() -> JsValue {
             } else {
                 node_arg("clientWrite", &id)
             };
-            act_json(
+            act_json_as(
+                "clientWrite",
                 "client_write",
                 object([("key", key.into()), ("value", value.into()), ("node", node)]),
             )
@@ -959,6 +975,15 @@ pub fn install() -> JsValue {
             let patch = parse_config_patch("raftlab.configure", &value)
                 .map_err(|e| error(e.to_string()))?;
             with_model(|m| {
+                if let Some(field) = patch
+                    .raft_only()
+                    .filter(|_| m.sim().system() != System::Raft)
+                {
+                    return Err(error(format!(
+                        "raftlab.configure.{field}: a Raft setting; the {} system does not use it",
+                        m.sim().system().as_str()
+                    )));
+                }
                 m.configure(patch);
                 Ok(JsValue::UNDEFINED)
             })

@@ -253,9 +253,18 @@ impl Reducible for Ui {
                     m.step_event();
                 }
                 UiAction::Speed(x) => m.set_speed(x),
-                UiAction::Act(a) => next.notice = m.act(a).map(fork_notice).or(next.notice),
+                // What this run's system cannot do is refused in words, and not recorded.
+                UiAction::Act(a) => {
+                    next.notice = match a.refusal(m.sim().system()) {
+                        Some(why) => Some(format!("Not done: {why}.")),
+                        None => m.act(a).map(fork_notice).or(next.notice),
+                    }
+                }
                 UiAction::Configure(p) => {
-                    next.notice = m.configure(p).map(fork_notice).or(next.notice)
+                    next.notice = match Action::Set(p.clone()).refusal(m.sim().system()) {
+                        Some(why) => Some(format!("Not done: {why}.")),
+                        None => m.configure(p).map(fork_notice).or(next.notice),
+                    }
                 }
                 UiAction::Seek(t) => {
                     m.set_playing(false);

@@ -194,11 +194,16 @@ impl Model {
     /// A new run of this seed and network settings, of `system` on `nodes` servers (the
     /// page's System choice and the systems' own settings start one).
     pub fn scenario_with(&self, system: SystemConfig, nodes: u32) -> Scenario {
+        let mut config = self.recorded.config.clone();
+        if !matches!(system, SystemConfig::Raft) {
+            // Only Raft's timers can be fired by hand (Scenario::check_system).
+            config.timers = raftlab_sim::scenario::Mode::Auto;
+        }
         Scenario {
             seed: self.sim.seed(),
             nodes,
             until_us: 0,
-            config: self.recorded.config.clone(),
+            config,
             events: Vec::new(),
             liveness_us: None,
             system,

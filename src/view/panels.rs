@@ -78,7 +78,11 @@ fn hand_driven(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         <div class="hand">
             <div class="switches">
                 { switch("Delivery", sim.delivery_manual(), |m| ConfigPatch { delivery: Some(m), ..Default::default() }) }
-                { switch("Timers", sim.timers_manual(), |m| ConfigPatch { timers: Some(m), ..Default::default() }) }
+                // Only Raft's timers can be fired by hand (the other systems' run on their
+                // own clocks).
+                if sim.system() == raftlab_sim::system::System::Raft {
+                    { switch("Timers", sim.timers_manual(), |m| ConfigPatch { timers: Some(m), ..Default::default() }) }
+                }
             </div>
             if sim.delivery_manual() {
                 <p class="hint">{ "Delivery by hand: nothing arrives until you deliver it. Click a waiting message in the picture (or pick it below), then Deliver now, Drop or Duplicate." }</p>
@@ -421,9 +425,9 @@ pub(crate) fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { drop_rate: Some(v), ..Default::default() })) }
                 { field("Duplicate rate", rate(c.duplicate_rate), "0", "1", "0.01",
                     |v, _| (0.0..=1.0).contains(&v).then(|| ConfigPatch { duplicate_rate: Some(v), ..Default::default() })) }
+                if raft { <>
                 { field("Clock drift bound", rate(c.clock_drift), "0", "0.5", "0.01",
                     |v, _| (0.0..=0.5).contains(&v).then(|| ConfigPatch { clock_drift: Some(v), ..Default::default() })) }
-                if raft { <>
                 { field("Snapshot every (entries)", c.snapshot_threshold.to_string(), "0", "100000", "1",
                     |v, _| (v.fract() == 0.0 && (0.0..=100_000.0).contains(&v)).then(|| ConfigPatch { snapshot_threshold: Some(v as u64), ..Default::default() })) }
                 { toggle(ui, "PreVote (thesis 9.6)", c.pre_vote, |on| ConfigPatch { pre_vote: Some(on), ..Default::default() }) }

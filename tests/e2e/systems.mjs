@@ -74,6 +74,38 @@ test('systems: a quorum run loaded through the API shows replicas, versions and 
     await node(page, 2).click();
     await page.getByRole('button', { name: 'Pause S2 1 s' }).first().waitFor();
     assert.equal(await page.getByRole('button', { name: /^Time out S2/ }).count(), 0);
+    // What only Raft can do throws a plain Error through the API, and nothing is recorded.
+    const refusals = await page.evaluate(() => {
+      const r = window.raftlab;
+      const events = r.scenario().events.length;
+      const tries = [
+        () => r.transferLeadership(2),
+        () => r.fireTimer(2),
+        () => r.configure({ pre_vote: true }),
+        () => r.configure({ timers: 'manual' }),
+      ];
+      const messages = tries.map((f) => {
+        try {
+          f();
+          return 'no error';
+        } catch (e) {
+          return `${e instanceof Error}: ${e.message}`;
+        }
+      });
+      return { messages, recorded: r.scenario().events.length - events };
+    });
+    assert.deepEqual(refusals.messages, [
+      'true: raftlab.transferLeadership: "transfer_leadership" hands over Raft leadership: the quorum system does not have it',
+      'true: raftlab.fireTimer: "fire_timer" fires a Raft timer by hand: the quorum system does not have it',
+      'true: raftlab.configure.pre_vote: a Raft setting; the quorum system does not use it',
+      'true: raftlab.configure.timers: a Raft setting; the quorum system does not use it',
+    ]);
+    assert.equal(refusals.recorded, 0);
+    // The Network section offers delivery by hand (every system) but not timers by hand.
+    await openSection(page, 'Network');
+    const network = page.getByRole('region', { name: 'Network', exact: true });
+    assert.equal(await network.getByRole('group', { name: 'Delivery' }).count(), 1);
+    assert.equal(await network.getByRole('group', { name: 'Timers' }).count(), 0);
   });
 });
 

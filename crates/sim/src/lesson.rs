@@ -731,7 +731,36 @@ impl Lesson {
             })?;
             lesson.steps.push(step);
         }
+        lesson.check_systems()?;
         Ok(lesson)
+    }
+
+    /// A lesson teaches only what its runs do: an event or a "Show me" action that the run's
+    /// system ignores (a Raft-only action in a quorum or lease run) is refused
+    /// ([`Scenario::check_system`], [`Action::refusal`]).
+    fn check_systems(&self) -> Result<(), LessonError> {
+        let fail = |step: Option<usize>, path: String, message: String| LessonError {
+            step: step.map(|i| (i + 1, self.steps[i].title.chars().take(80).collect())),
+            path,
+            message,
+        };
+        if let Err(e) = self.scenario.check_system() {
+            return Err(fail(None, format!("scenario.{}", e.path), e.message));
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            if let Some(s) = &step.scenario {
+                if let Err(e) = s.check_system() {
+                    return Err(fail(Some(i), format!("scenario.{}", e.path), e.message));
+                }
+            }
+            let system = self.scenario_at(i).system.system();
+            for (k, a) in step.task.iter().flat_map(|t| t.show_me.iter()).enumerate() {
+                if let Some(why) = a.refusal(system) {
+                    return Err(fail(Some(i), format!("task.show_me[{k}]"), why));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The scenario the run of step `index` (from 0) starts from: that of the last step at

@@ -5,6 +5,7 @@
 //! on any input.
 
 use crate::json::{self, Map, Value};
+use crate::system::System;
 use raftlab_raft::{Bugs, Micros, NodeId, ReadMode};
 use std::fmt;
 
@@ -247,6 +248,31 @@ pub struct ConfigPatch {
 }
 
 impl ConfigPatch {
+    /// The first setting of this patch that only Raft uses (timeouts, heartbeat, PreVote,
+    /// CheckQuorum, lease-read drift, snapshots, batching, flexible quorums, timers by hand),
+    /// by its scenario name; `None` when every setting given applies to any system (latency,
+    /// loss, duplication, the client timeout, delivery by hand).
+    pub fn raft_only(&self) -> Option<&'static str> {
+        [
+            ("election_timeout_ms", self.election_timeout_us.is_some()),
+            ("heartbeat_ms", self.heartbeat_us.is_some()),
+            ("pre_vote", self.pre_vote.is_some()),
+            ("check_quorum", self.check_quorum.is_some()),
+            ("clock_drift", self.clock_drift.is_some()),
+            ("snapshot_threshold", self.snapshot_threshold.is_some()),
+            (
+                "max_entries_per_message",
+                self.max_entries_per_message.is_some(),
+            ),
+            ("election_quorum", self.election_quorum.is_some()),
+            ("commit_quorum", self.commit_quorum.is_some()),
+            ("timers", self.timers.is_some_and(Mode::is_manual)),
+        ]
+        .into_iter()
+        .find(|f| f.1)
+        .map(|f| f.0)
+    }
+
     /// Applies the patch to `config`.
     pub fn apply(&self, config: &mut SimConfig) {
         if let Some(v) = self.election_timeout_us {
@@ -377,6 +403,46 @@ pub enum Action {
     /// overdue timer fires first (late), then it handles what waited, in arrival order. A
     /// pause of a paused node lasts until the later of the two ends; a crash ends it.
     Pause(Target, Micros),
+}
+
+impl Action {
+    /// Why this action means nothing in a run of `system`, in words; `None` when it applies.
+    /// Raft's own actions (forced election timeouts, leadership transfer, membership
+    /// changes, timers fired by hand) and Raft's settings have no counterpart in the other
+    /// systems, whose timers run on their own clocks; the lease system has no clients (its
+    /// leader writes to the resource by itself) and leaderless quorums only write values.
+    /// Scenario files, links, lessons and the page's API are all held to this.
+    pub fn refusal(&self, system: System) -> Option<String> {
+        let name = system.as_str();
+        let raft_only = |what: &str| Some(format!("{what}: the {name} system does not have it"));
+        match (self, system) {
+            (_, System::Raft) => None,
+            (Action::Timeout(_), _) => raft_only("\"timeout\" forces a Raft election timeout"),
+            (Action::FireTimer(_), _) => raft_only("\"fire_timer\" fires a Raft timer by hand"),
+            (Action::TransferLeadership(_), _) => {
+                raft_only("\"transfer_leadership\" hands over Raft leadership")
+            }
+            (Action::AddServer(_) | Action::RemoveServer(_), _) => {
+                raft_only("membership changes are Raft's (thesis chapter 4)")
+            }
+            (Action::ClientWrite { .. } | Action::ClientDelete { .. }, System::Lease)
+            | (Action::ClientRead { .. }, System::Lease) => Some(
+                "the lease system has no clients: its leader writes to the resource by itself"
+                    .to_string(),
+            ),
+            (Action::ClientDelete { .. }, System::Quorum) => Some(
+                "leaderless quorums only write values: \"client_delete\" is for Raft runs"
+                    .to_string(),
+            ),
+            (Action::Set(patch), _) => patch.raft_only().map(|field| match field {
+                "timers" => format!(
+                    "timers by hand are Raft's: the {name} system's timers run on their own clocks"
+                ),
+                _ => format!("{field} is a Raft setting: the {name} system does not use it"),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// An action and the simulated time at which it happens.
@@ -1356,6 +1422,42 @@ impl Scenario {
             "lease",
         ])?;
         Ok(s)
+    }
+
+    /// What the scenario's system cannot do: timers by hand in its settings, or an event that
+    /// is Raft's alone ([`Action::refusal`]). The error names the event. A scenario file or a
+    /// link with such an event is still read (version 1 promised that these do nothing in the
+    /// other systems; `raftlab run` notes each one); a lesson is refused, and so is the
+    /// page's API call.
+    pub fn check_system(&self) -> Result<(), ParseError> {
+        match self.system_problems().into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem [`Scenario::check_system`] would report, in order.
+    pub fn system_problems(&self) -> Vec<ParseError> {
+        let system = self.system.system();
+        let mut out = Vec::new();
+        if system != System::Raft && self.config.timers.is_manual() {
+            out.push(ParseError {
+                path: "config.timers".into(),
+                message: format!(
+                    "timers by hand are Raft's: the {} system's timers run on their own clocks",
+                    system.as_str()
+                ),
+            });
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            if let Some(why) = e.action.refusal(system) {
+                out.push(ParseError {
+                    path: format!("events[{i}]"),
+                    message: why,
+                });
+            }
+        }
+        out
     }
 
     /// The scenario as JSON; [`Scenario::parse`] reads it back to an equal value.

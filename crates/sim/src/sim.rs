@@ -488,7 +488,9 @@ impl Simulation {
 
     /// Whether timers fire only by `fire_timer` actions (`config.timers` is `manual`).
     pub fn timers_manual(&self) -> bool {
-        self.config.timers.is_manual()
+        // Only Raft's timers can be fired by hand; the other systems' run on their own clocks
+        // (scenarios asking otherwise are refused: [`Scenario::check_system`]).
+        self.others.is_none() && self.config.timers.is_manual()
     }
 
     /// When node `id`'s next timer is due, in simulated time (a leader's heartbeat, another
@@ -813,6 +815,9 @@ impl Simulation {
             // A forced election timeout, or the node's next timer fired by hand: traced, then
             // the node is stepped; a crashed node is not affected and nothing is traced.
             // A paused node's timers wait for it to wake.
+            // Raft's alone: in another system they do nothing, and nothing is traced
+            // (scenario format: Raft-only actions do nothing there).
+            Action::Timeout(_) | Action::FireTimer(_) if self.others.is_some() => {}
             Action::Timeout(t) | Action::FireTimer(t) => {
                 if let Some(k) = self.resolve(*t) {
                     if self.slots[k].alive && !self.paused(k) {
@@ -1039,6 +1044,9 @@ impl Simulation {
             } else {
                 self.release_all();
             }
+        }
+        if self.others.is_some() {
+            self.config.timers = timers;
         }
         if self.config.timers != timers {
             if self.config.timers.is_manual() {

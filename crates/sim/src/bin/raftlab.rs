@@ -380,7 +380,12 @@ fn main() -> ExitCode {
 
 fn read_scenario(file: &str) -> Result<Scenario, String> {
     let text = read_text(file)?;
-    Scenario::parse(&text).map_err(|e| format!("{file}: {e}"))
+    let scenario = Scenario::parse(&text).map_err(|e| format!("{file}: {e}"))?;
+    // Raft-only events in another system's run are read (they do nothing), and said.
+    for e in scenario.system_problems() {
+        eprintln!("raftlab: note: {file}: {e} (ignored: it does nothing in this run)");
+    }
+    Ok(scenario)
 }
 
 fn read_lesson(file: &str) -> Result<Lesson, String> {
