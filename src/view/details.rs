@@ -20,7 +20,7 @@ pub(crate) fn details(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let other = m.sim().system() != raftlab_sim::system::System::Raft;
     let body = match ui.selection {
         Selection::Node(id) if id <= n && other => html! {
-            <p class="facts">{ m.sim().describe(id) }</p>
+            <><p class="facts">{ m.sim().describe(id) }</p>{ why(m, Explain::Node { node: id }) }</>
         },
         Selection::Node(id) if id <= n => {
             let manual = m.sim().timers_manual();

@@ -179,7 +179,6 @@ pub(crate) fn node_panel(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId) -> Ht
                     }) }
                 </span>
             </div>
-            <p class="facts">{ sim.describe(id) }</p>
             <p class="hint">{ "Raft's actions (time out, transfer leadership, membership changes) do not apply to this system." }</p>
         </section>
     }

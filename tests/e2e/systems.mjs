@@ -132,6 +132,26 @@ test('systems: a lease run opened in the Files panel shows the record, beliefs a
     await page.evaluate(() => window.raftlab.seek(3000));
     await frames(page);
     await page.screenshot({ path: path.join(SHOTS, 'systems-lease-pause.png') });
+    // Why: selecting S2 sets its belief against the store's record, in the page and in
+    // raftlab.explain (the same words).
+    await node(page, 2).click();
+    const why = page.getByRole('group', { name: 'Why' });
+    await why.getByText('this belief is stale').waitFor();
+    assert.match(await why.innerText(), /S2, the candidate/);
+    const api = await page.evaluate(() => window.raftlab.explain({ node: 2 }));
+    assert.ok(api.lines.some((l) => l.startsWith("But the store's record names S3 (token 34): this belief is stale")), api.lines.join('\n'));
+    for (const line of api.lines) assert.ok((await why.innerText()).includes(line), `shown: ${line}`);
+    await page.screenshot({ path: path.join(SHOTS, 'systems-lease-why.png') });
+    await axe(page, 'lease run, a candidate selected');
+    // A message of this system has its receiver's reaction, predicted.
+    await page.evaluate(() => window.raftlab.seek(3502));
+    const write = await page.evaluate(() => window.raftlab.messages().find((m) => m.type === 'Write' && m.to === 4));
+    assert.ok(write, 'the stale write is on the wire');
+    const said = await page.evaluate((id) => window.raftlab.explain({ message: id }), write.id);
+    assert.ok(said.lines.includes('If it arrived now, S4 would: take the write with token 33 (no fencing).'), said.lines.join('\n'));
+    // A lease run has no log.
+    const err = await page.evaluate(() => { try { window.raftlab.explain({ node: 2, index: 1 }); return 'no error'; } catch (e) { return e.message; } });
+    assert.match(err, /a lease run has no log: explain a server or a message on the wire instead/);
   });
 });
 

@@ -44,14 +44,26 @@ pub struct Explanation {
     pub lines: Vec<String>,
 }
 
+mod others;
+
 /// Explains `target` in the state `sim` is in now. `Err` says, in words, why there is nothing
 /// to explain (no such server, no such entry, no such message on the wire).
 pub fn explain(sim: &Simulation, target: &Target) -> Result<Explanation, String> {
-    if sim.system() != crate::system::System::Raft {
-        return Err(format!(
-            "explanations cover Raft; this run is of the {} system",
-            sim.system().as_str()
-        ));
+    let system = sim.system();
+    if system != crate::system::System::Raft {
+        return match *target {
+            Target::Entry { .. } => Err(format!(
+                "a {} run has no log: explain a server or a message on the wire instead",
+                system.as_str()
+            )),
+            Target::Node { node } => others::node(sim, node),
+            Target::Message { id } => match sim.in_flight().find(|f| f.id == id) {
+                Some(f) => others::message(sim, &f),
+                None => Err(format!(
+                    "no message {id} is on the wire (it was delivered or dropped, or never sent)"
+                )),
+            },
+        };
     }
     match *target {
         Target::Entry { node, index } => entry(sim, node, index),
