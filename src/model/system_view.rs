@@ -190,16 +190,6 @@ pub fn state_fields(sim: &Simulation) -> Vec<(&'static str, Json)> {
                 .iter()
                 .map(|n| {
                     let id = n.id();
-                    let mut store = Map::new();
-                    for (key, sibs) in n.store() {
-                        let pairs = sibs
-                            .iter()
-                            .map(|(v, ver)| {
-                                Json::Array(vec![Json::from(v.as_str()), Json::from(ver.text())])
-                            })
-                            .collect();
-                        store.insert(key.clone(), Json::Array(pairs));
-                    }
                     let pending = n
                         .pending()
                         .iter()
@@ -217,7 +207,7 @@ pub fn state_fields(sim: &Simulation) -> Vec<(&'static str, Json)> {
                         ("node", Json::from(id)),
                         ("alive", Json::Bool(sim.is_alive(id))),
                         ("paused", Json::Bool(sim.paused_until(id).is_some())),
-                        ("store", Json::Object(store)),
+                        ("store", raftlab_sim::system::store_json(n)),
                         ("pending", Json::Array(pending)),
                     ])
                 })

@@ -1604,19 +1604,9 @@ impl Simulation {
         match self.others.as_deref() {
             Some(Others::Quorum(c)) => {
                 let node = &c.nodes[k];
-                let mut store = crate::json::Map::new();
-                for (key, sibs) in node.store() {
-                    let pairs = sibs
-                        .iter()
-                        .map(|(v, ver)| {
-                            Json::Array(vec![Json::from(v.as_str()), Json::from(ver.text())])
-                        })
-                        .collect();
-                    store.insert(key.clone(), Json::Array(pairs));
-                }
                 vec![
                     ("role", Json::from("replica")),
-                    ("store", Json::from(store)),
+                    ("store", crate::system::store_json(node)),
                     ("hints", Json::from(node.hints().len() as u64)),
                 ]
             }

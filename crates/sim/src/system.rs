@@ -303,6 +303,20 @@ impl LeaseCluster {
     }
 }
 
+/// A replica's data as JSON, `{key: [[value, version], ...]}` (siblings in order): the
+/// `store` of the trace's `final` line and of `state().replicas`.
+pub fn store_json(node: &raftlab_quorum::Node) -> Json {
+    let mut store = crate::json::Map::new();
+    for (key, sibs) in node.store() {
+        let pairs = sibs
+            .iter()
+            .map(|(v, ver)| Json::Array(vec![Json::from(v.as_str()), Json::from(ver.text())]))
+            .collect();
+        store.insert(key.clone(), Json::Array(pairs));
+    }
+    Json::from(store)
+}
+
 // ----- the scenario's `system`, `quorum` and `lease` fields -----
 
 use crate::json::Map;
