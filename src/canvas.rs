@@ -31,6 +31,7 @@ use crate::model::Model;
 use raftlab_raft::{Body, NodeId, Role};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -93,9 +94,7 @@ pub(crate) fn tokens(
     let theme = crate::host::doc_root()
         .and_then(|e| e.get_attribute("data-theme"))
         .unwrap_or_default();
-    let dark = web_sys::window()
-        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-        .is_some_and(|q| q.matches());
+    let dark = prefers_dark();
     let key = names.as_ptr() as usize;
     TOKEN_CACHE.with(|c| {
         let mut c = c.borrow_mut();
@@ -119,6 +118,61 @@ pub(crate) fn tokens(
         c.retain(|e| e.0 != key);
         c.push((key, theme, dark, colours.clone()));
         colours
+    })
+}
+
+/// Whether the system asks for a dark theme: one `MediaQueryList`, kept (creating one per
+/// frame costs main-thread time).
+pub(crate) fn prefers_dark() -> bool {
+    thread_local! {
+        static DARK: Option<web_sys::MediaQueryList> = web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten());
+    }
+    DARK.with(|q| q.as_ref().is_some_and(|q| q.matches()))
+}
+
+/// A canvas's size in CSS pixels (client width and height), kept between frames: reading
+/// `clientWidth` makes the browser bring style and layout up to date, which the frame loop
+/// would pay on every frame. One `ResizeObserver` forgets a canvas's size when it changes
+/// (the next call reads it again); canvases no longer in the document are forgotten too.
+pub(crate) fn css_size(canvas: &HtmlCanvasElement) -> (f64, f64) {
+    type Sizes = Vec<(HtmlCanvasElement, Option<(f64, f64)>)>;
+    thread_local! {
+        static SIZES: Rc<RefCell<Sizes>> = Rc::new(RefCell::new(Vec::new()));
+        static OBSERVER: Option<web_sys::ResizeObserver> = SIZES.with(|sizes| {
+            let sizes = Rc::downgrade(sizes);
+            let forget = Closure::<dyn FnMut()>::new(move || {
+                if let Some(sizes) = sizes.upgrade() {
+                    for entry in sizes.borrow_mut().iter_mut() {
+                        entry.1 = None;
+                    }
+                }
+            });
+            let observer = web_sys::ResizeObserver::new(forget.as_ref().unchecked_ref()).ok();
+            forget.forget(); // lives as long as the page
+            observer
+        });
+    }
+    let read = || {
+        (
+            canvas.client_width().max(0) as f64,
+            canvas.client_height().max(0) as f64,
+        )
+    };
+    SIZES.with(|sizes| {
+        let mut sizes = sizes.borrow_mut();
+        if let Some(entry) = sizes.iter_mut().find(|e| &e.0 == canvas) {
+            return *entry.1.get_or_insert_with(read);
+        }
+        sizes.retain(|e| e.0.is_connected());
+        let size = read();
+        sizes.push((canvas.clone(), Some(size)));
+        OBSERVER.with(|o| {
+            if let Some(o) = o {
+                o.observe(canvas);
+            }
+        });
+        size
     })
 }
 
@@ -465,7 +519,7 @@ pub fn draw(m: &Model) {
         return;
     };
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let side = canvas.client_width().max(1) as f64;
+    let side = css_size(&canvas).0.max(1.0);
     let pixels = (side * ratio).round() as u32;
     let shapes = scene(m);
     let resized = canvas.width() != pixels || canvas.height() != pixels;

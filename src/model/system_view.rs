@@ -83,15 +83,23 @@ pub fn replica_pending(sim: &Simulation, id: NodeId) -> Vec<String> {
         .collect()
 }
 
+/// How long the store's record lasts after its last renewal: the session TTL in Consul's
+/// session mode (the store deletes the record then), else the lease duration (Kubernetes
+/// mode: the store keeps the record, and candidates may take it once it is this old).
+fn record_lifetime(sim: &Simulation) -> raftlab_raft::Micros {
+    match sim.system_config() {
+        raftlab_sim::system::SystemConfig::Lease(c) if c.session_ttl_us > 0 => c.session_ttl_us,
+        raftlab_sim::system::SystemConfig::Lease(c) => c.lease_duration_us,
+        _ => 0,
+    }
+}
+
 /// The lease store's record: `holder S2 · token 3 · expires 1500 ms` (on the store's clock).
 pub fn store_line(sim: &Simulation) -> String {
     let Some(store) = sim.lease_nodes().first() else {
         return String::new();
     };
-    let duration = match sim.system_config() {
-        raftlab_sim::system::SystemConfig::Lease(c) => c.lease_duration_us,
-        _ => 0,
-    };
+    let duration = record_lifetime(sim);
     match store.store_record() {
         Some(r) => format!(
             "holder S{} · token {} · expires {} ms",
@@ -216,10 +224,7 @@ pub fn state_fields(sim: &Simulation) -> Vec<(&'static str, Json)> {
         }
         System::Lease => {
             let nodes = sim.lease_nodes();
-            let duration = match sim.system_config() {
-                raftlab_sim::system::SystemConfig::Lease(c) => c.lease_duration_us,
-                _ => 0,
-            };
+            let duration = record_lifetime(sim);
             let store = match nodes.first().and_then(|s| s.store_record()) {
                 Some(r) => obj(vec![
                     ("holder", Json::from(r.holder)),
@@ -331,6 +336,42 @@ mod tests {
 
     fn m_scenario(system: raftlab_sim::system::SystemConfig, nodes: u32) -> Scenario {
         Model::with_seed(1, nodes, Default::default()).scenario_with(system, nodes)
+    }
+
+    #[test]
+    fn the_records_expiry_follows_the_mode() {
+        // Kubernetes mode: renewed + lease duration; Consul's session mode: renewed + TTL
+        // (the moment the store deletes the record).
+        for ttl in [0, 700_000] {
+            let config = raftlab_lease::Config {
+                session_ttl_us: ttl,
+                ..Default::default()
+            };
+            let lease = raftlab_sim::system::SystemConfig::Lease(config);
+            let mut m = Model::new(m_scenario(lease, 4));
+            m.run_for(3_000_000);
+            let sim = m.sim();
+            let r = sim.lease_nodes()[0]
+                .store_record()
+                .expect("a holder by 3 s");
+            let lifetime = if ttl > 0 {
+                ttl
+            } else {
+                config.lease_duration_us
+            };
+            let expires = ms(r.renewed_at + lifetime);
+            assert!(
+                store_line(sim).ends_with(&format!("expires {expires} ms")),
+                "{}",
+                store_line(sim)
+            );
+            let fields = state_fields(sim);
+            let store = &fields.iter().find(|(k, _)| *k == "store").unwrap().1;
+            assert_eq!(
+                store.get("expires_ms").and_then(|v| v.as_f64()),
+                Some((r.renewed_at + lifetime) as f64 / 1000.0)
+            );
+        }
     }
 
     #[test]

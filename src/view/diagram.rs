@@ -101,11 +101,8 @@ fn current(m: &Model, canvas: &HtmlCanvasElement) -> (Diagram, Window, Frame) {
     let now = m.now();
     let window = Window::around(now, zoom());
     let lanes = m.sim().node_count() as u32;
-    let f = frame(
-        canvas.client_width() as f64,
-        canvas.client_height() as f64,
-        lanes,
-    );
+    let (w, h) = crate::canvas::css_size(canvas);
+    let f = frame(w, h, lanes);
     let d = build(&m.trace(), now, window, &held(m));
     (d, window, f)
 }
@@ -122,7 +119,7 @@ pub fn time_at(m: &Model, x: f64) -> Option<Micros> {
     let canvas = canvas()?;
     let window = Window::around(m.now(), zoom());
     let lanes = m.sim().node_count() as u32;
-    let f = frame(canvas.client_width() as f64, 1.0, lanes);
+    let f = frame(crate::canvas::css_size(&canvas).0, 1.0, lanes);
     Some(window.time_at((x - f.left) / f.width))
 }
 
@@ -178,10 +175,8 @@ pub fn draw_playing(m: &Model, t_ms: f64) {
 pub fn draw(m: &Model) {
     let Some(canvas) = canvas() else { return };
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (cw, ch) = (
-        canvas.client_width().max(1) as f64,
-        canvas.client_height().max(1) as f64,
-    );
+    let (cw, ch) = crate::canvas::css_size(&canvas);
+    let (cw, ch) = (cw.max(1.0), ch.max(1.0));
     let pixels = ((cw * ratio).round() as u32, (ch * ratio).round() as u32);
     let lanes = m.sim().node_count();
     let key = (m.now(), zoom(), hovered(), pixels, lanes, m.traced());

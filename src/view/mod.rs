@@ -182,9 +182,7 @@ fn theme_toggle(ui: &UseReducerHandle<Ui>) -> Html {
         // The system's theme is not known here: the stylesheet shows the right icon, and the
         // click picks the one that is not shown now.
         Theme::System => {
-            let dark = web_sys::window()
-                .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-                .is_some_and(|q| q.matches());
+            let dark = crate::canvas::prefers_dark();
             if dark {
                 Theme::Light
             } else {
