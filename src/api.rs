@@ -712,6 +712,27 @@ pub fn install() -> JsValue {
             )
         })),
     );
+    set(
+        &api,
+        "pauseServer",
+        f2(Box::new(|id, ms| {
+            if id.is_undefined() || id.is_null() {
+                return Err(error(
+                    "raftlab.pauseServer(id, ms): give a node number or \"leader\", then the pause in ms",
+                ));
+            }
+            let ms = match ms.as_f64() {
+                Some(x) => Value::from(x),
+                None if ms.is_undefined() || ms.is_null() => Value::Null,
+                None => Value::from(describe(&ms)),
+            };
+            act_json_as(
+                "pauseServer",
+                "pause",
+                object([("node", node_arg("pauseServer", &id)), ("ms", ms)]),
+            )
+        })),
+    );
     for name in ["drop", "deliver", "duplicate"] {
         set(
             &api,

@@ -514,6 +514,18 @@ impl Model {
         v
     }
 
+    /// Quorum runs: what the read and write quorums promise, as a setting and not a
+    /// guarantee ("R + W > N (2 + 2 > 3): every read quorum meets ..."); other runs: `None`.
+    pub fn quorum_setting(&self) -> Option<String> {
+        match self.sim.system_config() {
+            raftlab_sim::system::SystemConfig::Quorum(c) => Some(
+                raftlab_quorum::check::quorums_overlap(&c, self.sim.node_count()).1
+                    + " A setting, not a guarantee: the checker judges what the run does.",
+            ),
+            _ => None,
+        }
+    }
+
     /// Which safety properties have been broken so far, with the first detail for each.
     pub fn safety(&self) -> Vec<(Property, Option<String>)> {
         use raftlab_sim::system::System;

@@ -351,6 +351,9 @@ pub(crate) fn safety(m: &Model) -> Html {
                     }
                 }) }
             </ul>
+            if let Some(note) = m.quorum_setting() {
+                <p class="note quorum-setting">{ note }</p>
+            }
         </section>
     }
 }

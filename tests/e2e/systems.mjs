@@ -61,7 +61,10 @@ test('systems: a quorum run loaded through the API shows replicas, versions and 
     // The table under the picture: replicas × keys.
     const table = await page.locator('section[aria-label="Replicas"]').innerText();
     assert.match(table, /S1/);
-    assert.match(await safetyText(page), /BROKEN/, 'the lost acknowledged write is a violation');
+    const safety = await safetyText(page);
+    assert.match(safety, /BROKEN/, 'the lost acknowledged write is a violation');
+    // The quorum setting is stated, as a setting and not a guarantee.
+    assert.match(safety, /R \+ W > N \(2 \+ 2 > 3\): every read quorum meets every write quorum[^]*A setting, not a guarantee/);
     // Raft's key-value stores section says where this system's data is, not an empty list.
     await openSection(page, 'Key-value stores');
     assert.match(
@@ -72,7 +75,34 @@ test('systems: a quorum run loaded through the API shows replicas, versions and 
     await axe(page, 'quorum run');
     // The Raft-only node actions are not offered; the pause is.
     await node(page, 2).click();
-    await page.getByRole('button', { name: 'Pause S2 1 s' }).first().waitFor();
+    const pauseButton = page.getByRole('button', { name: 'Pause S2 1 s' }).first();
+    await pauseButton.waitFor();
+    // The pause is an action of every system: the button and the API record it.
+    const before = await page.evaluate(() => window.raftlab.scenario().events.length);
+    await pauseButton.click();
+    const paused = await page.evaluate(() => {
+      const r = window.raftlab;
+      const last = r.scenario().events.at(-1);
+      r.pauseServer(3, 250);
+      const api = r.scenario().events.at(-1);
+      const tries = [() => r.pauseServer(), () => r.pauseServer(9, 100), () => r.pauseServer(2, 0), () => r.pauseServer(2)];
+      const errors = tries.map((f) => { try { f(); return 'no error'; } catch (e) { return e.message; } });
+      return { last, api, errors, count: r.scenario().events.length };
+    });
+    assert.equal(paused.count, before + 2, JSON.stringify(paused));
+    assert.equal(paused.last.do, 'pause');
+    assert.equal(paused.last.node, 2);
+    assert.equal(paused.last.ms, 1000);
+    assert.deepEqual([paused.api.do, paused.api.node, paused.api.ms], ['pause', 3, 250]);
+    assert.equal(paused.errors[0], 'raftlab.pauseServer(id, ms): give a node number or "leader", then the pause in ms');
+    assert.match(paused.errors[1], /^raftlab\.pauseServer\.node: node 9 does not exist/);
+    assert.match(paused.errors[2], /^raftlab\.pauseServer\.ms: /);
+    assert.match(paused.errors[3], /^raftlab\.pauseServer\.ms: /);
+    await runTo(page, 2700);
+    assert.ok(
+      (await page.evaluate(() => window.raftlab.trace())).split('\n').some((l) => l.includes('"kind":"wake"') && l.includes('"node":2')),
+      'S2 woke in the trace',
+    );
     assert.equal(await page.getByRole('button', { name: /^Time out S2/ }).count(), 0);
     // What only Raft can do throws a plain Error through the API, and nothing is recorded.
     const refusals = await page.evaluate(() => {

@@ -213,6 +213,71 @@ fn run_prints_a_summary() {
     assert!(ran.stderr.is_empty(), "{ran:?}");
 }
 
+/// An example file of the repository.
+fn example(name: &str) -> String {
+    format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn run_summarizes_a_quorum_run_per_replica_with_its_quorum_setting() {
+    let file = example("quorum-lww-skew.json");
+    let ran = raftlab(&["run", &file]);
+    // LWW with a skewed clock loses an acknowledged write: the run fails.
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let out = &ran.stdout;
+    assert!(out.contains("\nsystem: quorum\n"), "{ran:?}");
+    assert!(
+        out.contains("\nquorums: R + W > N (2 + 2 > 3): every read quorum meets"),
+        "{ran:?}"
+    );
+    for n in 1..=3 {
+        assert!(out.contains(&format!("\nS{n} replica: x=")), "{ran:?}");
+    }
+    assert!(!out.contains("node  state"), "no Raft table: {ran:?}");
+    assert!(out.contains("VIOLATIONS: 2\n  acked_write_lost"), "{ran:?}");
+    // The reads verdict, without the Raft read modes' words.
+    assert!(
+        out.contains("reads: the history with every read is NOT linearizable: key x"),
+        "{ran:?}"
+    );
+    assert!(!out.contains("ReadIndex"), "{ran:?}");
+}
+
+#[test]
+fn run_summarizes_a_lease_run_per_role_and_a_safe_quorum_run() {
+    let ran = raftlab(&["run", &example("lease-pause.json")]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let out = &ran.stdout;
+    assert!(out.contains("\nsystem: lease\n"), "{ran:?}");
+    assert!(out.contains("\nS1 store: holder S"), "{ran:?}");
+    assert!(out.contains("\nS2 candidate: "), "{ran:?}");
+    assert!(out.contains("\nS4 resource: "), "{ran:?}");
+    assert!(
+        out.contains("two_leaders_act_at_once (Kleppmann 2016)"),
+        "{ran:?}"
+    );
+    assert!(!out.contains("quorums:"), "{ran:?}");
+
+    let safe = Temp::file(
+        "safe-quorum.json",
+        r#"{"version": 1, "seed": 4, "nodes": 3, "until_ms": 2000, "system": "quorum",
+            "quorum": {"write_quorum": 2, "read_quorum": 1},
+            "events": [{"at_ms": 300, "do": "client_write", "key": "k", "value": "v"}]}"#,
+    );
+    let ran = raftlab(&["run", safe.s()]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(
+        ran.stdout
+            .contains("\nquorums: R + W <= N (1 + 2 <= 3): a read may ask only replicas"),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stdout
+            .contains("safety: no violation (acknowledged write lost;"),
+        "{ran:?}"
+    );
+}
+
 #[test]
 fn trace_to_a_file() {
     let file = Temp::file("good.json", GOOD);

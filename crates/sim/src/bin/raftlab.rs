@@ -725,6 +725,11 @@ fn summarize(file: &str, scenario: &Scenario, outcome: &Outcome) -> String {
     let system = scenario.system.system();
     if system != raftlab_sim::system::System::Raft {
         s.push_str(&format!("system: {}\n", system.as_str()));
+        if let raftlab_sim::system::SystemConfig::Quorum(c) = &scenario.system {
+            // A setting, not a guarantee: the checker's verdict comes below.
+            let (_, overlap) = raftlab_quorum::check::quorums_overlap(c, scenario.nodes as usize);
+            s.push_str(&format!("quorums: {overlap}\n"));
+        }
         for line in &outcome.other_nodes {
             s.push_str(line);
             s.push('\n');
@@ -761,8 +766,11 @@ fn summarize(file: &str, scenario: &Scenario, outcome: &Outcome) -> String {
     match &outcome.linearizability {
         None => {}
         Some(Ok(())) => s.push_str("reads: the history (every read included) is linearizable\n"),
-        Some(Err(e)) => s.push_str(&format!(
+        Some(Err(e)) if system == raftlab_sim::system::System::Raft => s.push_str(&format!(
             "reads: the history with every read is NOT linearizable (stale modes may do that; ReadIndex and CheckQuorum leases may not): {e}\n"
+        )),
+        Some(Err(e)) => s.push_str(&format!(
+            "reads: the history with every read is NOT linearizable: {e}\n"
         )),
     }
     if let Some(u) = &outcome.strict_linearizability_undecided {
