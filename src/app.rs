@@ -347,7 +347,7 @@ pub fn App() -> Html {
     {
         let dispatcher = ui.dispatcher();
         use_effect_with((), move |_| {
-            let drops = crate::files::accept_drops(dispatcher);
+            let drops = crate::files::accept_drops(dispatcher, crate::embed::options().embed);
             let heights = crate::embed::report_height();
             move || drop((drops, heights))
         });
@@ -363,21 +363,12 @@ pub fn App() -> Html {
 /// Fetches the scenario of the `scenario=URL` option (relative to the page) and opens it from
 /// its start, as the run Reset goes back to; what went wrong is said in the notice area.
 fn open_scenario_url(url: &str, dispatcher: UseReducerDispatcher<Ui>) {
-    let name = url.rsplit('/').next().unwrap_or(url).to_string();
-    let shown = url.to_string();
-    crate::lessons::fetch_text(url, move |r| {
-        let opened = r
-            .map_err(|e| {
-                format!("Could not open the scenario {shown}: {e}. The current run is unchanged.")
-            })
-            .and_then(|text| crate::files::read_scenario(&name, &text));
-        match opened {
-            Ok(scenario) => {
-                crate::embed::set_start(scenario.clone());
-                dispatcher.dispatch(UiAction::Load(Box::new(scenario), None));
-            }
-            Err(problem) => dispatcher.dispatch(UiAction::Notice(Some(problem))),
+    crate::files::fetch_scenario(url, move |opened| match opened {
+        Ok(scenario) => {
+            crate::embed::set_start(scenario.clone());
+            dispatcher.dispatch(UiAction::Load(Box::new(scenario), None));
         }
+        Err(problem) => dispatcher.dispatch(UiAction::Notice(Some(problem))),
     });
 }
 

@@ -290,7 +290,7 @@ impl EmbedOptions {
                     o.system = or_problem(system, "system", value, expected, &mut p).or(o.system);
                 }
                 "scenario" if value.starts_with('{') => {
-                    match crate::files::read_scenario("the scenario option", value) {
+                    match crate::model::files::read_scenario("the scenario option", value) {
                         Ok(s) => o.scenario = Some(s),
                         Err(problem) => p.push(format!("scenario: {problem}")),
                     }

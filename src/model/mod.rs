@@ -569,6 +569,7 @@ impl Model {
     }
 }
 
+pub mod files;
 mod lesson;
 #[cfg(test)]
 mod lesson_tests;

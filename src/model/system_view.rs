@@ -312,7 +312,10 @@ mod tests {
         // The Safety section states the quorum setting, and that it is not a guarantee.
         let setting = m.quorum_setting().expect("a quorum run");
         assert!(setting.starts_with("R + W > N (2 + 2 > 3)"), "{setting}");
-        assert!(setting.ends_with("the checker judges what the run does."), "{setting}");
+        assert!(
+            setting.ends_with("the checker judges what the run does."),
+            "{setting}"
+        );
         assert_eq!(model("examples/paused-leader.json").quorum_setting(), None);
     }
 
