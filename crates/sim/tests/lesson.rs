@@ -943,6 +943,51 @@ fn lesson_check_exits_1_when_a_moment_never_comes() {
 }
 
 #[test]
+fn lesson_check_checks_an_index_against_its_lessons() {
+    // The shipped lessons with their index, as `lessons/*.json` expands.
+    let dir = root().join("lessons");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.ends_with(".json"))
+        .collect();
+    files.sort();
+    let args: Vec<&str> = ["lesson", "check"]
+        .into_iter()
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let r = raftlab(&args);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let index = dir.join("index.json").display().to_string();
+    assert!(
+        r.stdout
+            .contains(&format!("ok {index}: the index of 17 lessons matches their files\n")),
+        "{}",
+        r.stdout
+    );
+    // A stale index (a lesson's step count changed since) fails, naming the entry.
+    let tmp = std::env::temp_dir().join(format!("raftlab-index-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::copy(fixture("hello.json"), tmp.join("hello.json")).unwrap();
+    let entry = Lesson::parse(&std::fs::read_to_string(fixture("hello.json")).unwrap())
+        .unwrap()
+        .index_entry()
+        .to_pretty()
+        .replace("\"steps\": 4", "\"steps\": 5");
+    std::fs::write(tmp.join("index.json"), format!("[{entry}]")).unwrap();
+    let stale = tmp.join("index.json").display().to_string();
+    let r = raftlab(&["lesson", "check", &stale]);
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with(&format!("FAIL {stale}: entry 1 (hello) differs from ")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("raftlab lesson index"), "{}", r.stdout);
+}
+
+#[test]
 fn lesson_check_exits_1_on_a_wrong_expect() {
     let file = path("wrong-expect.json");
     let r = raftlab(&["lesson", "check", &file]);
@@ -1388,6 +1433,38 @@ fn the_facts_of_the_other_systems_are_parsed_strictly() {
     assert!(bad(r#"{"resource": {}}"#).contains("expect.resource: states nothing"));
     assert!(bad(r#"{"holder": "S2"}"#).contains("expect.holder"));
     assert!(bad(r#"{"violation": "linearizable"}"#).contains("acked_write_lost"));
+}
+
+/// The lesson ids of issue 11, part of the contract: each exists in `lessons/`, is listed in
+/// `lessons/index.json`, has at least 5 steps, a question and a task, and holds.
+#[test]
+fn the_raft_lessons_exist_with_their_questions_and_tasks_and_hold() {
+    const IDS: [&str; 12] = [
+        "consensus",
+        "election",
+        "replication",
+        "crash-restart",
+        "safety",
+        "partitions",
+        "two-nodes",
+        "reads",
+        "prevote",
+        "membership",
+        "compaction",
+        "break-it",
+    ];
+    let index = std::fs::read_to_string(root().join("lessons/index.json")).unwrap();
+    for id in IDS {
+        let text = std::fs::read_to_string(root().join(format!("lessons/{id}.json")))
+            .unwrap_or_else(|e| panic!("lessons/{id}.json: {e}"));
+        let lesson = Lesson::parse(&text).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(lesson.id, id);
+        assert!(index.contains(&format!("\"{id}\"")), "{id} is not in lessons/index.json");
+        assert!(lesson.steps.len() >= 5, "{id}: {} steps", lesson.steps.len());
+        assert!(lesson.steps.iter().any(|s| s.question.is_some()), "{id}: no question");
+        assert!(lesson.steps.iter().any(|s| s.task.is_some()), "{id}: no task");
+        lesson::check(&lesson, None, false).unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
 }
 
 #[test]

@@ -393,6 +393,42 @@ fn read_lesson(file: &str) -> Result<Lesson, String> {
     Lesson::parse(&text).map_err(|e| format!("{file}: {e}"))
 }
 
+/// A lessons index (a file named `index.json` holding a JSON list, as `lesson index` writes
+/// it) is checked against the lesson files beside it: each entry must be exactly what
+/// `lesson index` gives for `<dir>/<id>.json`. `None` when `file` is not an index; else the
+/// number of entries, or what is wrong.
+fn check_lesson_index(file: &str) -> Option<Result<usize, String>> {
+    let path = std::path::Path::new(file);
+    if path.file_name().is_none_or(|n| n != "index.json") {
+        return None;
+    }
+    let text = read_text(file).ok()?;
+    let Ok(raftlab_sim::json::Value::Array(entries)) = raftlab_sim::json::parse(&text) else {
+        return None;
+    };
+    let dir = path.parent().unwrap_or(std::path::Path::new(""));
+    let check = || {
+        for (k, entry) in entries.iter().enumerate() {
+            let id = entry
+                .get("id")
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| format!("entry {} has no \"id\" string", k + 1))?;
+            let lesson_file = dir.join(format!("{id}.json"));
+            let lesson = read_lesson(&lesson_file.to_string_lossy())
+                .map_err(|e| format!("entry {} ({id}): {e}", k + 1))?;
+            if *entry != lesson.index_entry() {
+                return Err(format!(
+                    "entry {} ({id}) differs from {}: write the index again with raftlab lesson index",
+                    k + 1,
+                    lesson_file.display()
+                ));
+            }
+        }
+        Ok(entries.len())
+    };
+    Some(check())
+}
+
 /// Checks each lesson: `ok FILE: N steps (moments)` or `FAIL FILE: step ...` on standard
 /// output; an unreadable or malformed file on standard error. Exit 2 when a file could not be
 /// read, else 1 when a lesson failed.
@@ -400,6 +436,16 @@ fn cmd_lesson_check(files: &[String]) -> Result<ExitCode, String> {
     use raftlab_sim::scenario::ms;
     let mut code = 0u8;
     for file in files {
+        if let Some(result) = check_lesson_index(file) {
+            match result {
+                Ok(n) => say!("ok {file}: the index of {n} lessons matches their files"),
+                Err(e) => {
+                    say!("FAIL {file}: {e}");
+                    code = code.max(1);
+                }
+            }
+            continue;
+        }
         let lesson = match read_lesson(file) {
             Ok(l) => l,
             Err(e) => {
