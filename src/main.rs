@@ -17,6 +17,8 @@ mod api;
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod canvas;
+#[cfg(test)]
+mod layers_test;
 #[cfg(target_arch = "wasm32")]
 mod panic;
 #[cfg(target_arch = "wasm32")]
@@ -25,8 +27,6 @@ mod share;
 mod state;
 #[cfg(target_arch = "wasm32")]
 mod view;
-#[cfg(test)]
-mod layers_test;
 
 /// Starts the full page, when this is the page (index.html's `#app[data-raftlab-page]`); on
 /// any other page it does nothing: `<raft-lab>` elements call [`mount`].

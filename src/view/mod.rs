@@ -67,7 +67,9 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
     let paused = if m.playing { "" } else { " paused" };
     if ui.present {
         // Presenter mode: the picture and the logs fill the screen, the step's text is a
-        // caption band.
+        // caption band. Beside the logs: the sections open now (a step's `panels`), then the
+        // selection's details (a step's `select`), so the class sees what the step shows.
+        let selected = ui.selection != crate::state::Selection::None;
         return html! {
             <div class="page present">
                 <main class="present-layout">
@@ -77,6 +79,10 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
                     <div class="present-side">
                         { notice(ui) }
                         { logs(ui, &m) }
+                        { for SECTIONS.iter()
+                            .filter(|(name, _)| ui.open.contains(name))
+                            .map(|&(name, title)| fold(ui, name, title, section(ui, &m, name))) }
+                        if selected { { details::details(ui, &m) } }
                     </div>
                 </main>
                 { lesson::caption(ui, &m) }

@@ -235,6 +235,29 @@ for (const scheme of ['light', 'dark']) {
   });
 }
 
+test('lessons: presenter mode shows what a step opens (its panels, its selection); p turns it on', { timeout: 90_000 }, async (t) => {
+  // reads, step 10: the slow clock's stale lease read; the step opens the key-value stores
+  // and the client history, and selects S5.
+  await withPage(t, pageUrl('#lesson=reads&step=10'), async (page) => {
+    await waitShown(page, 10);
+    assert.equal(await page.locator('.page.present').count(), 0);
+    await page.keyboard.press('p');
+    await page.locator('.page.present').waitFor();
+    const history = page.getByRole('region', { name: 'Client history' });
+    await history.waitFor();
+    assert.match(await history.innerText(), /Not linearizable/, 'the class sees the verdict the step is about');
+    await page.getByRole('region', { name: 'Key-value stores' }).waitFor();
+    const details = page.getByRole('region', { name: 'Details' });
+    assert.match(await details.innerText(), /S5/, 'the selected server is detailed');
+    for (const name of ['Client history', 'Details']) {
+      const box = await page.getByRole('region', { name }).boundingBox();
+      assert.ok(box && box.x > 900 && box.width > 200, `${name} beside the picture: ${JSON.stringify(box)}`);
+    }
+    await page.screenshot({ path: path.join(SHOTS, 'lesson-present-panels.png') });
+    await axe(page, 'presenter mode with panels');
+  }, { contextOptions: { viewport: { width: 1920, height: 1080 } } });
+});
+
 test('lessons: the notes window (?present&notes) follows the presenter and moves it', LIMIT, async (t) => {
   await withPage(t, pageUrl(`?present#lesson=${FIXTURE}&step=1`), async (page) => {
     await waitShown(page, 1);

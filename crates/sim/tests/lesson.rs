@@ -960,8 +960,9 @@ fn lesson_check_checks_an_index_against_its_lessons() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let index = dir.join("index.json").display().to_string();
     assert!(
-        r.stdout
-            .contains(&format!("ok {index}: the index of 17 lessons matches their files\n")),
+        r.stdout.contains(&format!(
+            "ok {index}: the index of 17 lessons matches their files\n"
+        )),
         "{}",
         r.stdout
     );
@@ -980,7 +981,8 @@ fn lesson_check_checks_an_index_against_its_lessons() {
     let _ = std::fs::remove_dir_all(&tmp);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.starts_with(&format!("FAIL {stale}: entry 1 (hello) differs from ")),
+        r.stdout
+            .starts_with(&format!("FAIL {stale}: entry 1 (hello) differs from ")),
         "{}",
         r.stdout
     );
@@ -1459,10 +1461,23 @@ fn the_raft_lessons_exist_with_their_questions_and_tasks_and_hold() {
             .unwrap_or_else(|e| panic!("lessons/{id}.json: {e}"));
         let lesson = Lesson::parse(&text).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(lesson.id, id);
-        assert!(index.contains(&format!("\"{id}\"")), "{id} is not in lessons/index.json");
-        assert!(lesson.steps.len() >= 5, "{id}: {} steps", lesson.steps.len());
-        assert!(lesson.steps.iter().any(|s| s.question.is_some()), "{id}: no question");
-        assert!(lesson.steps.iter().any(|s| s.task.is_some()), "{id}: no task");
+        assert!(
+            index.contains(&format!("\"{id}\"")),
+            "{id} is not in lessons/index.json"
+        );
+        assert!(
+            lesson.steps.len() >= 5,
+            "{id}: {} steps",
+            lesson.steps.len()
+        );
+        assert!(
+            lesson.steps.iter().any(|s| s.question.is_some()),
+            "{id}: no question"
+        );
+        assert!(
+            lesson.steps.iter().any(|s| s.task.is_some()),
+            "{id}: no task"
+        );
         lesson::check(&lesson, None, false).unwrap_or_else(|e| panic!("{id}: {e}"));
     }
 }
