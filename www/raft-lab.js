@@ -60,6 +60,13 @@ async function instance() {
   return glue;
 }
 
+/**
+ * Whether a flag attribute is on, read as the page reads its flags (src/embed.rs `flag`):
+ * present with no value, `1`, `true`, `yes` or `on`. `null` (absent) and `0`, `false`, `no`,
+ * `off` are off; another value is off here and the page says what is wrong with it.
+ */
+const isOn = (value) => value !== null && ['', '1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
+
 const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 /**
@@ -87,11 +94,11 @@ function posterNodes(value) {
 }
 
 const STYLE = `
-:host { display: block; position: relative; aspect-ratio: 3 / 2; min-height: 240px; max-width: 100%;
+:host { all: initial; display: block; position: relative; aspect-ratio: 3 / 2; min-height: 240px; max-width: 100%;
   contain: content; overflow: hidden; border-radius: 8px; font: 13px/1.4 system-ui, sans-serif;
   color-scheme: light dark; --rl-ink: CanvasText; --rl-bg: Canvas; }
 :host([hidden]) { display: none; }
-:host([panels]), :host([lesson]) { aspect-ratio: auto; min-height: 480px; }
+:host([panels]), :host([lesson]) { aspect-ratio: auto; height: 620px; }
 .poster, .fallback { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   gap: 1rem; padding: 0.5rem; background: #f7f7f4; color: #1d1f21; border: 1px solid #c9ccd0; border-radius: 8px; }
 .poster svg { height: 100%; max-width: 60%; }
@@ -113,7 +120,7 @@ const STYLE = `
   .fallback a { color: #8ab4f8; }
 }
 [data-raftlab-root] { height: 100%; container: raftlab / size; overflow: auto; border-radius: 8px; outline: none; }
-:host([panels]) [data-raftlab-root], :host([lesson]) [data-raftlab-root] { height: auto; min-height: 480px; container-type: inline-size; }
+:host([panels]) [data-raftlab-root], :host([lesson]) [data-raftlab-root] { container-type: inline-size; }
 [data-raftlab-root][hidden] { display: none; }
 .toggle { position: absolute; top: 0.4rem; right: 0.4rem; font: inherit; font-weight: 700; padding: 0.3em 0.9em;
   border-radius: 6px; border: 1px solid #0b57d0; background: #0b57d0; color: #fff; cursor: pointer; min-height: 2.2em; }
@@ -278,7 +285,7 @@ class RaftLab extends HTMLElement {
     this.resolveReady(api);
     this.dispatchEvent(new CustomEvent('raftlab-ready', { detail: api }));
     // A read-only figure has no controls of its own: the element gives it Play/Pause.
-    if (this.hasAttribute('readonly')) this.addToggle(api);
+    if (isOn(this.getAttribute('readonly'))) this.addToggle(api);
     this.follow();
     return api;
   }

@@ -1,6 +1,6 @@
 // Browser tests of the <raft-lab> custom element (www/raft-lab.js, src/host.rs, mount() in
 // src/main.rs): the example host page (examples/embed/, copied into dist/ by the post-build
-// step) with two elements and a frame, served under a deep sub-path. Each element runs its
+// step) with three elements (one read-only) and a frame, served under a deep sub-path. Each element runs its
 // own instance (separate runs, APIs, controls and keyboard focus); the poster requests no wasm
 // until the element is near; it pauses when hidden or scrolled away; bad attributes and a host
 // CSP that forbids WebAssembly are said in the element. Run by `node --test tests/e2e/run.mjs`
@@ -188,7 +188,9 @@ test('element: bad attributes are said inside it, the good ones applied; scenari
 <raft-lab id="link" link="v=1&amp;nonsense"></raft-lab>
 <raft-lab id="file" scenario="demo.json" autoplay="0"></raft-lab>
 <raft-lab id="inline" scenario='{"version":1,"seed":77,"nodes":4}'></raft-lab>
-<raft-lab id="system" system="quorum" nodes="4" seed="3"></raft-lab>`,
+<raft-lab id="system" system="quorum" nodes="4" seed="3"></raft-lab>
+<raft-lab id="bad2" seed="-1" system="paxos" autoplay="maybe" readonly="perhaps" lesson="Bad Id!"></raft-lab>
+<raft-lab id="badjson" scenario='{"version":1,"seed":5,"nodes":"three"}'></raft-lab>`,
   );
   await withPage(t, address, async (page) => {
     const notice = (id) => page.evaluate((id) => document.getElementById(id).shadowRoot.querySelector('.notice')?.textContent ?? '', id);
@@ -206,7 +208,18 @@ test('element: bad attributes are said inside it, the good ones applied; scenari
     assert.equal((await state(page, 'inline')).nodes.length, 4);
     assert.equal(await onApi(page, 'system', (api) => api.scenario().system), 'quorum');
     assert.equal(await page.locator('#app').textContent(), "the host's own #app", 'a host page\'s #app is left alone');
-  }, { ready: elementsReady('bad', 'link', 'file', 'inline', 'system') });
+    // The other attributes: each bad value named, the run still made.
+    const bad2 = await notice('bad2');
+    assert.match(bad2, /seed: "-1" is not a whole number from 0 to 18446744073709551615/);
+    assert.match(bad2, /system: "paxos" is not a system \(raft, quorum or lease\)/);
+    assert.match(bad2, /autoplay: "maybe" is not 1 or 0/);
+    assert.match(bad2, /readonly: "perhaps" is not 1 or 0/);
+    assert.match(bad2, /lesson: "Bad Id!" is not a lesson id/);
+    assert.equal((await state(page, 'bad2')).system, 'raft', 'the default system is kept');
+    assert.equal(await page.evaluate(() => document.getElementById('bad2').shadowRoot.querySelector('.toggle')), null, 'a bad readonly value gives no read-only button');
+    assert.match(await notice('badjson'), /scenario: Could not open the scenario option: nodes: /);
+    assert.equal((await state(page, 'badjson')).nodes.length, 5, 'a bad inline scenario leaves the default run');
+  }, { ready: elementsReady('bad', 'link', 'file', 'inline', 'system', 'bad2', 'badjson') });
 });
 
 test('element: lesson and link attributes; the lessons come from raftlab\'s folder, not the host\'s', LIMIT, async (t) => {
@@ -271,6 +284,59 @@ test('element: a host whose CSP forbids WebAssembly gets a plain message and a l
     assert.equal(box.href, url(`${SUB.slice(1)}index.html?embed&seed=9&nodes=3&panels=logs`), 'the link opens the page with the same options');
     assert.equal(await page.evaluate(() => document.getElementById('csp').raftlab), null);
   }, { ready: async () => {}, allow: /Content Security Policy|WebAssembly|wasm/i });
+});
+
+test('element: its height does not change when it starts (with panels too); host styles do not reach inside; readonly="0" is not read-only', LIMIT, async (t) => {
+  const address = host(
+    'element/size/',
+    `<style>body { text-align: right; letter-spacing: 3px; text-transform: uppercase; word-spacing: 9px; } button { font-size: 31px; }</style>
+<button id="hostbtn">host</button>
+<div style="height: 2400px">spacer</div>
+<raft-lab id="plain" seed="5"></raft-lab>
+<raft-lab id="panels" seed="5" panels="logs,events"></raft-lab>
+<raft-lab id="ro" seed="5" readonly></raft-lab>
+<raft-lab id="ro0" seed="5" readonly="0"></raft-lab>`,
+  );
+  await withPage(t, address, async (page) => {
+    const heights = () => page.evaluate(() => ['plain', 'panels', 'ro', 'ro0'].map((id) => document.getElementById(id).getBoundingClientRect().height));
+    const before = await heights();
+    assert.equal(await page.evaluate(() => document.getElementById('panels').raftlab ?? null), null, 'not started yet');
+    await elementsReady('plain', 'panels', 'ro', 'ro0')(page);
+    await frames(page, 3);
+    const after = await heights();
+    assert.deepEqual(after, before, 'no element changed height when it started');
+    assert.equal(after[1], 620, 'with panels: 620 px, its content scrolling inside');
+    // Nothing inherited from the host's body reaches inside.
+    const inside = await page.evaluate(() => {
+      const b = document.getElementById('panels').shadowRoot.querySelector('button');
+      const cs = getComputedStyle(b);
+      const text = getComputedStyle(document.getElementById('panels').shadowRoot.querySelector('[data-raftlab-root]'));
+      return { fontSize: cs.fontSize, align: text.textAlign, spacing: text.letterSpacing, transform: text.textTransform, words: text.wordSpacing };
+    });
+    assert.notEqual(inside.fontSize, '31px', 'the host\'s button rule stays outside');
+    assert.deepEqual([inside.align, inside.spacing, inside.transform, inside.words], ['start', 'normal', 'none', '0px'], JSON.stringify(inside));
+    // And nothing of raftlab's reaches out.
+    assert.equal(await page.locator('#hostbtn').evaluate((b) => getComputedStyle(b).fontSize), '31px');
+    // readonly: a Play/Pause of its own, which works; readonly="0": the normal controls only.
+    const toggle = page.locator('#ro').locator('button.toggle');
+    assert.equal(await toggle.count(), 1);
+    const playing = (await state(page, 'ro')).playing;
+    await toggle.click();
+    assert.equal((await state(page, 'ro')).playing, !playing, 'the button plays or pauses the figure');
+    assert.equal(await page.locator('#ro0').locator('button.toggle').count(), 0, 'readonly="0" is not read-only');
+    await page.locator('#ro0').getByRole('button', { name: /^(Play|Pause)$/, exact: true }).first().waitFor();
+  }, { ready: (page) => page.waitForFunction(() => customElements.get('raft-lab')) });
+});
+
+test('element: the example page\'s read-only element and its frame run too', LIMIT, async (t) => {
+  await withPage(t, HOST(), async (page) => {
+    assert.equal(await onApi(page, 'three', (api) => api.seed()), 3);
+    assert.equal(await page.locator('#three').locator('button.toggle').count(), 1, 'a read-only figure has its Play/Pause');
+    const frame = page.frameLocator('#frame');
+    await frame.locator('[aria-label^="Node 1"]').first().waitFor({ timeout: 20_000 });
+    const seed = await page.locator('#frame').evaluate((f) => f.contentWindow.raftlab.seed());
+    assert.equal(seed, 42, 'the frame runs its own page, with its own window.raftlab');
+  }, { ready: elementsReady('three') });
 });
 
 test('element: reduced motion starts it paused, with Play shown', LIMIT, async (t) => {
