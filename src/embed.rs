@@ -731,7 +731,7 @@ mod tests {
         assert_eq!(o.system, None, "a lease needs 3 servers");
         assert_eq!(
             o.problems,
-            vec!["system: lease cannot run this way: nodes: the lease system the cluster needs at least 3 servers: the store, a candidate, the resource"]
+            vec!["system: lease cannot run this way: nodes: the lease system needs at least 3 servers: the store, a candidate, the resource"]
         );
         let o = EmbedOptions::parse("embed&system=quorum&nodes=1");
         assert_eq!(o.system, None, "W = 2 needs 2 servers");

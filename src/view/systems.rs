@@ -289,6 +289,12 @@ pub(crate) fn system_settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 <label class="setting toggle"><span>{ "Sloppy quorum (hinted handoff)" }</span>
                     <input type="checkbox" checked={q.sloppy} aria-label="Sloppy quorum (hinted handoff)"
                         onchange={change(|c, v| match c { C::Quorum(q) => { q.sloppy = v == "true"; true } _ => false })} /></label>
+                <label class="setting"><span>{ "Anti-entropy every (ms; 0: off)" }</span>
+                    <input type="number" min="0" max="600000" value={q.anti_entropy_ms.to_string()} aria-label="Anti-entropy every (ms; 0: off)"
+                        title="How often each replica compares its data with another's and takes what is newer (Dynamo 4.7)"
+                        onchange={change(|c, v| match (c, v.parse::<u64>()) {
+                            (C::Quorum(q), Ok(ms)) if ms <= 600_000 => { q.anti_entropy_ms = ms; true }
+                            _ => false })} /></label>
             </div>
         },
         C::Lease(l) => html! {
@@ -300,6 +306,18 @@ pub(crate) fn system_settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                     <input type="number" min="1" max="600000" value={(l.lease_duration_us / 1000).to_string()} aria-label="Lease duration (ms)"
                         onchange={change(|c, v| match (c, v.parse::<u64>()) {
                             (C::Lease(l), Ok(ms)) if ms * 1000 > l.renew_deadline_us && ms <= 600_000 => { l.lease_duration_us = ms * 1000; true }
+                            _ => false })} /></label>
+                <label class="setting"><span>{ "Renew deadline (ms)" }</span>
+                    <input type="number" min="1" max="600000" value={(l.renew_deadline_us / 1000).to_string()} aria-label="Renew deadline (ms)"
+                        title="A leader that has not renewed for this long on its own clock gives up (client-go RenewDeadline); below the lease duration"
+                        onchange={change(|c, v| match (c, v.parse::<u64>()) {
+                            (C::Lease(l), Ok(ms)) if (1..=600_000).contains(&ms) => { l.renew_deadline_us = ms * 1000; true }
+                            _ => false })} /></label>
+                <label class="setting"><span>{ "Retry period (ms)" }</span>
+                    <input type="number" min="1" max="600000" value={(l.retry_period_us / 1000).to_string()} aria-label="Retry period (ms)"
+                        title="How often a candidate tries to acquire, and a leader to renew (client-go RetryPeriod)"
+                        onchange={change(|c, v| match (c, v.parse::<u64>()) {
+                            (C::Lease(l), Ok(ms)) if (1..=600_000).contains(&ms) => { l.retry_period_us = ms * 1000; true }
                             _ => false })} /></label>
                 <label class="setting"><span>{ "Session TTL (ms; 0: Kubernetes lease)" }</span>
                     <input type="number" min="0" max="600000" value={(l.session_ttl_us / 1000).to_string()} aria-label="Session TTL (ms; 0: Kubernetes lease)"

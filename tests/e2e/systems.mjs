@@ -231,6 +231,26 @@ test('systems: a dropped quorum file, then a new lease run from the System choic
 // Every field of the open sections, for each system, given values a reader could type by
 // mistake: the page answers each with a notice or takes it, and never stops (no Rust panic,
 // no console error). A panic here was a real bug (a refused quorum setting).
+test('systems: flexible quorums that need not intersect are warned of in Settings, and the checker catches the split brain', LIMIT, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    const text = readFileSync(path.join(ROOT, 'examples/flexible-split-brain.json'), 'utf8');
+    await page.evaluate((text) => window.raftlab.load(JSON.parse(text)), text);
+    await openSection(page, 'Settings');
+    const settings = page.getByRole('region', { name: 'Settings', exact: true });
+    const warning = settings.getByRole('status').filter({ hasText: 'need not intersect' });
+    assert.equal(
+      await warning.innerText(),
+      'These quorums need not intersect (1 + 1 is not more than 2): safety is not guaranteed. Two leaders may commit different entries; the checker will say so.',
+    );
+    await runTo(page, 2000);
+    assert.match(await safetyText(page), /BROKEN/, 'two leaders commit different entries at one index');
+    // Back to majorities: the warning goes.
+    await page.evaluate(() => window.raftlab.configure({ election_quorum: 0, commit_quorum: 0 }));
+    await openSection(page, 'Settings');
+    assert.equal(await settings.getByRole('status').filter({ hasText: 'need not intersect' }).count(), 0);
+  });
+});
+
 test('systems: every setting and form field, for each system, takes bad values without breaking the page', { timeout: 180_000 }, async (t) => {
   await withPage(t, pageUrl(), async (page) => {
     const sections = ['Client', 'Network', 'Settings'];

@@ -141,10 +141,10 @@ pub fn role_of(id: NodeId, cluster: &[NodeId]) -> Role {
 /// and at least one candidate.
 pub fn check_cluster(cluster: &[NodeId]) -> Result<(), &'static str> {
     if !cluster.contains(&1) {
-        return Err("the cluster needs S1, the store");
+        return Err("needs S1, the store");
     }
     if cluster.iter().filter(|&&c| c != 1).count() < 2 {
-        return Err("the cluster needs at least 3 servers: the store, a candidate, the resource");
+        return Err("needs at least 3 servers: the store, a candidate, the resource");
     }
     Ok(())
 }
