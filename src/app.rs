@@ -18,18 +18,65 @@ use yew::prelude::*;
 /// Longest wall time one frame may account for: a tab coming back from the background does
 /// not make the simulation jump.
 const MAX_FRAME_MS: f64 = 100.0;
-/// Shortest wall time between two redraws of the canvas while playing.
-const CANVAS_FRAME_MS: f64 = 33.0;
+/// Shortest wall time between two redraws of the canvas while playing (a little less than
+/// the frame pacing's 33 ms, so that a frame arriving a little early still draws).
+const CANVAS_FRAME_MS: f64 = 25.0;
+/// After a frame, the loop waits this long before it asks for the next animation frame: the
+/// next frame then comes at the second display refresh (about 30 frames a second at 60 Hz).
+/// Smooth enough at teaching speeds, and each frame the browser makes costs main-thread
+/// time, even one in which nothing changes.
+const FRAME_GAP_MS: i32 = 16;
 
-/// The animation-frame loop's state.
+/// A pending wait: the browser's timeout id and its callback (kept until the next wait
+/// replaces it, never dropped while it runs).
+type Gap = (i32, wasm_bindgen::closure::Closure<dyn FnMut()>);
+
+/// The animation-frame loop's state. The loop runs only while the run plays: the effect that
+/// starts it stops it (`stop`) when playing stops or the app goes away.
 #[derive(Default)]
 struct FrameLoop {
     handle: RefCell<Option<AnimationFrame>>,
+    /// The pending wait before the next frame: the browser's timeout id and its callback.
+    gap: RefCell<Option<Gap>>,
+    stopped: Cell<bool>,
     last_frame: Cell<Option<f64>>,
     last_draw: Cell<Option<f64>>,
 }
 
+impl FrameLoop {
+    /// Stops the loop: no frame or wait is pending after this (it also breaks the reference
+    /// cycle between the loop and its callbacks).
+    fn stop(&self) {
+        self.stopped.set(true);
+        self.handle.borrow_mut().take();
+        if let Some((id, _)) = self.gap.borrow_mut().take() {
+            gloo_utils::window().clear_timeout_with_handle(id);
+        }
+    }
+}
+
+/// Waits [`FRAME_GAP_MS`], then asks for the next frame.
+fn schedule_after_gap(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
+    if state.stopped.get() {
+        return;
+    }
+    let next = state.clone();
+    let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        schedule_frame(next.clone(), dispatcher.clone());
+    });
+    let id = gloo_utils::window()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            callback.as_ref().unchecked_ref(),
+            FRAME_GAP_MS,
+        )
+        .unwrap_or(0);
+    *state.gap.borrow_mut() = Some((id, callback));
+}
+
 fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
+    if state.stopped.get() {
+        return;
+    }
     let next = state.clone();
     let frame = request_animation_frame(move |t| {
         if let Some(previous) = next.last_frame.replace(Some(t)) {
@@ -50,8 +97,6 @@ fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
             if rerender {
                 dispatcher.dispatch(UiAction::Refresh);
             }
-            // The moving parts are redrawn at most every CANVAS_FRAME_MS: smooth enough at
-            // teaching speeds, for a fraction of the main thread's time.
             let due = next
                 .last_draw
                 .get()
@@ -64,7 +109,7 @@ fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
                 }
             };
         }
-        schedule_frame(next, dispatcher);
+        schedule_after_gap(next, dispatcher);
     });
     *state.handle.borrow_mut() = Some(frame);
 }
@@ -223,17 +268,19 @@ pub fn App() -> Html {
         });
     }
 
-    // The animation-frame loop: each frame advances the logical clock by the elapsed wall
-    // time times the speed, and redraws the moving parts. The handle lives in the effect and
-    // is dropped in its cleanup.
+    // The animation-frame loop, while the run plays: each frame advances the logical clock
+    // by the elapsed wall time times the speed, and redraws the moving parts. A paused page
+    // asks the browser for no frame at all. The loop lives in the effect and is stopped in
+    // its cleanup (when playing stops, or the app goes away).
     {
         let dispatcher = ui.dispatcher();
-        use_effect_with((), move |_| {
+        let playing = ui.model.borrow().playing;
+        use_effect_with(playing, move |&playing| {
             let state = Rc::new(FrameLoop::default());
-            schedule_frame(state.clone(), dispatcher);
-            move || {
-                state.handle.borrow_mut().take();
+            if playing {
+                schedule_frame(state.clone(), dispatcher);
             }
+            move || state.stop()
         });
     }
 

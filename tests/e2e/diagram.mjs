@@ -1,10 +1,11 @@
 // Browser tests of the space-time diagram (src/diagram.rs, src/view/diagram.rs): one lane per
 // server, every message an arrow from its send to its arrival, dropped ones ending in a cross,
-// duplicates drawn as arrows of their own, the current moment as a line. It follows time
-// travel, a click seeks, hovering an arrow highlights the message in the cluster picture, it
-// is an embed panel, and axe-core finds nothing wrong with it. The canvas says what it drew in
-// data attributes (data-window, data-summary, data-hover), which these tests compare with the
-// trace. Run by `node --test tests/e2e/run.mjs` or alone: `node --test tests/e2e/diagram.mjs`.
+// duplicates drawn as arrows of their own, the current moment as a line. It follows time travel, a
+// click seeks, hovering an arrow highlights the message in the cluster picture and hovering a
+// message in the picture highlights its arrow, it is an embed panel, and axe-core finds nothing
+// wrong with it. The canvas says what it drew in data attributes (data-window, data-summary,
+// data-hover), which these tests compare with the trace. Run by `node --test tests/e2e/run.mjs` or
+// alone: `node --test tests/e2e/diagram.mjs`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -164,6 +165,72 @@ test('space-time diagram: hovering an arrow highlights the message, here and in 
     await eventually(async () => (await canvas(page).getAttribute('data-hover')) === String(id), {
       message: 'the diagram highlights the message focused in the list',
     });
+  });
+});
+
+/**
+ * Where the cluster picture's canvas draws message `m` (from messages(), on its way) at
+ * `nowMs`, in client pixels (canvas.rs, scene: from just outside the sender's circle to just
+ * outside the receiver's, 1.4 units to the link's side; the picture is 100 x 100 units).
+ */
+async function flyingPoint(page, m, nowMs) {
+  const pic = await page.getByRole('group', { name: /^Cluster of/ }).boundingBox();
+  const unit = pic.width / 100;
+  const centres = await page.locator('.hitg .body').evaluateAll((els) => els.map((el) => {
+    const b = el.getBoundingClientRect();
+    return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+  }));
+  const centre = (id) => ({ x: (centres[id - 1].x - pic.x) / unit, y: (centres[id - 1].y - pic.y) / unit });
+  const [a, b] = [centre(m.from), centre(m.to)];
+  const len = Math.hypot(b.x - a.x, b.y - a.y);
+  const [ux, uy] = [(b.x - a.x) / len, (b.y - a.y) / len];
+  const gap = 7 + 3.2;
+  const [sx, sy] = [a.x + ux * gap - uy * 1.4, a.y + uy * gap + ux * 1.4];
+  const [ex, ey] = [b.x - ux * gap - uy * 1.4, b.y - uy * gap + ux * 1.4];
+  const p = Math.min(1, Math.max(0, (nowMs - m.sent_ms) / (m.arrives_ms - m.sent_ms)));
+  return { x: pic.x + (sx + (ex - sx) * p) * unit, y: pic.y + (sy + (ey - sy) * p) * unit };
+}
+
+test('space-time diagram: hovering a message in the cluster picture highlights it in the diagram', LIMIT, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    await page.evaluate(() => {
+      const r = window.raftlab;
+      r.pause();
+      r.reset(5, 3);
+      r.pause();
+      r.advance(2000);
+    });
+    await openDiagram(page);
+    assert.equal((await drawn(page)).hover, '', 'nothing highlighted yet');
+    // Paused, a millisecond at a time, until a message (not one the network will lose) is
+    // about half way along its link.
+    const { m, now } = await page.evaluate(() => {
+      const r = window.raftlab;
+      for (let k = 0; k < 200; k++) {
+        const now = r.state().time_ms;
+        const half = (m) => Math.abs((now - m.sent_ms) / (m.arrives_ms - m.sent_ms) - 0.5) < 0.15;
+        const m = r.messages().find((m) => !m.lost && half(m));
+        if (m) return { m, now };
+        r.advance(1);
+      }
+      throw new Error('no message half way along its link');
+    });
+    // The diagram draws it (an arrow in its window).
+    const d = await drawn(page);
+    assert.ok(d.from <= m.sent_ms * 1000 && m.sent_ms * 1000 <= d.to, `message ${m.id} is in the window ${d.from}-${d.to}`);
+    await page.getByRole('group', { name: /^Cluster of/ }).scrollIntoViewIfNeeded();
+    await frames(page);
+    const at = await flyingPoint(page, m, now);
+    await page.mouse.move(at.x, at.y);
+    await eventually(() => page.locator('.cluster').evaluate((el) => el.hasAttribute('data-over-message')), { message: `the pointer is over message ${m.id} in the picture` });
+    await eventually(async () => (await canvas(page).getAttribute('data-hover')) === String(m.id), {
+      message: `the diagram highlights message ${m.id}`,
+    });
+    // Off the message (a corner of the picture): no highlight.
+    const pic = await page.getByRole('group', { name: /^Cluster of/ }).boundingBox();
+    await page.mouse.move(pic.x + 2, pic.y + 2);
+    await eventually(async () => (await canvas(page).getAttribute('data-hover')) === '', { message: 'leaving the message clears the highlight' });
+    assert.equal(await page.locator('.cluster').evaluate((el) => el.hasAttribute('data-over-message')), false);
   });
 });
 

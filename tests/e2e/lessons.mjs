@@ -1,9 +1,10 @@
 // Browser tests of guided lessons (docs/lesson-format.md, docs/embedding.md "Lessons"): every
 // lesson of lessons/index.json walked forward and back (each step's state() equals its first
 // visit), questions, tasks and Show me, the URL of a step surviving a reload, an embedded
-// lesson, a teacher's lesson opened from a file (and a bad one), presenter mode at 1920x1080
-// in light and dark (screenshots in target/screenshots/), its notes window, the phone, and
-// axe-core on the player and presenter mode. Run by `node --test tests/e2e/run.mjs` (which
+// lesson, a teacher's lesson opened from a file or dropped on the page (and a bad one),
+// loadLesson, the keys Space and ←, Explore from here, presenter mode at 1920x1080 in light and
+// dark (screenshots in target/screenshots/; the caption's contrast), its notes window, the
+// phone, and axe-core on the player and presenter mode. Run by `node --test tests/e2e/run.mjs` (which
 // imports this file) or alone: `node --test tests/e2e/lessons.mjs`. Set-up in harness.mjs.
 //
 // The walk iterates whatever dist/lessons/index.json lists. When the build has lesson files but
@@ -301,3 +302,246 @@ test('lessons: the list on the first screen, progress remembered; the player on 
     await axe(page, 'the list of lessons on a phone');
   }, { contextOptions: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } });
 });
+
+test('lessons: in a lesson, Space is Continue (a question first, Skip ahead while playing on), not play/pause; ← is Back', LIMIT, async (t) => {
+  await withPage(t, pageUrl(`#lesson=${FIXTURE}&step=1`), async (page) => {
+    await waitShown(page, 1);
+    const phase = (p) => page.waitForFunction((p) => window.raftlab.lessonState()?.phase === p, p, { timeout: 15_000 });
+    // The keys go to the page, not to a focused button (whose own Space a button keeps).
+    const press = async (key) => {
+      await page.evaluate(() => document.activeElement?.blur());
+      await page.keyboard.press(key);
+    };
+    const m1 = await moment(page);
+    assert.equal(m1.playing, false);
+    // Space: on to step 2, whose moment (the first candidate) the run plays to, then pauses.
+    await press(' ');
+    await waitShown(page, 2);
+    const m2 = await moment(page);
+    assert.ok(m2.time_ms > m1.time_ms, `the run played on (${m1.time_ms} -> ${m2.time_ms} ms)`);
+    assert.equal(m2.playing, false, 'paused at the step\'s moment, not toggled to play');
+    assert.ok(m2.nodes.some((n) => n.role === 'candidate'), 'step 2\'s moment: a candidate');
+    // Space: step 3 has a question: it is asked, the run does not move.
+    await press(' ');
+    await phase('asking');
+    assert.equal((await lessonState(page)).step, 2);
+    assert.deepEqual(await moment(page), m2, 'asking does not move the run');
+    // ←: the question is withdrawn, step 2 shown as it was.
+    await press('ArrowLeft');
+    await waitShown(page, 2);
+    assert.deepEqual(await moment(page), m2);
+    // ←: step 1's moment exactly; the address follows.
+    await press('ArrowLeft');
+    await waitShown(page, 1);
+    assert.deepEqual(await moment(page), m1, 'back at step 1, state() as on its first visit');
+    await page.waitForFunction((f) => location.hash === `#lesson=${f}&step=1`, FIXTURE);
+    // ← at the first step: refused, and not the run's step back either.
+    await press('ArrowLeft');
+    await eventually(async () => /first step/.test(await noticeText(page)), { message: 'the "first step" notice' });
+    assert.equal((await lessonState(page)).step, 1);
+    assert.deepEqual(await moment(page), m1, 'the run did not step back');
+    // Space: a visited step is shown at once, as recorded; Space while asked plays on (Just show me).
+    await press(' ');
+    await waitShown(page, 2);
+    assert.deepEqual(await moment(page), m2);
+    await press(' ');
+    await phase('asking');
+    await press(' ');
+    await waitShown(page, 3);
+    assert.ok((await page.evaluate(() => window.raftlab.state().nodes.some((n) => n.role === 'leader'))), 'step 3\'s moment: a leader');
+    // Slowly (the play on to step 4 takes its full 3 s of wall time): ← stops it where it started,
+    // Space skips ahead to the moment at once.
+    await page.evaluate(() => window.raftlab.setSpeed(0.001));
+    const m3 = await moment(page);
+    await press(' ');
+    await phase('playing');
+    assert.equal((await page.evaluate(() => window.raftlab.state())).playing, true, 'playing on to step 4');
+    await press('ArrowLeft');
+    await waitShown(page, 3);
+    assert.deepEqual(await moment(page), m3, '← while playing on: back to step 3\'s moment, paused');
+    await press(' ');
+    await phase('playing');
+    const started = Date.now();
+    await press(' ');
+    await waitShown(page, 4);
+    const waited = Date.now() - started;
+    assert.ok(waited < 2_000, `Space skipped ahead instead of pausing (${waited} ms)`);
+    const m4 = await moment(page);
+    assert.equal(m4.playing, false);
+    assert.ok(Math.abs(m4.time_ms - (m3.time_ms + 200)) < 1e-6, `step 4 is 200 ms after step 3 (${m3.time_ms} -> ${m4.time_ms})`);
+  });
+});
+
+/** Dispatches a synthetic drop of one file ({name, type, text}) onto the page, as a browser does. */
+async function dropFile(page, file) {
+  const dt = await page.evaluateHandle((f) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([f.text], f.name, { type: f.type }));
+    return dt;
+  }, file);
+  for (const kind of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('main', kind, { dataTransfer: dt });
+  await dt.dispose();
+}
+
+const TEACHER = readFileSync(path.join(FIXTURES, 'teacher-lesson.json'), 'utf8');
+
+test('lessons: a lesson file dropped on the page opens as a lesson; a bad one is refused naming the step and field, the run kept', LIMIT, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    await page.evaluate(() => { const r = window.raftlab; r.pause(); r.reset(42, 5); r.pause(); r.advance(700); });
+    await dropFile(page, { name: 'teacher-lesson.json', type: 'application/json', text: TEACHER });
+    await waitShown(page, 1);
+    const l = await lessonState(page);
+    assert.equal(l.id, 'teacher-writes');
+    assert.equal(l.steps, 4);
+    await player(page).getByText('1 of 4').waitFor();
+    const run = await page.evaluate(() => ({ seed: window.raftlab.seed(), nodes: window.raftlab.state().nodes.length, time: window.raftlab.state().time_ms }));
+    assert.deepEqual(run, { seed: 3, nodes: 3, time: 0 }, 'the lesson\'s run, at its start');
+    await page.evaluate(() => window.raftlab.nextStep());
+    const kept = await moment(page);
+    const bad = JSON.parse(TEACHER);
+    bad.steps[2].question = { prompt: 'Which?', choices: ['a', 'b'], answer: 5, why: 'Because.' };
+    await dropFile(page, { name: 'bad-drop.json', type: 'application/json', text: JSON.stringify(bad) });
+    await eventually(async () => (await noticeText(page)).startsWith('Could not open'), { message: 'the refusal' });
+    assert.match(await noticeText(page), /^Could not open bad-drop\.json: it is a lesson with a problem: step 3 \(The write\): question\.answer: .*The current run is unchanged\.$/);
+    assert.deepEqual(await moment(page), kept, 'the run is kept');
+    const after = await lessonState(page);
+    assert.equal(after.id, 'teacher-writes', 'the lesson is kept');
+    assert.equal(after.step, 2);
+  });
+});
+
+test('lessons: raftlab.loadLesson(json) opens a lesson object or JSON text at step 1; a bad one throws and keeps the lesson', LIMIT, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    const lesson = JSON.parse(TEACHER);
+    const got = await page.evaluate((l) => window.raftlab.loadLesson(l), lesson);
+    const l = await lessonState(page);
+    assert.deepEqual(got, l, 'it returns lessonState()');
+    assert.equal(l.id, 'teacher-writes');
+    assert.equal(l.title, lesson.title);
+    assert.equal(l.step, 1);
+    assert.equal(l.steps, 4);
+    assert.equal(l.phase, 'shown');
+    assert.equal(l.step_title, 'Three servers');
+    assert.equal(l.moment_ms, 0);
+    const run = await page.evaluate(() => ({ seed: window.raftlab.seed(), nodes: window.raftlab.state().nodes.length, time: window.raftlab.state().time_ms }));
+    assert.deepEqual(run, { seed: 3, nodes: 3, time: 0 });
+    const p = player(page);
+    await p.getByText('1 of 4').waitFor();
+    await p.getByRole('heading', { name: 'Three servers' }).waitFor();
+    // JSON text, over an open lesson at another step.
+    await page.evaluate(() => window.raftlab.nextStep());
+    const text = JSON.stringify({ ...lesson, id: 'teacher-text', title: 'Given as text' });
+    const fromText = await page.evaluate((s) => window.raftlab.loadLesson(s), text);
+    assert.equal(fromText.id, 'teacher-text');
+    assert.equal(fromText.step, 1);
+    assert.equal((await lessonState(page)).title, 'Given as text');
+    await p.getByText('Given as text').waitFor();
+    const s2 = await page.evaluate(() => window.raftlab.nextStep());
+    assert.equal(s2.step, 2);
+    assert.ok(await page.evaluate(() => window.raftlab.state().nodes.some((n) => n.role === 'leader')), 'its step 2: a leader');
+    // A bad lesson throws the reader's message; nothing changes.
+    const kept = await moment(page);
+    const bad = { ...lesson, steps: lesson.steps.map((s, i) => (i === 1 ? { ...s, until: { kind: 'no_such_kind' } } : s)) };
+    const err = await page.evaluate((b) => { try { window.raftlab.loadLesson(b); return 'no error'; } catch (e) { return e.message; } }, bad);
+    assert.match(err, /^raftlab\.loadLesson: step 2 \(A leader\): until/);
+    assert.deepEqual(await moment(page), kept);
+    assert.equal((await lessonState(page)).id, 'teacher-text');
+  });
+});
+
+test('lessons: Explore from here leaves the lesson with the same run at the same moment, and playing goes on from it', LIMIT, async (t) => {
+  await withPage(t, pageUrl(`#lesson=${FIXTURE}&step=5`), async (page) => {
+    await waitShown(page, 5);
+    const run = () => page.evaluate(() => { const r = window.raftlab; const s = r.state(); delete s.end_ms; return { state: s, scenario: r.scenario(), seed: r.seed() }; });
+    const before = await run();
+    const dead = before.state.nodes.filter((n) => !n.alive).map((n) => n.id);
+    assert.equal(dead.length, 1, 'step 5: the leader crashed at step 4');
+    await button(player(page), 'Explore from here').click();
+    await page.waitForFunction(() => window.raftlab.lessonState() === null);
+    assert.equal(await player(page).count(), 0, 'the player is gone');
+    const after = await run();
+    assert.equal(after.state.time_ms, before.state.time_ms, 'the same moment');
+    assert.deepEqual(after.scenario, before.scenario, 'the same run');
+    assert.deepEqual(after, before, 'state() unchanged');
+    // Outside a lesson, Space is play/pause: the run plays on from that moment.
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.keyboard.press(' ');
+    await page.waitForFunction((t0) => window.raftlab.state().time_ms > t0 + 100, before.state.time_ms, { timeout: 15_000 });
+    await page.keyboard.press(' ');
+    const later = await run();
+    assert.equal(later.state.playing, false, 'Space paused it');
+    assert.equal(later.seed, before.seed);
+    assert.deepEqual(later.scenario.events.slice(0, before.scenario.events.length), before.scenario.events, 'the same run, going on');
+    assert.deepEqual(later.state.nodes.filter((n) => !n.alive).map((n) => n.id), dead, 'the crashed server is still down');
+    await page.evaluate((t0) => window.raftlab.seek(t0), before.state.time_ms);
+    const back = await run();
+    assert.deepEqual({ ...back.state, playing: false }, { ...before.state, playing: false }, 'its past is the moment left');
+  });
+});
+
+/** The WCAG contrast ratio of each text element in `selector` against its background. */
+const contrasts = (page, selector) => page.evaluate((selector) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 1;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  // Any CSS colour as sRGB [r, g, b, a] (0-255, a 0-1), through the canvas.
+  const rgba = (css) => {
+    ctx.clearRect(0, 0, 1, 1);
+    ctx.fillStyle = '#000';
+    ctx.fillStyle = css;
+    ctx.fillRect(0, 0, 1, 1);
+    const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+    return [r, g, b, a / 255];
+  };
+  const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat(1);
+  // The background behind `el`: its own and its ancestors' colours, composited to the first opaque one.
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    let bg = [255, 255, 255, 1];
+    for (const c of layers.reverse()) bg = over(c, bg);
+    return bg;
+  };
+  const lum = ([r, g, b]) => {
+    const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  };
+  const hex = (c) => '#' + c.slice(0, 3).map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');
+  const out = [];
+  for (const el of document.querySelectorAll(`${selector}, ${selector} *`)) {
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const bg = background(el);
+    const fg = over(rgba(getComputedStyle(el).color), bg);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    out.push({ el: el.tagName.toLowerCase() + (el.className ? '.' + el.className.split(' ').join('.') : ''), text: el.textContent.trim().slice(0, 30), fg: hex(fg), bg: hex(bg), ratio: (hi + 0.05) / (lo + 0.05) });
+  }
+  return out;
+}, selector);
+
+for (const scheme of ['light', 'dark']) {
+  test(`lessons: presenter mode, ${scheme}: the caption's text has a contrast of at least 7:1 against its background`, LIMIT, async (t) => {
+    await withPage(t, pageUrl(`?present#lesson=${FIXTURE}&step=1`), async (page) => {
+      await waitShown(page, 1);
+      const caption = page.getByRole('region', { name: 'Caption' });
+      await caption.getByRole('heading', { name: 'Everyone follows' }).waitFor();
+      const seen = [...await contrasts(page, '.caption-text')];
+      // Step 3: its question answered (prompt, verdict, why).
+      await page.evaluate(() => window.raftlab.openLesson('fixture-election', 3));
+      await waitShown(page, 3);
+      await caption.getByText('A majority of five is three').waitFor();
+      seen.push(...await contrasts(page, '.caption-text'));
+      t.diagnostic(JSON.stringify(seen.map((c) => `${c.el} "${c.text}": ${c.fg} on ${c.bg} = ${c.ratio.toFixed(2)}:1`)));
+      // The links too (the caption's --accent-strong: the page's accent, #0b57d0, is 6.39:1
+      // on white).
+      const [links, text] = [seen.filter((c) => c.el === 'a'), seen.filter((c) => c.el !== 'a')];
+      assert.ok(text.some((c) => c.el === 'h2') && text.some((c) => c.el === 'p') && links.length > 0, 'the title, paragraphs and links are measured');
+      for (const c of [...text, ...links]) {
+        assert.ok(c.ratio >= 7, `${c.el} "${c.text}": ${c.fg} on ${c.bg} is ${c.ratio.toFixed(2)}:1, under 7:1`);
+      }
+    }, { contextOptions: { viewport: { width: 1920, height: 1080 }, colorScheme: scheme } });
+  });
+}

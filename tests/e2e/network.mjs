@@ -1,10 +1,11 @@
 // Browser tests of messages you can hold and a hand-driven network: clicking a message in the
-// picture selects it (Details shows its fields and the simulator's explanation), Drop and
-// Deliver now by click (the trace shows them, the CLI replays the page's scenario to the same
-// trace), the "Messages on the wire" buttons, the Delivery and Timers switches in the Network
-// section, firing a server's timer by clicking it, electing a leader by delivering every vote
-// by hand, the narrated refusals and hand actions, and axe-core (WCAG 2.1 A/AA) with a message
-// selected and manual mode on, light and dark. Screenshots go to target/screenshots/network-*.png.
+// picture selects it (Details shows its fields and the simulator's explanation), Drop and Deliver
+// now by click (the trace shows them, the CLI replays the page's scenario to the same trace), a
+// message clicked on its way in automatic delivery (paused) and dropped, the "Messages on the
+// wire" buttons, the Delivery and Timers switches in the Network section, firing a server's timer
+// by clicking it, electing a leader by delivering every vote by hand, the narrated refusals and
+// hand actions, and axe-core (WCAG 2.1 A/AA) with a message selected and manual mode on, light and
+// dark, also on a 390x844 phone. Screenshots go to target/screenshots/network-*.png.
 // Run by `node --test tests/e2e/run.mjs` (which imports this file) or alone:
 // `node --test tests/e2e/network.mjs`. Set-up in harness.mjs.
 import { test } from 'node:test';
@@ -58,6 +59,25 @@ async function heldPoint(page, from, to) {
   const x = a.x + ux * along - uy * 1.4;
   const y = a.y + uy * along + ux * 1.4;
   return { x: g.pic.x + x * g.unit, y: g.pic.y + y * g.unit };
+}
+
+/**
+ * Where the canvas draws message `m` (from messages(), on its way: delivery automatic) at
+ * simulated time `nowMs`, in client pixels: on its link, from just outside the sender's
+ * circle to just outside the receiver's, 1.4 units to the link's side, the part of the way
+ * its time in flight has covered (canvas.rs, scene).
+ */
+async function flyingPoint(page, m, nowMs) {
+  const g = await geometry(page);
+  const a = g.centre(m.from);
+  const b = g.centre(m.to);
+  const len = Math.hypot(b.x - a.x, b.y - a.y);
+  const [ux, uy] = [(b.x - a.x) / len, (b.y - a.y) / len];
+  const [ox, oy] = [-uy * 1.4, ux * 1.4];
+  const [sx, sy] = [a.x + ux * GAP + ox, a.y + uy * GAP + oy];
+  const [ex, ey] = [b.x - ux * GAP + ox, b.y - uy * GAP + oy];
+  const p = Math.min(1, Math.max(0, (nowMs - m.sent_ms) / Math.max(0.001, m.arrives_ms - m.sent_ms)));
+  return { x: g.pic.x + (sx + (ex - sx) * p) * g.unit, y: g.pic.y + (sy + (ey - sy) * p) * g.unit, p };
 }
 
 /** Whether the canvas has a drawn (opaque) pixel at the client point. */
@@ -174,6 +194,70 @@ test('network: clicking a held message selects it, shows its fields and why; Dro
     const acts = r.scenario.events.map((e) => e.do);
     for (const a of ['drop_message', 'deliver_message', 'duplicate_message']) assert.ok(acts.includes(a), `the scenario records ${a}: ${acts}`);
     assertSameTrace(r.trace.split('\n').filter(Boolean), cliTrace(r.scenario), 'held messages');
+  });
+});
+
+test('network: in automatic delivery, a message clicked on its way (paused) is selected; Details shows it with Drop and Deliver now; Drop loses it and is recorded', LIMIT, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    const st = await withLeader(page);
+    const leader = st.nodes.find((n) => n.role === 'leader');
+    assert.ok(leader, 'a leader');
+    // Paused, a millisecond at a time, until one of the leader's AppendEntries is about half
+    // way along its link (not one the network will lose).
+    const found = await page.evaluate((id) => {
+      const r = window.raftlab;
+      for (let k = 0; k < 200; k++) {
+        const now = r.state().time_ms;
+        const m = r.messages().find((m) => m.from === id && m.type === 'AppendEntries' && !m.lost && !m.held
+          && (now - m.sent_ms) / (m.arrives_ms - m.sent_ms) > 0.35 && (now - m.sent_ms) / (m.arrives_ms - m.sent_ms) < 0.65);
+        if (m) return { m, now, state: r.state() };
+        r.advance(1);
+      }
+      return null;
+    }, leader.id);
+    assert.ok(found, 'an AppendEntries half way along its link');
+    const { m, now } = found;
+    assert.equal(found.state.delivery, 'auto');
+    assert.equal(found.state.playing, false, 'paused: it stays put');
+    await frames(page);
+    const at = await flyingPoint(page, m, now);
+    assert.ok(await drawnAt(page, at), `message ${m.id} is drawn at ${JSON.stringify(at)}`);
+    // Under the pointer it is marked; a click selects it.
+    await page.mouse.move(at.x, at.y);
+    await eventually(() => page.locator('.cluster').evaluate((el) => el.hasAttribute('data-over-message')), { message: 'hovered' });
+    await page.mouse.click(at.x, at.y);
+    const box = details(page);
+    await eventually(async () => (await box.innerText()).includes(`Message ${m.id}: AppendEntries from S${m.from} to S${m.to}`), { message: `Details shows message ${m.id}` });
+    const text = await box.innerText();
+    const arrives = text.match(/^arrives\s+at ([\d.]+) ms, in ([\d.]+) ms$/m);
+    assert.ok(arrives, 'it arrives by itself, later');
+    assert.ok(Math.abs(Number(arrives[1]) - m.arrives_ms) < 0.1 && Math.abs(Number(arrives[2]) - (m.arrives_ms - now)) < 0.2, `arrives at ${m.arrives_ms} ms: ${arrives[0]}`);
+    assert.doesNotMatch(text, /waiting on the link/);
+    assert.match(text, new RegExp(`Why: Message ${m.id}: AppendEntries from S${m.from} to S${m.to}`));
+    const buttons = box.getByRole('group', { name: `Message ${m.id}`, exact: true });
+    for (const name of ['Deliver now', 'Drop', 'Duplicate']) {
+      assert.equal(await buttons.getByRole('button', { name, exact: true }).isVisible(), true, `${name} is shown`);
+    }
+    assert.ok(!(await events(page)).some((e) => e.kind === 'cut'), 'the click did not cut the link under the message');
+    // Nothing moved: the click only selected it.
+    assert.equal(await page.evaluate(() => window.raftlab.state().time_ms), now);
+    assert.ok((await page.evaluate(() => window.raftlab.messages().map((x) => x.id))).includes(m.id));
+
+    // Drop: gone from the wire, in the trace (reason manual), in the scenario, in Details.
+    await buttons.getByRole('button', { name: 'Drop', exact: true }).click();
+    const after = await page.evaluate(() => ({ wire: window.raftlab.messages().map((x) => x.id), scenario: window.raftlab.scenario(), state: window.raftlab.state() }));
+    assert.ok(!after.wire.includes(m.id), `message ${m.id} is no longer on the wire: ${after.wire}`);
+    assert.equal(after.state.time_ms, now);
+    assert.deepEqual(after.scenario.events.filter((e) => e.do === 'drop_message'), [{ at_ms: now, do: 'drop_message', id: m.id }]);
+    const drop = (await events(page)).find((e) => e.kind === 'drop' && e.msg.id === m.id);
+    assert.equal(drop?.reason, 'manual', 'a drop with reason manual');
+    assert.equal(drop.t_us, Math.round(now * 1000));
+    await eventually(async () => new RegExp(`Message ${m.id} is lost: .* was dropped by you`).test(await box.innerText()), { message: 'Details: dropped' });
+    // It never arrives, and the CLI replays the page's run.
+    await page.evaluate(() => window.raftlab.advance(100));
+    assert.ok(!(await events(page)).some((e) => e.kind === 'deliver' && e.msg.id === m.id), 'never delivered');
+    const r = await page.evaluate(() => ({ trace: window.raftlab.trace(), scenario: window.raftlab.scenario() }));
+    assertSameTrace(r.trace.split('\n').filter(Boolean), cliTrace(r.scenario), 'a message dropped on its way');
   });
 });
 
@@ -307,5 +391,32 @@ test('accessibility: no axe-core violation with a message selected and manual mo
       }
       await axe(page, `${colorScheme}, a server selected, manual mode`);
     }, { contextOptions: { colorScheme } });
+  }
+});
+
+test('accessibility: no axe-core violation with a message selected on a phone (390x844), light and dark', { timeout: 120_000 }, async (t) => {
+  for (const colorScheme of ['light', 'dark']) {
+    await withPage(t, pageUrl(), async (page) => {
+      await withLeader(page);
+      await setMode(page, 'Delivery', 'by hand');
+      await setMode(page, 'Timers', 'by hand');
+      await page.evaluate(() => window.raftlab.advance(10));
+      await page.getByRole('button', { name: /Fire S\d's timer \(heartbeat\)/ }).click();
+      const wire = await onTheWire(page);
+      assert.ok(wire.length >= 4, 'a heartbeat round waits');
+      // The sections' switches scrolled the page: the picture back in view to click in it.
+      await page.getByRole('group', { name: /^Cluster of/ }).scrollIntoViewIfNeeded();
+      await clickHeld(page, wire[0].from, wire[0].to);
+      const box = details(page);
+      await eventually(async () => (await box.innerText()).includes(`Message ${wire[0].id}: ${wire[0].type} from S${wire[0].from} to S${wire[0].to}`), { message: 'Details shows the message' });
+      await box.getByRole('button', { name: 'Deliver now', exact: true }).waitFor();
+      assert.equal(page.viewportSize().width, 390);
+      await frames(page);
+      await axe(page, `${colorScheme}, 390x844, a message selected, manual delivery and timers`);
+      if (colorScheme === 'light') {
+        await box.scrollIntoViewIfNeeded();
+        await page.screenshot({ path: path.join(SHOTS, 'network-390x844.png') });
+      }
+    }, { contextOptions: { colorScheme, viewport: { width: 390, height: 844 } } });
   }
 });

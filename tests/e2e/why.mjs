@@ -1,7 +1,8 @@
 // Browser tests of the "why" and hold-the-network API: raftlab.explain(target),
-// raftlab.messages(), drop(id) / deliver(id) / duplicate(id), fireTimer(id), state()'s
-// delivery, timers and nodes[].timer_ms, configure({delivery, timers}), and the trace kinds
-// vote_refused and fire_timer through on(kind). Every run built here is replayed by the CLI
+// raftlab.messages(), drop(id) / deliver(id) / duplicate(id), fireTimer(id), state()'s delivery,
+// timers and nodes[].timer_ms, configure({delivery, timers}), and the trace kinds vote_refused and
+// fire_timer through on(kind); examples/figure8-by-hand.json loaded and seeked to its moment (c);
+// Details' "Why" for a clicked log cell. Every run built here is replayed by the CLI
 // (`raftlab run FILE --trace -`) and must give the page's trace. Run by
 // `node --test tests/e2e/run.mjs` (which imports this file) or alone:
 // `node --test tests/e2e/why.mjs`. Set-up in harness.mjs.
@@ -11,9 +12,12 @@
 // fireTimer, so no test depends on the message ids of a seed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LIMIT, ROOT, pageUrl, withPage, cliTrace, assertSameTrace } from './harness.mjs';
+import { eventually } from './browser.mjs';
+import { CLI, LIMIT, ROOT, pageUrl, withPage, cliTrace, assertSameTrace } from './harness.mjs';
 
 /** Installs `window.why`, the in-page helpers of these tests. */
 function installHelpers(page) {
@@ -615,5 +619,137 @@ test('the manual network through the API: configure({delivery, timers}) at time 
       { at_ms: 2000, do: 'fire_timer', node: 2 },
     ]);
     assertReplays(run, 'manual network');
+  });
+});
+
+/** The hand-driven Figure 8 example, as JSON text. */
+const FIGURE8 = () => readFileSync(path.join(ROOT, 'examples/figure8-by-hand.json'), 'utf8');
+
+/**
+ * Moment (c) of examples/figure8-by-hand.json (crates/sim/tests/manual.rs, MOMENT_C_US): at
+ * 810 ms S4's reply that it stores x=1 (message 74) has just reached S1, leader of term 4, so
+ * S1 knows that x=1 (term 2, index 3) is on a majority; S2 has it too.
+ */
+const MOMENT_C_MS = 810;
+
+/**
+ * Runs the CLI on `scenario` (an object): `raftlab run FILE --trace -` (its exit code, every
+ * trace line, final lines included, and the summary on stderr) and `raftlab explain --at MS
+ * --node N --index I --json FILE`.
+ */
+function cliVerdict(scenario, { at, node, index }) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'raftlab-e2e-'));
+  const file = path.join(dir, 'scenario.json');
+  try {
+    writeFileSync(file, JSON.stringify(scenario, null, 2));
+    const run = spawnSync(CLI, ['run', file, '--trace', '-'], { maxBuffer: 1 << 30 });
+    const why = spawnSync(CLI, ['explain', '--at', String(at), '--node', String(node), '--index', String(index), '--json', file]);
+    assert.equal(why.status, 0, `raftlab explain exited ${why.status}: ${why.stderr}`);
+    return {
+      status: run.status,
+      lines: lines(run.stdout.toString()),
+      summary: run.stderr.toString(),
+      explain: JSON.parse(why.stdout.toString()),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('explain: examples/figure8-by-hand.json, loaded and seeked to 810 ms: x=1 (term 2, index 3) is on a majority and not committed (5.4.2, Figure 8); the CLI gives the same verdict', LIMIT, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    const run = await page.evaluate(([text, at]) => {
+      const r = window.raftlab;
+      r.pause();
+      r.load(text);
+      // To the end of the example, then back to moment (c).
+      r.advance(JSON.parse(text).until_ms);
+      const end = r.state();
+      r.seek(at);
+      return {
+        end,
+        at: r.state(),
+        s1: r.explain({ node: 1, index: 3 }),
+        s4: r.explain({ node: 4, index: 3 }),
+        trace: r.trace(),
+        scenario: r.scenario(),
+      };
+    }, [FIGURE8(), MOMENT_C_MS]);
+    // The end of the run, for contrast: S5 leads term 5 and x=1 is gone from every log.
+    assert.equal(run.end.time_ms, 1500);
+    assert.deepEqual(run.end.nodes.filter((n) => n.role === 'leader' && n.alive).map((n) => [n.id, n.term]), [[5, 5]]);
+    assert.ok(run.end.nodes.slice(1).every((n) => !n.log.some((e) => e.command === 'set x=1')), 'x=1 was overwritten by the end');
+    // At 810 ms: S1 leads term 4; x=1 (term 2) is entry 3 of S1, S2, S3 and S4, a majority of
+    // 5; S5 (down) does not have it; no server has committed it.
+    const st = run.at;
+    assert.equal(st.time_ms, MOMENT_C_MS);
+    assert.equal(st.end_ms, 1500);
+    assert.deepEqual([st.nodes[0].role, st.nodes[0].term, st.nodes[0].alive], ['leader', 4, true]);
+    const holders = st.nodes.filter((n) => n.log[2]?.term === 2 && n.log[2]?.command === 'set x=1').map((n) => n.id);
+    assert.deepEqual(holders, [1, 2, 3, 4], 'x=1 (term 2) is entry 3 on S1 to S4');
+    assert.ok(holders.length >= Math.floor(st.voters.length / 2) + 1, 'a majority of the voters');
+    assert.deepEqual(st.nodes[0].log.map((e) => e.term), [1, 2, 2, 4], "S1's log: its term-4 no-op after x=1");
+    assert.equal(st.nodes[4].alive, false);
+    assert.deepEqual(st.nodes.map((n) => n.commit_index), [0, 1, 1, 1, 0], 'nobody has committed entry 3');
+    assert.ok(st.nodes.every((n) => !('x' in n.kv)), 'nobody applied x=1');
+    // Why, from S1 (the leader) and S4 (a follower): 5.4.2, Figure 8.
+    assert.equal(run.s1.title, "S1's entry 3 (term 2, set x=1)");
+    assert.equal(run.s1.text, run.s1.lines.join(' '));
+    assert.match(run.s1.text, /S1, S2, S3, S4 store it: 4 of 5, a majority\./);
+    assert.match(run.s1.text, /It is not committed on S1 \(its commit index is 0\)\./);
+    assert.match(run.s1.text, /It comes from term 2, and the leader S1 is in term 4: a leader commits by counting replicas only entries of its own term, so it waits for an entry of term 4 to be committed, which commits it too \(section 5\.4\.2, Figure 8\)\./);
+    assert.match(run.s4.text, /S1, S2, S3, S4 store it: 4 of 5, a majority\./);
+    assert.match(run.s4.text, /section 5\.4\.2, Figure 8/);
+    // The page's run as a scenario: the example's settings and its actions up to now.
+    const example = JSON.parse(FIGURE8());
+    assert.equal(run.scenario.until_ms, MOMENT_C_MS);
+    assert.deepEqual([run.scenario.seed, run.scenario.nodes], [example.seed, example.nodes]);
+    assert.deepEqual(run.scenario.events, example.events.filter((e) => e.at_ms <= MOMENT_C_MS), 'the scenario keeps the example\'s actions up to 810 ms');
+    // The CLI replays it to the same trace and the same state at 810 ms, with no violation,
+    // and explains entry 3 in the same words.
+    const cli = cliVerdict(run.scenario, { at: MOMENT_C_MS, node: 1, index: 3 });
+    assert.equal(cli.status, 0, `raftlab run exits 0 (no violation): ${cli.summary}`);
+    assert.match(cli.summary, /safety: no violation/);
+    const events = cli.lines.map((l) => JSON.parse(l));
+    assertSameTrace(lines(run.trace), cli.lines.filter((l, i) => events[i].kind !== 'final'), 'Figure 8 by hand, to 810 ms');
+    const finals = events.filter((e) => e.kind === 'final');
+    assert.deepEqual(
+      finals.map((e) => ({ id: e.node, role: e.role, term: e.term, alive: e.alive, commit_index: e.commit_index, log: e.log })),
+      st.nodes.map((n) => ({ id: n.id, role: n.role, term: n.term, alive: n.alive, commit_index: n.commit_index, log: n.log })),
+      'the CLI ends in the state the page shows',
+    );
+    assert.ok(finals.every((e) => e.t_us === MOMENT_C_MS * 1000));
+    assert.deepEqual(cli.explain, { title: run.s1.title, lines: run.s1.lines }, 'raftlab explain says what the page says');
+  });
+});
+
+test('explain: clicking a log cell shows the explanation of explain({node, index}) in Details\' Why', LIMIT, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    await page.evaluate(([text, at]) => {
+      const r = window.raftlab;
+      r.pause();
+      r.load(text);
+      r.advance(at);
+    }, [FIGURE8(), MOMENT_C_MS]);
+    const details = page.getByRole('region', { name: 'Details', exact: true });
+    const why = details.getByRole('group', { name: 'Why', exact: true });
+    // S1's entry 3 (x=1, on a majority, not committed: 5.4.2); S3's entry 1 (committed);
+    // S4's entry 2 (term 2, on a majority, not committed).
+    for (const [node, index, name] of [
+      [1, 3, /^S1 entry 3, term 2: set x=1, not committed$/],
+      [3, 1, /^S3 entry 1, term 1: noop, committed$/],
+      [4, 2, /^S4 entry 2, term 2: noop, not committed$/],
+    ]) {
+      const cell = page.getByRole('button', { name });
+      await cell.click();
+      assert.equal(await cell.getAttribute('aria-pressed'), 'true', `S${node}'s entry ${index} is selected`);
+      const want = await page.evaluate((target) => window.raftlab.explain(target), { node, index });
+      assert.ok(want.lines.length >= 3, JSON.stringify(want));
+      await eventually(async () => (await why.locator('h3').innerText()) === `Why: ${want.title}`, { message: `Why: ${want.title}` });
+      assert.deepEqual(await why.locator('li').allInnerTexts(), want.lines, `Details' Why for S${node}'s entry ${index} is explain()'s`);
+      assert.equal((await why.locator('li').allInnerTexts()).join(' '), want.text);
+    }
+    assert.match(await why.innerText(), /S1, S2, S3, S4 store it: 4 of 5, a majority\./);
+    assert.match(await why.innerText(), /section 5\.4\.2, Figure 8/);
   });
 });

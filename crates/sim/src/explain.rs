@@ -1133,7 +1133,7 @@ fn predict(sim: &Simulation, m: &Message) -> Vec<String> {
                 after.membership().quorum()
             ));
         }
-        Body::AppendEntriesReply { .. } => {
+        Body::AppendEntriesReply { success, .. } => {
             let old = before.progress().iter().find(|p| p.id == m.from);
             let new = after.progress().iter().find(|p| p.id == m.from);
             if let (Some(old), Some(new)) = (old, new) {
@@ -1144,12 +1144,25 @@ fn predict(sim: &Simulation, m: &Message) -> Vec<String> {
                         new.match_index
                     ));
                 }
-                if new.next_index < old.next_index {
-                    pieces.push(format!(
+                // A refusal: the leader backs off and sends again at once (section 5.3). What
+                // it sends says where from: by then nextIndex has moved past those entries.
+                let resent = ready.messages.iter().find_map(|o| match o.body {
+                    Body::AppendEntries { prev_log_index, .. } if o.to == m.from => {
+                        Some(prev_log_index + 1)
+                    }
+                    _ => None,
+                });
+                match resent {
+                    Some(from) if !success => pieces.push(format!(
+                        "back off and send {} entries from {from} (nextIndex, section 5.3)",
+                        s(m.from)
+                    )),
+                    _ if new.next_index < old.next_index => pieces.push(format!(
                         "back off and send {} entries from {} (nextIndex, section 5.3)",
                         s(m.from),
                         new.next_index
-                    ));
+                    )),
+                    _ => {}
                 }
             }
         }

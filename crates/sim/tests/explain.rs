@@ -814,3 +814,132 @@ fn a_committed_entry_without_a_bug_is_promised_to_every_later_leader() {
     has(&e, "no later leader can lack it");
     lacks(&e, "a bug is switched on");
 }
+
+/// The hand-driven Figure 8 example (`examples/figure8-by-hand.json`, manual delivery and
+/// timers), run to `t_us`.
+fn figure8_by_hand_at(t_us: u64) -> Simulation {
+    let text = include_str!("../../../examples/figure8-by-hand.json");
+    let scenario = raftlab_sim::Scenario::parse(text).expect("the example parses");
+    let mut sim = Simulation::from_scenario(&scenario);
+    sim.run_until(t_us, false);
+    sim
+}
+
+/// The one message on the wire from `from` to `to` that `pick` accepts.
+fn only_on_wire(
+    sim: &Simulation,
+    from: NodeId,
+    to: NodeId,
+    pick: impl Fn(&Body) -> bool,
+) -> (u64, raftlab_raft::Message) {
+    let found: Vec<_> = sim
+        .in_flight()
+        .filter_map(|f| {
+            let m = f.message.raft()?;
+            (m.from == from && m.to == to && pick(&m.body)).then(|| (f.id, m.clone()))
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "one such message S{from} -> S{to}");
+    found.into_iter().next().unwrap()
+}
+
+/// A rejected AppendEntriesReply on the wire says why its sender rejected (log_mismatch,
+/// section 5.3) and gives its repair hint (conflictIndex, and conflictTerm when it has one).
+#[test]
+fn rejected_append_entries_reply_in_flight_says_why_and_its_hint_section_5_3() {
+    // 705 ms: S3, whose log ends at 1, rejected S1's AppendEntries after entry 3 (term 4) at
+    // 700 ms; the reply (message 64) waits on its link until 710 ms.
+    let sim = figure8_by_hand_at(705_000);
+    assert_eq!(node(&sim, 3).last_index(), 1);
+    let (id, m) = only_on_wire(&sim, 3, 1, |b| matches!(b, Body::AppendEntriesReply { .. }));
+    assert!(matches!(
+        m.body,
+        Body::AppendEntriesReply {
+            success: false,
+            match_index: 3,
+            conflict_index: 2,
+            conflict_term: None,
+            ..
+        }
+    ));
+    let e = show(&sim, Target::Message { id });
+    assert_eq!(
+        e.title,
+        format!("Message {id}: AppendEntriesReply from S3 to S1")
+    );
+    has(
+        &e,
+        "S3 answers S1's AppendEntries after entry 3 in its term 4: rejected, its log has no \
+         entry 3 (it ends at 1); S1 should resume at 2 (section 5.3). Hint: resume at 2 \
+         (conflictIndex).",
+    );
+    lacks(&e, "conflicting term");
+    lacks(&e, "the reason is no longer recorded");
+
+    // 975 ms: S2's entry 2 has term 2, S5's AppendEntries (term 5) expected term 3 there: the
+    // reply carries the conflicting term too.
+    let sim = figure8_by_hand_at(975_000);
+    let (id, m) = only_on_wire(&sim, 2, 5, |b| matches!(b, Body::AppendEntriesReply { .. }));
+    assert!(matches!(
+        m.body,
+        Body::AppendEntriesReply {
+            success: false,
+            conflict_index: 2,
+            conflict_term: Some(2),
+            ..
+        }
+    ));
+    let e = show(&sim, Target::Message { id });
+    has(
+        &e,
+        "S2 answers S5's AppendEntries after entry 2 in its term 5: rejected, its entry 2 has \
+         term 2, not 3; S5 should resume at 2, where its entries of term 2 start (section \
+         5.3). Hint: resume at 2 (conflictIndex), conflicting term 2.",
+    );
+    lacks(&e, "the reason is no longer recorded");
+}
+
+/// A refused RequestVoteReply (a vote, not a pre-vote) on the wire says why its sender
+/// refused, from the refusal it recorded: the candidate's log is behind (section 5.4.1).
+#[test]
+fn refused_request_vote_reply_in_flight_says_why_section_5_4_1() {
+    // 605 ms: S1, restarted with x=1 (term 2) at index 3, refused S5's request for term 3
+    // (S5's log ends in term 1) at 600 ms; the reply (message 53) waits until 610 ms.
+    let sim = figure8_by_hand_at(605_000);
+    let (id, m) = only_on_wire(&sim, 1, 5, |b| matches!(b, Body::RequestVoteReply { .. }));
+    assert!(matches!(m.body, Body::RequestVoteReply { granted: false }));
+    assert_eq!(m.term, 3);
+    let e = show(&sim, Target::Message { id });
+    assert_eq!(
+        e.title,
+        format!("Message {id}: RequestVoteReply from S1 to S5")
+    );
+    has(
+        &e,
+        "S1 answers S5's vote request: refused, in its term 3: S5's log is behind (last term 1 \
+         < 2, section 5.4.1).",
+    );
+    lacks(&e, "pre-vote");
+    lacks(&e, "the reason is no longer recorded");
+}
+
+/// The prediction for a rejected AppendEntriesReply names the entries the leader sends
+/// again (section 5.3), not its nextIndex after that re-send (which has moved past them: it
+/// said "from 3" while the leader sent entry 2).
+#[test]
+fn rejected_append_entries_reply_prediction_names_the_entries_resent() {
+    let mut sim = figure8_by_hand_at(705_000);
+    let (id, _) = only_on_wire(&sim, 3, 1, |b| matches!(b, Body::AppendEntriesReply { .. }));
+    let e = show(&sim, Target::Message { id });
+    // What happens when it arrives (710 ms): S1 sends S3 entry 2, after entry 1.
+    sim.run_until(710_000, false);
+    let (_, resent) = only_on_wire(&sim, 1, 3, |b| matches!(b, Body::AppendEntries { .. }));
+    assert!(matches!(
+        resent.body,
+        Body::AppendEntries {
+            prev_log_index: 1,
+            ..
+        }
+    ));
+    has(&e, "back off and send S3 entries from 2");
+}
