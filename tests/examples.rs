@@ -31,6 +31,10 @@ fn every_example_behaves_as_documented() {
             "flexible-split-brain.json" => Some("state_machine_safety"),
             "quorum-lww-skew.json" => Some("acked_write_lost"),
             "lease-pause.json" => Some("two_leaders_act_at_once"),
+            "quorum-new-then-old.json"
+            | "quorum-vector-siblings.json"
+            | "quorum-sloppy-partition.json" => Some("linearizability"),
+            "lease-slow-clock.json" | "lease-late-watch.json" => Some("two_leaders_act_at_once"),
             _ => None,
         };
         let buggy = scenario.config.bugs != Default::default();

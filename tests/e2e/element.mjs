@@ -8,8 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { eventually, frames, pageReady } from './browser.mjs';
-import { LIMIT, ROOT, SHOTS, SUB, pageUrl, sitePage, url, withPage } from './harness.mjs';
+import { eventually, frames, launch, pageReady } from './browser.mjs';
+import { DIST, LIMIT, ROOT, SHOTS, SUB, pageUrl, sitePage, url, withPage } from './harness.mjs';
+import { start } from './server.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const HOST = () => pageUrl('examples/embed/');
@@ -337,6 +338,42 @@ test('element: the example page\'s read-only element and its frame run too', LIM
     const seed = await page.locator('#frame').evaluate((f) => f.contentWindow.raftlab.seed());
     assert.equal(seed, 42, 'the frame runs its own page, with its own window.raftlab');
   }, { ready: elementsReady('three') });
+});
+
+test('element: a host page on another origin loads it from a host that allows CORS, lesson included', LIMIT, async () => {
+  // raftlab's dist/ on an origin of its own (another port), sending Access-Control-Allow-Origin;
+  // the host page on the harness's origin. (withPage allows one origin only: a browser here.)
+  const other = await start(DIST, '/raftlab/', { cors: true });
+  const browser = await launch();
+  try {
+    const script = `${other.origin}/raftlab/raft-lab.js`;
+    const address = sitePage(
+      'element/cross-origin/',
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>host</title>
+<link rel="icon" href="data:,"><script type="module" src="${script}"></script></head>
+<body><raft-lab id="far" seed="21" nodes="3"></raft-lab><raft-lab id="lesson" lesson="election"></raft-lab></body></html>`,
+    );
+    assert.notEqual(new URL(address).origin, other.origin, 'two origins');
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(address);
+    await page.waitForFunction(() => customElements.get('raft-lab'), null, { timeout: 20_000 });
+    await elementsReady('far', 'lesson')(page);
+    assert.equal(await onApi(page, 'far', (api) => api.seed()), 21);
+    await eventually(async () => (await onApi(page, 'lesson', (api) => api.lessonState()?.id ?? null)) === 'election', {
+      timeout: 15_000,
+      message: 'the lesson fetched from raftlab\'s origin',
+    });
+    const fetched = other.requests.map((r) => r.path);
+    assert.ok(fetched.some((p) => p.endsWith('_bg.wasm')), `the wasm came from raftlab's origin: ${fetched}`);
+    assert.ok(fetched.some((p) => p.includes('/lessons/election.json')), `the lesson too: ${fetched}`);
+    assert.deepEqual(errors, [], 'no error in the console');
+  } finally {
+    await browser.close();
+    await other.close();
+  }
 });
 
 test('element: reduced motion starts it paused, with Play shown', LIMIT, async (t) => {

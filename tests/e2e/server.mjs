@@ -48,7 +48,7 @@ export function mimeType(file) {
  * Starts serving `dir` under `base`. Resolves to { url, port, close(), requests }.
  * `port` 0 (the default) picks a free one; `gzip` compresses the responses (see above).
  */
-export async function start(dir, base = '/', { port = 0, host = '127.0.0.1', gzip = false } = {}) {
+export async function start(dir, base = '/', { port = 0, host = '127.0.0.1', gzip = false, cors = false } = {}) {
   if (!base.startsWith('/')) base = '/' + base;
   if (!base.endsWith('/')) base += '/';
   const root = path.resolve(dir);
@@ -61,7 +61,8 @@ export async function start(dir, base = '/', { port = 0, host = '127.0.0.1', gzi
     const send = (status, headers, body) => {
       record.status = status;
       record.bytes = body ? body.length : 0;
-      res.writeHead(status, { 'Cache-Control': 'no-store', ...headers });
+      // `cors`: as a host that lets pages of other origins load its files (GitHub Pages does).
+      res.writeHead(status, { 'Cache-Control': 'no-store', ...(cors ? { 'Access-Control-Allow-Origin': '*' } : {}), ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     try {
