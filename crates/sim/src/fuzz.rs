@@ -49,6 +49,21 @@ pub struct FuzzOptions {
     /// the checker should catch violations in some campaigns. Otherwise the settings are safe
     /// (quorums: blocking read repair, R + W > N, one writer; lease: fencing).
     pub unsafe_settings: bool,
+    /// With `unsafe_settings` and the quorum system, the one unsafe setting the campaigns
+    /// draw, so that each is shown caught on its own; `None`: all of them together.
+    pub quorum_flaw: Option<QuorumFlaw>,
+}
+
+/// One way a leaderless-quorum campaign breaks its promise (`FuzzOptions::quorum_flaw`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuorumFlaw {
+    /// Read repair off or asynchronous; R + W > N, one writer and true clocks are kept: a
+    /// read may see a write in progress and a later read the older value (not linearizable).
+    Repair,
+    /// Last-write-wins stamps from clocks running at 0.5 to 1.5 times real speed, writes
+    /// through any server; blocking read repair and R + W > N are kept: a newer write may
+    /// carry an older stamp and be lost although acknowledged.
+    Skew,
 }
 
 /// Which flexible quorums a campaign draws.
@@ -81,6 +96,7 @@ impl Default for FuzzOptions {
             flexible: None,
             system: System::Raft,
             unsafe_settings: false,
+            quorum_flaw: None,
         }
     }
 }
@@ -160,11 +176,17 @@ fn quorum_campaign(seed: u64, options: &FuzzOptions) -> Scenario {
         request_timeout_us: dice.range(50_000, 300_000),
         ..raftlab_quorum::Config::default()
     };
-    if options.unsafe_settings {
+    // Which unsafe settings this campaign has (all of them without `quorum_flaw`).
+    let flaw =
+        |f: QuorumFlaw| options.unsafe_settings && options.quorum_flaw.is_none_or(|q| q == f);
+    let (bad_repair, skewed) = (flaw(QuorumFlaw::Repair), flaw(QuorumFlaw::Skew));
+    if bad_repair {
         c.read_repair = [
             raftlab_quorum::ReadRepair::Off,
             raftlab_quorum::ReadRepair::Async,
         ][dice.below(2) as usize];
+    }
+    if options.unsafe_settings && options.quorum_flaw.is_none() {
         c.read_quorum = dice.range(1, n) as usize;
     }
     let mut events = Vec::new();
@@ -176,7 +198,7 @@ fn quorum_campaign(seed: u64, options: &FuzzOptions) -> Scenario {
             0..=29 => {
                 value += 1;
                 Action::ClientWrite {
-                    node: Some(Target::Node(if options.unsafe_settings {
+                    node: Some(Target::Node(if skewed {
                         dice.range(1, n) as NodeId
                     } else {
                         1
@@ -194,7 +216,7 @@ fn quorum_campaign(seed: u64, options: &FuzzOptions) -> Scenario {
                 // The one writer, S1, is a reliable process in the safe campaigns: it is
                 // not crashed, paused or isolated (partitions still cut it off), which keeps
                 // the writes of unknown outcome few enough for the linearizability search.
-                let (clocks, first) = if options.unsafe_settings {
+                let (clocks, first) = if skewed {
                     ((50, 150), 1)
                 } else {
                     ((0, 0), 2.min(nodes))

@@ -1320,6 +1320,65 @@ fn explain_help() {
     assert!(top.stdout.contains("explain"), "{top:?}");
 }
 
+/// `--unsafe` alone keeps every unsafe quorum setting (the same campaigns as before it took a
+/// value); `--unsafe repair` and `--unsafe skew` each find the violation their flaw allows;
+/// both are refused with another system.
+#[test]
+fn fuzz_unsafe_takes_one_quorum_flaw_at_a_time() {
+    let run = |args: &[&str]| {
+        let out = Temp::dir("fuzz-unsafe-out");
+        let mut all = vec!["fuzz", "--system"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--out", out.s()]);
+        raftlab(&all)
+    };
+    let all = run(&["quorum", "--seeds", "200", "--until-ms", "2000", "--unsafe"]);
+    assert_eq!(all.code, 1, "{all:?}");
+    assert!(
+        all.stdout
+            .contains("14 failing campaign(s) (acked_write_lost: 7, linearizability: 7)"),
+        "{all:?}"
+    );
+    let repair = run(&[
+        "quorum",
+        "--seeds",
+        "300",
+        "--until-ms",
+        "5000",
+        "--unsafe",
+        "repair",
+    ]);
+    assert_eq!(repair.code, 1, "{repair:?}");
+    assert!(
+        repair
+            .stdout
+            .contains("failing campaign(s) (linearizability: "),
+        "{repair:?}"
+    );
+    let skew = run(&[
+        "quorum",
+        "--seeds",
+        "200",
+        "--until-ms",
+        "2000",
+        "--unsafe",
+        "skew",
+    ]);
+    assert_eq!(skew.code, 1, "{skew:?}");
+    assert!(
+        skew.stdout
+            .contains("failing campaign(s) (acked_write_lost: "),
+        "{skew:?}"
+    );
+    let refused = run(&["lease", "--seeds", "3", "--unsafe", "skew"]);
+    assert_bad_input(
+        &refused,
+        &["--unsafe repair and --unsafe skew are flaws of the quorum system"],
+    );
+    let bad = run(&["quorum", "--seeds", "3", "--unsafe", "clocks"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
 /// A run whose linearizability search runs out of its budget (an unsafe leaderless-quorum
 /// campaign of 10 s) says so, neither passing nor failing the reads; fuzz counts it apart.
 #[test]

@@ -223,9 +223,22 @@ struct Features {
     /// (quorum: read repair off or asynchronous, any coordinator, skewed clocks; lease: no
     /// fencing), so that the checker should catch violations in some campaigns. Without it
     /// the settings are safe (quorum: blocking read repair, R + W > N, one writer; lease:
-    /// fencing) and no campaign should fail.
-    #[arg(long = "unsafe")]
-    unsafe_settings: bool,
+    /// fencing) and no campaign should fail. For quorums, one flaw alone: `--unsafe repair`
+    /// (read repair off or asynchronous, all else safe) or `--unsafe skew` (last-write-wins
+    /// stamps from skewed clocks, writes through any server, all else safe).
+    #[arg(long = "unsafe", value_name = "FLAW", num_args = 0..=1, default_missing_value = "all")]
+    unsafe_settings: Option<UnsafeArg>,
+}
+
+/// The values of `--unsafe`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum UnsafeArg {
+    /// Every unsafe setting of the system at once.
+    All,
+    /// Quorums: read repair off or asynchronous.
+    Repair,
+    /// Quorums: last-write-wins with skewed clocks.
+    Skew,
 }
 
 /// The values of `--system`.
@@ -266,7 +279,12 @@ impl Features {
             SystemArg::Quorum => raftlab_sim::system::System::Quorum,
             SystemArg::Lease => raftlab_sim::system::System::Lease,
         };
-        options.unsafe_settings = self.unsafe_settings;
+        options.unsafe_settings = self.unsafe_settings.is_some();
+        options.quorum_flaw = match self.unsafe_settings {
+            Some(UnsafeArg::Repair) => Some(raftlab_sim::fuzz::QuorumFlaw::Repair),
+            Some(UnsafeArg::Skew) => Some(raftlab_sim::fuzz::QuorumFlaw::Skew),
+            _ => None,
+        };
     }
 }
 
@@ -858,6 +876,12 @@ fn cmd_fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
         ..FuzzOptions::default()
     };
     args.features.apply(&mut options);
+    if options.quorum_flaw.is_some() && options.system != raftlab_sim::system::System::Quorum {
+        return Err(
+            "--unsafe repair and --unsafe skew are flaws of the quorum system: add --system quorum, or give --unsafe alone"
+                .into(),
+        );
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64))
