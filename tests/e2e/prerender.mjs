@@ -108,6 +108,20 @@ test('prerender: the frame is the one the app draws at time 0 (same servers, bar
     const html = built();
     const frameNames = [...html.matchAll(/role="button" tabindex="0" aria-label="(Node \d[^"]*)"/g)].map((m) => m[1]);
     assert.deepEqual(frameNames, liveNames, 'the same servers, with the same names and roles');
+    // The top bar (its controls, by name) and the introduction's words, read the same way
+    // from the built page and from the live one. Play and Pause are one control (the frame
+    // is drawn playing; this page is paused).
+    const read = (root) => {
+      const name = (e) => (e.getAttribute('aria-label') || e.textContent).trim().replace(/^(Play|Pause)$/, 'Play/Pause');
+      return {
+        bar: [...root.querySelectorAll('header.bar button, header.bar input, header.bar select')].map(name),
+        intro: root.querySelector('.intro')?.textContent.replace(/\s+/g, ' ').trim() ?? null,
+      };
+    };
+    const live = await page.evaluate(`(${read})(document)`);
+    const framed = await page.evaluate(`(${read})(new DOMParser().parseFromString(${JSON.stringify(html)}, 'text/html'))`);
+    assert.ok(live.bar.length >= 5 && live.intro, JSON.stringify(live));
+    assert.deepEqual(framed, live, 'the same top bar and introduction');
   });
 });
 
