@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { eventually, frames, launch, pageReady } from './browser.mjs';
 import { DIST, LIMIT, ROOT, SHOTS, SUB, pageUrl, sitePage, url, withPage } from './harness.mjs';
 import { start } from './server.mjs';
@@ -373,6 +374,34 @@ test('element: a host page on another origin loads it from a host that allows CO
   } finally {
     await browser.close();
     await other.close();
+  }
+});
+
+test('element: the element snippets of docs/embedding.md work as written', { timeout: 120_000 }, async (t) => {
+  const doc = readFileSync(path.join(ROOT, 'docs/embedding.md'), 'utf8');
+  const blocks = [...doc.matchAll(/```(?:html|markdown)\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => b.includes('<raft-lab'));
+  assert.ok(blocks.length >= 4, `element snippets found: ${blocks.length}`);
+  const figure8 = readFileSync(path.join(ROOT, 'examples/figure8-by-hand.json'), 'utf8');
+  for (const [i, block] of blocks.entries()) {
+    const rel = `element/docs-${i}/`;
+    sitePage(`${rel}runs/`, figure8, 'figure8.json'); // the scenario file a snippet names
+    const body = block.replaceAll('https://example.org/raftlab/', SUB);
+    const script = body.includes('raft-lab.js') ? '' : `<script type="module" src="${SUB}raft-lab.js"></script>`;
+    const address = sitePage(rel, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>snippet ${i}</title><link rel="icon" href="data:,">${script}</head><body>${body}</body></html>`);
+    await withPage(t, address, async (page) => {
+      const count = await page.evaluate(async () => {
+        const all = [...document.querySelectorAll('raft-lab')];
+        await Promise.all(all.map((e) => e.start()));
+        return all.length;
+      });
+      await page.waitForFunction(() => [...document.querySelectorAll('raft-lab')].every((e) => e.raftlab && e.shadowRoot.querySelector('[aria-label^="Node 1"]')), null, { timeout: 30_000 });
+      const notices = await page.evaluate(() => [...document.querySelectorAll('raft-lab')].map((e) => e.shadowRoot.querySelector('.notice')?.textContent ?? '').filter((n) => /ignored|Could not|cannot/.test(n)));
+      assert.deepEqual(notices, [], `snippet ${i}: ${count} elements start with no complaint`);
+      if (body.includes('id="status"')) {
+        // What the snippet's comment promises.
+        await eventually(async () => (await page.locator('#status').textContent()) === 'S5 leads term 1', { message: `snippet ${i}: "S5 leads term 1"` });
+      }
+    }, { ready: (page) => page.waitForFunction(() => customElements.get('raft-lab')) });
   }
 });
 
