@@ -352,7 +352,7 @@ pub(crate) fn safety(m: &Model) -> Html {
                 }) }
             </ul>
             if let Some(note) = m.quorum_setting() {
-                <p class="note quorum-setting">{ note }</p>
+                <p class="hint quorum-setting">{ note }</p>
             }
         </section>
     }
