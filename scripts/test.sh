@@ -40,6 +40,8 @@ step "fuzz: 10,000 more with every optional feature on (PreVote, CheckQuorum, tr
 "$raftlab" fuzz --seeds 10000 --from-seed 10000 --all-features --out target/fuzz-failures
 step "fuzz: 10,000 with flexible quorums that intersect (Q1 + Q2 > N, 2 Q1 > N), and pauses"
 "$raftlab" fuzz --seeds 10000 --from-seed 20000 --flexible --out target/fuzz-failures
+# ... and with reads (ReadIndex and leases confirm with max(N - Q1 + 1, Q2)) and CheckQuorum.
+"$raftlab" fuzz --seeds 2000 --from-seed 30000 --flexible --reads --check-quorum --out target/fuzz-failures
 step "fuzz: flexible quorums that need not intersect (Q1 + Q2 <= N) must be caught"
 disjoint_status=0
 "$raftlab" fuzz --seeds 200 --flexible disjoint --out target/fuzz-disjoint > target/fuzz-disjoint.txt || disjoint_status=$?

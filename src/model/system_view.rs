@@ -320,6 +320,33 @@ mod tests {
     }
 
     #[test]
+    fn a_coordinator_shows_its_requests_with_their_ack_counts() {
+        // quorum-lww-skew: S1 coordinates x=1 at 500 ms, W = 2. Just after, S1 has stored it
+        // (its own ack) and waits for one more; once a second replica acknowledges, the
+        // request is answered and gone.
+        let mut m = model("examples/quorum-lww-skew.json");
+        m.run_for(500_001);
+        let sim = m.sim();
+        assert_eq!(replica_pending(sim, 1), ["write x: acks 1/2"]);
+        assert!(replica_pending(sim, 2).is_empty() && replica_pending(sim, 3).is_empty());
+        assert!(
+            lines(sim, 1).iter().any(|l| l == "write x: acks 1/2"),
+            "drawn: {:?}",
+            lines(sim, 1)
+        );
+        let fields = state_fields(sim);
+        let replicas = &fields.iter().find(|(k, _)| *k == "replicas").unwrap().1;
+        let pending = replicas.as_array().unwrap()[0].get("pending").unwrap();
+        let first = &pending.as_array().unwrap()[0];
+        assert_eq!(first.get("phase").and_then(|v| v.as_str()), Some("write"));
+        assert_eq!(first.get("key").and_then(|v| v.as_str()), Some("x"));
+        assert_eq!(first.get("acks").and_then(|v| v.as_f64()), Some(1.0));
+        assert_eq!(first.get("needed").and_then(|v| v.as_f64()), Some(2.0));
+        m.run_for(100_000);
+        assert!(replica_pending(m.sim(), 1).is_empty(), "answered by 600 ms");
+    }
+
+    #[test]
     fn long_lines_are_cut_at_the_dots() {
         assert_eq!(
             wrap("holder S3 · token 34 · expires 7313.0 ms"),

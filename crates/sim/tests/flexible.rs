@@ -150,6 +150,37 @@ fn read_index_confirms_with_the_flexible_quorum() {
     }
 }
 
+/// A lease read (thesis 6.4.1) counts the same confirming quorum: with Q1 = 2 of 2 and S1
+/// down, the leader's own echo keeps its lease, and a read 1 s after the crash is answered
+/// in the microsecond it arrives. With majorities the lease lapsed with S1's echoes: the
+/// read waits for a round of heartbeats that nobody answers, and times out.
+#[test]
+fn lease_reads_confirm_with_the_flexible_quorum() {
+    for (flexible, at_once) in [(true, true), (false, false)] {
+        let mut sim = two_servers_follower_down(flexible, false);
+        sim.run_until(2_000_000, false);
+        let trace = Rc::new(RefCell::new(Vec::new()));
+        let sink = trace.clone();
+        sim.set_trace(Box::new(move |e| sink.borrow_mut().push(e.clone())));
+        sim.act(&Action::ClientRead {
+            node: Some(Target::Node(2)),
+            key: "x".into(),
+            mode: ReadMode::Lease,
+        });
+        let asked = sim.now();
+        sim.run_until(4_000_000, false);
+        let reply = trace.borrow().iter().find_map(|e| match &e.kind {
+            TraceKind::ClientReply { result, .. } => Some((e.t_us, *result)),
+            _ => None,
+        });
+        if at_once {
+            assert_eq!(reply, Some((asked, ReplyResult::Ok)), "flexible");
+        } else {
+            assert_eq!(reply.map(|r| r.1), Some(ReplyResult::Timeout), "majorities");
+        }
+    }
+}
+
 /// CheckQuorum (thesis 6.2) uses the same confirming quorum: with Q1 = 2 of 2 the leader
 /// alone stays leader (no one else can be elected); with majorities it steps down.
 #[test]
