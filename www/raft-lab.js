@@ -71,9 +71,11 @@ const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').match
 
 /**
  * The poster: the cluster at rest, as the page draws it at time 0 (S1 at the top, the others
- * clockwise round a circle, every pair linked), with `n` servers, and a big Play button.
+ * clockwise round a circle, every pair linked, each server's name over its first role
+ * word), with `n` servers of `system`, and a big Play button. A lesson's or a scenario
+ * file's first frame is only known once fetched: those get this picture too.
  */
-function posterSvg(n) {
+function posterSvg(n, system) {
   const servers = [...Array(n).keys()].map((i) => {
     const a = -Math.PI / 2 + (i * 2 * Math.PI) / n;
     return n === 1 ? [50, 50] : [50 + 34 * Math.cos(a), 50 + 34 * Math.sin(a)];
@@ -81,16 +83,51 @@ function posterSvg(n) {
   const wires = [];
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) wires.push(`M${servers[i]}L${servers[j]}`);
   const r = n > 7 ? 6.5 : 8;
+  // The word under each name at time 0 (src/view/cluster.rs and systems.rs draw the same).
+  const word = (i) =>
+    system === 'quorum' ? 'replica' : system === 'lease' ? (i === 0 ? 'store' : i === n - 1 ? 'resource' : 'candidate') : 'term 0';
   const nodes = servers
-    .map(([x, y], i) => `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${r}"/><text x="${x.toFixed(1)}" y="${(y + 1.6).toFixed(1)}">S${i + 1}</text>`)
+    .map(([x, y], i) => `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${r}"/><text x="${x.toFixed(1)}" y="${(y + 0.4).toFixed(1)}">S${i + 1}</text><text class="sub" x="${x.toFixed(1)}" y="${(y + 3.6).toFixed(1)}">${word(i)}</text>`)
     .join('');
   return `<svg viewBox="0 0 100 100" aria-hidden="true"><path d="${wires.join('')}"/>${nodes}</svg>`;
 }
 
-/** The poster's server count: the `nodes` attribute when it is a whole number 1 to 9, else 5. */
-function posterNodes(value) {
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 1 && n <= 9 ? n : 5;
+/**
+ * The poster's server count and system, read from the attributes as the app will read them:
+ * `nodes` (a whole number 1 to 9), else an inline scenario's `nodes` and `system`, else a
+ * link's `n=` (share-links.md); 5 servers of Raft otherwise. `system` names the system
+ * unless the scenario does.
+ */
+function posterCluster(el) {
+  const whole = (v) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= 1 && n <= 9 ? n : null;
+  };
+  let n = whole(el.getAttribute('nodes'));
+  let system = (el.getAttribute('system') || 'raft').trim().toLowerCase();
+  const scenario = (el.getAttribute('scenario') || '').trim();
+  if (scenario.startsWith('{')) {
+    try {
+      const s = JSON.parse(scenario);
+      n = n ?? whole(s.nodes);
+      if (typeof s.system === 'string') system = s.system;
+    } catch {
+      // The app says what is wrong with it.
+    }
+  }
+  const link = el.getAttribute('link');
+  if (link) {
+    const fields = new URLSearchParams(link.replace(/^#/, ''));
+    n = n ?? whole(fields.get('n'));
+    try {
+      // `y`: the system and its settings, as JSON (share-links.md, "The system").
+      const y = fields.get('y');
+      if (y) system = JSON.parse(y).system ?? system;
+    } catch {
+      // The app says what is wrong with it.
+    }
+  }
+  return { n: n ?? 5, system };
 }
 
 const STYLE = `
@@ -105,6 +142,7 @@ const STYLE = `
 .poster path { stroke: #c9ccd0; stroke-width: 0.4; fill: none; }
 .poster circle { fill: #fff; stroke: #1d1f21; stroke-width: 0.45; }
 .poster text { font-size: 4px; text-anchor: middle; fill: #1d1f21; }
+.poster text.sub { font-size: 2.2px; fill: #555b61; }
 .poster button { font: inherit; font-size: 1.15rem; font-weight: 700; padding: 0.6em 1.2em; border-radius: 8px;
   border: 1px solid #0b57d0; background: #0b57d0; color: #fff; cursor: pointer; min-height: 2.6em; }
 .poster button:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
@@ -115,7 +153,7 @@ const STYLE = `
 @media (prefers-color-scheme: dark) {
   .poster, .fallback { background: #15171a; color: #eceef0; border-color: #474d55; }
   .poster path { stroke: #474d55; } .poster circle { fill: #2a2e33; stroke: #eceef0; }
-  .poster text { fill: #eceef0; } .poster .status { color: #aab1b8; }
+  .poster text { fill: #eceef0; } .poster text.sub { fill: #aab1b8; } .poster .status { color: #aab1b8; }
   .poster button { background: #8ab4f8; border-color: #8ab4f8; color: #15171a; }
   .fallback a { color: #8ab4f8; }
 }
@@ -156,7 +194,8 @@ class RaftLab extends HTMLElement {
     root.innerHTML = `<style>${STYLE}</style>`;
     const poster = document.createElement('div');
     poster.className = 'poster';
-    poster.innerHTML = posterSvg(posterNodes(this.getAttribute('nodes')));
+    const cluster = posterCluster(this);
+    poster.innerHTML = posterSvg(cluster.n, cluster.system);
     const play = document.createElement('button');
     play.type = 'button';
     play.textContent = '▶ Play';

@@ -155,6 +155,38 @@ test('element: a poster and no wasm until it is near; one compiled module for al
   }, { ready: async () => {} });
 });
 
+test('element: the poster shows the servers the first frame will show (nodes, an inline scenario, a link, the system)', LIMIT, async (t) => {
+  const address = host(
+    'element/posters/',
+    `<div style="height: 3000px">text</div>
+<raft-lab id="p7" nodes="7" seed="1"></raft-lab>
+<raft-lab id="pscen" scenario='{"version":1,"seed":2,"nodes":3}'></raft-lab>
+<raft-lab id="plink" link="v=1&amp;seed=3&amp;n=4&amp;u=0"></raft-lab>
+<raft-lab id="pq" system="quorum" nodes="3" seed="4"></raft-lab>
+<raft-lab id="plz" system="lease" nodes="4" seed="5"></raft-lab>`,
+  );
+  await withPage(t, address, async (page) => {
+    const ids = ['p7', 'pscen', 'plink', 'pq', 'plz'];
+    const posters = await page.evaluate((ids) => Object.fromEntries(ids.map((id) => {
+      const texts = [...document.getElementById(id).shadowRoot.querySelectorAll('.poster text')].map((e) => e.textContent);
+      return [id, texts];
+    })), ids);
+    // Started, each draws what its poster promised: the same servers and role words.
+    await elementsReady(...ids)(page);
+    for (const id of ids) {
+      const live = await page.evaluate((id) => [...document.getElementById(id).shadowRoot.querySelectorAll('[aria-label^="Node "]')].map((e) => e.getAttribute('aria-label')), id);
+      const names = posters[id].filter((w) => /^S\d$/.test(w));
+      assert.deepEqual(names, live.map((_, i) => `S${i + 1}`), `${id}: the poster's servers are the live ones (${live})`);
+    }
+    assert.deepEqual(posters.pq.filter((w) => !/^S\d$/.test(w)), ['replica', 'replica', 'replica']);
+    assert.deepEqual(posters.plz.filter((w) => !/^S\d$/.test(w)), ['store', 'candidate', 'candidate', 'resource']);
+    for (const [id, role] of [['pq', 'replica'], ['plz', 'store']]) {
+      const first = await page.evaluate((id) => document.getElementById(id).shadowRoot.querySelector('[aria-label^="Node 1"]').getAttribute('aria-label'), id);
+      assert.match(first, new RegExp(`^Node 1, S1, ${role}`), `${id}: the live S1 is a ${role} too`);
+    }
+  }, { ready: (page) => page.waitForFunction(() => customElements.get('raft-lab')) });
+});
+
 test('element: pauses when the tab is hidden or it is scrolled away, and resumes only if it was playing', LIMIT, async (t) => {
   await withPage(t, HOST(), async (page) => {
     const playing = async () => (await state(page, 'one')).playing;
