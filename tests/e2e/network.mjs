@@ -361,16 +361,22 @@ test('network: the event log tells a refused vote and its reason', LIMIT, async 
   });
 });
 
+/** A leader, delivery and timers by hand, and its heartbeat round fired: the messages held. */
+async function heldHeartbeatRound(page) {
+  await withLeader(page);
+  await setMode(page, 'Delivery', 'by hand');
+  await setMode(page, 'Timers', 'by hand');
+  await page.evaluate(() => window.raftlab.advance(10));
+  await page.getByRole('button', { name: /Fire S\d's timer \(heartbeat\)/ }).click();
+  const wire = await onTheWire(page);
+  assert.ok(wire.length >= 4, 'a heartbeat round waits');
+  return wire;
+}
+
 test('accessibility: no axe-core violation with a message selected and manual mode on, light and dark', { timeout: 120_000 }, async (t) => {
   for (const colorScheme of ['light', 'dark']) {
     await withPage(t, pageUrl(), async (page) => {
-      await withLeader(page);
-      await setMode(page, 'Delivery', 'by hand');
-      await setMode(page, 'Timers', 'by hand');
-      await page.evaluate(() => window.raftlab.advance(10));
-      await page.getByRole('button', { name: /Fire S\d's timer \(heartbeat\)/ }).click();
-      const wire = await onTheWire(page);
-      assert.ok(wire.length >= 4, 'a heartbeat round waits');
+      const wire = await heldHeartbeatRound(page);
       await clickHeld(page, wire[0].from, wire[0].to);
       await details(page).getByRole('button', { name: 'Deliver now', exact: true }).waitFor();
       await openSection(page, 'Legend');
@@ -397,13 +403,7 @@ test('accessibility: no axe-core violation with a message selected and manual mo
 test('accessibility: no axe-core violation with a message selected on a phone (390x844), light and dark', { timeout: 120_000 }, async (t) => {
   for (const colorScheme of ['light', 'dark']) {
     await withPage(t, pageUrl(), async (page) => {
-      await withLeader(page);
-      await setMode(page, 'Delivery', 'by hand');
-      await setMode(page, 'Timers', 'by hand');
-      await page.evaluate(() => window.raftlab.advance(10));
-      await page.getByRole('button', { name: /Fire S\d's timer \(heartbeat\)/ }).click();
-      const wire = await onTheWire(page);
-      assert.ok(wire.length >= 4, 'a heartbeat round waits');
+      const wire = await heldHeartbeatRound(page);
       // The sections' switches scrolled the page: the picture back in view to click in it.
       await page.getByRole('group', { name: /^Cluster of/ }).scrollIntoViewIfNeeded();
       await clickHeld(page, wire[0].from, wire[0].to);

@@ -121,6 +121,24 @@ fn two_servers_follower_down(flexible: bool, check_quorum: bool) -> Simulation {
     sim
 }
 
+/// A client reads x at S2 now with `mode`; runs until `until`; the reply's time and result.
+fn read_at_s2(sim: &mut Simulation, mode: ReadMode, until: u64) -> Option<(u64, ReplyResult)> {
+    let trace = Rc::new(RefCell::new(Vec::new()));
+    let sink = trace.clone();
+    sim.set_trace(Box::new(move |e| sink.borrow_mut().push(e.clone())));
+    sim.act(&Action::ClientRead {
+        node: Some(Target::Node(2)),
+        key: "x".into(),
+        mode,
+    });
+    sim.run_until(until, false);
+    let reply = trace.borrow().iter().find_map(|e| match &e.kind {
+        TraceKind::ClientReply { result, .. } => Some((e.t_us, *result)),
+        _ => None,
+    });
+    reply
+}
+
 /// ReadIndex (thesis 6.4) confirms leadership with `voters - Q1 + 1` servers (at least Q2):
 /// with Q1 = 2 of 2, the leader alone, since S1 cannot elect anyone without S2's vote. With
 /// majorities, the same read waits for S1 and times out.
@@ -128,19 +146,7 @@ fn two_servers_follower_down(flexible: bool, check_quorum: bool) -> Simulation {
 fn read_index_confirms_with_the_flexible_quorum() {
     for (flexible, answered) in [(true, true), (false, false)] {
         let mut sim = two_servers_follower_down(flexible, false);
-        let trace = Rc::new(RefCell::new(Vec::new()));
-        let sink = trace.clone();
-        sim.set_trace(Box::new(move |e| sink.borrow_mut().push(e.clone())));
-        sim.act(&Action::ClientRead {
-            node: Some(Target::Node(2)),
-            key: "x".into(),
-            mode: ReadMode::ReadIndex,
-        });
-        sim.run_until(3_000_000, false);
-        let result = trace.borrow().iter().find_map(|e| match &e.kind {
-            TraceKind::ClientReply { result, .. } => Some(*result),
-            _ => None,
-        });
+        let result = read_at_s2(&mut sim, ReadMode::ReadIndex, 3_000_000).map(|r| r.1);
         let want = if answered {
             ReplyResult::Ok
         } else {
@@ -159,20 +165,8 @@ fn lease_reads_confirm_with_the_flexible_quorum() {
     for (flexible, at_once) in [(true, true), (false, false)] {
         let mut sim = two_servers_follower_down(flexible, false);
         sim.run_until(2_000_000, false);
-        let trace = Rc::new(RefCell::new(Vec::new()));
-        let sink = trace.clone();
-        sim.set_trace(Box::new(move |e| sink.borrow_mut().push(e.clone())));
-        sim.act(&Action::ClientRead {
-            node: Some(Target::Node(2)),
-            key: "x".into(),
-            mode: ReadMode::Lease,
-        });
         let asked = sim.now();
-        sim.run_until(4_000_000, false);
-        let reply = trace.borrow().iter().find_map(|e| match &e.kind {
-            TraceKind::ClientReply { result, .. } => Some((e.t_us, *result)),
-            _ => None,
-        });
+        let reply = read_at_s2(&mut sim, ReadMode::Lease, 4_000_000);
         if at_once {
             assert_eq!(reply, Some((asked, ReplyResult::Ok)), "flexible");
         } else {
