@@ -7,6 +7,7 @@ bash scripts/setup.sh web
 # (scripts/postbuild/prerender.mjs; without it the page still works, drawn by the wasm).
 bash scripts/setup.sh browser
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+source scripts/wasm-env.sh
 port="${PORT:-8080}"
 trunk build --release --offline
 echo "raftlab is served at http://127.0.0.1:$port/ (Ctrl-C stops)"

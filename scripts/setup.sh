@@ -21,6 +21,12 @@ need_wasm_target() {
 }
 
 need_web_tools() {
+  # The standard library's source, to build it with the page for a smaller wasm
+  # (scripts/wasm-env.sh). Optional: without it the page builds the plain way.
+  if ! rustup component list --installed 2>/dev/null | grep -qx 'rust-src'; then
+    echo "setup: adding the rust-src component (a smaller wasm; optional)"
+    rustup component add rust-src || echo "setup: rust-src is unavailable: the page's wasm is built the plain way (bigger)"
+  fi
   if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
     echo "setup: installing trunk $TRUNK_VERSION (several minutes)"
     cargo install "trunk@$TRUNK_VERSION" --locked

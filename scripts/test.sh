@@ -80,6 +80,7 @@ bash scripts/setup.sh browser
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 step "build the page (trunk build --release --offline)"
+source scripts/wasm-env.sh
 trunk build --release --offline
 
 step "end-to-end tests of the page in headless Chromium (screenshots in target/screenshots/)"

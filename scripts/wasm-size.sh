@@ -18,6 +18,8 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 OUT=${OUT:-/tmp/wasm-size}
 FLAGS=${WASM_OPT_FLAGS:--Oz}
+# The same build as the page's (scripts/wasm-env.sh).
+source scripts/wasm-env.sh >/dev/null
 if [ -z "${NO_BUILD:-}" ]; then
   cargo build -q -p raftlab-web --target wasm32-unknown-unknown --profile wasm
 fi

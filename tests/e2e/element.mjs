@@ -451,6 +451,58 @@ test('element: the full page still runs with window.raftlab', LIMIT, async (t) =
   }, { ready: pageReady });
 });
 
+// A panic (src/panic.rs). The page's build stops the wasm at once on a panic (a wasm trap,
+// scripts/wasm-env.sh); the plain build calls the panic hook first. Either way the run's
+// report shows, with the seed and the scenario, in the instance that crashed and only there.
+const CRASHED = /RuntimeError|unreachable|crash_for_test|raftlab: /;
+
+test('crash report: a panic on the full page shows the report with the seed and the scenario', LIMIT, async (t) => {
+  await withPage(t, pageUrl('?seed=9'), async (page) => {
+    await page.evaluate(() => window.raftlab.advance(300));
+    // Uncaught, as a panic in an event handler or a timer would be.
+    await page.evaluate(() => setTimeout(() => window.wasmBindings.crash_for_test()));
+    const dialog = page.getByRole('alertdialog', { name: 'raftlab stopped' });
+    await dialog.waitFor({ timeout: 5_000 });
+    const report = await dialog.getByRole('textbox', { name: 'Report' }).inputValue();
+    assert.match(report, /^raftlab crashed: /);
+    assert.match(report, /\nseed: 9\n/, 'the report names the seed');
+    assert.match(report, /"seed": 9/, 'and holds the scenario');
+    assert.match(report, /last trace lines/);
+    await dialog.getByRole('button', { name: 'Copy report' }).waitFor();
+  }, { allow: CRASHED });
+});
+
+test('crash report: a panic in one element shows in that element only; the other runs on', LIMIT, async (t) => {
+  await withPage(t, HOST(), async (page) => {
+    // The glue of the second instance: importing its address again gives the very module
+    // that element imported, so this crashes that instance and no other.
+    const glue = await page.evaluate(() => {
+      const entry = performance.getEntriesByType('resource').find((e) => /raftlab-web-[0-9a-f]+\.js\?instance=2$/.test(e.name));
+      return entry && entry.name;
+    });
+    assert.ok(glue, 'the second instance imported its glue under ?instance=2');
+    await page.evaluate(async (glue) => {
+      const m = await import(glue);
+      setTimeout(() => m.crash_for_test());
+    }, glue);
+    await page.getByRole('alertdialog', { name: 'raftlab stopped' }).first().waitFor({ timeout: 5_000 });
+    await frames(page);
+    const shown = [];
+    for (const id of ['one', 'two']) {
+      if (await page.locator(`#${id}`).getByRole('alertdialog', { name: 'raftlab stopped' }).count()) shown.push(id);
+    }
+    assert.equal(shown.length, 1, `one element shows the report (${shown})`);
+    assert.equal(await page.getByRole('alertdialog').count(), 1, 'one report on the page');
+    const [crashed] = shown;
+    const other = crashed === 'one' ? 'two' : 'one';
+    const report = await page.locator(`#${crashed}`).getByRole('textbox', { name: 'Report' }).inputValue();
+    assert.match(report, new RegExp(`\\nseed: ${crashed === 'one' ? 42 : 7}\\n`), 'the report of the crashed element\'s own run');
+    const before = (await state(page, other)).time_ms;
+    await onApi(page, other, (api) => { api.pause(); api.advance(200); });
+    assert.ok((await state(page, other)).time_ms >= before + 200, 'the other element still runs');
+  }, { ready: elementsReady('one', 'two'), allow: CRASHED });
+});
+
 test('element: the host page has no axe-core violation; screenshot', { timeout: 90_000 }, async (t) => {
   await withPage(t, HOST(), async (page) => {
     await onApi(page, 'one', (api) => { api.pause(); api.reset(42, 5); api.pause(); api.advance(1200); api.clientWrite('x', '1'); api.advance(60); });

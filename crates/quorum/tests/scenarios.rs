@@ -822,3 +822,51 @@ fn blocking_read_repair_of_an_unset_key_writes_nothing_back() {
     );
     assert!(!net.queue.iter().any(is_write), "nothing to write back");
 }
+
+/// An asynchronous read repair sent to a stand-in carries the hint the stand-in holds its
+/// place by (Dynamo 4.6): the stand-in keeps the repaired value as a hint for its home replica
+/// and hands it over once that replica is back, rather than keeping it as its own data.
+#[test]
+fn an_async_read_repair_to_a_stand_in_is_kept_as_a_hint_for_its_home() {
+    let cfg = Config {
+        replicas: 3,
+        sloppy: true,
+        ..config(2, 3, Versions::Lww, ReadRepair::Async)
+    };
+    let mut net = Net::new(5, cfg);
+    let p = net.node(1).preference_list("k");
+    let (c, p1, p2, s1, s2) = (p[0], p[1], p[2], p[3], p[4]);
+    let cut = move |m: &Message| [p1, p2].contains(&m.to) || [p1, p2].contains(&m.from);
+    // c cannot reach p1 and p2: its write times out and it suspects both.
+    net.write(c, 1, "k", "v1");
+    net.drop_where(cut);
+    net.advance(100_000);
+    assert_eq!(net.reply(1), Some(&Reply::Timeout));
+    assert_eq!(
+        net.node(c).targets("k"),
+        vec![(c, None), (s1, Some(p1)), (s2, Some(p2))]
+    );
+    // v2 reaches c and s1 (a hint for p1), enough for W = 2; s2's copy is lost.
+    net.write(c, 2, "k", "v2");
+    net.drop_where(move |m| m.to == s2 || cut(m));
+    net.deliver_all_where(move |m| !cut(m));
+    assert!(matches!(net.reply(2), Some(Reply::WriteOk { .. })));
+    assert!(net.node(s2).hints().is_empty());
+    // A read through c asks c, s1 and s2 (R = 3): it answers v2, then repairs s2 alone.
+    net.read(c, 3, "k");
+    net.deliver_all_where(move |m| !cut(m));
+    assert_eq!(net.read_values(3), ["v2"]);
+    assert_eq!(net.count("read_repair"), 1);
+    // s2 keeps v2 as a hint for p2, the replica it stands in for, and not as its own key.
+    let hints = net.node(s2).hints();
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!((hints[0].home, hints[0].key.as_str()), (p2, "k"));
+    assert_eq!(net.held(s2, "k"), Vec::<String>::new());
+    // The partition heals: the stand-ins hand their hints over, and p2 then holds v2.
+    net.drop_where(cut);
+    net.advance(100_000);
+    net.deliver_all();
+    assert_eq!(net.held(p2, "k"), ["v2"]);
+    assert!(net.node(s2).hints().is_empty());
+    assert!(net.violations.is_empty(), "{:?}", net.violations);
+}
