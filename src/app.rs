@@ -21,11 +21,15 @@ const MAX_FRAME_MS: f64 = 100.0;
 /// Shortest wall time between two redraws of the canvas while playing (a little less than
 /// the frame pacing's 33 ms, so that a frame arriving a little early still draws).
 const CANVAS_FRAME_MS: f64 = 25.0;
-/// After a frame, the loop waits this long before it asks for the next animation frame: the
-/// next frame then comes at the second display refresh (about 30 frames a second at 60 Hz).
-/// Smooth enough at teaching speeds, and each frame the browser makes costs main-thread
-/// time, even one in which nothing changes.
-const FRAME_GAP_MS: i32 = 16;
+/// The loop asks for the next animation frame this long after the current frame's callback
+/// began, so that the next frame comes at the second display refresh: about 30 frames a
+/// second at 60 Hz (a request before 16.7 ms would get the very next refresh, at 60 frames
+/// a second; one after 33.3 ms, the third). Measured from the callback, not from the frame's
+/// timestamp: a browser may run the callback well after that timestamp (headless Chromium,
+/// about 8 to 12 ms), and a wait based on it then gets every refresh. Smooth enough at
+/// teaching speeds, and each frame the browser makes costs main-thread time (its commit
+/// above all), even one in which nothing changes.
+const FRAME_GAP_MS: f64 = 25.0;
 
 /// A pending wait: the browser's timeout id and its callback (kept until the next wait
 /// replaces it, never dropped while it runs).
@@ -55,11 +59,18 @@ impl FrameLoop {
     }
 }
 
-/// Waits [`FRAME_GAP_MS`], then asks for the next frame.
-fn schedule_after_gap(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
+/// Waits until [`FRAME_GAP_MS`] after `frame_start` (when the current frame's callback
+/// began, `performance.now()`), then asks for the next frame.
+fn schedule_after_gap(
+    state: Rc<FrameLoop>,
+    dispatcher: UseReducerDispatcher<Ui>,
+    frame_start: f64,
+) {
     if state.stopped.get() {
         return;
     }
+    let now = now_ms().unwrap_or(frame_start);
+    let wait = (FRAME_GAP_MS - (now - frame_start)).clamp(0.0, FRAME_GAP_MS) as i32;
     let next = state.clone();
     let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
         schedule_frame(next.clone(), dispatcher.clone());
@@ -67,10 +78,17 @@ fn schedule_after_gap(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>
     let id = gloo_utils::window()
         .set_timeout_with_callback_and_timeout_and_arguments_0(
             callback.as_ref().unchecked_ref(),
-            FRAME_GAP_MS,
+            wait,
         )
         .unwrap_or(0);
     *state.gap.borrow_mut() = Some((id, callback));
+}
+
+/// `performance.now()`.
+fn now_ms() -> Option<f64> {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
 }
 
 fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
@@ -79,6 +97,7 @@ fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
     }
     let next = state.clone();
     let frame = request_animation_frame(move |t| {
+        let began = now_ms().unwrap_or(t);
         if let Some(previous) = next.last_frame.replace(Some(t)) {
             // Advance the clock directly (no dispatch per frame: most frames change nothing
             // the DOM shows); render only when the model's version moved.
@@ -109,7 +128,7 @@ fn schedule_frame(state: Rc<FrameLoop>, dispatcher: UseReducerDispatcher<Ui>) {
                 }
             };
         }
-        schedule_after_gap(next, dispatcher);
+        schedule_after_gap(next, dispatcher, began);
     });
     *state.handle.borrow_mut() = Some(frame);
 }

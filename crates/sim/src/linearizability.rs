@@ -158,7 +158,10 @@ impl fmt::Display for NotLinearizable {
             .rev()
             .find(|op| matches!(op.kind, OpKind::Write(_)));
         if let Some(w) = last_write {
-            write!(f, "; the last write it can follow is {w}")?;
+            write!(
+                f,
+                "; in the longest order found, the last write before it is {w}"
+            )?;
         }
         Ok(())
     }

@@ -156,6 +156,59 @@ fn read_index_confirms_with_the_flexible_quorum() {
     }
 }
 
+/// When the quorums need not intersect (Q1 + Q2 <= N), the confirming quorum is larger than
+/// Q2: a ReadIndex round must reach `voters - Q1 + 1` servers, so that it meets every
+/// possible election quorum (one that elected a newer leader included). With 5 servers,
+/// Q1 = 2 and Q2 = 3, that is 4: the leader with three servers up still commits (Q2 = 3),
+/// yet its reads time out; with four up, they are answered.
+#[test]
+fn read_index_meets_every_election_quorum_when_quorums_need_not_intersect() {
+    for (down, answered) in [(2, false), (1, true)] {
+        let config = SimConfig {
+            election_quorum: 2,
+            commit_quorum: 3,
+            ..SimConfig::default()
+        };
+        let mut sim = Simulation::new(5, config, 11);
+        sim.run_until(1_000_000, false);
+        let leader = sim.leader().expect("a leader by 1 s");
+        let followers: Vec<u32> = (1..=5).filter(|&n| n != leader).collect();
+        for &f in &followers[..down] {
+            sim.act(&Action::Crash(Target::Node(f)));
+        }
+        let trace = Rc::new(RefCell::new(Vec::new()));
+        let sink = trace.clone();
+        sim.set_trace(Box::new(move |e| sink.borrow_mut().push(e.clone())));
+        sim.act(&Action::ClientWrite {
+            node: Some(Target::Node(leader)),
+            key: "x".into(),
+            value: "1".into(),
+        });
+        sim.act(&Action::ClientRead {
+            node: Some(Target::Node(leader)),
+            key: "x".into(),
+            mode: ReadMode::ReadIndex,
+        });
+        sim.run_until(4_000_000, false);
+        let results: Vec<ReplyResult> = trace
+            .borrow()
+            .iter()
+            .filter_map(|e| match &e.kind {
+                TraceKind::ClientReply { result, .. } => Some(*result),
+                _ => None,
+            })
+            .collect();
+        let read = if answered {
+            ReplyResult::Ok
+        } else {
+            ReplyResult::Timeout
+        };
+        // The write commits either way (Q2 = 3 servers are up); the read needs 4.
+        assert_eq!(results, [ReplyResult::Ok, read], "{down} down");
+        assert_eq!(sim.leader(), Some(leader));
+    }
+}
+
 /// A lease read (thesis 6.4.1) counts the same confirming quorum: with Q1 = 2 of 2 and S1
 /// down, the leader's own echo keeps its lease, and a read 1 s after the crash is answered
 /// in the microsecond it arrives. With majorities the lease lapsed with S1's echoes: the
