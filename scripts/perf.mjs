@@ -216,16 +216,25 @@ async function busyTime(browser, server) {
   const idle = ((b - a) / idleSeconds) * 1000;
   console.log(`paused (baseline, ${idleSeconds} s): ${idle.toFixed(1)} ms/s`);
 
+  // Counts the page's own animation frames (its loop asks for each one through
+  // window.requestAnimationFrame).
+  await page.evaluate(() => {
+    window.__perfFrames = 0;
+    const raf = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = (f) => raf((t) => { window.__perfFrames++; f(t); });
+  });
   await page.evaluate(() => window.raftlab.play());
   await sleep(1500);
   const sim0 = await page.evaluate(() => window.raftlab.state().time_ms);
+  const f0 = await page.evaluate(() => window.__perfFrames);
   const m0 = await metrics();
   await sleep(SECONDS * 1000);
   const m1 = await metrics();
+  const f1 = await page.evaluate(() => window.__perfFrames);
   const sim1 = await page.evaluate(() => window.raftlab.state().time_ms);
   const per = (name) => ((m1[name] - m0[name]) / SECONDS) * 1000;
   const busy = per('TaskDuration');
-  console.log(`playing: ${busy.toFixed(1)} ms/s busy; the simulation advanced ${(sim1 - sim0).toFixed(1)} ms in ${SECONDS} s`);
+  console.log(`playing: ${busy.toFixed(1)} ms/s busy; the simulation advanced ${(sim1 - sim0).toFixed(1)} ms in ${SECONDS} s; the page's loop drew ${((f1 - f0) / SECONDS).toFixed(1)} frames a second (it aims at about 30)`);
   console.log(
     `  of which script ${per('ScriptDuration').toFixed(1)} ms/s, style ${per('RecalcStyleDuration').toFixed(1)} ms/s, ` +
       `layout ${per('LayoutDuration').toFixed(1)} ms/s; ${((m1.RecalcStyleCount - m0.RecalcStyleCount) / SECONDS).toFixed(1)} style ` +
