@@ -442,7 +442,46 @@ pub(crate) fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 </> }
             </div>
             if raft { { quorum_note(m) } }
+            if raft { { bugs(ui, c.bugs) } }
         </section>
+    }
+}
+
+/// The bugs, switched on or off during the run (a `set` with `bugs`): a reader who failed to
+/// break Raft honestly switches one rule off and tries again in the same run.
+fn bugs(ui: &UseReducerHandle<Ui>, now: raftlab_raft::Bugs) -> Html {
+    type Flip = fn(&mut raftlab_raft::Bugs, bool);
+    let item = |label: &'static str, on: bool, flip: Flip| {
+        let onchange = ui_cb(ui, move |e: Event| {
+            use wasm_bindgen::JsCast;
+            let checked = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .is_some_and(|i| i.checked());
+            let mut bugs = now;
+            flip(&mut bugs, checked);
+            UiAction::Configure(ConfigPatch {
+                bugs: Some(bugs),
+                ..Default::default()
+            })
+        });
+        html! {
+            <label class="setting toggle">
+                <span>{ label }</span>
+                <input type="checkbox" checked={on} aria-label={label} {onchange} />
+            </label>
+        }
+    };
+    html! {
+        <fieldset class="bugs">
+            <legend>{ "Bugs: break Raft on purpose" }</legend>
+            <p class="hint">{ "Each switches one rule of Raft off from this moment, on every server. The Safety panel shows what the checker then finds." }</p>
+            <div class="settings">
+                { item("Commit earlier-term entries by counting (breaks 5.4.2)", now.commit_previous_term, |b, on| b.commit_previous_term = on) }
+                { item("Vote without comparing logs (breaks 5.4.1)", now.skip_vote_log_check, |b, on| b.skip_vote_log_check = on) }
+                { item("Change membership without waiting (breaks thesis 4.1)", now.unsafe_membership, |b, on| b.unsafe_membership = on) }
+            </div>
+        </fieldset>
     }
 }
 

@@ -671,6 +671,55 @@ test('controls: settings inputs change the configuration', LIMIT, async (t) => {
   });
 });
 
+test('settings: a bug switched on during the run (break-it): the checker catches it, the export replays in the CLI', LIMIT, async (t) => {
+  await withPage(t, async (page) => {
+    // The break-it opening: x=1 committed, S4 cut off, x=2 committed without it; no bug yet.
+    await page.evaluate(() => {
+      const r = window.raftlab;
+      r.pause();
+      r.reset(2, 5);
+      r.pause();
+      r.advance(400);
+      r.clientWrite('x', '1');
+      r.advance(30);
+      r.isolate(4);
+      r.advance(170);
+      r.clientWrite('x', '2');
+      r.advance(100);
+    });
+    const violations = async () => (await traceEvents(page)).filter((e) => e.kind === 'violation').map((e) => e.property);
+    assert.deepEqual(await violations(), [], 'safe so far');
+    await openSection(page, 'Settings');
+    const bug = page.getByRole('checkbox', { name: 'Vote without comparing logs (breaks 5.4.1)' });
+    assert.equal(await bug.isChecked(), false);
+    await bug.check();
+    await eventually(async () => {
+      const events = (await page.evaluate(() => window.raftlab.scenario())).events;
+      return events.some((e) => e.do === 'set' && JSON.stringify(e.bugs) === '["skip_vote_log_check"]');
+    }, { message: 'a set action with the bug in scenario()' });
+    // S4, cut off with a short log, comes back: with the bug it wins votes and the checker
+    // reports the lost committed entry.
+    await page.evaluate(() => { window.raftlab.heal(); window.raftlab.advance(3000); });
+    const caught = await violations();
+    assert.equal(caught[0], 'leader_completeness', `the checker caught the bug: ${caught}`);
+    assert.equal(await bug.isChecked(), true, 'the box shows the bug on');
+    // Off again: a set with no bugs.
+    await bug.uncheck();
+    await eventually(async () => {
+      const events = (await page.evaluate(() => window.raftlab.scenario())).events;
+      return events.some((e) => e.do === 'set' && Array.isArray(e.bugs) && e.bugs.length === 0);
+    }, { message: 'a set action switching the bugs off' });
+    await page.evaluate(() => window.raftlab.advance(200));
+    const exported = await page.evaluate(() => window.raftlab.scenario());
+    assert.equal(exported.config?.bugs, undefined, 'the run started without bugs');
+    assertSameTrace((await trace(page)).split('\n').filter(Boolean), cliTrace(exported).lines, 'bug switched during the run');
+    // The share link carries the switch (B2, then B0) and opens the same run.
+    const link = await page.evaluate(() => window.raftlab.link());
+    assert.match(link, /sB2\b|sB2[,&]/, link);
+    assert.match(link, /sB0[,&]/, link);
+  });
+});
+
 test('keyboard: Tab reaches the controls with a visible focus; ? opens the shortcuts; Enter selects a node', LIMIT, async (t) => {
   await withPage(t, async (page, { problems }) => {
     await resetAndAdvance(page, 12, 5, 1000);

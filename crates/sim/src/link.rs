@@ -192,6 +192,21 @@ fn push_patch(out: &mut String, p: &ConfigPatch) {
         out.push('W');
         json::write_u64(out, n.into());
     }
+    if let Some(b) = p.bugs {
+        // The bugs on by number; `B0`: none (an action that switches them all off).
+        out.push('B');
+        let on = [
+            b.commit_previous_term,
+            b.skip_vote_log_check,
+            b.unsafe_membership,
+        ];
+        if !on.contains(&true) {
+            out.push('0');
+        }
+        for (k, _) in on.iter().enumerate().filter(|x| *x.1) {
+            json::write_u64(out, k as u64 + 1);
+        }
+    }
 }
 
 /// Writes the settings that differ from [`SimConfig::default`], and the bugs.
@@ -219,21 +234,9 @@ fn push_config(out: &mut String, c: &SimConfig) {
                 .then_some(c.max_entries_per_message),
             election_quorum: (c.election_quorum != d.election_quorum).then_some(c.election_quorum),
             commit_quorum: (c.commit_quorum != d.commit_quorum).then_some(c.commit_quorum),
+            bugs: (c.bugs != d.bugs).then_some(c.bugs),
         },
     );
-    let b = &c.bugs;
-    if b.commit_previous_term || b.skip_vote_log_check || b.unsafe_membership {
-        out.push('B');
-        if b.commit_previous_term {
-            out.push('1');
-        }
-        if b.skip_vote_log_check {
-            out.push('2');
-        }
-        if b.unsafe_membership {
-            out.push('3');
-        }
-    }
 }
 
 fn push_target(out: &mut String, t: Target) {
@@ -592,7 +595,7 @@ pub fn decode(fragment: &str) -> Result<Link, LinkError> {
     }
     if let Some(c) = values[CONFIG] {
         let mut config = Map::new();
-        parse_settings(c, true, &mut config)
+        parse_settings(c, &mut config)
             .map_err(|m| link_error(format!("{}: {m}", field_at(CONFIG))))?;
         o.insert("config".into(), Value::Object(config));
     }
@@ -958,14 +961,14 @@ fn parse_event(token: &str) -> Result<Value, String> {
                 o.insert("value".into(), Value::from(unescape(parts[2], "value")?));
             }
         }
-        _ => parse_settings(args, false, &mut o)?,
+        _ => parse_settings(args, &mut o)?,
     }
     o.insert("do".into(), Value::from(kind));
     Ok(Value::Object(o))
 }
 
 /// Reads setting letters (`E150-300H50D0.1B1`) into `o` as scenario `config` fields.
-fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), String> {
+fn parse_settings(text: &str, o: &mut Map) -> Result<(), String> {
     let mut rest = text;
     let mut seen = [false; SETTINGS.len()];
     while let Some(letter) = rest.chars().next() {
@@ -977,18 +980,12 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
         rest = next;
         let Some(k) = SETTINGS.iter().position(|s| s.0 == letter) else {
             return Err(format!(
-                "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A, V, W{}), found {}",
-                if allow_bugs { " or B" } else { "" },
+                "expected a setting letter (E, H, L, D, R, C, B, P, Q, K, S, M, T, A, V, W), found {}",
                 quoted(&letter.to_string())
             ));
         };
         let (_, name, what) = SETTINGS[k];
         let at = format!("{letter} ({what})");
-        if k == 6 && !allow_bugs {
-            return Err(format!(
-                "{at}: bugs are set for the whole run in the c field; an action cannot change them"
-            ));
-        }
         if seen[k] {
             return Err(format!("{at} is given more than once"));
         }
@@ -1064,6 +1061,8 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
                     }
                 }
             }
+            // `B0`: no bug (switches them all off).
+            _ if value == "0" => Value::Array(Vec::new()),
             _ => {
                 let mut bugs = Vec::new();
                 let mut on = [false; scenario::BUG_NAMES.len()];
@@ -1071,7 +1070,7 @@ fn parse_settings(text: &str, allow_bugs: bool, o: &mut Map) -> Result<(), Strin
                     let k = c.to_digit(10).map_or(0, |d| d as usize);
                     if k == 0 || k > on.len() {
                         return Err(format!(
-                            "{at}: unknown bug {}; known: 1 (commit_previous_term), 2 (skip_vote_log_check), 3 (unsafe_membership)",
+                            "{at}: unknown bug {}; known: 1 (commit_previous_term), 2 (skip_vote_log_check), 3 (unsafe_membership), or 0 alone for none",
                             quoted(&c.to_string())
                         ));
                     }

@@ -158,21 +158,9 @@ impl SimConfig {
                     .then_some(self.max_entries_per_message),
                 election_quorum: (self.election_quorum != 0).then_some(self.election_quorum),
                 commit_quorum: (self.commit_quorum != 0).then_some(self.commit_quorum),
+                bugs: (self.bugs != Bugs::default()).then_some(self.bugs),
             },
         );
-        let mut bugs = Vec::new();
-        for (on, name) in [
-            (self.bugs.commit_previous_term, BUG_NAMES[0]),
-            (self.bugs.skip_vote_log_check, BUG_NAMES[1]),
-            (self.bugs.unsafe_membership, BUG_NAMES[2]),
-        ] {
-            if on {
-                bugs.push(Value::from(name));
-            }
-        }
-        if !bugs.is_empty() {
-            put(&mut o, "bugs", Value::Array(bugs));
-        }
         Value::Object(o)
     }
 
@@ -245,6 +233,8 @@ pub struct ConfigPatch {
     pub election_quorum: Option<u32>,
     /// New commit quorum (0: a majority).
     pub commit_quorum: Option<u32>,
+    /// The injected bugs from now on (`bugs`): those it names are on, the others off.
+    pub bugs: Option<Bugs>,
 }
 
 impl ConfigPatch {
@@ -267,6 +257,7 @@ impl ConfigPatch {
             ("election_quorum", self.election_quorum.is_some()),
             ("commit_quorum", self.commit_quorum.is_some()),
             ("timers", self.timers.is_some_and(Mode::is_manual)),
+            ("bugs", self.bugs.is_some()),
         ]
         .into_iter()
         .find(|f| f.1)
@@ -316,6 +307,9 @@ impl ConfigPatch {
         }
         if let Some(v) = self.election_quorum {
             config.election_quorum = v;
+        }
+        if let Some(v) = self.bugs {
+            config.bugs = v;
         }
         if let Some(v) = self.commit_quorum {
             config.commit_quorum = v;
@@ -588,6 +582,15 @@ fn put_patch(o: &mut Map, p: &ConfigPatch) {
     if let Some(n) = p.commit_quorum {
         put(o, "commit_quorum", Value::from(n));
     }
+    if let Some(b) = p.bugs {
+        let on = [
+            (b.commit_previous_term, BUG_NAMES[0]),
+            (b.skip_vote_log_check, BUG_NAMES[1]),
+            (b.unsafe_membership, BUG_NAMES[2]),
+        ];
+        let names = on.iter().filter(|x| x.0).map(|x| Value::from(x.1));
+        put(o, "bugs", Value::Array(names.collect()));
+    }
 }
 
 /// A number as `format!("{x}")` writes an `f64`, without the code of float formatting.
@@ -820,10 +823,7 @@ const CONFIG_FIELDS: [&str; 16] = [
     "bugs",
 ];
 
-fn parse_patch(
-    f: &mut Fields,
-    allow_bugs: bool,
-) -> Result<(ConfigPatch, Option<Bugs>), ParseError> {
+fn parse_patch(f: &mut Fields) -> Result<ConfigPatch, ParseError> {
     let mut patch = ConfigPatch::default();
     if let Some(v) = f.get("election_timeout_ms") {
         patch.election_timeout_us = Some(as_range(&f.at("election_timeout_ms"), v, 1000)?);
@@ -920,8 +920,7 @@ fn parse_patch(
             }
         }
     }
-    let mut bugs = None;
-    if allow_bugs {
+    {
         if let Some(v) = f.get("bugs") {
             let p = f.at("bugs");
             let Some(list) = v.as_array() else {
@@ -954,13 +953,13 @@ fn parse_patch(
                     }
                 }
             }
-            bugs = Some(b);
+            patch.bugs = Some(b);
         }
     }
-    Ok((patch, bugs))
+    Ok(patch)
 }
 
-const SET_FIELDS: [&str; 17] = [
+const SET_FIELDS: [&str; 18] = [
     "at_ms",
     "do",
     "election_timeout_ms",
@@ -978,6 +977,7 @@ const SET_FIELDS: [&str; 17] = [
     "max_entries_per_message",
     "election_quorum",
     "commit_quorum",
+    "bugs",
 ];
 
 const ACTIONS: [&str; 21] = [
@@ -1268,7 +1268,7 @@ fn parse_event(path: &str, v: &Value, nodes: u32) -> Result<TimedAction, ParseEr
             }
         }
         "set" => {
-            let (patch, _) = parse_patch(&mut f, false)?;
+            let patch = parse_patch(&mut f)?;
             check_quorums(&patch, nodes, path)?;
             if patch == ConfigPatch::default() {
                 f.finish(&SET_FIELDS)?;
@@ -1332,13 +1332,12 @@ pub fn parse_action(path: &str, value: &Value, nodes: u32) -> Result<TimedAction
     parse_event(path, value, nodes)
 }
 
-/// Reads settings given in the scenario's `config` form (any subset, without `bugs`) as a
+/// Reads settings given in the scenario's `config` form (any subset, `bugs` included) as a
 /// change; errors name fields below `path`.
 pub fn parse_config_patch(path: &str, value: &Value) -> Result<ConfigPatch, ParseError> {
     let mut f = Fields::new(path, value)?;
-    let (patch, _) = parse_patch(&mut f, false)?;
-    // Every setting but `bugs`, which is fixed for a whole run.
-    f.finish(&CONFIG_FIELDS[..CONFIG_FIELDS.len() - 1])?;
+    let patch = parse_patch(&mut f)?;
+    f.finish(&CONFIG_FIELDS)?;
     if patch == ConfigPatch::default() {
         return err(path, "changes nothing: give at least one setting");
     }
@@ -1383,13 +1382,10 @@ impl Scenario {
         }
         if let Some(v) = f.get("config") {
             let mut c = Fields::new("config", v)?;
-            let (patch, bugs) = parse_patch(&mut c, true)?;
+            let patch = parse_patch(&mut c)?;
             c.finish(&CONFIG_FIELDS)?;
             check_quorums(&patch, s.nodes, "config")?;
             patch.apply(&mut s.config);
-            if let Some(b) = bugs {
-                s.config.bugs = b;
-            }
         }
         if let Some(v) = f.get("events") {
             let Some(list) = v.as_array() else {

@@ -211,3 +211,40 @@ fn a_stale_leader_lacking_a_newly_committed_entry_is_not_a_violation() {
     );
     assert!(sim.violations().is_empty(), "{}", sim.violations()[0]);
 }
+
+/// A bug switched on during the run (a `set` action with `bugs`, as the page's Settings
+/// panel does) acts from that moment: the break-it lesson's opening played without bugs,
+/// then with the vote's log check off (section 5.4.1) once S4 is cut off, lets S4 win with a
+/// log that lacks the committed `x=2` when the partition heals: the checker reports Leader
+/// Completeness. Played without the switch, the same run is safe; with the bug switched off
+/// again before the heal, too.
+#[test]
+fn a_bug_switched_on_during_the_run_is_caught() {
+    let run = |switches: &str| {
+        let text = format!(
+            r#"{{"version":1,"seed":2,"nodes":5,"until_ms":4000,"events":[
+                {{"at_ms":400,"do":"client_write","key":"x","value":"1"}},
+                {{"at_ms":430,"do":"isolate","node":4}},
+                {{"at_ms":600,"do":"client_write","key":"x","value":"2"}}{switches}]}}"#
+        );
+        let scenario = Scenario::parse(&text).unwrap();
+        assert_eq!(scenario.config.bugs, Bugs::default(), "no bug at the start");
+        let mut sim = Simulation::from_scenario(&scenario);
+        sim.run_until(4_000_000, false);
+        sim.violations()
+            .iter()
+            .map(|v| v.property)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(""), [], "without the bug");
+    let on =
+        r#",{"at_ms":700,"do":"set","bugs":["skip_vote_log_check"]},{"at_ms":1000,"do":"heal"}"#;
+    let caught = run(on);
+    assert_eq!(
+        caught.first(),
+        Some(&Property::LeaderCompleteness),
+        "{caught:?}"
+    );
+    let off = r#",{"at_ms":700,"do":"set","bugs":["skip_vote_log_check"]},{"at_ms":800,"do":"set","bugs":[]},{"at_ms":1000,"do":"heal"}"#;
+    assert_eq!(run(off), [], "switched off again before the heal");
+}

@@ -216,6 +216,7 @@ fn defaults_and_small_cases() {
                     max_entries_per_message: Some(100_000),
                     election_quorum: Some(0),
                     commit_quorum: None,
+                    bugs: Some(Bugs::default()),
                 }),
             ),
         ],
@@ -227,7 +228,7 @@ fn defaults_and_small_cases() {
         link,
         "v=1&seed=0&n=9&c=E1-3600000H1.001L0-0.01D1R0.30000000000000004C2000K0.25S100000P1M1T1A1V2W9B123\
          &e=0p9-153,0.001w:%D0%BA%D0%BB%D1%8E%D1%87%2F%25%26%23:a%20b%2Cc%3Ad%7Ee%3D,\
-         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05S0P0Q1M0A100000V0&u=86400000&l=0&p=86400000"
+         0.01d9:%F0%9F%98%80,86400000sE5-5H7L0-0D0R5e-324C1K0.05S0P0Q1M0A100000V0B0&u=86400000&l=0&p=86400000"
     );
     assert_eq!(
         decode(&link),
@@ -534,11 +535,11 @@ fn config_errors() {
         ("HD0.1", "H (heartbeat): the value is missing after the letter"),
         (
             "h50",
-            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A, V, W or B), found \"h\"",
+            "expected a setting letter (E, H, L, D, R, C, B, P, Q, K, S, M, T, A, V, W), found \"h\"",
         ),
         (
             "B4",
-            "B (bugs): unknown bug \"4\"; known: 1 (commit_previous_term), 2 (skip_vote_log_check), 3 (unsafe_membership)",
+            "B (bugs): unknown bug \"4\"; known: 1 (commit_previous_term), 2 (skip_vote_log_check), 3 (unsafe_membership), or 0 alone for none",
         ),
         ("B11", "B (bugs): bug 1 is listed twice"),
         (
@@ -556,7 +557,7 @@ fn config_errors() {
         ("A1A2", "A (entries per AppendEntries) is given more than once"),
         (
             "X1",
-            "expected a setting letter (E, H, L, D, R, C, P, Q, K, S, M, T, A, V, W or B), found \"X\"",
+            "expected a setting letter (E, H, L, D, R, C, B, P, Q, K, S, M, T, A, V, W), found \"X\"",
         ),
     ] {
         assert_error(
@@ -681,8 +682,12 @@ fn action_errors() {
         ),
         ("1s", "action 1 (\"1s\"): \"set\" changes nothing: give at least one setting"),
         (
-            "1sB1",
-            "action 1 (\"1sB1\"): B (bugs): bugs are set for the whole run in the c field; an action cannot change them",
+            "1sB4",
+            "action 1 (\"1sB4\"): B (bugs): unknown bug \"4\"; known: 1 (commit_previous_term), 2 (skip_vote_log_check), 3 (unsafe_membership), or 0 alone for none",
+        ),
+        (
+            "1sB10",
+            "action 1 (\"1sB10\"): B (bugs): unknown bug \"0\"; known: 1 (commit_previous_term), 2 (skip_vote_log_check), 3 (unsafe_membership), or 0 alone for none",
         ),
         (
             "1sD2",
@@ -891,11 +896,12 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
             prop::option::of(any::<bool>()),
             prop::option::of(0u32..=1),
             prop::option::of(0u32..=1),
+            prop::option::of((any::<bool>(), any::<bool>(), any::<bool>())),
         ),
         prop::option::of(1u64..=100_000),
     )
         .prop_map(
-            |(e, h, l, d, u, c, pv, cq, snap, (md, mt, q1, q2), batch)| ConfigPatch {
+            |(e, h, l, d, u, c, pv, cq, snap, (md, mt, q1, q2, bugs), batch)| ConfigPatch {
                 election_timeout_us: e,
                 heartbeat_us: h,
                 latency_us: l,
@@ -911,6 +917,11 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
                 max_entries_per_message: batch,
                 election_quorum: q1,
                 commit_quorum: q2,
+                bugs: bugs.map(|(a, b, c)| Bugs {
+                    commit_previous_term: a,
+                    skip_vote_log_check: b,
+                    unsafe_membership: c,
+                }),
             },
         )
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())

@@ -181,6 +181,7 @@ fn every_action_kind_and_bugs_parse() {
             max_entries_per_message: None,
             election_quorum: None,
             commit_quorum: None,
+            bugs: None,
         })
     );
 }
@@ -295,10 +296,10 @@ fn unknown_fields() {
         "events[0].node",
         "unknown field",
     );
-    // `bugs` belongs to config, not to `set`.
+    // `set` takes the settings of `config`, and no other field.
     assert_err(
-        &with_event(r#"{"at_ms":1,"do":"set","drop_rate":0.5,"bugs":[]}"#),
-        "events[0].bugs",
+        &with_event(r#"{"at_ms":1,"do":"set","drop_rate":0.5,"seed":2}"#),
+        "events[0].seed",
         "unknown field",
     );
 }
@@ -670,6 +671,38 @@ fn set_and_bugs() {
         "config.bugs",
         "expected a list of bug names",
     );
+    // A `set` switches bugs on or off during the run: it names those on from then on (`[]`:
+    // none), and it is checked as in config.
+    let s = Scenario::parse(&with_event(
+        r#"{"at_ms":1,"do":"set","bugs":["skip_vote_log_check"]}"#,
+    ))
+    .unwrap();
+    let on = Bugs {
+        skip_vote_log_check: true,
+        ..Bugs::default()
+    };
+    assert_eq!(
+        s.events[0].action,
+        Action::Set(ConfigPatch {
+            bugs: Some(on),
+            ..ConfigPatch::default()
+        })
+    );
+    let off = Scenario::parse(&with_event(r#"{"at_ms":1,"do":"set","bugs":[]}"#)).unwrap();
+    assert_eq!(
+        off.events[0].action,
+        Action::Set(ConfigPatch {
+            bugs: Some(Bugs::default()),
+            ..ConfigPatch::default()
+        })
+    );
+    assert!(off.to_json().to_string().contains(r#""bugs":[]"#));
+    assert_eq!(Scenario::parse(&off.to_json().to_string()).unwrap(), off);
+    assert_err(
+        &with_event(r#"{"at_ms":1,"do":"set","bugs":["nonsense"]}"#),
+        "events[0].bugs[0]",
+        "unknown bug \"nonsense\"",
+    );
 }
 
 #[test]
@@ -933,11 +966,12 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
             prop::option::of(prop_oneof![Just(Mode::Auto), Just(Mode::Manual)]),
             prop::option::of(0u32..=1),
             prop::option::of(0u32..=1),
+            prop::option::of((any::<bool>(), any::<bool>(), any::<bool>())),
         ),
         prop::option::of(1u64..=100_000),
     )
         .prop_map(
-            |(e, h, l, d, u, c, pv, cq, snap, (md, mt, q1, q2), batch)| ConfigPatch {
+            |(e, h, l, d, u, c, pv, cq, snap, (md, mt, q1, q2, bugs), batch)| ConfigPatch {
                 election_timeout_us: e,
                 heartbeat_us: h,
                 latency_us: l,
@@ -953,6 +987,11 @@ fn patch() -> impl Strategy<Value = ConfigPatch> {
                 max_entries_per_message: batch,
                 election_quorum: q1,
                 commit_quorum: q2,
+                bugs: bugs.map(|(a, b, c)| Bugs {
+                    commit_previous_term: a,
+                    skip_vote_log_check: b,
+                    unsafe_membership: c,
+                }),
             },
         )
         .prop_filter("set changes something", |p| *p != ConfigPatch::default())
