@@ -26,7 +26,10 @@ thread_local! {
 
 /// Installs the panic hook and the listeners for a wasm trap.
 pub fn install() {
-    // Yew installs its own hook when it renders; this one replaces it for good.
+    // Yew installs its own hook when it renders; this one replaces it for good. A build whose
+    // panics abort at once never calls a hook: it has none, so the hook's formatting is not
+    // linked in.
+    #[cfg(not(panic = "immediate-abort"))]
     yew::set_custom_panic_hook(Box::new(|info| {
         let message = info.to_string();
         web_sys::console::error_1(&format!("raftlab: {message}").into());
