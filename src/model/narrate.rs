@@ -316,7 +316,7 @@ pub fn narrate(
                 nodes[0], nodes[1]
             ),
         ),
-        TraceKind::Set { .. } => (None, "fault", "Settings changed".to_string()),
+        TraceKind::Set { config } => (None, "fault", settings_changed(config)),
         TraceKind::ClientRequest { node, id, command } => (
             *node,
             "client",
@@ -446,4 +446,26 @@ pub fn narrate(
         | TraceKind::Final { .. }
         | TraceKind::FinalSystem { .. } => return None,
     })
+}
+
+/// "Settings changed", naming the bugs on from now on, if any (the Settings panel's Bugs).
+fn settings_changed(config: &raftlab_sim::json::Value) -> String {
+    let on: Vec<&str> = config
+        .get("bugs")
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.as_str())
+        .map(|b| match b {
+            "commit_previous_term" => "entries of earlier terms committed by counting (5.4.2 off)",
+            "skip_vote_log_check" => "votes without comparing logs (5.4.1 off)",
+            "unsafe_membership" => "membership changes without waiting (thesis 4.1 off)",
+            other => other,
+        })
+        .collect();
+    if on.is_empty() {
+        "Settings changed".to_string()
+    } else {
+        format!("Settings changed; bugs on: {}", on.join(", "))
+    }
 }

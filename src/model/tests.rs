@@ -579,6 +579,32 @@ fn a_hand_driven_network_is_narrated() {
     assert_eq!(m.sim().leader(), None);
 }
 
+/// A bug switched on from the Settings panel is told in the event log, by what it breaks;
+/// switched off, the line says no bug.
+#[test]
+fn bugs_switched_during_the_run_are_narrated() {
+    let mut m = Model::with_seed(3, 3, SimConfig::default());
+    m.configure(ConfigPatch {
+        bugs: Some(raftlab_raft::Bugs {
+            skip_vote_log_check: true,
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    assert!(m.sim().config().bugs.skip_vote_log_check);
+    let newest = m.narration()[0].text.clone();
+    assert_eq!(
+        newest,
+        "Settings changed; bugs on: votes without comparing logs (5.4.1 off)"
+    );
+    m.configure(ConfigPatch {
+        bugs: Some(raftlab_raft::Bugs::default()),
+        ..Default::default()
+    });
+    assert_eq!(m.narration()[0].text, "Settings changed");
+    assert!(!m.sim().config().bugs.skip_vote_log_check);
+}
+
 #[test]
 fn the_history_verdict_is_the_checkers_and_follows_the_history() {
     use raftlab_sim::linearizability::{adversarial_history, verdict, Verdict, DEFAULT_BUDGET};
