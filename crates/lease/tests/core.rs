@@ -111,9 +111,26 @@ fn store_cas_on_the_modify_index() {
     s.step(31, msg(2, 1, Body::Release { seq: 3 }), &mut out);
     assert_eq!(reply(&out).reason, "not the holder");
     // A restarted store keeps its record, revision and token.
+    assert_eq!(s.store_revision(), Some(35));
     let again = Node::recover(1, &CLUSTER, &cfg, s.persistent(), 0);
     assert_eq!(again.store_record().map(|r| r.token), Some(34));
-    assert_eq!(again.store_revision(), s.store_revision());
+    assert_eq!(again.store_revision(), Some(35));
+    // Its token counter too: after S3 releases, a restarted store still gives the next token
+    // (35), never one it gave before; fencing relies on it.
+    let mut out = Ready::default();
+    s.step(40, msg(3, 1, Body::Release { seq: 3 }), &mut out);
+    assert!(reply(&out).ok);
+    assert_eq!(s.store_record(), None);
+    let mut again = Node::recover(1, &CLUSTER, &cfg, s.persistent(), 0);
+    let mut out = Ready::default();
+    // No record: a CAS expects index 0.
+    again.step(50, msg(2, 1, Body::Cas { seq: 4, expect: 0 }), &mut out);
+    assert_eq!(
+        reply(&out).record.map(|r| (r.holder, r.token)),
+        Some((2, 35)),
+        "{:?}",
+        reply(&out)
+    );
 }
 
 #[test]
@@ -401,4 +418,268 @@ fn trace_doc_lists_every_kind_and_field() {
             assert!(doc.contains(&format!("`{f}`")), "field {f} undocumented");
         }
     }
+}
+
+/// S2 of `CLUSTER` as leader with token 6 (record at modify index 8), from an empty store.
+fn leading_s2(cfg: &Config) -> Node {
+    let mut c = Node::new(2, &CLUSTER, cfg);
+    let mut out = Ready::default();
+    c.step(0, Input::Tick, &mut out);
+    assert!(matches!(out.messages[0].body, Body::Get { seq: 1 }));
+    let empty = StoreReply {
+        seq: 1,
+        ok: true,
+        record: None,
+        revision: 0,
+        reason: "",
+    };
+    let mut out = Ready::default();
+    c.step(100, msg(1, 2, Body::Reply(empty)), &mut out);
+    assert!(matches!(
+        out.messages[0].body,
+        Body::Cas { seq: 2, expect: 0 }
+    ));
+    let mine = StoreReply {
+        seq: 2,
+        ok: true,
+        record: Some(own(6, 8)),
+        revision: 8,
+        reason: "",
+    };
+    let mut out = Ready::default();
+    c.step(200, msg(1, 2, Body::Reply(mine)), &mut out);
+    assert!(matches!(
+        out.events[0],
+        Event::LeaseAcquired {
+            holder: 2,
+            token: 6,
+            ..
+        }
+    ));
+    c
+}
+
+fn own(token: u64, mod_index: u64) -> Record {
+    Record {
+        holder: 2,
+        token,
+        mod_index,
+        acquired_at: 0,
+        renewed_at: 0,
+    }
+}
+
+fn lost(out: &Ready) -> Option<&'static str> {
+    out.events.iter().find_map(|e| match e {
+        Event::LeaseLost { reason, .. } => Some(*reason),
+        _ => None,
+    })
+}
+
+/// A leader stops only for what concerns its own lease (client-go's observedRecord check;
+/// the resource's fencing): a refusal of a write made under an earlier token, or a record
+/// that still names it with its token, changes nothing; a refusal of its own token, a record
+/// naming another holder, or no record, ends its leadership.
+#[test]
+fn a_leader_stops_only_for_its_own_lease() {
+    let cfg = Config::default();
+    // A refused write of an earlier token (a late answer from a former lease): still leads.
+    let mut c = leading_s2(&cfg);
+    let mut out = Ready::default();
+    let old = Body::WriteReply {
+        token: 5,
+        accepted: false,
+    };
+    c.step(300, msg(4, 2, old), &mut out);
+    assert_eq!(lost(&out), None);
+    assert!(c.belief().unwrap().leading);
+    // Its own token refused: fenced.
+    let mut out = Ready::default();
+    let fenced = Body::WriteReply {
+        token: 6,
+        accepted: false,
+    };
+    c.step(400, msg(4, 2, fenced), &mut out);
+    assert_eq!(lost(&out), Some("fenced by the resource"));
+    assert!(!c.belief().unwrap().leading);
+
+    // The store's watch: its own record renewed (a newer revision) keeps it leading; another
+    // holder's record, or none, ends it.
+    let mut c = leading_s2(&cfg);
+    let mut out = Ready::default();
+    let renewed = Body::WatchEvent {
+        record: Some(own(6, 9)),
+        revision: 9,
+    };
+    c.step(300, msg(1, 2, renewed), &mut out);
+    assert_eq!(lost(&out), None);
+    let other = Body::WatchEvent {
+        record: Some(Record {
+            holder: 3,
+            token: 7,
+            ..own(7, 10)
+        }),
+        revision: 10,
+    };
+    c.step(400, msg(1, 2, other), &mut out);
+    assert_eq!(lost(&out), Some("the store shows another holder"));
+    let mut c = leading_s2(&cfg);
+    let mut out = Ready::default();
+    let none = Body::WatchEvent {
+        record: None,
+        revision: 9,
+    };
+    c.step(300, msg(1, 2, none), &mut out);
+    assert_eq!(lost(&out), Some("the store shows no holder"));
+}
+
+/// A candidate leads only when its CAS succeeded: a failed CAS (another candidate changed the
+/// record first) is no leadership, and it waits out the new holder's lease.
+#[test]
+fn a_failed_cas_is_not_leadership() {
+    let mut c = Node::new(2, &CLUSTER, &Config::default());
+    let mut out = Ready::default();
+    c.step(0, Input::Tick, &mut out);
+    let empty = StoreReply {
+        seq: 1,
+        ok: true,
+        record: None,
+        revision: 0,
+        reason: "",
+    };
+    c.step(100, msg(1, 2, Body::Reply(empty)), &mut out);
+    let theirs = Record {
+        holder: 3,
+        token: 1,
+        mod_index: 1,
+        acquired_at: 50,
+        renewed_at: 50,
+    };
+    let failed = StoreReply {
+        seq: 2,
+        ok: false,
+        record: Some(theirs),
+        revision: 1,
+        reason: "modify index changed",
+    };
+    let mut out = Ready::default();
+    c.step(200, msg(1, 2, Body::Reply(failed)), &mut out);
+    assert!(
+        !out.events
+            .iter()
+            .any(|e| matches!(e, Event::LeaseAcquired { .. })),
+        "{:?}",
+        out.events
+    );
+    let b = c.belief().unwrap();
+    assert_eq!((b.holder, b.leading), (Some(3), false));
+}
+
+/// A candidate that restarts (its volatile state lost) and reads a record that still names
+/// it takes it back at once with a CAS on that record, rather than waiting out its own lease.
+#[test]
+fn a_restarted_holder_takes_its_record_back_at_once() {
+    let mut c = Node::new(2, &CLUSTER, &Config::default());
+    let mut out = Ready::default();
+    c.step(0, Input::Tick, &mut out);
+    let still_mine = StoreReply {
+        seq: 1,
+        ok: true,
+        record: Some(own(6, 8)),
+        revision: 8,
+        reason: "",
+    };
+    let mut out = Ready::default();
+    c.step(100, msg(1, 2, Body::Reply(still_mine)), &mut out);
+    assert!(
+        matches!(out.messages[0].body, Body::Cas { seq: 2, expect: 8 }),
+        "{:?}",
+        out.messages
+    );
+}
+
+/// After resigning, a candidate numbers its requests on (a late answer to an earlier one is
+/// never taken for a new one), reads before it tries again even while the record still names
+/// it (the Release may not have reached the store), and keeps quiet for a lease duration:
+/// a read answered before then leads to no CAS, one answered at its end does.
+#[test]
+fn after_resigning_a_candidate_reads_first_and_keeps_quiet_for_a_lease_duration() {
+    let cfg = Config::default();
+    let mut c = leading_s2(&cfg);
+    let mut out = Ready::default();
+    c.step(300, Input::Resign, &mut out);
+    assert!(
+        matches!(out.messages[0].body, Body::Release { seq: 3 }),
+        "{:?}",
+        out.messages
+    );
+    // The Release is still on its way: the record the candidate knows names it.
+    let retry = c.next_deadline().expect("a retry timer");
+    let mut out = Ready::default();
+    c.step(retry, Input::Tick, &mut out);
+    let kinds: Vec<&Body> = out.messages.iter().map(|m| &m.body).collect();
+    assert!(
+        matches!(kinds[..], [Body::Get { seq: 4 }]),
+        "a read, not a renewal: {kinds:?}"
+    );
+    let quiet_until = 300 + cfg.lease_duration_us;
+    assert!(retry < quiet_until);
+    let released = |seq| StoreReply {
+        seq,
+        ok: true,
+        record: None,
+        revision: 9,
+        reason: "",
+    };
+    let get = |out: &Ready| {
+        out.messages.iter().find_map(|m| match m.body {
+            Body::Get { seq } => Some(seq),
+            _ => None,
+        })
+    };
+    // Every read answered before the quiet period ends leads to no CAS.
+    let mut out = Ready::default();
+    c.step(retry + 1, msg(1, 2, Body::Reply(released(4))), &mut out);
+    assert!(out.messages.is_empty(), "still quiet: {:?}", out.messages);
+    let mut last = 4;
+    loop {
+        let t = c.next_deadline().expect("the retry timer");
+        if t >= quiet_until {
+            break;
+        }
+        let mut out = Ready::default();
+        c.step(t, Input::Tick, &mut out);
+        let seq = get(&out).expect("a read at each retry");
+        assert_eq!(seq, last + 1, "requests numbered in order");
+        last = seq;
+        // Answered at once while quiet (the last one is answered below).
+        if c.next_deadline().is_some_and(|n| n < quiet_until) {
+            let mut out = Ready::default();
+            c.step(t, msg(1, 2, Body::Reply(released(seq))), &mut out);
+            assert!(
+                out.messages.is_empty(),
+                "still quiet at {t}: {:?}",
+                out.messages
+            );
+        }
+    }
+    // The last read's answer comes exactly at the end of the quiet period: it takes the free
+    // record.
+    let mut out = Ready::default();
+    c.step(
+        quiet_until,
+        msg(1, 2, Body::Reply(released(last))),
+        &mut out,
+    );
+    assert!(
+        matches!(
+            out.messages[..],
+            [Message {
+                body: Body::Cas { expect: 0, .. },
+                ..
+            }]
+        ),
+        "{:?}",
+        out.messages
+    );
 }
