@@ -545,3 +545,34 @@ for (const scheme of ['light', 'dark']) {
     }, { contextOptions: { viewport: { width: 1920, height: 1080 }, colorScheme: scheme } });
   });
 }
+
+test('lessons: break-it, the reader switches the bug on in Settings (the task), and the lesson goes on to the lost write', { timeout: 90_000 }, async (t) => {
+  await withPage(t, pageUrl('#lesson=break-it&step=6'), async (page) => {
+    await waitShown(page, 6);
+    const p = player(page);
+    const l = await lessonState(page);
+    assert.match(l.task.prompt, /Vote without comparing logs/);
+    assert.equal(l.task_done, false);
+    assert.ok(await button(p, 'Continue').isDisabled(), 'Continue waits for the task');
+    // The step opens Settings; the reader ticks the box (not Show me).
+    const box = page.getByRole('checkbox', { name: 'Vote without comparing logs (breaks 5.4.1)' });
+    await box.check();
+    await page.waitForFunction(() => window.raftlab.lessonState().task_done);
+    await p.getByText('✓ Done.').waitFor();
+    const set = (await page.evaluate(() => window.raftlab.scenario())).events.filter((e) => e.do === 'set');
+    assert.deepEqual(set.map((e) => e.bugs), [['skip_vote_log_check']]);
+    // On to the attack: step 7's task by Show me, then step 8 (its question skipped) shows
+    // the checker's catch.
+    await button(p, 'Continue').click();
+    await waitShown(page, 7);
+    await button(p, 'Show me').click();
+    await page.waitForFunction(() => window.raftlab.lessonState().task_done);
+    await button(p, 'Continue').click();
+    const q = p.getByRole('group', { name: 'Question' });
+    await q.getByText('with the log check gone').waitFor();
+    await q.getByRole('button', { name: 'Just show me' }).click();
+    await waitShown(page, 8);
+    const violations = await page.evaluate(() => window.raftlab.trace().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.kind === 'violation').map((e) => e.property));
+    assert.equal(violations[0], 'leader_completeness', String(violations));
+  });
+});
