@@ -426,28 +426,16 @@ fn leading_s2(cfg: &Config) -> Node {
     let mut out = Ready::default();
     c.step(0, Input::Tick, &mut out);
     assert!(matches!(out.messages[0].body, Body::Get { seq: 1 }));
-    let empty = StoreReply {
-        seq: 1,
-        ok: true,
-        record: None,
-        revision: 0,
-        reason: "",
-    };
+    let empty = answered(1, None, 0);
     let mut out = Ready::default();
-    c.step(100, msg(1, 2, Body::Reply(empty)), &mut out);
+    c.step(100, msg(1, 2, empty), &mut out);
     assert!(matches!(
         out.messages[0].body,
         Body::Cas { seq: 2, expect: 0 }
     ));
-    let mine = StoreReply {
-        seq: 2,
-        ok: true,
-        record: Some(own(6, 8)),
-        revision: 8,
-        reason: "",
-    };
+    let mine = answered(2, Some(own(6, 8)), 8);
     let mut out = Ready::default();
-    c.step(200, msg(1, 2, Body::Reply(mine)), &mut out);
+    c.step(200, msg(1, 2, mine), &mut out);
     assert!(matches!(
         out.events[0],
         Event::LeaseAcquired {
@@ -467,6 +455,17 @@ fn own(token: u64, mod_index: u64) -> Record {
         acquired_at: 0,
         renewed_at: 0,
     }
+}
+
+/// The store's successful answer to request `seq`: `record` at `revision`.
+fn answered(seq: u64, record: Option<Record>, revision: u64) -> Body {
+    Body::Reply(StoreReply {
+        seq,
+        ok: true,
+        record,
+        revision,
+        reason: "",
+    })
 }
 
 fn lost(out: &Ready) -> Option<&'static str> {
@@ -540,14 +539,8 @@ fn a_failed_cas_is_not_leadership() {
     let mut c = Node::new(2, &CLUSTER, &Config::default());
     let mut out = Ready::default();
     c.step(0, Input::Tick, &mut out);
-    let empty = StoreReply {
-        seq: 1,
-        ok: true,
-        record: None,
-        revision: 0,
-        reason: "",
-    };
-    c.step(100, msg(1, 2, Body::Reply(empty)), &mut out);
+    let empty = answered(1, None, 0);
+    c.step(100, msg(1, 2, empty), &mut out);
     let theirs = Record {
         holder: 3,
         token: 1,
@@ -582,15 +575,9 @@ fn a_restarted_holder_takes_its_record_back_at_once() {
     let mut c = Node::new(2, &CLUSTER, &Config::default());
     let mut out = Ready::default();
     c.step(0, Input::Tick, &mut out);
-    let still_mine = StoreReply {
-        seq: 1,
-        ok: true,
-        record: Some(own(6, 8)),
-        revision: 8,
-        reason: "",
-    };
+    let still_mine = answered(1, Some(own(6, 8)), 8);
     let mut out = Ready::default();
-    c.step(100, msg(1, 2, Body::Reply(still_mine)), &mut out);
+    c.step(100, msg(1, 2, still_mine), &mut out);
     assert!(
         matches!(out.messages[0].body, Body::Cas { seq: 2, expect: 8 }),
         "{:?}",
@@ -624,13 +611,7 @@ fn after_resigning_a_candidate_reads_first_and_keeps_quiet_for_a_lease_duration(
     );
     let quiet_until = 300 + cfg.lease_duration_us;
     assert!(retry < quiet_until);
-    let released = |seq| StoreReply {
-        seq,
-        ok: true,
-        record: None,
-        revision: 9,
-        reason: "",
-    };
+    let released = |seq| answered(seq, None, 9);
     let get = |out: &Ready| {
         out.messages.iter().find_map(|m| match m.body {
             Body::Get { seq } => Some(seq),
@@ -639,7 +620,7 @@ fn after_resigning_a_candidate_reads_first_and_keeps_quiet_for_a_lease_duration(
     };
     // Every read answered before the quiet period ends leads to no CAS.
     let mut out = Ready::default();
-    c.step(retry + 1, msg(1, 2, Body::Reply(released(4))), &mut out);
+    c.step(retry + 1, msg(1, 2, released(4)), &mut out);
     assert!(out.messages.is_empty(), "still quiet: {:?}", out.messages);
     let mut last = 4;
     loop {
@@ -655,7 +636,7 @@ fn after_resigning_a_candidate_reads_first_and_keeps_quiet_for_a_lease_duration(
         // Answered at once while quiet (the last one is answered below).
         if c.next_deadline().is_some_and(|n| n < quiet_until) {
             let mut out = Ready::default();
-            c.step(t, msg(1, 2, Body::Reply(released(seq))), &mut out);
+            c.step(t, msg(1, 2, released(seq)), &mut out);
             assert!(
                 out.messages.is_empty(),
                 "still quiet at {t}: {:?}",
@@ -666,11 +647,7 @@ fn after_resigning_a_candidate_reads_first_and_keeps_quiet_for_a_lease_duration(
     // The last read's answer comes exactly at the end of the quiet period: it takes the free
     // record.
     let mut out = Ready::default();
-    c.step(
-        quiet_until,
-        msg(1, 2, Body::Reply(released(last))),
-        &mut out,
-    );
+    c.step(quiet_until, msg(1, 2, released(last)), &mut out);
     assert!(
         matches!(
             out.messages[..],
