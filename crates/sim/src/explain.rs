@@ -861,7 +861,13 @@ fn fields(sim: &Simulation, m: &Message) -> String {
         Body::RequestVoteReply { granted } | Body::PreVoteReply { granted } => {
             let pre_vote = matches!(m.body, Body::PreVoteReply { .. });
             let what = if pre_vote { "pre-vote" } else { "vote" };
-            if *granted {
+            if *granted && sim.config().bugs.skip_vote_log_check {
+                format!(
+                    "{from} answers {to}'s {what} request: granted (term {term}); the bug \
+                     skip_vote_log_check is on, so votes are granted whatever the candidate's \
+                     log (section 5.4.1)."
+                )
+            } else if *granted {
                 format!("{from} answers {to}'s {what} request: granted (term {term}).")
             } else {
                 let why = sim

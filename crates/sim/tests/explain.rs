@@ -923,6 +923,42 @@ fn refused_request_vote_reply_in_flight_says_why_section_5_4_1() {
     lacks(&e, "the reason is no longer recorded");
 }
 
+/// The same moment with `skip_vote_log_check` switched on just before (a `set` action at
+/// 590 ms): S1 grants the vote, and the reply on the wire says the log check was skipped.
+#[test]
+fn a_vote_granted_under_the_log_check_bug_says_so() {
+    let text = include_str!("../../../examples/figure8-by-hand.json");
+    let mut scenario = raftlab_sim::Scenario::parse(text).expect("the example parses");
+    let at = scenario
+        .events
+        .iter()
+        .position(|e| e.at_us > 590_000)
+        .unwrap_or(scenario.events.len());
+    scenario.events.insert(
+        at,
+        raftlab_sim::TimedAction {
+            at_us: 590_000,
+            action: raftlab_sim::Action::Set(raftlab_sim::scenario::ConfigPatch {
+                bugs: Some(raftlab_raft::Bugs {
+                    skip_vote_log_check: true,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        },
+    );
+    let mut sim = Simulation::from_scenario(&scenario);
+    sim.run_until(605_000, false);
+    let (id, m) = only_on_wire(&sim, 1, 5, |b| matches!(b, Body::RequestVoteReply { .. }));
+    assert!(matches!(m.body, Body::RequestVoteReply { granted: true }));
+    let e = show(&sim, Target::Message { id });
+    has(
+        &e,
+        "S1 answers S5's vote request: granted (term 3); the bug skip_vote_log_check is on, so \
+         votes are granted whatever the candidate's log (section 5.4.1).",
+    );
+}
+
 /// The prediction for a rejected AppendEntriesReply names the entries the leader sends
 /// again (section 5.3), not its nextIndex after that re-send (which has moved past them: it
 /// said "from 3" while the leader sent entry 2).
