@@ -354,8 +354,25 @@ pub(crate) fn safety(m: &Model) -> Html {
             if let Some(note) = m.quorum_setting() {
                 <p class="hint quorum-setting">{ note }</p>
             }
+            if let Some(on) = bugs_on(m) {
+                <p class="warn" role="status">{ format!("Bugs on: {on}. Raft's guarantees do not hold while they are (Settings, Bugs).") }</p>
+            }
         </section>
     }
+}
+
+/// The bugs switched on now, by name, if any.
+fn bugs_on(m: &Model) -> Option<String> {
+    let b = m.sim().config().bugs;
+    let names: Vec<&str> = [
+        (b.commit_previous_term, "commit_previous_term"),
+        (b.skip_vote_log_check, "skip_vote_log_check"),
+        (b.unsafe_membership, "unsafe_membership"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect();
+    (!names.is_empty()).then(|| names.join(", "))
 }
 
 pub(crate) fn settings(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {

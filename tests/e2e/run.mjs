@@ -697,6 +697,10 @@ test('settings: a bug switched on during the run (break-it): the checker catches
       const events = (await page.evaluate(() => window.raftlab.scenario())).events;
       return events.some((e) => e.do === 'set' && JSON.stringify(e.bugs) === '["skip_vote_log_check"]');
     }, { message: 'a set action with the bug in scenario()' });
+    // The Safety section says which bugs are on.
+    await openSection(page, 'Safety');
+    const warning = page.getByRole('region', { name: 'Safety' }).getByText('Bugs on: skip_vote_log_check.');
+    await warning.waitFor();
     // S4, cut off with a short log, comes back: with the bug it wins votes and the checker
     // reports the lost committed entry.
     await page.evaluate(() => { window.raftlab.heal(); window.raftlab.advance(3000); });
@@ -710,6 +714,7 @@ test('settings: a bug switched on during the run (break-it): the checker catches
       return events.some((e) => e.do === 'set' && Array.isArray(e.bugs) && e.bugs.length === 0);
     }, { message: 'a set action switching the bugs off' });
     await page.evaluate(() => window.raftlab.advance(200));
+    await warning.waitFor({ state: 'detached' });
     const exported = await page.evaluate(() => window.raftlab.scenario());
     assert.equal(exported.config?.bugs, undefined, 'the run started without bugs');
     assertSameTrace((await trace(page)).split('\n').filter(Boolean), cliTrace(exported).lines, 'bug switched during the run');
