@@ -27,8 +27,26 @@ impl Model {
     pub(super) fn narrate_new(&mut self) {
         let trace = self.trace.clone();
         let trace = trace.borrow();
-        for event in &trace[self.narrated_upto.min(trace.len())..] {
-            if let Some((node, category, text)) = narrate(event, &self.sim) {
+        let start = self.narrated_upto.min(trace.len());
+        for (i, event) in trace.iter().enumerate().skip(start) {
+            if let Some((node, category, mut text)) = narrate(event, &self.sim) {
+                if let TraceKind::Set { config } = &event.kind {
+                    // Bugs switched off: said against those on before (the previous `set`
+                    // line, or the run's starting settings).
+                    let before = trace[..i]
+                        .iter()
+                        .rev()
+                        .find_map(|e| match &e.kind {
+                            TraceKind::Set { config } => Some(bug_names(config).len()),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| {
+                            usize::from(self.recorded.config.bugs != Default::default())
+                        });
+                    if bug_names(config).is_empty() && before > 0 {
+                        text = "Settings changed; the bugs are off: every rule of Raft holds again from now on".to_string();
+                    }
+                }
                 self.narration_seq += 1;
                 self.narration.push_front(Narration {
                     seq: self.narration_seq,
@@ -448,14 +466,21 @@ pub fn narrate(
     })
 }
 
-/// "Settings changed", naming the bugs on from now on, if any (the Settings panel's Bugs).
-fn settings_changed(config: &raftlab_sim::json::Value) -> String {
-    let on: Vec<&str> = config
+/// The bugs a `set` line's configuration has on, by their scenario names.
+fn bug_names(config: &raftlab_sim::json::Value) -> Vec<&str> {
+    config
         .get("bugs")
         .and_then(|b| b.as_array())
         .into_iter()
         .flatten()
         .filter_map(|b| b.as_str())
+        .collect()
+}
+
+/// "Settings changed", naming the bugs on from now on, if any (the Settings panel's Bugs).
+fn settings_changed(config: &raftlab_sim::json::Value) -> String {
+    let on: Vec<&str> = bug_names(config)
+        .into_iter()
         .map(|b| match b {
             "commit_previous_term" => "entries of earlier terms committed by counting (5.4.2 off)",
             "skip_vote_log_check" => "votes without comparing logs (5.4.1 off)",

@@ -601,8 +601,34 @@ fn bugs_switched_during_the_run_are_narrated() {
         bugs: Some(raftlab_raft::Bugs::default()),
         ..Default::default()
     });
-    assert_eq!(m.narration()[0].text, "Settings changed");
+    assert_eq!(
+        m.narration()[0].text,
+        "Settings changed; the bugs are off: every rule of Raft holds again from now on"
+    );
     assert!(!m.sim().config().bugs.skip_vote_log_check);
+    // Another change with no bug before or after is plain.
+    m.configure(ConfigPatch {
+        drop_rate: Some(0.1),
+        ..Default::default()
+    });
+    assert_eq!(m.narration()[0].text, "Settings changed");
+    // A run that starts with a bug (in its scenario's config) and switches it off.
+    let buggy = SimConfig {
+        bugs: raftlab_raft::Bugs {
+            commit_previous_term: true,
+            ..Default::default()
+        },
+        ..SimConfig::default()
+    };
+    let mut m = Model::with_seed(3, 3, buggy);
+    m.configure(ConfigPatch {
+        bugs: Some(raftlab_raft::Bugs::default()),
+        ..Default::default()
+    });
+    assert_eq!(
+        m.narration()[0].text,
+        "Settings changed; the bugs are off: every rule of Raft holds again from now on"
+    );
 }
 
 #[test]
