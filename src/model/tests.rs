@@ -583,28 +583,27 @@ fn a_hand_driven_network_is_narrated() {
 /// switched off, the line says no bug.
 #[test]
 fn bugs_switched_during_the_run_are_narrated() {
-    let mut m = Model::with_seed(3, 3, SimConfig::default());
-    m.configure(ConfigPatch {
-        bugs: Some(raftlab_raft::Bugs {
-            skip_vote_log_check: true,
+    use raftlab_raft::Bugs;
+    // Switches the bugs to `bugs`; the newest line of the event log.
+    let switch = |m: &mut Model, bugs: Bugs| {
+        m.configure(ConfigPatch {
+            bugs: Some(bugs),
             ..Default::default()
-        }),
+        });
+        m.narration()[0].text.clone()
+    };
+    let off = "Settings changed; the bugs are off: every rule of Raft holds again from now on";
+    let mut m = Model::with_seed(3, 3, SimConfig::default());
+    let vote_bug = Bugs {
+        skip_vote_log_check: true,
         ..Default::default()
-    });
-    assert!(m.sim().config().bugs.skip_vote_log_check);
-    let newest = m.narration()[0].text.clone();
+    };
     assert_eq!(
-        newest,
+        switch(&mut m, vote_bug),
         "Settings changed; bugs on: votes without comparing logs (5.4.1 off)"
     );
-    m.configure(ConfigPatch {
-        bugs: Some(raftlab_raft::Bugs::default()),
-        ..Default::default()
-    });
-    assert_eq!(
-        m.narration()[0].text,
-        "Settings changed; the bugs are off: every rule of Raft holds again from now on"
-    );
+    assert!(m.sim().config().bugs.skip_vote_log_check);
+    assert_eq!(switch(&mut m, Bugs::default()), off);
     assert!(!m.sim().config().bugs.skip_vote_log_check);
     // Another change with no bug before or after is plain.
     m.configure(ConfigPatch {
@@ -614,21 +613,14 @@ fn bugs_switched_during_the_run_are_narrated() {
     assert_eq!(m.narration()[0].text, "Settings changed");
     // A run that starts with a bug (in its scenario's config) and switches it off.
     let buggy = SimConfig {
-        bugs: raftlab_raft::Bugs {
+        bugs: Bugs {
             commit_previous_term: true,
             ..Default::default()
         },
         ..SimConfig::default()
     };
     let mut m = Model::with_seed(3, 3, buggy);
-    m.configure(ConfigPatch {
-        bugs: Some(raftlab_raft::Bugs::default()),
-        ..Default::default()
-    });
-    assert_eq!(
-        m.narration()[0].text,
-        "Settings changed; the bugs are off: every rule of Raft holds again from now on"
-    );
+    assert_eq!(switch(&mut m, Bugs::default()), off);
 }
 
 #[test]

@@ -363,15 +363,7 @@ pub(crate) fn safety(m: &Model) -> Html {
 
 /// The bugs switched on now, by name, if any.
 fn bugs_on(m: &Model) -> Option<String> {
-    let b = m.sim().config().bugs;
-    let names: Vec<&str> = [
-        (b.commit_previous_term, "commit_previous_term"),
-        (b.skip_vote_log_check, "skip_vote_log_check"),
-        (b.unsafe_membership, "unsafe_membership"),
-    ]
-    .into_iter()
-    .filter_map(|(on, name)| on.then_some(name))
-    .collect();
+    let names = raftlab_sim::scenario::bug_names(&m.sim().config().bugs);
     (!names.is_empty()).then(|| names.join(", "))
 }
 

@@ -195,11 +195,7 @@ fn push_patch(out: &mut String, p: &ConfigPatch) {
     if let Some(b) = p.bugs {
         // The bugs on by number; `B0`: none (an action that switches them all off).
         out.push('B');
-        let on = [
-            b.commit_previous_term,
-            b.skip_vote_log_check,
-            b.unsafe_membership,
-        ];
+        let on = scenario::bug_flags(&b);
         if !on.contains(&true) {
             out.push('0');
         }

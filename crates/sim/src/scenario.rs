@@ -129,6 +129,24 @@ pub const BUG_NAMES: [&str; 3] = [
     "unsafe_membership",
 ];
 
+/// Which bugs are on, in the order of [`BUG_NAMES`].
+pub fn bug_flags(b: &Bugs) -> [bool; 3] {
+    [
+        b.commit_previous_term,
+        b.skip_vote_log_check,
+        b.unsafe_membership,
+    ]
+}
+
+/// The names of the bugs that are on, in the order of [`BUG_NAMES`].
+pub fn bug_names(b: &Bugs) -> Vec<&'static str> {
+    BUG_NAMES
+        .into_iter()
+        .zip(bug_flags(b))
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+}
+
 impl SimConfig {
     /// The settings as the scenario's `config` object (every field present, except
     /// `pre_vote`, `check_quorum`, `clock_drift`, `snapshot_threshold`, `delivery`, `timers`,
@@ -583,12 +601,7 @@ fn put_patch(o: &mut Map, p: &ConfigPatch) {
         put(o, "commit_quorum", Value::from(n));
     }
     if let Some(b) = p.bugs {
-        let on = [
-            (b.commit_previous_term, BUG_NAMES[0]),
-            (b.skip_vote_log_check, BUG_NAMES[1]),
-            (b.unsafe_membership, BUG_NAMES[2]),
-        ];
-        let names = on.iter().filter(|x| x.0).map(|x| Value::from(x.1));
+        let names = bug_names(&b).into_iter().map(Value::from);
         put(o, "bugs", Value::Array(names.collect()));
     }
 }
@@ -920,41 +933,39 @@ fn parse_patch(f: &mut Fields) -> Result<ConfigPatch, ParseError> {
             }
         }
     }
-    {
-        if let Some(v) = f.get("bugs") {
-            let p = f.at("bugs");
-            let Some(list) = v.as_array() else {
-                return expected(&p, "a list of bug names", v);
-            };
-            let mut b = Bugs::default();
-            for (i, item) in list.iter().enumerate() {
-                match item.as_str() {
-                    Some("commit_previous_term") => b.commit_previous_term = true,
-                    Some("skip_vote_log_check") => b.skip_vote_log_check = true,
-                    Some("unsafe_membership") => b.unsafe_membership = true,
-                    _ => {
-                        return err(
-                            &format!("{p}[{i}]"),
-                            match item.as_str() {
-                                Some(name) => {
-                                    format!(
-                                        "unknown bug {}; known: {}",
-                                        json::quote(name),
-                                        names(&BUG_NAMES)
-                                    )
-                                }
-                                None => format!(
-                                    "expected a bug name, found {}; known: {}",
-                                    describe(item),
+    if let Some(v) = f.get("bugs") {
+        let p = f.at("bugs");
+        let Some(list) = v.as_array() else {
+            return expected(&p, "a list of bug names", v);
+        };
+        let mut b = Bugs::default();
+        for (i, item) in list.iter().enumerate() {
+            match item.as_str() {
+                Some("commit_previous_term") => b.commit_previous_term = true,
+                Some("skip_vote_log_check") => b.skip_vote_log_check = true,
+                Some("unsafe_membership") => b.unsafe_membership = true,
+                _ => {
+                    return err(
+                        &format!("{p}[{i}]"),
+                        match item.as_str() {
+                            Some(name) => {
+                                format!(
+                                    "unknown bug {}; known: {}",
+                                    json::quote(name),
                                     names(&BUG_NAMES)
-                                ),
-                            },
-                        )
-                    }
+                                )
+                            }
+                            None => format!(
+                                "expected a bug name, found {}; known: {}",
+                                describe(item),
+                                names(&BUG_NAMES)
+                            ),
+                        },
+                    )
                 }
             }
-            patch.bugs = Some(b);
         }
+        patch.bugs = Some(b);
     }
     Ok(patch)
 }
