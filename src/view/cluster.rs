@@ -70,16 +70,16 @@ pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             });
         }
     }
-    let nodes: Vec<Html> = if raft {
+    let (nodes, words): (Vec<Html>, Vec<Html>) = if raft {
         sim.nodes()
             .iter()
             .zip(&members)
             .map(|(node, &member)| node_view(ui, m, node, member, live))
-            .collect()
+            .unzip()
     } else {
         (1..=n as NodeId)
             .map(|id| super::systems::node(ui, m, id, live))
-            .collect()
+            .unzip()
     };
     let notes = client_notes(m).into_iter().map(|(node, text, class)| {
         let (x, y) = position(node, n);
@@ -134,9 +134,14 @@ pub(crate) fn cluster(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
                 <g class="nodes">{ for nodes }</g>
                 { for timers }
                 <g class="links">{ for links }</g>
-                <g class="notes" aria-hidden="true">{ for notes }</g>
             </svg>
             <canvas id={crate::canvas::CANVAS_ID} class="anim" aria-hidden="true"></canvas>
+            // Over the messages: the words beside each server and the client's notes, with a
+            // halo, stay readable where a message passes or waits under them.
+            <svg viewBox="0 0 100 100" class="words" aria-hidden="true">
+                { for words }
+                <g class="notes">{ for notes }</g>
+            </svg>
         </div>
     }
 }
@@ -248,7 +253,7 @@ pub(crate) fn node_view(
     node: &Node,
     member: Member,
     live: bool,
-) -> Html {
+) -> (Html, Html) {
     let sim = m.sim();
     let id = node.id();
     let n = sim.node_count();
@@ -350,8 +355,14 @@ pub(crate) fn node_view(
     };
     // The button holds the circle and the visible name ("S1", part of its accessible name);
     // the term, the badge and the word under it are drawn beside it, hidden from assistive
-    // technology (the accessible name says the same).
-    html! {
+    // technology (the accessible name says the same). The word under it goes over the
+    // messages (the second part).
+    let word = html! {
+        <g key={format!("w{id}")} class={format!("word {role}{place}")} data-node={id.to_string()}>
+            <text class="sub" x={f(x)} y={f(y + NODE_R + 3.6)}>{ sub }</text>
+        </g>
+    };
+    let body = html! {
         <g key={format!("n{id}")} class={format!("{class} nodeg")}>
         // The button carries the same state words in its class as the node (for tests and
         // user styles), the node group draws them.
@@ -373,10 +384,10 @@ pub(crate) fn node_view(
             if !badge.is_empty() {
                 <text class="badge" x={f(x + 5.6)} y={f(y - 4.6)}>{ badge }</text>
             }
-            <text class="sub" x={f(x)} y={f(y + NODE_R + 3.6)}>{ sub }</text>
         </g>
         </g>
-    }
+    };
+    (body, word)
 }
 
 /// The configuration now: how big a majority is and how many failures the cluster survives

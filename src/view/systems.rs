@@ -7,8 +7,8 @@ use crate::state::Selection;
 use raftlab_sim::system::System;
 
 /// A server of another system in the cluster picture: a button named "Node N, SN, role,
-/// ...", with its state in short lines beside it.
-pub(crate) fn node(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId, live: bool) -> Html {
+/// ...", and (the second part, drawn over the messages) its state in short lines beside it.
+pub(crate) fn node(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId, live: bool) -> (Html, Html) {
     let sim = m.sim();
     let n = sim.node_count();
     let (x, y) = position(id, n);
@@ -81,7 +81,7 @@ pub(crate) fn node(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId, live: bool)
     } else {
         ""
     };
-    html! {
+    let body = html! {
         <g key={format!("n{id}")} class={format!("{class} nodeg")}>
         <g class={format!("hitg sys-{role}")} role={if live { "button" } else { "img" }}
             tabindex={live.then_some("0")} aria-label={label}
@@ -94,12 +94,17 @@ pub(crate) fn node(ui: &UseReducerHandle<Ui>, m: &Model, id: NodeId, live: bool)
             if !badge.is_empty() {
                 <text class="badge" x={f(x + NODE_R - 0.5)} y={f(y - NODE_R + 2.0)}>{ badge }</text>
             }
+        </g>
+        </g>
+    };
+    let words = html! {
+        <g key={format!("w{id}")} class={format!("word sys-{role}")} data-node={id.to_string()}>
             { for lines.iter().enumerate().map(|(i, l)| html! {
                 <text class="sysline" x={f(tx)} y={f(y0 + 3.0 * i as f64)} style={anchor}>{ l.clone() }</text>
             }) }
         </g>
-        </g>
-    }
+    };
+    (body, words)
 }
 
 /// The table under the picture: replicas × keys (quorum), or the store's record, each

@@ -159,8 +159,10 @@ test('membership: remove servers down to 1; removed ones are drawn as removed; s
     await eventually(async () => /, removed: not a member of the configuration$/.test(await nodeLabel(page, victim)), {
       message: `S${victim}'s label says removed`,
     });
-    // The word under the server is drawn beside its button (in the same node group).
-    assert.equal(await page.locator('g.node').filter({ has: nodeButton(page, victim) }).locator('text.sub').textContent(), 'removed');
+    // The word under the server is drawn over the messages (the picture's top layer), faded.
+    const word = page.locator(`svg.words g.word[data-node="${victim}"]`);
+    assert.equal(await word.locator('text.sub').textContent(), 'removed');
+    assert.match(await word.getAttribute('class'), /\boutside\b/);
     assert.match(await nodeButton(page, victim).getAttribute('class'), /\boutside\b/);
     assert.ok(await remove.isDisabled(), 'a removed server cannot be removed again');
     assert.match(await page.locator('#remove-why').innerText(), /not a member/);

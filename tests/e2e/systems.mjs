@@ -56,7 +56,7 @@ test('systems: a quorum run loaded through the API shows replicas, versions and 
     await frames(page);
     for (const id of [1, 2, 3]) assert.match(await nodeName(page, id), new RegExp(`^Node ${id}, S${id}, replica, x=`));
     // Drawn beside the servers, compact: x=value · version.
-    const drawn = await page.locator('.picture .sysline').allTextContents();
+    const drawn = await page.locator('svg.words .sysline').allTextContents();
     assert.ok(drawn.some((l) => /^x=\d · \d+@S\d$/.test(l)), `values drawn: ${drawn}`);
     // The table under the picture: replicas × keys.
     const table = await page.locator('section[aria-label="Replicas"]').innerText();
