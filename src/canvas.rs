@@ -27,8 +27,9 @@
 //! so a highlight shows while paused too.
 
 use crate::geometry::{clamp, position, NODE_R};
+use crate::glyph::{Glyph, Look};
 use crate::model::Model;
-use raftlab_raft::{Body, NodeId, Role};
+use raftlab_raft::{NodeId, Role};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::Closure;
@@ -185,17 +186,14 @@ fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
 enum Shape {
     /// An election timer: position of the bar's left end and the part still left (0..=1).
     Timer { x: i32, y: i32, left: i32 },
-    /// A message: its id, centre, its colour (index into the palette), shape, label, alpha,
+    /// A message: its id, centre, its look (colour, shape, label: `glyph.rs`), alpha,
     /// duplicate, held (waiting on its link), and its ring (0 none, 1 highlighted, 2
     /// selected).
     Message {
         id: u64,
         x: i32,
         y: i32,
-        color: u8,
-        glyph: Glyph,
-        label: &'static str,
-        entries: usize,
+        look: Look,
         alpha: i32,
         dup: bool,
         held: bool,
@@ -210,17 +208,6 @@ enum Shape {
         y2: i32,
         count: usize,
     },
-}
-
-/// The outline of a message: its kind is told by shape and label, not by colour alone.
-#[derive(Clone, Copy, PartialEq)]
-enum Glyph {
-    /// A vote request (RequestVote, PreVote, TimeoutNow): a diamond.
-    Diamond,
-    /// AppendEntries or InstallSnapshot: an envelope (a rectangle with a flap).
-    Envelope,
-    /// A reply: a circle (votes) or a rounded tag (AppendEntries, InstallSnapshot).
-    Reply,
 }
 
 /// Quarter-unit precision (about a pixel and a half on a 600-pixel picture): the canvas is
@@ -447,32 +434,6 @@ fn scene(m: &Model) -> Vec<Shape> {
             alpha = clamp(1.0 - (p - 0.7) / 0.3, 0.0, 1.0);
             p = 0.7 + (p - 0.7) * 0.2;
         }
-        use Glyph::{Diamond, Envelope, Reply};
-        let (color, glyph, label, entries) = match message.raft().map(|m| &m.body) {
-            None => {
-                let (label, answer) = message.look();
-                match answer {
-                    None => (1, Envelope, label, 0),
-                    Some(true) => (2, Reply, label, 0),
-                    Some(false) => (3, Reply, label, 0),
-                }
-            }
-            Some(body) => match body {
-                Body::RequestVote { .. } => (0, Diamond, "V", 0),
-                Body::RequestVoteReply { granted: true } => (2, Reply, "✓", 0),
-                Body::RequestVoteReply { granted: false } => (3, Reply, "✗", 0),
-                Body::PreVote { .. } => (0, Diamond, "PV", 0),
-                Body::TimeoutNow => (0, Diamond, "TN", 0),
-                Body::PreVoteReply { granted: true } => (2, Reply, "p✓", 0),
-                Body::PreVoteReply { granted: false } => (3, Reply, "p✗", 0),
-                Body::AppendEntries { entries, .. } => (1, Envelope, "AE", entries.len()),
-                Body::AppendEntriesReply { success: true, .. } => (2, Reply, "✓", 0),
-                Body::AppendEntriesReply { success: false, .. } => (3, Reply, "✗", 0),
-                // Section 7, Figure 13: the leader's snapshot, and the follower's answer.
-                Body::InstallSnapshot { .. } => (1, Envelope, "SNAP", 0),
-                Body::InstallSnapshotReply { .. } => (2, Reply, "s✓", 0),
-            },
-        };
         let ring = if selected == Some(msg.id) {
             2
         } else if hover == Some(msg.id)
@@ -487,10 +448,7 @@ fn scene(m: &Model) -> Vec<Shape> {
             id: msg.id,
             x: q(sx + (ex - sx) * p - uy * side),
             y: q(sy + (ey - sy) * p + ux * side),
-            color,
-            glyph,
-            label,
-            entries,
+            look: crate::glyph::look(message),
             alpha: (alpha * 10.0).round() as i32,
             dup: msg.copy_of.is_some(),
             held: msg.held,
@@ -583,10 +541,7 @@ pub fn draw(m: &Model) {
             Shape::Message {
                 x,
                 y,
-                color,
-                glyph,
-                label,
-                entries,
+                look,
                 alpha,
                 dup,
                 held,
@@ -594,12 +549,9 @@ pub fn draw(m: &Model) {
                 ..
             } => {
                 let (x, y) = (x as f64, y as f64);
-                let text = if entries > 0 {
-                    format!("+{entries}")
-                } else {
-                    label.to_string()
-                };
-                let fill = [&colors.rv, &colors.ae, &colors.yes, &colors.no][color as usize];
+                let text = look.text();
+                let glyph = look.glyph;
+                let fill = [&colors.rv, &colors.ae, &colors.yes, &colors.no][look.tone as usize];
                 ctx.set_global_alpha(alpha as f64 / 10.0);
                 ctx.set_fill_style_str(fill);
                 ctx.begin_path();
@@ -608,7 +560,8 @@ pub fn draw(m: &Model) {
                 let reach = match glyph {
                     Glyph::Diamond => 8.0 + 2.4 * (chars - 1.0).max(0.0),
                     Glyph::Envelope => (8.0 + 3.2 * chars).hypot(7.0),
-                    Glyph::Reply => 6.4 + 2.6 * (chars - 1.0).max(0.0),
+                    Glyph::Round => 6.4 + 2.6 * (chars - 1.0).max(0.0),
+                    Glyph::Square => (2.6 * (chars - 1.0).max(0.0) + 5.6).hypot(5.6),
                 };
                 match glyph {
                     Glyph::Diamond => {
@@ -622,7 +575,17 @@ pub fn draw(m: &Model) {
                         let (w, h) = (8.0 + 3.2 * chars, 7.0);
                         ctx.rect(x - w, y - h, 2.0 * w, 2.0 * h);
                     }
-                    Glyph::Reply => {
+                    Glyph::Square => {
+                        // A square tag with rounded corners: an append's answer.
+                        let w = 2.6 * (chars - 1.0).max(0.0) + 5.6;
+                        let (h, r) = (5.6, 1.6);
+                        ctx.move_to(x - w + r, y - h);
+                        let _ = ctx.arc_to(x + w, y - h, x + w, y + h, r);
+                        let _ = ctx.arc_to(x + w, y + h, x - w, y + h, r);
+                        let _ = ctx.arc_to(x - w, y + h, x - w, y - h, r);
+                        let _ = ctx.arc_to(x - w, y - h, x + w, y - h, r);
+                    }
+                    Glyph::Round => {
                         let w = 2.6 * (chars - 1.0).max(0.0);
                         let r = 6.4;
                         let half = std::f64::consts::FRAC_PI_2;

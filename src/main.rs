@@ -5,6 +5,7 @@ pub mod diagram;
 pub mod embed;
 pub mod files;
 pub mod geometry;
+pub mod glyph;
 #[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]

@@ -162,7 +162,7 @@ fn fold(ui: &UseReducerHandle<Ui>, name: &'static str, title: &'static str, body
 fn intro(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     use raftlab_sim::system::System;
     let text = match m.sim().system() {
-        System::Raft => "Five servers keep one log in agreement: a leader is elected, it copies entries to the others, and an entry is committed once a majority has it. Press Play, then click a server to crash it.",
+        System::Raft => "Press Play: the servers elect a leader, and the leader copies each entry to a majority to commit it.",
         System::Quorum => "No leader here: any server coordinates a request, writes it to W replicas and reads from R; each value carries a version, and the newest version wins. Beside each server: its value and version per key.",
         System::Lease => "S1 is a store holding a lease record; the candidates compete for the lease and the holder writes to the resource (the last server). Beside each candidate: what it believes, on its own clock. Pause the holder (select it, press Z) and watch belief and record disagree.",
     };

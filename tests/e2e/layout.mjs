@@ -180,6 +180,13 @@ test('layout: the introduction is shown once and stays dismissed; the theme togg
   await withPage(t, pageUrl(), async (page) => {
     const intro = page.locator('.intro');
     await intro.waitFor();
+    // One sentence, at most two lines at 1280x800, true of any cluster size.
+    const lines = await intro.locator('span').evaluate((el) => {
+      const lh = parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.2;
+      return { height: el.getBoundingClientRect().height, lh, text: el.textContent };
+    });
+    assert.ok(lines.height <= lines.lh * 2.2, `the introduction takes at most two lines (${JSON.stringify(lines)})`);
+    assert.doesNotMatch(lines.text, /\b(five|5)\b/i, 'the introduction names no cluster size');
     await page.getByRole('button', { name: 'Dismiss introduction', exact: true }).click();
     assert.equal(await intro.count(), 0, 'dismissed');
     const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
