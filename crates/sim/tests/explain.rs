@@ -979,3 +979,81 @@ fn rejected_append_entries_reply_prediction_names_the_entries_resent() {
     ));
     has(&e, "back off and send S3 entries from 2");
 }
+
+/// A moment as explanations write it ("0.217 s"), for the expected sentences below.
+fn moment(us: u64) -> String {
+    let ms = us / 1000;
+    let text = format!("{}.{:03}", ms / 1000, ms % 1000);
+    format!("{} s", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// A message's timing (sent, arrives, or why it will not) and an AppendEntries' leaderCommit
+/// (Figure 2) are stated with the run's own figures.
+#[test]
+fn message_timing_and_leader_commit_figure_2() {
+    let mut sim = Simulation::new(5, SimConfig::default(), 1);
+    sim.run_until(10_000, false);
+    sim.act(&Action::Timeout(At::Node(1)));
+    sim.run_until(200_000, false);
+    assert_eq!(node(&sim, 1).role(), Role::Leader);
+    sim.act(&Action::ClientWrite {
+        node: Some(At::Node(1)),
+        key: "x".into(),
+        value: "1".into(),
+    });
+    let carries = |m: &raftlab_raft::Message| {
+        m.from == 1 && matches!(&m.body, Body::AppendEntries { entries, .. } if !entries.is_empty())
+    };
+    step_until(&mut sim, |sim| wire(sim, carries).is_some());
+    let id = wire(&sim, carries).unwrap();
+    let f = sim.in_flight().find(|f| f.id == id).unwrap();
+    let (sent, due, to) = (f.sent_at, f.deliver_at, f.message.to());
+    let Some(Body::AppendEntries { leader_commit, .. }) = f.message.raft().map(|m| &m.body) else {
+        unreachable!()
+    };
+    let leader_commit = *leader_commit;
+    assert_eq!(leader_commit, node(&sim, 1).commit_index());
+    let e = show(&sim, Target::Message { id });
+    has(
+        &e,
+        &format!("its commit index is {leader_commit} (leaderCommit)."),
+    );
+    let eta = due - sim.now();
+    let span = if eta.is_multiple_of(1000) || eta >= 10_000 {
+        format!("{} ms", eta / 1000)
+    } else {
+        format!("{}.{} ms", eta / 1000, eta % 1000 / 100)
+    };
+    assert!(sent <= sim.now() && due > sim.now(), "on its way");
+    has(
+        &e,
+        &format!(
+            "Sent at {}; it arrives at {} (in {span}).",
+            moment(sent),
+            moment(due)
+        ),
+    );
+    // The link cut: dropped on arrival unless mended.
+    let others: Vec<NodeId> = (1..=5).filter(|&n| n != to).collect();
+    sim.act(&Action::Partition(vec![others, vec![to]]));
+    let e = show(&sim, Target::Message { id });
+    has(
+        &e,
+        &format!(
+            "the link from S1 to S{to} is cut by a partition: unless it is mended by then, the \
+             message is dropped at {}",
+            moment(due)
+        ),
+    );
+    // Mended, then the receiver crashes: dropped unless it restarts.
+    sim.act(&Action::Heal);
+    sim.act(&Action::Crash(At::Node(to)));
+    let e = show(&sim, Target::Message { id });
+    has(
+        &e,
+        &format!(
+            "its receiver S{to} is down: unless it restarts by then, the message is dropped at {}",
+            moment(due)
+        ),
+    );
+}
