@@ -7,7 +7,8 @@
 // Serves DIR (default dist/, built by `trunk build --release --offline`) on 127.0.0.1 and drives
 // Debian's headless Chromium (playwright-core) to measure:
 //   1. first load: every file the page fetches until the network is idle (HTML, JS, wasm, CSS,
-//      fonts, ...), raw and gzip -9 sizes, per file and per kind; target: total <= 250 KB gzip;
+//      fonts, ...), raw and gzip -9 sizes, per file and per kind; targets: total <= 250 KB gzip
+//      (issues 10-12) and <= 200 KB gzip (issue 13);
 //   2. main-thread busy time while playing at the default speed with 5 nodes, with the
 //      space-time diagram and the event log open: the difference of the Chrome DevTools
 //      Protocol's Performance.getMetrics TaskDuration over S seconds (default 10), divided by
@@ -55,7 +56,7 @@ const RAFTSCOPE = path.resolve(
   opt('--raftscope', process.env.RAFTSCOPE_DIR ?? path.join(ROOT, '../shared/anchors/raftscope')),
 );
 
-const BUDGET = { drawRatio: 1, clickRatio: 1.5, loadGzipKB: 250, busyMsPerS: 80, p95FrameMs: 17.5, firstDrawMs: 500, seekMs: 50, hourMemoryMB: 50 };
+const BUDGET = { drawRatio: 1, clickRatio: 1.5, loadGzipKB: 250, loadGzipKBReach: 200, busyMsPerS: 80, p95FrameMs: 17.5, firstDrawMs: 500, seekMs: 50, hourMemoryMB: 50 };
 
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 const pad = (s, n) => String(s).padEnd(n);
@@ -177,7 +178,8 @@ async function firstLoad(browser, server) {
   console.log(
     `first load total: ${rows.length} files, ${kb(total.raw)} raw, ${kb(total.gzip)} gzip -9, ${kb(total.brotli)} brotli 11`,
   );
-  verdict('first load', total.gzip / 1000, 'KB gzip', BUDGET.loadGzipKB);
+  verdict('first load (issues 10-12)', total.gzip / 1000, 'KB gzip', BUDGET.loadGzipKB);
+  verdict('first load (issue 13, "weigh less")', total.gzip / 1000, 'KB gzip', BUDGET.loadGzipKBReach);
 }
 
 /** Opens the full page's section `name` (a heading button), if it is closed. */

@@ -79,6 +79,17 @@ test('element: two on one page run independently, each with its own API, control
     for (const f of ['state', 'play', 'pause', 'step', 'advance', 'load', 'on', 'crash', 'clientWrite', 'link', 'lessonState']) {
       assert.ok(info.functions.split(',').includes(f), `element.raftlab.${f}`);
     }
+    // The same functions as the full page's window.raftlab, every one of them.
+    const full = await page.context().newPage();
+    try {
+      await full.goto(pageUrl());
+      await pageReady(full);
+      const names = await full.evaluate(() => Object.keys(window.raftlab).sort().join(','));
+      assert.ok(names.split(',').length >= 30, `window.raftlab has its functions (${names})`);
+      assert.equal(info.functions, names, 'element.raftlab has exactly the functions of window.raftlab');
+    } finally {
+      await full.close();
+    }
     // Their own runs: seed 42 on 5 servers and seed 7 on 3 (attributes).
     let [a, b] = [await onApi(page, 'one', (api) => [api.seed(), api.state().nodes.length]), await onApi(page, 'two', (api) => [api.seed(), api.state().nodes.length])];
     assert.deepEqual([a, b], [[42, 5], [7, 3]]);

@@ -78,9 +78,40 @@ test('prerender: the frame shows before the wasm arrives, then the live app repl
       const before = await nodeNames(page);
       assert.deepEqual(before, [1, 2, 3, 4, 5].map((n) => `Node ${n}, S${n}, follower, term 0`));
       const box = await page.locator('#app svg.picture').boundingBox();
+      // Watch the takeover. A mutation observer sees #app at each microtask checkpoint after
+      // it changed (a state there is not painted if the same task finishes the frame); when
+      // it sees #app without its full picture, it looks again at the start of the next task,
+      // after which the browser may paint. Every animation frame (what is about to be painted)
+      // is looked at too. Neither may find #app without the picture and its 5 servers, or
+      // with a loading line: that would be a flash.
+      await page.evaluate(() => {
+        const app = document.getElementById('app');
+        const seen = (window.__takeover = []);
+        const look = (when) => {
+          const s = {
+            when,
+            pictures: app.querySelectorAll('svg.picture').length,
+            servers: app.querySelectorAll('svg.picture [role="button"][aria-label^="Node "]').length,
+            loading: /Loading/i.test(app.textContent),
+          };
+          seen.push(s);
+          return s.pictures === 1 && s.servers === 5 && !s.loading;
+        };
+        new MutationObserver(() => {
+          if (!look('mutation')) setTimeout(() => look('next task'), 0);
+        }).observe(app, { childList: true, subtree: true });
+        const tick = () => { look('frame'); if (seen.length < 5000) requestAnimationFrame(tick); };
+        requestAnimationFrame(tick);
+      });
       release();
       await page.waitForFunction(() => typeof window.raftlab === 'object' && window.raftlab !== null);
       await settle(page);
+      await frames(page, 3);
+      const takeover = await page.evaluate(() => window.__takeover);
+      assert.ok(takeover.some((s) => s.when === 'mutation'), 'the app replaced the frame (a mutation was seen)');
+      const flash = takeover.filter((s) => s.when !== 'mutation' && (s.pictures !== 1 || s.servers !== 5 || s.loading));
+      assert.ok(takeover.filter((s) => s.when === 'frame').length >= 3, 'frames were looked at');
+      assert.deepEqual(flash, [], `no moment without the full picture during the takeover (${takeover.length} samples)`);
       await page.evaluate(() => window.raftlab.pause());
       await frames(page, 2);
       // One app, one cluster: the frame was replaced, not added to.
