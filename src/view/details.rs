@@ -40,7 +40,7 @@ pub(crate) fn details(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
             <p class="hint">{ "Click a server or a log entry (or press 1 to 9) to see its details and act on it. Click a link between two servers to cut or mend it. Click a message on the wire to see what it says and deliver, drop or copy it." }</p>
         },
     };
-    let clear = (ui.selection != Selection::None).then(|| {
+    let clear = (ui.selection != Selection::None && !ui.present).then(|| {
         html! {
             <button class="link" onclick={ui_cb(ui, |_| UiAction::Select(Selection::None))}
                 aria-keyshortcuts="Escape">{ "Clear selection" }</button>
@@ -50,7 +50,8 @@ pub(crate) fn details(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         <section class="panel details" aria-label="Details">
             <h2>{ "Details" }{ for clear }</h2>
             { body }
-            if let Some(id) = ui.selection.node().filter(|&id| id <= n) {
+            // Presenter mode hides the controls: the facts and the why stay.
+            if let Some(id) = ui.selection.node().filter(|&id| id <= n && !ui.present) {
                 if other { { super::systems::node_panel(ui, m, id) } } else { { node_panel(ui, m) } }
             }
         </section>
@@ -161,7 +162,7 @@ fn message(ui: &UseReducerHandle<Ui>, m: &Model, id: u64) -> Html {
         ),
     };
     let act = |action: fn(u64) -> Action| ui_cb(ui, move |_| UiAction::Act(action(id)));
-    let live = !crate::embed::options().readonly;
+    let live = !crate::embed::options().readonly && !ui.present;
     let (held, sent_at, would) = (f.held, f.sent_at, f.deliver_at);
     html! {
         <>

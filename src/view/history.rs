@@ -17,7 +17,9 @@ pub(crate) fn history(m: &Model) -> Html {
     let shown: Vec<_> = ops.iter().rev().take(30).rev().collect();
     let start = shown.first().map_or(0, |o| o.invoked_us);
     let span = now.saturating_sub(start).max(1);
-    let x = |t: Micros| (t.saturating_sub(start).min(span) as u128 * 1000 / span as u128) as u64;
+    // Up to 92% of the width: an operation called just now still has room for its label
+    // (a bar is at least 2.6em wide) inside the row.
+    let x = |t: Micros| (t.saturating_sub(start).min(span) as u128 * 920 / span as u128) as u64;
     // Rows: the first whose last operation ended before this one began.
     let mut rows: Vec<(Micros, Vec<Html>)> = Vec::new();
     for op in &shown {

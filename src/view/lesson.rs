@@ -235,15 +235,22 @@ pub(crate) fn caption(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
     let step = p.current();
     html! {
         <div class="caption" role="region" aria-label="Caption">
-            <div class="caption-text">
-                <h2>{ &step.title }</h2>
-                { text(&step.text) }
-                { question(ui, p, p.step, false) }
-                { match p.phase {
-                    Phase::Asking => question(ui, p, p.step + 1, true),
-                    Phase::Shown => task(ui, p, step),
-                    _ => html! {},
-                } }
+            // Two columns on a wide screen: the step's text, then its question or task
+            // beside it (not under it), so the band stays low and the picture large.
+            // Focusable: a long step scrolls here, by keyboard too.
+            <div class="caption-text" tabindex="0" role="group" aria-label="Step text">
+                <div class="caption-main">
+                    <h2>{ &step.title }</h2>
+                    { text(&step.text) }
+                </div>
+                <div class="caption-side">
+                    { question(ui, p, p.step, false) }
+                    { match p.phase {
+                        Phase::Asking => question(ui, p, p.step + 1, true),
+                        Phase::Shown => task(ui, p, step),
+                        _ => html! {},
+                    } }
+                </div>
             </div>
             <div class="caption-nav">
                 { navigation(ui, p) }

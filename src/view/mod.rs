@@ -51,6 +51,10 @@ pub const SECTIONS: [(&str, &str); 10] = [
     ("Legend", "Legend"),
 ];
 
+/// The sections presenter mode does not show even when a step opens them: they are forms
+/// (the controls are hidden there, except the lesson's navigation and play/pause).
+const PRESENTER_HIDES: [&str; 4] = ["Client", "Network", "Settings", "Files"];
+
 /// The whole page: on a wide screen the picture on the left, as tall as the window allows;
 /// on the right every server's log, the details of the selection and the sections that open
 /// on demand; the playback bar and the timeline on top. On a narrow screen the picture
@@ -80,7 +84,7 @@ pub fn page(ui: &UseReducerHandle<Ui>) -> Html {
                         { notice(ui) }
                         { logs(ui, &m) }
                         { for SECTIONS.iter()
-                            .filter(|(name, _)| ui.open.contains(name))
+                            .filter(|(name, _)| ui.open.contains(name) && !PRESENTER_HIDES.contains(name))
                             .map(|&(name, title)| fold(ui, name, title, section(ui, &m, name))) }
                         if selected { { details::details(ui, &m) } }
                     </div>

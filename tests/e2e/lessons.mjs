@@ -210,6 +210,20 @@ test('lessons: a teacher\'s lesson opens from a file; a bad one is refused with 
   });
 });
 
+/**
+ * Presenter mode's controls outside the caption band (which holds the lesson's navigation,
+ * play/pause and the step's question or task): every visible control except the picture's
+ * servers, links and log cells and the folds' disclosure buttons, by name. There should be none.
+ */
+async function presenterControls(page) {
+  return page.evaluate(() => {
+    const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+    return [...document.querySelectorAll('button, [role="button"], input, select, textarea, a[href]')]
+      .filter((el) => shown(el) && !el.closest('.cluster') && !el.closest('.logs') && !el.hasAttribute('aria-expanded') && !el.closest('.caption'))
+      .map((el) => (el.getAttribute('aria-label') || el.textContent || el.tagName).trim());
+  });
+}
+
 for (const scheme of ['light', 'dark']) {
   test(`lessons: presenter mode at 1920x1080, ${scheme}: large caption, picture and logs, only the lesson controls; axe-core`, { timeout: 90_000 }, async (t) => {
     await withPage(t, pageUrl(`?present#lesson=${FIXTURE}&step=3`), async (page) => {
@@ -225,6 +239,8 @@ for (const scheme of ['light', 'dark']) {
       assert.ok(stage.height > 500, `the picture fills the screen (${stage.height} px tall)`);
       await button(caption, 'Play').waitFor();
       await frames(page, 3);
+      const controls = await presenterControls(page);
+      assert.deepEqual(controls, [], 'no control outside the caption band');
       await page.screenshot({ path: path.join(SHOTS, `lesson-present-${scheme}.png`) });
       await axe(page, `presenter mode, ${scheme}`);
       // The clicker's PageDown goes on; p leaves presenter mode.
@@ -254,6 +270,22 @@ test('lessons: presenter mode shows what a step opens (its panels, its selection
       const box = await page.getByRole('region', { name }).boundingBox();
       assert.ok(box && box.x > 900 && box.width > 200, `${name} beside the picture: ${JSON.stringify(box)}`);
     }
+    // The selected server's facts and why, without its actions; no form a step opened.
+    assert.match(await details.innerText(), /Why/);
+    const controls = await presenterControls(page);
+    assert.deepEqual(controls, [], 'no control outside the caption band');
+    // The band keeps its navigation whole and inside the screen, and leaves the picture most
+    // of the height, even with this step's long text, question and answer.
+    const caption = page.getByRole('region', { name: 'Caption' });
+    const band = await caption.boundingBox();
+    assert.ok(band.y + band.height <= 1080 + 0.5, `the caption ends inside the screen: ${JSON.stringify(band)}`);
+    assert.ok(band.height <= 1080 * 0.41, `the caption takes at most 40% of the height (${band.height} px)`);
+    for (const name of ['Back', 'Continue', 'Leave presenter mode']) {
+      const b = await caption.getByRole('button', { name, exact: true }).boundingBox();
+      assert.ok(b && b.y >= band.y && b.y + b.height <= band.y + band.height + 0.5, `${name} is inside the band: ${JSON.stringify(b)}`);
+    }
+    const stage = await page.getByRole('region', { name: 'Cluster' }).boundingBox();
+    assert.ok(stage.height >= 1080 * 0.55, `the picture keeps most of the height (${stage.height} px)`);
     await page.screenshot({ path: path.join(SHOTS, 'lesson-present-panels.png') });
     await axe(page, 'presenter mode with panels');
   }, { contextOptions: { viewport: { width: 1920, height: 1080 } } });
