@@ -18,7 +18,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { LIMIT, ROOT, DIST, CLI, FIXTURES, SHOTS, pageUrl, withPage, noticeText } from './harness.mjs';
-import { eventually, frames, openSection } from './browser.mjs';
+import { eventually, frames, openSection, pageReady } from './browser.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const FIXTURE = 'fixture-election';
@@ -64,6 +64,17 @@ test('lessons: every lesson of the index, forward to the end and back to the sta
   await withPage(t, pageUrl(), async (page) => {
     const list = await page.evaluate(() => window.raftlab.lessons());
     assert.ok(list.length >= 1, 'the index lists lessons');
+    // Every lesson of the repository is listed and walked (their ids are a contract): a
+    // build that lost some fails here.
+    const shipped = existsSync(path.join(ROOT, 'lessons/index.json'))
+      ? JSON.parse(readFileSync(path.join(ROOT, 'lessons/index.json'), 'utf8')).map((l) => l.id)
+      : [];
+    if (shipped.length > 0) {
+      for (const id of ['consensus', 'election', 'replication', 'crash-restart', 'safety', 'partitions', 'two-nodes', 'reads', 'prevote', 'membership', 'compaction', 'break-it']) {
+        assert.ok(list.some((l) => l.id === id), `the lesson ${id} is listed`);
+      }
+      assert.deepEqual(list.map((l) => l.id).sort(), [...shipped].sort(), 'every lesson of lessons/index.json is walked');
+    }
     for (const l of list) {
       assert.match(l.id, /^[a-z0-9-]+$/);
       assert.ok(l.title && l.summary && l.steps >= 1, `${l.id}: title, summary and steps`);
@@ -333,6 +344,60 @@ test('lessons: the list on the first screen, progress remembered; the player on 
     assert.ok(width <= 391, `no sideways scrolling (${width})`);
     await axe(page, 'the list of lessons on a phone');
   }, { contextOptions: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } });
+});
+
+test('lessons: on a desktop, the list shows every summary and the step reached after a reload; the player beside the picture; Back and Continue stay put; highlights are drawn', { timeout: 90_000 }, async (t) => {
+  await withPage(t, pageUrl(), async (page) => {
+    const list = await page.evaluate(() => window.raftlab.lessons());
+    await button(page, 'Lessons').click();
+    const dialog = page.getByRole('dialog', { name: 'Lessons' });
+    await dialog.locator('.lesson-open').first().waitFor();
+    for (const l of list) {
+      const item = dialog.locator('li').filter({ has: page.getByRole('button', { name: l.title, exact: true }) });
+      assert.equal(await item.locator('p').textContent(), l.summary, `${l.id}: its summary is shown`);
+    }
+    await button(dialog, 'Close').click();
+    // The fixture lesson: step 1 emphasises every server, step 5 the link S1-S2.
+    await page.evaluate((id) => window.raftlab.openLesson(id), FIXTURE);
+    await waitShown(page, 1);
+    const p = player(page);
+    const picture = await page.getByRole('region', { name: 'Cluster' }).boundingBox();
+    const beside = await p.boundingBox();
+    assert.ok(beside.x >= picture.x + picture.width - 1 && beside.y < picture.y + picture.height,
+      `the step's text is beside the picture (${JSON.stringify({ picture, beside })})`);
+    assert.equal(await page.locator('.emph-ring').count(), 5, 'step 1 rings every server');
+    assert.match(await page.getByRole('button', { name: /^Node 3, / }).getAttribute('aria-label'), /, highlighted$/);
+    const places = [];
+    for (let step = 1; step <= 7; step++) {
+      await page.evaluate(([id, n]) => window.raftlab.openLesson(id, n), [FIXTURE, step]);
+      await waitShown(page, step);
+      await frames(page);
+      const [back, next] = [await button(p, 'Back').boundingBox(), await button(p, 'Continue').boundingBox()];
+      places.push({ step, back: [Math.round(back.x), Math.round(back.y)], next: [Math.round(next.x), Math.round(next.y)] });
+      if (step === 5) {
+        assert.equal(await page.locator('.link.emph').count(), 1, 'step 5 emphasises one link');
+        assert.equal(await page.locator('.emph-ring').count(), 0, 'and no server');
+      }
+      if (step === 7) assert.equal(await page.locator('.emph-ring, .link.emph, .cell.emph').count(), 0, 'step 7 emphasises nothing');
+    }
+    for (const at of places) {
+      assert.deepEqual([at.back, at.next], [places[0].back, places[0].next], `Back and Continue in the same place at every step: ${JSON.stringify(places)}`);
+    }
+    // Log entries: consensus, step 4, emphasises entry 2 on S2, S1 and S4.
+    await page.evaluate(() => window.raftlab.openLesson('consensus', 4));
+    await waitShown(page, 4);
+    await frames(page);
+    assert.equal(await page.locator('.cell.emph').count(), 3, 'consensus step 4 emphasises three log entries');
+    // Progress is remembered across a reload (a lesson of the list: election, step 2).
+    await page.evaluate(() => window.raftlab.openLesson('election', 2));
+    await waitShown(page, 2);
+    await page.goto(pageUrl());
+    await pageReady(page);
+    await button(page, 'Lessons').click();
+    const title = list.find((l) => l.id === 'election').title;
+    const item = dialog.locator('li').filter({ has: page.getByRole('button', { name: title, exact: true }) });
+    await item.getByText('reached step 2').waitFor();
+  });
 });
 
 test('lessons: in a lesson, Space is Continue (a question first, Skip ahead while playing on), not play/pause; ← is Back', LIMIT, async (t) => {
