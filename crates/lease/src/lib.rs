@@ -11,7 +11,7 @@
 //! - every other server is a **candidate** running the lease loop of Kubernetes' client-go
 //!   `leaderelection` package, on its own clock.
 //!
-//! See `README.md` for the rules and their sources, and `TRACE.md` for the trace events.
+//! See `README.md` for the rules and their sources, and `docs/trace-format.md` ("Other systems") for the trace events.
 #![warn(missing_docs)]
 
 pub mod check;

@@ -372,7 +372,7 @@ impl Body {
         }
     }
 
-    /// The message's fields for a trace line (see TRACE.md).
+    /// The message's fields for a trace line (see docs/trace-format.md, "Leaderless quorums").
     pub fn fields(&self) -> Vec<(&'static str, Value)> {
         let items = |it: &Vec<(String, Siblings)>| {
             Value::List(
@@ -625,7 +625,7 @@ pub enum Event {
 }
 
 impl Event {
-    /// The snake_case trace kind (see TRACE.md).
+    /// The snake_case trace kind (see docs/trace-format.md, "Leaderless quorums").
     pub fn kind(&self) -> &'static str {
         match self {
             Event::QuorumRequest { .. } => "quorum_request",
@@ -644,7 +644,7 @@ impl Event {
         }
     }
 
-    /// The event's fields for a trace line (see TRACE.md).
+    /// The event's fields for a trace line (see docs/trace-format.md, "Leaderless quorums").
     pub fn fields(&self) -> Vec<(&'static str, Value)> {
         let req = |r: &RequestId| ("request", n(*r));
         match self {

@@ -1,4 +1,5 @@
-//! Every trace kind, message type and field the core produces is documented in TRACE.md.
+//! Every trace kind, message type and field the core produces is documented in
+//! docs/trace-format.md (its section "Leaderless quorums").
 
 mod common;
 
@@ -6,15 +7,26 @@ use common::*;
 use raftlab_quorum::*;
 use std::collections::BTreeSet;
 
-const DOC: &str = include_str!("../TRACE.md");
+const TRACE_FORMAT: &str = include_str!("../../../docs/trace-format.md");
 
-/// The part of TRACE.md about `kind`: from its bold heading to the next one.
-fn section(kind: &str) -> &str {
+/// The section of docs/trace-format.md about this system: from its heading to the next
+/// system's.
+fn doc() -> &'static str {
+    let start = TRACE_FORMAT
+        .find("#### Leaderless quorums")
+        .expect("docs/trace-format.md has a section on leaderless quorums");
+    let rest = &TRACE_FORMAT[start..];
+    &rest[..rest[4..].find("\n#### ").map_or(rest.len(), |i| i + 4)]
+}
+
+/// The part of the section about `kind`: from its bold heading to the next one.
+fn section(kind: &str) -> &'static str {
     let head = format!("**`{kind}`**");
-    let start = DOC
+    let doc = doc();
+    let start = doc
         .find(&head)
-        .unwrap_or_else(|| panic!("{kind} is not in TRACE.md"));
-    let rest = &DOC[start + head.len()..];
+        .unwrap_or_else(|| panic!("{kind} is not in docs/trace-format.md"));
+    let rest = &doc[start + head.len()..];
     &rest[..rest.find("**`").unwrap_or(rest.len())]
 }
 
@@ -75,10 +87,10 @@ fn every_message_type_and_field_is_documented() {
     for net in busy_run() {
         for m in &net.sent {
             let head = format!("| `{}` |", m.body.type_name());
-            let row = DOC
+            let row = doc()
                 .lines()
                 .find(|l| l.starts_with(&head))
-                .unwrap_or_else(|| panic!("{head} is not in TRACE.md"));
+                .unwrap_or_else(|| panic!("{head} is not in docs/trace-format.md"));
             let fields = m.body.fields();
             assert!(!fields.is_empty(), "{head}");
             for (field, _) in fields {

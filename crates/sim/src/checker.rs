@@ -116,7 +116,7 @@ impl Property {
             Property::CommitMonotonic => "Figure 2",
             Property::SingleServerChange | Property::OneChangeAtATime => "thesis 4.1",
             Property::Liveness => "5.2, 5.3",
-            Property::Linearizability => "thesis 6.4",
+            Property::Linearizability => "Herlihy and Wing 1990; thesis 6.4",
             Property::AckedWriteLost => "Dynamo; Jepsen",
             Property::TwoLeadersActAtOnce | Property::StaleLeaseWriteAccepted => "Kleppmann 2016",
         }
@@ -144,12 +144,12 @@ impl std::fmt::Display for Violation {
             f,
             "{} ({}{}) broken at {} ms, nodes {}, seed {}: {}",
             self.property.name(),
-            // The other systems' properties cite a paper, not a section of Raft's.
-            match self.property {
-                Property::AckedWriteLost
-                | Property::TwoLeadersActAtOnce
-                | Property::StaleLeaseWriteAccepted => "",
-                _ => "section ",
+            // A section of the paper is a number; other sources (the thesis, another paper)
+            // are named.
+            if self.property.section().starts_with(|c: char| c.is_ascii_digit()) {
+                "section "
+            } else {
+                ""
             },
             self.property.section(),
             Millis(self.t_us),

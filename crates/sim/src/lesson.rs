@@ -123,7 +123,7 @@ pub const TRACE_KINDS: &[(&str, &[&str])] = &[
     ("restart", &["node"]),
     ("pause", &["node", "until_us"]),
     ("wake", &["node"]),
-    // Leaderless quorums (`system: "quorum"`, crates/quorum/TRACE.md).
+    // Leaderless quorums (`system: "quorum"`, docs/trace-format.md).
     (
         "quorum_request",
         &["node", "request", "phase", "key", "targets", "needed"],
@@ -158,7 +158,7 @@ pub const TRACE_KINDS: &[(&str, &[&str])] = &[
     ("hint_stored", &["node", "key", "home", "version"]),
     ("hint_handed_off", &["node", "key", "home"]),
     ("anti_entropy", &["node", "peer", "keys"]),
-    // Lease election (`system: "lease"`, crates/lease/TRACE.md).
+    // Lease election (`system: "lease"`, docs/trace-format.md).
     ("store_cas", &["node", "op", "holder", "token", "revision"]),
     ("watch_fired", &["node", "to", "revision", "late_us"]),
     ("lease_acquired", &["node", "holder", "token", "until"]),
