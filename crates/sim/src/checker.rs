@@ -146,7 +146,11 @@ impl std::fmt::Display for Violation {
             self.property.name(),
             // A section of the paper is a number; other sources (the thesis, another paper)
             // are named.
-            if self.property.section().starts_with(|c: char| c.is_ascii_digit()) {
+            if self
+                .property
+                .section()
+                .starts_with(|c: char| c.is_ascii_digit())
+            {
                 "section "
             } else {
                 ""
