@@ -73,7 +73,8 @@ const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').match
  * The poster: the cluster at rest, as the page draws it at time 0 (S1 at the top, the others
  * clockwise round a circle, every pair linked, each server's name over its first role
  * word), with `n` servers of `system`, and a big Play button. A lesson's or a scenario
- * file's first frame is only known once fetched: those get this picture too.
+ * file's cluster is only known once fetched (lessons/index.json gives each lesson's `nodes`
+ * and `system`; a scenario file has its own): the poster is drawn again then (refinePoster).
  */
 function posterSvg(n, system) {
   const servers = [...Array(n).keys()].map((i) => {
@@ -128,6 +129,33 @@ function posterCluster(el) {
     }
   }
   return { n: n ?? 5, system };
+}
+
+/**
+ * The cluster of a lesson (`lesson`, from lessons/index.json) or of a scenario file (`scenario`
+ * as a URL), fetched (a few KB, no wasm), when the attributes do not say it (`nodes`); null
+ * when there is nothing to fetch or the fetch fails (the app then says what is wrong).
+ */
+async function fetchedCluster(el) {
+  if (el.getAttribute('nodes')) return null;
+  const whole = (v) => (Number.isInteger(v) && v >= 1 && v <= 9 ? v : null);
+  const system = (el.getAttribute('system') || 'raft').trim().toLowerCase();
+  try {
+    const lesson = (el.getAttribute('lesson') || '').trim();
+    if (lesson) {
+      const list = await (await fetch(here('lessons/index.json'))).json();
+      const entry = Array.isArray(list) ? list.find((l) => l && l.id === lesson) : null;
+      return entry && whole(entry.nodes) ? { n: entry.nodes, system: entry.system || 'raft' } : null;
+    }
+    const scenario = (el.getAttribute('scenario') || '').trim();
+    if (scenario && !scenario.startsWith('{')) {
+      const s = await (await fetch(new URL(scenario, document.baseURI))).json();
+      return whole(s.nodes) ? { n: s.nodes, system: typeof s.system === 'string' ? s.system : system } : null;
+    }
+  } catch {
+    // The app fetches it again and says what is wrong.
+  }
+  return null;
 }
 
 const STYLE = `
@@ -208,7 +236,17 @@ class RaftLab extends HTMLElement {
     poster.append(status);
     root.append(poster);
     this.poster = poster;
+    this.refinePoster(poster);
     this.watch();
+  }
+
+  /** Draws the poster again with a lesson's or a scenario file's own cluster, once fetched. */
+  async refinePoster(poster) {
+    const cluster = await fetchedCluster(this);
+    const svg = poster.querySelector('svg');
+    if (!cluster || !svg || this.poster !== poster || !poster.isConnected) return;
+    svg.outerHTML = posterSvg(cluster.n, cluster.system);
+    poster.dataset.nodes = String(cluster.n);
   }
 
   disconnectedCallback() {

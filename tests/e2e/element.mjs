@@ -174,10 +174,21 @@ test('element: the poster shows the servers the first frame will show (nodes, an
 <raft-lab id="pscen" scenario='{"version":1,"seed":2,"nodes":3}'></raft-lab>
 <raft-lab id="plink" link="v=1&amp;seed=3&amp;n=4&amp;u=0"></raft-lab>
 <raft-lab id="pq" system="quorum" nodes="3" seed="4"></raft-lab>
-<raft-lab id="plz" system="lease" nodes="4" seed="5"></raft-lab>`,
+<raft-lab id="plz" system="lease" nodes="4" seed="5"></raft-lab>
+<raft-lab id="plesson" lesson="lease-election"></raft-lab>
+<raft-lab id="pfile" scenario="three.json"></raft-lab>`,
   );
+  // A scenario file beside the host page: 3 servers of the leaderless quorum system.
+  sitePage('element/posters/', JSON.stringify({ version: 1, seed: 6, nodes: 3, system: 'quorum' }), 'three.json');
   await withPage(t, address, async (page) => {
-    const ids = ['p7', 'pscen', 'plink', 'pq', 'plz'];
+    const ids = ['p7', 'pscen', 'plink', 'pq', 'plz', 'plesson', 'pfile'];
+    // A lesson's and a scenario file's posters are drawn again once their cluster is fetched
+    // (lessons/index.json, the file), still with no wasm.
+    const requests = wasmRequests(page);
+    for (const id of ['plesson', 'pfile']) {
+      await page.waitForFunction((id) => document.getElementById(id).shadowRoot.querySelector('.poster')?.dataset.nodes, id);
+    }
+    assert.deepEqual(requests, [], 'no wasm for the posters');
     const posters = await page.evaluate((ids) => Object.fromEntries(ids.map((id) => {
       const texts = [...document.getElementById(id).shadowRoot.querySelectorAll('.poster text')].map((e) => e.textContent);
       return [id, texts];
@@ -185,12 +196,17 @@ test('element: the poster shows the servers the first frame will show (nodes, an
     // Started, each draws what its poster promised: the same servers and role words.
     await elementsReady(...ids)(page);
     for (const id of ids) {
-      const live = await page.evaluate((id) => [...document.getElementById(id).shadowRoot.querySelectorAll('[aria-label^="Node "]')].map((e) => e.getAttribute('aria-label')), id);
       const names = posters[id].filter((w) => /^S\d$/.test(w));
+      const liveNames = () => page.evaluate((id) => [...document.getElementById(id).shadowRoot.querySelectorAll('[aria-label^="Node "]')].map((e) => e.getAttribute('aria-label')), id);
+      // A scenario file is fetched by the app too: its run replaces the first one when it comes.
+      await eventually(async () => (await liveNames()).length === names.length, { message: `${id}: ${names.length} servers live` });
+      const live = await liveNames();
       assert.deepEqual(names, live.map((_, i) => `S${i + 1}`), `${id}: the poster's servers are the live ones (${live})`);
     }
     assert.deepEqual(posters.pq.filter((w) => !/^S\d$/.test(w)), ['replica', 'replica', 'replica']);
     assert.deepEqual(posters.plz.filter((w) => !/^S\d$/.test(w)), ['store', 'candidate', 'candidate', 'resource']);
+    assert.deepEqual(posters.plesson.filter((w) => !/^S\d$/.test(w)), ['store', 'candidate', 'candidate', 'resource'], 'the lesson-election lesson: 4 servers of the lease system');
+    assert.deepEqual(posters.pfile.filter((w) => !/^S\d$/.test(w)), ['replica', 'replica', 'replica'], 'the scenario file: 3 replicas');
     for (const [id, role] of [['pq', 'replica'], ['plz', 'store']]) {
       const first = await page.evaluate((id) => document.getElementById(id).shadowRoot.querySelector('[aria-label^="Node 1"]').getAttribute('aria-label'), id);
       assert.match(first, new RegExp(`^Node 1, S1, ${role}`), `${id}: the live S1 is a ${role} too`);

@@ -775,7 +775,8 @@ impl Lesson {
     }
 
     /// The lesson's entry of `lessons/index.json`: `{"id", "title", "summary", "topics",
-    /// "steps"}` (`steps`: how many).
+    /// "steps", "nodes", "system"}` (`steps`: how many; `nodes` and `system`: those of the
+    /// lesson's first run, which a `<raft-lab lesson=...>` element draws on its poster).
     pub fn index_entry(&self) -> Value {
         let mut o = Map::new();
         o.insert("id".into(), self.id.as_str().into());
@@ -788,6 +789,11 @@ impl Lesson {
             .collect();
         o.insert("topics".into(), Value::Array(topics));
         o.insert("steps".into(), Value::from(self.steps.len() as u64));
+        o.insert("nodes".into(), Value::from(u64::from(self.scenario.nodes)));
+        o.insert(
+            "system".into(),
+            self.scenario.system.system().as_str().into(),
+        );
         Value::Object(o)
     }
 }

@@ -68,7 +68,7 @@ enum LessonCommand {
         files: Vec<String>,
     },
     /// Print the JSON index of the lessons, in the order given: `[{"id", "title", "summary",
-    /// "topics", "steps"}]` (what `lessons/index.json` holds).
+    /// "topics", "steps", "nodes", "system"}]` (what `lessons/index.json` holds).
     Index {
         /// Lesson files (JSON).
         #[arg(required = true, value_name = "FILE")]
