@@ -1054,8 +1054,8 @@ fn lesson_index_lists_the_lessons_in_order() {
     assert_eq!(
         v,
         serde_json::json!([
-            {"id": "hello", "title": "A leader is elected", "summary": "Five servers start as followers; one times out and wins a majority.", "topics": ["5.2"], "steps": 4},
-            {"id": "wrong-expect", "title": "A wrong fact", "summary": "The second step expects the wrong leader.", "topics": ["5.2"], "steps": 2}
+            {"id": "hello", "title": "A leader is elected", "summary": "Five servers start as followers; one times out and wins a majority.", "topics": ["5.2"], "steps": 4, "nodes": 5, "system": "raft"},
+            {"id": "wrong-expect", "title": "A wrong fact", "summary": "The second step expects the wrong leader.", "topics": ["5.2"], "steps": 2, "nodes": 5, "system": "raft"}
         ])
     );
     let r = raftlab(&["lesson", "index", &path("malformed.json")]);
