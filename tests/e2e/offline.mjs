@@ -132,7 +132,8 @@ test('offline: after one visit the page, its lessons and its URL options work wi
     // The first visit: the worker installs every file of the build, and says nothing.
     const names = await activated(page);
     assert.deepEqual(names, [`raftlab ${server.url} ${version}`], 'one cache, named by the scope and the version');
-    assert.deepEqual(await cached(page, version), [...files].sort(), 'the cache holds every file of the build (despite Cache-Control: no-store)');
+    // Every file of the build, and the worker's note of when it filled the cache (www/sw.js).
+    assert.deepEqual(await cached(page, version), [...files, 'raftlab-build-filled'].sort(), 'the cache holds every file of the build (despite Cache-Control: no-store)');
     assert.equal(await page.evaluate(() => navigator.serviceWorker.controller), null, 'the first visit is not controlled');
     assert.equal(await page.locator('.sw-update').count(), 0, 'the first install shows no banner');
     await reload(page);
@@ -229,6 +230,10 @@ test('offline: a new build installs in the background, waits for the reader\'s R
     // A build whose files do not match its list (a lesson changed after sw.js was written,
     // as in a half-finished upload): its install fails, the old build keeps serving.
     writeFileSync(index, html1.replace('</head>', `${MARKER}</head>`));
+    // The new build's consensus lesson has another title: a page tells which build it got.
+    const consensus = path.join(dir, 'lessons/consensus.json');
+    const consensus1 = JSON.parse(readFileSync(consensus, 'utf8'));
+    writeFileSync(consensus, JSON.stringify({ ...consensus1, title: `${consensus1.title} (new build)` }));
     const v2 = await rebuild(dir);
     assert.notEqual(v2, v1, 'a changed file changes the version');
     const lesson = path.join(dir, 'lessons/index.json');
@@ -294,15 +299,30 @@ test('offline: a new build installs in the background, waits for the reader\'s R
     await loaded;
     await pageReady(page);
     assert.equal(await hasMarker(page), true, 'the page runs the new build');
-    assert.deepEqual(await cacheNames(page), [`raftlab ${scope} ${v2}`], 'the old cache is gone');
     assert.equal(await page.locator('.sw-update').count(), 0, 'no banner after the update');
     await simulationRuns(page);
+    const titleOf = async (p) => {
+      await p.evaluate(() => window.raftlab.openLesson('consensus'));
+      await p.waitForFunction(() => window.raftlab.lessonState()?.title, null, { timeout: 15_000 });
+      const title = await p.evaluate(() => window.raftlab.lessonState().title);
+      await p.evaluate(() => window.raftlab.closeLesson());
+      return title;
+    };
+    assert.equal(await titleOf(page), `${consensus1.title} (new build)`, 'the new page opens the new build\'s lesson');
 
     // The other page did not reload by itself: it still runs the old build, and offers the reload.
     assert.equal(await hasMarker(other), false, 'the other page is not reloaded behind the reader\'s back');
     await banner(other).waitFor();
     assert.ok(await other.evaluate(() => typeof window.raftlab.state === 'function'));
+    // It is not half-updated: a lesson it opens now is its own build's, from the old cache,
+    // which is kept while it is open.
+    assert.equal(await titleOf(other), consensus1.title, 'the old page opens its own build\'s lesson');
+    assert.deepEqual((await cacheNames(page)).sort(), [`raftlab ${scope} ${v1}`, `raftlab ${scope} ${v2}`].sort(), 'the old cache is kept for the old page');
     await other.close();
+    // Once no page of the old build is open, the next page load deletes its cache.
+    await reload(page);
+    await eventually(async () => (await cacheNames(page)).length === 1, { message: 'the old cache is deleted' });
+    assert.deepEqual(await cacheNames(page), [`raftlab ${scope} ${v2}`], 'the old cache is gone');
 
     // The new build works offline.
     await close();
