@@ -171,6 +171,15 @@ test('accessibility: no axe-core violation, light and dark, laptop and phone, wi
       }
       await frames(page);
       await axe(page, `${c.name}, a log entry selected, every section open`);
+      // A partition (cut links drawn dashed with a mark) and a crashed server pass too.
+      await page.evaluate((id) => {
+        const others = window.raftlab.state().nodes.map((n) => n.id).filter((n) => n !== id);
+        window.raftlab.partition([[id], others]);
+        window.raftlab.crash(others[0]);
+      }, leader.id);
+      await frames(page, 3);
+      assert.ok((await page.locator('.link.cut').count()) >= 4, 'the cut links are drawn');
+      await axe(page, `${c.name}, a partition and a crashed server`);
       if (c.name === 'light-390x844') await page.screenshot({ path: path.join(SHOTS, 'layout-390x844.png'), fullPage: true });
     }, { contextOptions: { viewport: c.viewport, colorScheme: c.colorScheme } });
   }

@@ -267,14 +267,9 @@ test('explain: each vote refusal reason in the voter\'s explanation and as vote_
   });
 });
 
-// The core reports not_a_voter once docs/trace-format.md lists it (thesis 4.1, 4.2.3); until
-// then this test is skipped, with that reason.
-const NOT_A_VOTER = readFileSync(path.join(ROOT, 'docs/trace-format.md'), 'utf8').includes('`not_a_voter`');
-
-test('explain: a removed server\'s vote request is refused as not_a_voter', {
-  ...LIMIT,
-  skip: NOT_A_VOTER ? false : 'the core on this branch does not report not_a_voter yet (docs/trace-format.md does not list it)',
-}, async (t) => {
+// not_a_voter (thesis 4.1, 4.2.3): a server outside the configuration asks for votes.
+test('explain: a removed server\'s vote request is refused as not_a_voter', LIMIT, async (t) => {
+  assert.ok(readFileSync(path.join(ROOT, 'docs/trace-format.md'), 'utf8').includes('`not_a_voter`'), 'docs/trace-format.md documents not_a_voter');
   await withPage(t, pageUrl(), async (page) => {
     await installHelpers(page);
     const run = await page.evaluate(async () => {
