@@ -244,10 +244,19 @@ test('systems: flexible quorums that need not intersect are warned of in Setting
     );
     await runTo(page, 2000);
     assert.match(await safetyText(page), /BROKEN/, 'two leaders commit different entries at one index');
+    // Q1 + Q2 more than N, but two election quorums need not meet (2 × Q1 ≤ N): a warning of
+    // its own (Raft's terms are not unique to a candidate). 4 servers, Q1 = 2, Q2 = 3.
+    await page.evaluate(() => window.raftlab.load({ version: 1, seed: 3, nodes: 4, config: { election_quorum: 2, commit_quorum: 3 } }));
+    await openSection(page, 'Settings');
+    await eventually(async () => (await settings.getByRole('status').filter({ hasText: 'need not intersect' }).count()) === 1, { message: 'the election-quorum warning' });
+    assert.equal(
+      await settings.getByRole('status').filter({ hasText: 'need not intersect' }).innerText(),
+      "Two election quorums need not intersect (2 × 2 is not more than 4): two candidates can win the same term, so safety is not guaranteed. Raft's terms, unlike Paxos ballots, are not unique to a candidate.",
+    );
     // Back to majorities: the warning goes.
     await page.evaluate(() => window.raftlab.configure({ election_quorum: 0, commit_quorum: 0 }));
     await openSection(page, 'Settings');
-    assert.equal(await settings.getByRole('status').filter({ hasText: 'need not intersect' }).count(), 0);
+    await eventually(async () => (await settings.getByRole('status').filter({ hasText: 'need not intersect' }).count()) === 0, { message: 'no warning with majorities' });
   });
 });
 
