@@ -78,8 +78,8 @@ fn on_trap(error: &JsValue) {
 /// Whether a trap with this stack came from this instance. The full page runs one instance,
 /// so any trap is its own. Several `<raft-lab>` elements share one page and one compiled
 /// module: the stack names the glue that called into the wasm, under the element's own
-/// address. (A very deep stack may be cut before that frame: that element then shows no
-/// report, and the console has the error.)
+/// address (the element script raises `Error.stackTraceLimit` to 200 so that a deep stack
+/// keeps that outermost frame; one deeper still would show no report, the console has it).
 fn from_this_instance(stack: &str) -> bool {
     if !crate::host::in_element() {
         return true;
@@ -111,9 +111,18 @@ fn report(message: &str) {
 
 /// Panics on purpose, to test the crash report: reachable only from the browser's console
 /// (`wasmBindings.crash_for_test()` on the full page), never from the page's own controls.
+/// `depth` (0 when left out) calls that many frames deep first, as a panic deep inside a
+/// render would be.
 #[wasm_bindgen]
-pub fn crash_for_test() {
-    panic!("crash_for_test: a panic on purpose");
+pub fn crash_for_test(depth: u32) {
+    #[inline(never)]
+    fn down(n: u32) -> u32 {
+        if n == 0 {
+            panic!("crash_for_test: a panic on purpose");
+        }
+        std::hint::black_box(down(std::hint::black_box(n - 1))).wrapping_add(1)
+    }
+    down(depth);
 }
 
 fn show(report: &str) {

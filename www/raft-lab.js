@@ -52,8 +52,17 @@ function forbiddenByCsp(err) {
 }
 
 let instances = 0;
+/**
+ * Stack frames an error keeps (V8 keeps 10). A crash is shown by the element whose glue
+ * address (`?instance=N`) is in the trap's stack, and that frame is the outermost: a panic
+ * deep inside a render has more than 10 frames of wasm above it. So the first element raises
+ * the limit of the page to 200 (never lowers it); errors are rare, and this costs nothing
+ * until one is made.
+ */
+const STACK_FRAMES = 200;
 /** A fresh instance of raftlab: the glue imported under its own address, on the shared module. */
 async function instance() {
+  if (typeof Error.stackTraceLimit === 'number' && Error.stackTraceLimit < STACK_FRAMES) Error.stackTraceLimit = STACK_FRAMES;
   const module = await compile();
   const glue = await import(`${here(GLUE)}?instance=${++instances}`);
   await glue.default({ module_or_path: module });

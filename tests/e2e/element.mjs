@@ -508,9 +508,10 @@ test('crash report: a panic in one element shows in that element only; the other
       return entry && entry.name;
     });
     assert.ok(glue, 'the second instance imported its glue under ?instance=2');
+    // 60 frames deep, as a panic inside a render is: the stack still names the instance.
     await page.evaluate(async (glue) => {
       const m = await import(glue);
-      setTimeout(() => m.crash_for_test());
+      setTimeout(() => m.crash_for_test(60));
     }, glue);
     await page.getByRole('alertdialog', { name: 'raftlab stopped' }).first().waitFor({ timeout: 5_000 });
     await frames(page);
