@@ -267,6 +267,37 @@ fn membership_changes_are_refused_with_flexible_quorums() {
     assert_eq!(sim.membership().voters, vec![1, 2]);
 }
 
+/// Either quorum set alone is enough to refuse a membership change (three servers, one of
+/// Q1 = 2 or Q2 = 2 given, the other a majority); with both majorities the change goes on.
+#[test]
+fn membership_changes_are_refused_with_either_quorum_set() {
+    for (q1, q2, refused) in [(2, 0, true), (0, 2, true), (0, 0, false)] {
+        let config = SimConfig {
+            election_quorum: q1,
+            commit_quorum: q2,
+            ..SimConfig::default()
+        };
+        let mut sim = Simulation::new(3, config, 5);
+        sim.run_until(1_000_000, false);
+        assert!(sim.leader().is_some(), "Q1 {q1}, Q2 {q2}: a leader");
+        let trace = Rc::new(RefCell::new(Vec::new()));
+        let sink = trace.clone();
+        sim.set_trace(Box::new(move |e| sink.borrow_mut().push(e.clone())));
+        sim.act(&Action::RemoveServer(3));
+        sim.run_until(2_000_000, false);
+        let was_refused = trace
+            .borrow()
+            .iter()
+            .any(|e| matches!(&e.kind, TraceKind::MembershipRefused { .. }));
+        assert_eq!(was_refused, refused, "Q1 {q1}, Q2 {q2}: refused");
+        assert_eq!(
+            sim.membership().voters.len(),
+            if refused { 3 } else { 2 },
+            "Q1 {q1}, Q2 {q2}: the voters"
+        );
+    }
+}
+
 /// Bad quorum settings get a message naming the field and the limit.
 #[test]
 fn quorums_larger_than_the_cluster_are_refused() {
