@@ -78,6 +78,16 @@ test('layout: at 1280x800 the picture, every log row and the playback bar are on
     // The forms are not shown until asked for: the client form opens on demand.
     assert.equal(await page.getByRole('button', { name: 'Send write', exact: true }).count(), 0, 'the client form is closed');
     await page.screenshot({ path: path.join(SHOTS, 'layout-1280x800.png') });
+    // The largest cluster, 9 servers, fits the first screen too: every server, its word and
+    // its log row.
+    await page.evaluate(() => { window.raftlab.load({ version: 1, seed: 9, nodes: 9 }); window.raftlab.advance(1500); window.raftlab.pause(); });
+    await frames(page, 2);
+    for (let id = 1; id <= 9; id++) {
+      await inside(page, node(page, id), `Node ${id} of 9`);
+      await inside(page, page.locator(`svg.words g.word[data-node="${id}"] text`), `the word under S${id} of 9`);
+      await inside(page, page.getByRole('group', { name: new RegExp(`^Log of S${id}\\b`) }), `the log row of S${id} of 9`);
+    }
+    await page.screenshot({ path: path.join(SHOTS, 'layout-1280x800-9-servers.png') });
   });
 });
 
