@@ -170,8 +170,10 @@ fn intro(ui: &UseReducerHandle<Ui>, m: &Model) -> Html {
         System::Quorum => "No leader here: any server coordinates a request, writes it to W replicas and reads from R; each value carries a version, and the newest version wins. Beside each server: its value and version per key.",
         System::Lease => "S1 is a store holding a lease record; the candidates compete for the lease and the holder writes to the resource (the last server). Beside each candidate: what it believes, on its own clock. Pause the holder (select it, press Z) and watch belief and record disagree.",
     };
+    // A lesson is an introduction of its own: the first-visit line waits until it is closed.
+    let raft_intro = ui.intro && m.lesson().is_none();
     html! {
-        if ui.intro || m.sim().system() != System::Raft {
+        if raft_intro || m.sim().system() != System::Raft {
             <p class="intro">
                 <span>{ text }</span>
                 if m.sim().system() == System::Raft {

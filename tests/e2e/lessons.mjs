@@ -366,6 +366,7 @@ test('lessons: on a desktop, the list shows every summary and the step reached a
     assert.ok(beside.x >= picture.x + picture.width - 1 && beside.y < picture.y + picture.height,
       `the step's text is beside the picture (${JSON.stringify({ picture, beside })})`);
     assert.equal(await page.locator('.emph-ring').count(), 5, 'step 1 rings every server');
+    assert.equal(await page.locator('.intro').count(), 0, 'a lesson needs no first-visit introduction beside it');
     assert.match(await page.getByRole('button', { name: /^Node 3, / }).getAttribute('aria-label'), /, highlighted$/);
     const places = [];
     for (let step = 1; step <= 7; step++) {
