@@ -464,6 +464,28 @@ test('element: the element snippets of docs/embedding.md work as written', { tim
   }
 });
 
+test('embedding: the iframe snippets of docs/embedding.md work as written (lazy, sandboxed, with their options)', { timeout: 120_000 }, async (t) => {
+  const doc = readFileSync(path.join(ROOT, 'docs/embedding.md'), 'utf8');
+  const blocks = [...doc.matchAll(/```html\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => b.includes('<iframe') && b.includes('example.org/raftlab/'));
+  assert.ok(blocks.length >= 2, `iframe snippets found: ${blocks.length}`);
+  for (const [i, block] of blocks.entries()) {
+    const body = block.replaceAll('https://example.org/raftlab/', SUB);
+    const address = sitePage(`embedding/iframe-${i}/`, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>iframe snippet ${i}</title><link rel="icon" href="data:,"></head><body>${body}</body></html>`);
+    await withPage(t, address, async (page) => {
+      const frame = page.frames().find((f) => f !== page.mainFrame());
+      assert.ok(frame, `snippet ${i}: the frame is there`);
+      await frame.waitForFunction(() => window.raftlab && document.querySelector('[aria-label^="Node 1"]'), null, { timeout: 30_000 });
+      const st = await frame.evaluate(() => window.raftlab.state());
+      const query = new URL(body.match(/src="([^"]+)"/)[1], 'http://x/').searchParams;
+      if (query.has('seed')) assert.equal(await frame.evaluate(() => window.raftlab.seed()), Number(query.get('seed')), `snippet ${i}: the seed option`);
+      if (query.has('nodes')) assert.equal(st.nodes.length, Number(query.get('nodes')), `snippet ${i}: the nodes option`);
+      const box = await page.locator('iframe').boundingBox();
+      assert.ok(box.width >= 590 && box.height >= 390, `snippet ${i}: the frame has its size (${JSON.stringify(box)})`);
+      assert.equal(await frame.evaluate(() => document.documentElement.classList.contains('embed')), true, `snippet ${i}: the compact embed page`);
+    }, { ready: async () => {} });
+  }
+});
+
 test('element: reduced motion starts it paused, with Play shown', LIMIT, async (t) => {
   await withPage(t, HOST(), async (page) => {
     assert.equal((await state(page, 'one')).playing, false, 'paused at start');
