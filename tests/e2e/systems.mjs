@@ -71,6 +71,20 @@ test('systems: a quorum run loaded through the API shows replicas, versions and 
       await page.locator('section[aria-label="Key-value stores"]').innerText(),
       /no state machine: each replica's value and version per key are in the Replicas table/,
     );
+    // A write fans out from its coordinator to every other replica (the messages the picture
+    // draws), and the coordinator shows its acks as they come: its own first.
+    const fan = await page.evaluate(() => {
+      const r = window.raftlab;
+      r.pause();
+      r.clientWrite('y', '7');
+      r.advance(1);
+      return r.messages().filter((m) => m.type === 'Write').map((m) => [m.from, m.to]);
+    });
+    assert.equal(fan.length, 2, `the write goes to the two other replicas: ${JSON.stringify(fan)}`);
+    const coordinator = fan[0][0];
+    assert.deepEqual(fan.map(([, to]) => to).sort(), [1, 2, 3].filter((n) => n !== coordinator));
+    await frames(page);
+    assert.match(await nodeName(page, coordinator), /write y: acks 1\/2/, 'the coordinator counts its own ack and waits for one more');
     await page.screenshot({ path: path.join(SHOTS, 'systems-quorum.png') });
     await axe(page, 'quorum run');
     // The Raft-only node actions are not offered; the pause is.
