@@ -225,8 +225,13 @@ test('element: pauses when the tab is hidden or it is scrolled away, and resumes
       }, v);
     await visibility('hidden');
     assert.equal(await playing(), false, 'hidden: paused');
+    const hiddenAt = (await state(page, 'one')).time_ms;
+    await page.waitForTimeout(400);
+    assert.equal((await state(page, 'one')).time_ms, hiddenAt, 'no time passes in the run while hidden');
     await visibility('visible');
     assert.equal(await playing(), true, 'visible again: plays again');
+    await eventually(async () => (await state(page, 'one')).time_ms > hiddenAt, { message: 'it goes on' });
+    assert.ok((await state(page, 'one')).time_ms < hiddenAt + 100, 'from where it was (not restarted, nothing skipped)');
     // Scrolled out of view, then back.
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
     await eventually(async () => !(await playing()), { message: 'paused when scrolled away' });
