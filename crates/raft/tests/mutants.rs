@@ -1833,3 +1833,17 @@ fn check_quorum_with_a_small_election_quorum_keeps_a_leader_that_hears_enough_fl
         assert_eq!(c.node(1).role(), Role::Leader, "at h + {k} heartbeats");
     }
 }
+
+/// A leader's peers (section 5.3: whom it replicates to) are the other members of the
+/// configuration, in order, never itself.
+#[test]
+fn peers_are_the_other_members() {
+    for (id, members, peers) in [
+        (1, &[1, 2, 3][..], &[2, 3][..]),
+        (2, &[1, 2, 3, 4, 5][..], &[1, 3, 4, 5][..]),
+        (1, &[1][..], &[][..]),
+    ] {
+        let node = Node::new(id, members, Config::default(), 3, 0);
+        assert_eq!(node.peers(), peers, "S{id} of {members:?}");
+    }
+}
